@@ -1,0 +1,1 @@
+"""Platform adapters: each turns its platform into the core's neutral events and port."""

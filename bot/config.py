@@ -1,0 +1,132 @@
+"""Settings: the one place that reads the environment and `.env`.
+
+Every field is an environment variable of the same name in upper case (`nemo_token` is
+`NEMO_TOKEN`). `.env.example` and `docs/configuration.md` list them all; a test keeps the three in
+step. Read once at start-up with `Settings()`, then passed down; nothing else reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CommaList = Annotated[tuple[str, ...], NoDecode]
+
+MB = 1_000_000
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    # --- General -------------------------------------------------------------------------------
+    backend: Literal["auto", "nemo", "local"] = "auto"
+    """`nemo`, `local`, or `auto` (NemoVideo when NEMO_TOKEN is set, the local engine otherwise)."""
+    fallback_to_local: bool = False
+    """When NemoVideo says it has no credits, do the job with the local engine instead."""
+    data_dir: Path = Path("data")
+    """Where the database and work files live (a volume in a container)."""
+    database_path: Path | None = None
+    """SQLite file; defaults to DATA_DIR/clipbridge.sqlite3."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["plain", "json"] = "plain"
+
+    # --- Who may use the bot -------------------------------------------------------------------
+    admins: CommaList = ()
+    """Comma-separated `platform:user_id` (e.g. `telegram:42`): see credits, get top-up links."""
+    allowed_users: CommaList = ()
+    """Comma-separated `platform:user_id`; empty means everyone."""
+    allowed_chats: CommaList = ()
+    """Comma-separated `platform:chat_id`; empty means every chat."""
+    max_jobs_per_user: int = Field(default=2, ge=1)
+    """Jobs (turns and exports) one person may have running at once."""
+    max_jobs_per_day: int = Field(default=0, ge=0)
+    """Jobs one person may start per day; 0 means no limit."""
+
+    # --- Progress ------------------------------------------------------------------------------
+    still_working_interval: float = Field(default=120.0, gt=0)
+    """Seconds between "⏳ Still working..." updates while only heartbeats arrive."""
+    edit_interval: float = Field(default=3.0, ge=0)
+    """Fewest seconds between two progress edits in one chat."""
+
+    # --- HTTP server (webhook, health, metrics) ------------------------------------------------
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    http_enabled: bool = True
+    """Serve /healthz, /readyz and /metrics (and the Telegram webhook in webhook mode)."""
+    public_url: str | None = None
+    """This server's public https URL, for the Telegram webhook."""
+
+    # --- NemoVideo -----------------------------------------------------------------------------
+    nemo_token: SecretStr | None = None
+    """An operator token (nmv_usr_...). Without it the bot gets an anonymous token itself."""
+    nemo_api_url: str = "https://mega-api-prod.nemovideo.ai"
+    nemo_web_url: str = "https://nemovideo.com"
+    nemo_client_id: str | None = Field(default=None, max_length=64)
+    """Stable client id for anonymous tokens; generated once and stored when unset."""
+    nemo_skill_source: str = "clipbridge"
+    nemo_skill_platform: str = "clipbridge"
+    nemo_request_timeout: float = Field(default=30.0, gt=0)
+    nemo_turn_timeout: float = Field(default=900.0, gt=0)
+    """Longest a whole turn may stream, in seconds."""
+    nemo_heartbeat_timeout: float = Field(default=600.0, gt=0)
+    """Longest a turn may send only heartbeats before it is given up, in seconds."""
+    nemo_render_poll_interval: float = Field(default=30.0, gt=0)
+    nemo_render_timeout: float = Field(default=3600.0, gt=0)
+    nemo_max_upload: int = Field(default=500 * MB, gt=0)
+
+    # --- Local engine --------------------------------------------------------------------------
+    ffmpeg_path: Path | None = None
+    """An ffmpeg binary to use instead of the one installed with pip (imageio-ffmpeg)."""
+    encode_workers: int = Field(default=1, ge=1)
+    """Encodes run at once; the rest wait in a queue with their position shown."""
+    work_disk_budget: int = Field(default=20_000 * MB, gt=0)
+    """Bytes of work files (uploads, passes, outputs) kept on disk at most."""
+
+    # --- Telegram ------------------------------------------------------------------------------
+    telegram_bot_token: SecretStr | None = None
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    telegram_webhook_secret: SecretStr | None = None
+    """Checked against X-Telegram-Bot-Api-Secret-Token in webhook mode."""
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_base_file_url: str = "https://api.telegram.org/file/bot"
+    telegram_local_mode: bool = False
+    """A local Bot API server (`telegram-bot-api --local`): files up to 2000 MB, read from disk."""
+
+    # --- Discord -------------------------------------------------------------------------------
+    discord_bot_token: SecretStr | None = None
+    discord_message_content: bool = False
+    """Read messages that mention the bot in channels (needs the privileged intent)."""
+    discord_interaction_ttl: float = Field(default=840.0, gt=0)
+    """Seconds after which a job stops using the interaction token and posts in the channel."""
+    discord_guild_id: str | None = None
+    """Sync commands to this guild only (instant, for testing); unset syncs globally."""
+
+    @field_validator("admins", "allowed_users", "allowed_chats", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @property
+    def database(self) -> Path:
+        return self.database_path or self.data_dir / "clipbridge.sqlite3"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.data_dir / "work"
+
+    @property
+    def chosen_backend(self) -> Literal["nemo", "local"]:
+        if self.backend == "auto":
+            return "nemo" if self.nemo_token else "local"
+        return self.backend
+
+    def secrets(self) -> list[str]:
+        """Every configured secret's value, for the log redaction filter."""
+        values = (self.nemo_token, self.telegram_bot_token, self.telegram_webhook_secret,
+                  self.discord_bot_token)  # fmt: skip
+        return [v.get_secret_value() for v in values if v and v.get_secret_value()]

@@ -1,0 +1,168 @@
+"""Every error the core can meet, in one tree.
+
+Backends raise these (the NemoVideo client maps envelope codes and HTTP statuses onto them; the
+local engine raises the input and target ones); adapters raise `RetryAfter`. The core turns each
+into a sentence from `bot.texts` in the person's language, so no class here carries user text.
+
+    ClipbridgeError
+    ├── RetryAfter                 a platform asked us to wait N seconds (flood control)
+    ├── AccessDenied               allowlist or per-user quota says no
+    ├── InputError                 the person's file or words cannot be used
+    │   ├── NotAVideo              not a video (an image or text renamed .mp4, audio only)
+    │   ├── CorruptInput           truncated, empty, zero duration, absurd resolution
+    │   ├── UnsupportedFile        a type the backend does not accept          (NemoVideo 4001)
+    │   ├── FileTooLarge           over the backend's or platform's size limit  (NemoVideo 4002)
+    │   ├── UnclearRequest         an instruction the local engine cannot read
+    │   └── TargetUnreachable      a size target that cannot be met; carries the smallest that can
+    └── BackendError               the backend could not do what we asked
+        ├── TokenError             bad or expired token that a refresh did not fix (1001)
+        ├── SessionNotFound        the backend forgot the session (1002, HTTP 404)
+        ├── NoCredits              out of credits (2001)
+        ├── PlanRequired           the plan cannot export (HTTP 402)
+        ├── RateLimited            still rate limited after one polite retry (HTTP 429)
+        ├── Transient              5xx, connection or read errors after bounded retries
+        ├── ProtocolError          an answer we cannot make sense of; a bug on one side
+        ├── TurnFailed             the agent reported an error inside a turn
+        ├── RenderFailed           an export ended in `failed`
+        └── Cancelled              the work was cancelled on request
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AccessDenied",
+    "BackendError",
+    "Cancelled",
+    "ClipbridgeError",
+    "CorruptInput",
+    "FileTooLarge",
+    "InputError",
+    "NoCredits",
+    "NotAVideo",
+    "PlanRequired",
+    "ProtocolError",
+    "RateLimited",
+    "RenderFailed",
+    "RetryAfter",
+    "SessionNotFound",
+    "TargetUnreachable",
+    "TokenError",
+    "Transient",
+    "TurnFailed",
+    "UnclearRequest",
+    "UnsupportedFile",
+]
+
+
+class ClipbridgeError(Exception):
+    """Base of every error raised on purpose. `detail` is for logs, never shown to users."""
+
+    def __init__(self, detail: str = "", *, code: int | None = None) -> None:
+        super().__init__(detail or type(self).__name__)
+        self.detail = detail
+        self.code = code
+
+
+class RetryAfter(ClipbridgeError):
+    """A platform's flood control: wait `seconds` before the next call to that chat."""
+
+    def __init__(self, seconds: float, detail: str = "") -> None:
+        super().__init__(detail or f"retry after {seconds}s")
+        self.seconds = seconds
+
+
+class AccessDenied(ClipbridgeError):
+    """The allowlist or a per-user quota refuses this person. `reason` is a `bot.texts` key."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(detail or reason)
+        self.reason = reason
+
+
+class InputError(ClipbridgeError):
+    """The person's input cannot be used as it is; they can fix it."""
+
+
+class NotAVideo(InputError):
+    """The file is not a video (an image, text, or audio only)."""
+
+
+class CorruptInput(InputError):
+    """The file is truncated, empty, has zero duration or an absurd resolution."""
+
+
+class UnsupportedFile(InputError):
+    """The backend does not accept this file type (NemoVideo 4001)."""
+
+
+class FileTooLarge(InputError):
+    """The file is over a size limit; `limit` is that limit in bytes when known (NemoVideo 4002)."""
+
+    def __init__(self, detail: str = "", *, limit: int | None = None, code: int | None = None):
+        super().__init__(detail, code=code)
+        self.limit = limit
+
+
+class UnclearRequest(InputError):
+    """The local engine could not understand the instruction; the core answers with examples."""
+
+
+class TargetUnreachable(InputError):
+    """A size target cannot be met. `smallest` is the smallest size in bytes that can be met."""
+
+    def __init__(self, detail: str = "", *, target: int, smallest: int) -> None:
+        super().__init__(detail or f"target {target} unreachable, smallest {smallest}")
+        self.target = target
+        self.smallest = smallest
+
+
+class BackendError(ClipbridgeError):
+    """The backend could not do what we asked."""
+
+
+class TokenError(BackendError):
+    """The token is bad or expired and a refresh did not help (1001)."""
+
+
+class SessionNotFound(BackendError):
+    """The backend has no such session (1002 or HTTP 404 "Session not found")."""
+
+
+class NoCredits(BackendError):
+    """The account is out of credits (2001). `link` (bind or top-up page) is for admins only."""
+
+    def __init__(self, detail: str = "", *, link: str | None = None, code: int | None = 2001):
+        super().__init__(detail, code=code)
+        self.link = link
+
+
+class PlanRequired(BackendError):
+    """The account's plan cannot export (HTTP 402): register or upgrade, not a credits problem."""
+
+
+class RateLimited(BackendError):
+    """Rate limited after one polite retry (HTTP 429). `retry_after` in seconds when known."""
+
+    def __init__(self, detail: str = "", *, retry_after: float | None = None) -> None:
+        super().__init__(detail, code=429)
+        self.retry_after = retry_after
+
+
+class Transient(BackendError):
+    """A 5xx, connection or read error that bounded retries did not get past."""
+
+
+class ProtocolError(BackendError):
+    """An answer that cannot be understood: a bug on one side, logged with its keys."""
+
+
+class TurnFailed(BackendError):
+    """The agent reported an error inside a turn."""
+
+
+class RenderFailed(BackendError):
+    """An export ended in `failed`."""
+
+
+class Cancelled(BackendError):
+    """The work was cancelled on request."""

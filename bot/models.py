@@ -1,0 +1,81 @@
+"""Neutral types that every adapter fills and the core reads: no platform or backend lives here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ByteStream = AsyncIterator[bytes]
+"""Chunks of a file, in order. Producers keep chunks small (64 KiB to 1 MiB)."""
+
+StreamOpener = Callable[[], AbstractAsyncContextManager[ByteStream]]
+"""Opens a fresh stream of a file's bytes; the context closes the connection or file."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChatKey:
+    """Where a conversation lives: one backend session per key.
+
+    `thread` is a Telegram forum topic or a Discord thread, so each gets its own session.
+    """
+
+    platform: str
+    chat: str
+    thread: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.chat}" + (f":{self.thread}" if self.thread else "")
+
+    @classmethod
+    def parse(cls, text: str) -> ChatKey:
+        platform, chat, *rest = text.split(":", 2)
+        return cls(platform, chat, rest[0] if rest else None)
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """The person who sent a message. `id` is unique within its platform."""
+
+    platform: str
+    id: str
+    name: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file someone sent, not yet fetched.
+
+    `open()` streams its bytes. `public_url` is set only when the URL carries no secret (a Discord
+    CDN link may be handed to a backend; a Telegram file URL, which contains the bot token, never
+    is). `local_path` is set when the file already sits on this machine (Telegram local mode).
+    """
+
+    name: str
+    size: int | None
+    mime: str | None
+    open: StreamOpener
+    public_url: str | None = None
+    local_path: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One thing a person did in a chat: a message, a command, or a button press.
+
+    Commands and buttons arrive as text (`/export`, `/lang zh`), already stripped of any
+    `@botname`. `update_id` is the platform's id for this update, used to handle it only once.
+    """
+
+    chat: ChatKey
+    user: UserRef
+    text: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    locale: str | None = None
+    update_id: str | None = None
+    is_group: bool = False
+    received_at: float = field(default=0.0, compare=False)

@@ -1,0 +1,54 @@
+"""Every sentence a person reads, in every language we speak: `t("key", locale, **params)`.
+
+Catalogs live beside this file, one per area (`core`, `engine`, `telegram`, `discord`), each a
+dict of key -> {language: template}. Templates use `str.format` fields. English is the fallback.
+A test checks that every key has every language with the same fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.texts import core, discord, engine, telegram
+
+LANGUAGES = ("en", "zh")
+DEFAULT = "en"
+
+CATALOG: dict[str, Mapping[str, str]] = {}
+for _module in (core, engine, telegram, discord):
+    _clash = CATALOG.keys() & _module.TEXTS.keys()
+    if _clash:
+        raise RuntimeError(f"text keys defined twice: {sorted(_clash)}")
+    CATALOG.update(_module.TEXTS)
+
+
+def normalize_locale(code: str | None) -> str:
+    """Map a platform locale ("zh-CN", "zh_TW", "en-US", None) onto one of `LANGUAGES`."""
+    if not code:
+        return DEFAULT
+    lang = code.replace("_", "-").split("-")[0].lower()
+    return lang if lang in LANGUAGES else DEFAULT
+
+
+def t(key: str, locale: str | None = None, /, **params: object) -> str:
+    """The sentence `key` in `locale`, with `params` filled in."""
+    entry = CATALOG[key]
+    template = entry.get(normalize_locale(locale)) or entry[DEFAULT]
+    return template.format(**params) if params else template
+
+
+def human_size(n: float, locale: str | None = None) -> str:
+    """Bytes as people read them: 48.9 MB (decimal units, as Telegram and most people count)."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(n) < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    raise AssertionError("unreachable")
+
+
+def human_duration(seconds: float) -> str:
+    """1:05, 12:03:09."""
+    s = round(seconds)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"

@@ -1,0 +1,3 @@
+"""User-facing sentences of the telegram area. See `bot.texts`."""
+
+TEXTS: dict[str, dict[str, str]] = {}
