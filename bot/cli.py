@@ -1,11 +1,36 @@
-"""The `clipbridge` command."""
+"""The `clipbridge` command: `run`, `chat`, `compress`, `doctor`.
+
+Each subcommand lives in its own module and is imported only when chosen, so `clipbridge compress`
+never imports a chat platform and a Discord-only deployment never imports `telegram`.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import sys
+
+from bot import __version__
+
+# subcommand -> (module exposing `add_arguments(parser)` and `main(args) -> int`, help)
+COMMANDS = {
+    "run": ("bot.app", "start every configured platform (Telegram, Discord) with the backend"),
+    "chat": ("adapters.console", "talk to the bot in this terminal"),
+    "compress": ("bot.backends.local.command", "compress one file with the local engine"),
+    "doctor": ("bot.doctor", "check the configuration, ffmpeg, the database and each service"),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="clipbridge")
-    parser.parse_args(argv)
-    return 0
+    parser = argparse.ArgumentParser(prog="clipbridge", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"clipbridge {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    chosen = (argv if argv is not None else sys.argv[1:])[:1]
+    for name, (module_name, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        if chosen == [name]:
+            importlib.import_module(module_name).add_arguments(command)
+    args = parser.parse_args(argv)
+    module = importlib.import_module(COMMANDS[args.command][0])
+    code: int = module.main(args)
+    return code
