@@ -12,6 +12,7 @@ into a sentence from `bot.texts` in the person's language, so no class here carr
     │   ├── CorruptInput           truncated, empty, zero duration, absurd resolution
     │   ├── UnsupportedFile        a type the backend does not accept          (NemoVideo 4001)
     │   ├── FileTooLarge           over the backend's or platform's size limit  (NemoVideo 4002)
+    │   ├── NoInput                nothing to work on yet: no video in the session
     │   ├── UnclearRequest         an instruction the local engine cannot read
     │   └── TargetUnreachable      a size target that cannot be met; carries the smallest that can
     └── BackendError               the backend could not do what we asked
@@ -38,6 +39,7 @@ __all__ = [
     "FileTooLarge",
     "InputError",
     "NoCredits",
+    "NoInput",
     "NotAVideo",
     "PlanRequired",
     "ProtocolError",
@@ -101,6 +103,10 @@ class FileTooLarge(InputError):
     def __init__(self, detail: str = "", *, limit: int | None = None, code: int | None = None):
         super().__init__(detail, code=code)
         self.limit = limit
+
+
+class NoInput(InputError):
+    """Nothing to work on yet: the session holds no video."""
 
 
 class UnclearRequest(InputError):

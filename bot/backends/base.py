@@ -174,6 +174,10 @@ class Backend(Protocol):
         """Stream a finished result's bytes."""
         ...
 
+    async def release(self, result: ExportResult) -> None:
+        """The result was delivered (or given up on): free what it holds (local work files)."""
+        ...
+
     async def credits(self) -> Credits | None:
         """The account's credits, or None when the backend does not count them."""
         ...
