@@ -58,6 +58,13 @@ class Port(Protocol):
     def chat(self) -> ChatKey: ...
 
     @property
+    def reply_to(self) -> str | None:
+        """A delivery hint the core stores with long jobs and hands back to `Adapter.port_for`
+        after a restart (a Discord interaction token and its age, say); None if the chat is enough.
+        """
+        ...
+
+    @property
     def message_limit(self) -> int:
         """The longest text message, in characters."""
         ...
