@@ -24,3 +24,302 @@ TEXTS: dict[str, dict[str, str]] = {
     "diff_volume": {"en": "set {what} volume to {pct}", "zh": "把{what}音量设为 {pct}"},
     "diff_segments": {"en": "{what} now has {n} segments", "zh": "{what}现在有 {n} 个片段"},
 }
+
+TEXTS.update(
+    {
+        # Welcome and help
+        "welcome": {
+            "en": (
+                "👋 Send me a video (or a link to one) and tell me what you want, for example:\n"
+                "• compress this video to under 50MB without losing quality\n"
+                "• make it 720p and remove the audio\n"
+                "• cut from 0:10 to 0:45\n\n"
+                "Commands: /export /status /credits /cancel /new /lang /help"
+            ),
+            "zh": (
+                "👋 发给我一个视频（或视频链接），告诉我你想要什么，例如：\n"
+                "• 把视频压缩到50MB以内，不损失画质\n"
+                "• 转成720p并去掉声音\n"
+                "• 剪出0:10到0:45\n\n"
+                "命令：/export /status /credits /cancel /new /lang /help"
+            ),
+        },
+        "unknown_command": {
+            "en": "I don't know the command {command}. Here is what I can do:",
+            "zh": "我不认识命令 {command}。我能做的是：",
+        },
+        "ask_upload": {
+            "en": "Send me the video as a file, or paste a link to it.",
+            "zh": "请把视频作为文件发给我，或者粘贴视频链接。",
+        },
+        "what_next": {
+            "en": "What should I do with it? For example: “compress to under 25MB” or “720p”.",
+            "zh": "要怎么处理？例如：“压缩到25MB以内”或“720p”。",
+        },
+        # Buttons
+        "btn_export": {"en": "⬇️ Export", "zh": "⬇️ 导出"},
+        "btn_status": {"en": "📋 Status", "zh": "📋 状态"},
+        "btn_credits": {"en": "💳 Credits", "zh": "💳 积分"},
+        "btn_cancel": {"en": "✖️ Cancel", "zh": "✖️ 取消"},
+        "btn_download": {"en": "⬇️ Download ({size})", "zh": "⬇️ 下载（{size}）"},
+        # Language
+        "lang_set": {
+            "en": "I'll answer in English from now on.",
+            "zh": "好的，之后我会用中文回复。",
+        },
+        "lang_usage": {
+            "en": "Current language: English. Use /lang en or /lang zh.",
+            "zh": "当前语言：中文。使用 /lang en 或 /lang zh 切换。",
+        },
+        # Progress
+        "working": {"en": "⏳ Working on it…", "zh": "⏳ 正在处理…"},
+        "working_step": {"en": "⏳ Working on it… ({step})", "zh": "⏳ 正在处理…（{step}）"},
+        "still_working": {
+            "en": "⏳ Still working... ({elapsed} elapsed)",
+            "zh": "⏳ 仍在处理中…（已用时 {elapsed}）",
+        },
+        "progress_percent": {
+            "en": "⏳ {stage}: {percent}%",
+            "zh": "⏳ {stage}：{percent}%",
+        },
+        "progress_percent_eta": {
+            "en": "⏳ {stage}: {percent}% · about {eta} left",
+            "zh": "⏳ {stage}：{percent}% · 约剩 {eta}",
+        },
+        "progress_queued": {
+            "en": "⏳ Waiting for a free encoder: position {position} in the queue.",
+            "zh": "⏳ 正在排队等待编码：第 {position} 位。",
+        },
+        "stage_working": {"en": "Working", "zh": "处理中"},
+        "stage_export": {"en": "Exporting", "zh": "导出中"},
+        "done_in": {"en": "✅ Done in {elapsed}.", "zh": "✅ 完成，用时 {elapsed}。"},
+        "exporting": {"en": "⏳ Exporting your video…", "zh": "⏳ 正在导出视频…"},
+        "export_resuming": {
+            "en": "⏳ I was restarted while exporting your video; picking it up again…",
+            "zh": "⏳ 导出过程中机器人重启了，正在继续…",
+        },
+        "receiving": {"en": "📥 Receiving {names}…", "zh": "📥 正在接收 {names}…"},
+        # Queue and cancel
+        "queued": {
+            "en": "🕒 Got it. I'm still busy with your previous request; this one is number {position} "
+            "in line. Send /cancel to stop the current one.",
+            "zh": "🕒 收到。上一个请求还在处理中，这条排在第 {position} 位。发送 /cancel 可以停止当前任务。",
+        },
+        "busy": {
+            "en": "✋ I'm busy with this chat's current request and the line is full. "
+            "Wait for it to finish, or send /cancel to stop it.",
+            "zh": "✋ 当前请求还在处理中，排队也已满。请稍候，或发送 /cancel 停止。",
+        },
+        "cancelled": {"en": "✖️ Cancelled {what}.", "zh": "✖️ 已取消{what}。"},
+        "cancelled_and_dropped": {
+            "en": "✖️ Cancelled {what}, and dropped {n} waiting request(s).",
+            "zh": "✖️ 已取消{what}，并丢弃了 {n} 个排队中的请求。",
+        },
+        "what_turn": {"en": "the current request", "zh": "当前请求"},
+        "what_export": {"en": "the export", "zh": "导出"},
+        "what_upload": {"en": "the upload", "zh": "上传"},
+        "nothing_to_cancel": {
+            "en": "Nothing is running in this chat.",
+            "zh": "这个聊天里没有正在进行的任务。",
+        },
+        "busy_for_new": {
+            "en": "A request is still running here. Send /cancel first, then /new.",
+            "zh": "这里还有请求在进行。请先发送 /cancel，再发送 /new。",
+        },
+        "shutting_down": {
+            "en": "🔧 I'm restarting. Please send that again in a minute.",
+            "zh": "🔧 机器人正在重启，请一分钟后再发一次。",
+        },
+        # Sessions
+        "new_session": {
+            "en": "🆕 Started a fresh project. Send a video to begin.",
+            "zh": "🆕 已开始新的项目。发送一个视频开始吧。",
+        },
+        "session_lost": {
+            "en": "⚠️ The video service no longer had this chat's project, so I started a new one; "
+            "the old timeline is gone. Please send your video again.",
+            "zh": "⚠️ 视频服务上找不到这个聊天的项目，我已新建一个；之前的时间线已丢失。请重新发送视频。",
+        },
+        "session_lost_retrying": {
+            "en": "⚠️ The video service no longer had this chat's project, so I started a new one "
+            "(the old timeline is gone) and am uploading into it.",
+            "zh": "⚠️ 视频服务上找不到这个聊天的项目，已新建一个（之前的时间线已丢失），正在重新上传。",
+        },
+        # Uploads
+        "received_one": {"en": "📥 Received {item}.", "zh": "📥 已收到 {item}。"},
+        "received_many": {
+            "en": "📥 Received {n} files:\n{items}",
+            "zh": "📥 已收到 {n} 个文件：\n{items}",
+        },
+        # Turns
+        "silent_changed": {
+            "en": "✏️ Done. What changed: {changes}.",
+            "zh": "✏️ 完成。改动：{changes}。",
+        },
+        "silent_nothing": {
+            "en": "🤔 The agent finished without changing the timeline. Try being more specific, "
+            "e.g. “compress to under 25MB” or “trim to the first 30 seconds”.",
+            "zh": "🤔 代理已结束，但时间线没有变化。请说得更具体一些，例如“压缩到25MB以内”或“只保留前30秒”。",
+        },
+        "stream_broken": {
+            "en": "📡 The connection to the video service dropped mid-answer. I didn't resend your "
+            "message (that would be charged twice); here is where things stand:",
+            "zh": "📡 与视频服务的连接中途断开。为避免重复扣费，我没有重发你的消息；当前状态如下：",
+        },
+        "restarted_during_turn": {
+            "en": "🔧 I was restarted while working on your request. The agent may have finished it; "
+            "here is the timeline now:",
+            "zh": "🔧 处理你的请求时机器人重启了。代理可能已完成；当前时间线如下：",
+        },
+        "gui_export": {
+            "en": "press ⬇️ Export below (or send /export)",
+            "zh": "点击下方的 ⬇️ 导出（或发送 /export）",
+        },
+        "gui_drag": {
+            "en": "tell me the change in words",
+            "zh": "用文字告诉我要怎么改",
+        },
+        "gui_open": {"en": "send /status", "zh": "发送 /status"},
+        # Delivery
+        "delivered": {"en": "✅ Here is your video ({size}).", "zh": "✅ 这是你的视频（{size}）。"},
+        "too_big_link": {
+            "en": "✅ Your video is ready ({size}). It is larger than this chat allows ({limit}), "
+            "so here is a download link.",
+            "zh": "✅ 视频已就绪（{size}），超过了这个聊天允许的大小（{limit}），请通过链接下载。",
+        },
+        "too_big_local": {
+            "en": "The result is {size}, larger than this chat allows ({limit}). Ask for a size, "
+            "e.g. “under {limit}”.",
+            "zh": "结果为 {size}，超过了这个聊天允许的大小（{limit}）。请指定大小，例如“小于{limit}”。",
+        },
+        "nothing_to_export": {
+            "en": "There is nothing to export yet: send a video and tell me what to do.",
+            "zh": "还没有可以导出的内容：请先发送视频并告诉我要做什么。",
+        },
+        # Credits and status
+        "credits_admin": {
+            "en": "💳 Credits: {available} available, {frozen} reserved, {total} in total.",
+            "zh": "💳 积分：可用 {available}，冻结 {frozen}，共 {total}。",
+        },
+        "credits_ok": {"en": "✅ The bot is ready to work.", "zh": "✅ 机器人可以正常工作。"},
+        "credits_empty": {
+            "en": "❌ The bot is out of credits right now. The operator has to top up.",
+            "zh": "❌ 机器人的积分已用完，需要管理员充值。",
+        },
+        "credits_unlimited": {
+            "en": "✅ This bot runs on its own computer: no credits needed.",
+            "zh": "✅ 这个机器人在本机处理视频，不需要积分。",
+        },
+        "no_session": {
+            "en": "No project yet in this chat. Send a video to start.",
+            "zh": "这个聊天还没有项目。发送一个视频开始吧。",
+        },
+        # Errors
+        "err_access_denied": {
+            "en": "🔒 This bot is private. Ask its operator for access.",
+            "zh": "🔒 这是私有机器人，请联系管理员获取使用权限。",
+        },
+        "err_quota_concurrent": {
+            "en": "✋ You already have {n} request(s) running. Wait for one to finish, or /cancel it.",
+            "zh": "✋ 你已有 {n} 个请求在进行中。请等待完成，或使用 /cancel 取消。",
+        },
+        "err_quota_daily": {
+            "en": "✋ You've reached today's limit of {n} requests. Try again tomorrow.",
+            "zh": "✋ 你已达到今天 {n} 个请求的上限，请明天再试。",
+        },
+        "err_token": {
+            "en": "⚠️ The video service refused this bot's credentials, so I can't work right now. "
+            "The operator has been told.",
+            "zh": "⚠️ 视频服务拒绝了机器人的凭证，暂时无法工作。已通知管理员。",
+        },
+        "err_token_admin": {
+            "en": "⚠️ Admin: NemoVideo refused the token (code {code}). Check NEMO_TOKEN, or unset it "
+            "to use an anonymous token.",
+            "zh": "⚠️ 管理员：NemoVideo 拒绝了令牌（代码 {code}）。请检查 NEMO_TOKEN，或删除它以使用匿名令牌。",
+        },
+        "err_no_credits": {
+            "en": "❌ The bot is out of credits, so the video service won't take new work. "
+            "The operator has to top up; nothing was lost.",
+            "zh": "❌ 机器人积分已用完，视频服务暂不接受新任务。需要管理员充值；数据没有丢失。",
+        },
+        "err_no_credits_admin": {
+            "en": "💳 Admin: NemoVideo is out of credits. Top up or bind the account here: {link}",
+            "zh": "💳 管理员：NemoVideo 积分已用完。请在此充值或绑定账号：{link}",
+        },
+        "err_plan": {
+            "en": "⚠️ This bot's NemoVideo plan can't export videos. The operator needs to register "
+            "or upgrade the plan (this is not about credits).",
+            "zh": "⚠️ 机器人的 NemoVideo 套餐不支持导出。需要管理员注册或升级套餐（与积分无关）。",
+        },
+        "err_rate_limited": {
+            "en": "🐢 The video service asked us to slow down. Please try again in a minute.",
+            "zh": "🐢 视频服务要求降低请求频率，请一分钟后再试。",
+        },
+        "err_transient": {
+            "en": "📡 I couldn't reach the video service. Please try again in a minute; your project "
+            "is kept.",
+            "zh": "📡 暂时连不上视频服务。请一分钟后再试；你的项目已保留。",
+        },
+        "err_protocol": {
+            "en": "⚠️ The video service answered something I don't understand. The operator can see "
+            "the details in the logs; please try again later.",
+            "zh": "⚠️ 视频服务返回了无法识别的内容。管理员可在日志中查看详情；请稍后再试。",
+        },
+        "err_turn_failed": {
+            "en": "⚠️ The video agent reported an error while working on that. Try rephrasing it, "
+            "or send /status to see the project.",
+            "zh": "⚠️ 视频代理处理时报告了错误。请换个说法再试，或发送 /status 查看项目。",
+        },
+        "err_render_failed": {
+            "en": "⚠️ The export failed on the video service. Send /export to try again.",
+            "zh": "⚠️ 视频服务导出失败。发送 /export 重试。",
+        },
+        "err_unsupported": {
+            "en": "🚫 That file type isn't supported. Send one of: {formats}.",
+            "zh": "🚫 不支持这种文件类型。请发送以下格式之一：{formats}。",
+        },
+        "err_too_large": {
+            "en": "📦 That file is too large ({limit} at most). Trim or compress it first, or send "
+            "a link to it.",
+            "zh": "📦 文件太大（最大 {limit}）。请先剪短或压缩，或发送视频链接。",
+        },
+        "err_too_large_nolimit": {
+            "en": "📦 That file is too large for the video service. Trim or compress it first.",
+            "zh": "📦 文件超出了视频服务的大小限制。请先剪短或压缩。",
+        },
+        "err_not_video": {
+            "en": "🚫 That doesn't look like a video. Send an MP4, MOV, MKV or WebM file.",
+            "zh": "🚫 这看起来不是视频。请发送 MP4、MOV、MKV 或 WebM 文件。",
+        },
+        "err_corrupt": {
+            "en": "🚫 I can't read that video: it seems empty, truncated or damaged. Try exporting "
+            "it again from your phone or editor.",
+            "zh": "🚫 无法读取这个视频：文件似乎为空、不完整或已损坏。请从手机或剪辑软件重新导出后再发送。",
+        },
+        "err_no_input": {
+            "en": "There is no video here yet. Send one first, then tell me what to do.",
+            "zh": "这里还没有视频。请先发送视频，再告诉我要做什么。",
+        },
+        "err_unclear": {
+            "en": "🤔 I didn't understand that. Try one of these:\n{examples}",
+            "zh": "🤔 我没看懂。可以试试这些说法：\n{examples}",
+        },
+        "err_unreachable": {
+            "en": "📏 {target} can't be reached for this video: the smallest I can make is about "
+            "{smallest}. Try trimming it, a lower resolution (e.g. “480p”), or removing the audio.",
+            "zh": "📏 这个视频无法压缩到 {target}：最小大约能做到 {smallest}。可以试试剪短、降低分辨率（如“480p”）或去掉音频。",
+        },
+        "err_cancelled": {"en": "✖️ Cancelled.", "zh": "✖️ 已取消。"},
+        "err_unexpected": {
+            "en": "⚠️ I hit an unexpected error while {doing}. Your project is kept; please try "
+            "again, or send /new to start fresh.",
+            "zh": "⚠️ {doing}时出现意外错误。你的项目已保留；请重试，或发送 /new 重新开始。",
+        },
+        "doing_upload": {"en": "receiving your file", "zh": "接收文件"},
+        "doing_turn": {"en": "working on your request", "zh": "处理请求"},
+        "doing_export": {"en": "exporting", "zh": "导出"},
+        "doing_status": {"en": "reading the project", "zh": "读取项目"},
+        "doing_credits": {"en": "checking credits", "zh": "查询积分"},
+        "doing_delivery": {"en": "sending your video", "zh": "发送视频"},
+    }
+)
