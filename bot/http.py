@@ -1,0 +1,163 @@
+"""The bot's one HTTP port: the Telegram webhook, `/healthz`, `/readyz` and `/metrics`.
+
+    async with HttpServer(settings, {"store": store.ping}) as server:
+        server.add_route("POST", "/telegram/webhook", handle_update)
+        ...  # server.port is the bound port (HTTP_PORT=0 picks a free one)
+
+- `/healthz` answers 200 while the event loop runs: the process is alive.
+- `/readyz` runs every readiness check (an async callable that raises when its part cannot be
+  used) with a short timeout and answers 200, or 503 naming the checks that failed and why.
+- `/metrics` serves `bot.metrics` in the Prometheus text format.
+
+Routes are exact paths looked up in a table of our own, so the webhook can be added before or
+after the server starts. Nothing here imports a chat platform library.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from aiohttp import web
+
+from bot import metrics
+from bot.logs import redact
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+__all__ = ["Handler", "HttpServer", "ReadinessCheck"]
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+ReadinessCheck = Callable[[], Awaitable[object]]
+"""Raises (or times out) when its part of the bot cannot be used; the return value is ignored."""
+
+READINESS_TIMEOUT = 3.0
+
+
+class HttpServer:
+    """An aiohttp server on `HTTP_HOST:HTTP_PORT`, opened and closed with `async with`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        readiness_checks: Mapping[str, ReadinessCheck] | None = None,
+        *,
+        readiness_timeout: float = READINESS_TIMEOUT,
+    ) -> None:
+        self._host = settings.http_host
+        self._wanted_port = settings.http_port
+        self._secrets = settings.secrets()
+        self._checks: dict[str, ReadinessCheck] = dict(readiness_checks or {})
+        self._timeout = readiness_timeout
+        self._routes: dict[tuple[str, str], Handler] = {}
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+        self.add_route("GET", "/healthz", self._healthz)
+        self.add_route("GET", "/readyz", self._readyz)
+        self.add_route("GET", "/metrics", self._metrics)
+
+    def add_route(self, method: str, path: str, handler: Handler) -> None:
+        """Serve `method path` (an exact path) with `handler`; replaces an earlier route."""
+        if not path.startswith("/"):
+            raise ValueError(f"a route path starts with '/': {path!r}")
+        self._routes[(method.upper(), path)] = handler
+
+    def add_readiness_check(self, name: str, check: ReadinessCheck) -> None:
+        self._checks[name] = check
+
+    @property
+    def port(self) -> int:
+        """The bound port, once started."""
+        if self._port is None:
+            raise RuntimeError("the HTTP server is not started: use `async with HttpServer(...)`")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self._host in ("0.0.0.0", "") else self._host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
+
+    async def __aenter__(self) -> Self:
+        app = web.Application()
+        app.router.add_route("*", "/{path:.*}", self._dispatch)
+        # Access lines go through our dispatcher at DEBUG: a health probe every few seconds
+        # should not fill the log.
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self._host, self._wanted_port)
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        address = runner.addresses[0]
+        self._port = int(address[1])
+        log.info("HTTP server listening on %s:%d", self._host, self._port)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+        self._port = None
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        handler = self._routes.get((request.method, request.path))
+        if handler is None and request.method == "HEAD":
+            handler = self._routes.get(("GET", request.path))
+        if handler is None:
+            allowed = sorted(m for m, p in self._routes if p == request.path)
+            if allowed:
+                response: web.StreamResponse = web.json_response(
+                    {"error": "method not allowed"},
+                    status=405,
+                    headers={"Allow": ", ".join(allowed)},
+                )
+            else:
+                response = web.json_response({"error": "not found"}, status=404)
+        else:
+            response = await handler(request)
+        log.debug("http %s %s -> %d", request.method, request.path, response.status)
+        return response
+
+    async def _healthz(self, request: web.Request) -> web.StreamResponse:
+        return web.json_response({"status": "ok"})
+
+    async def _readyz(self, request: web.Request) -> web.StreamResponse:
+        names = list(self._checks)
+        results = await asyncio.gather(*(self._run_check(self._checks[n]) for n in names))
+        report = dict(zip(names, results, strict=True))
+        ready = all(result == "ok" for result in results)
+        return web.json_response(
+            {"status": "ok" if ready else "unavailable", "checks": report},
+            status=200 if ready else 503,
+        )
+
+    async def _run_check(self, check: ReadinessCheck) -> str:
+        try:
+            await asyncio.wait_for(check(), self._timeout)
+        except TimeoutError:
+            return f"no answer within {self._timeout:g}s"
+        except Exception as exc:
+            # The answer may be public: name the error, redacted, never a traceback.
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            return redact(reason, self._secrets)[:300]
+        return "ok"
+
+    async def _metrics(self, request: web.Request) -> web.StreamResponse:
+        response = web.Response(body=metrics.render())
+        response.headers["Content-Type"] = metrics.CONTENT_TYPE
+        return response
