@@ -5,6 +5,7 @@ local engine raises the input and target ones); adapters raise `RetryAfter`. The
 into a sentence from `bot.texts` in the person's language, so no class here carries user text.
 
     ClipbridgeError
+    ├── ConfigError                the settings cannot be used; one sentence per problem
     ├── RetryAfter                 a platform asked us to wait N seconds (flood control)
     ├── AccessDenied               allowlist or per-user quota says no
     ├── InputError                 the person's file or words cannot be used
@@ -35,6 +36,7 @@ __all__ = [
     "BackendError",
     "Cancelled",
     "ClipbridgeError",
+    "ConfigError",
     "CorruptInput",
     "FileTooLarge",
     "InputError",
@@ -63,6 +65,17 @@ class ClipbridgeError(Exception):
         super().__init__(detail or type(self).__name__)
         self.detail = detail
         self.code = code
+
+
+class ConfigError(ClipbridgeError):
+    """Start-up found settings it cannot run with. Each of `problems` names the environment
+    variable and the fix; operators read these, so they are English, never user text."""
+
+    def __init__(self, problems: list[str] | tuple[str, ...]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        lines = "\n".join(f"- {p}" for p in self.problems)
+        super().__init__(f"{count} configuration problem{'s' if count != 1 else ''}:\n{lines}")
 
 
 class RetryAfter(ClipbridgeError):
