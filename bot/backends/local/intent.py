@@ -1,0 +1,620 @@
+"""What a person asked the local engine to do, read from their words (English and Chinese).
+
+`parse("compress this to under 50MB without losing quality")` gives an `EncodeRequest`; the engine
+plans an encode from it and `describe` says back what was understood. No model, no network: a
+fixed set of patterns run over a normalized copy of the text, each claiming the words it reads so
+that no later pattern reads them again ("1280x720" is never also "720p"; "1m30s" is never "1 MB").
+
+Decisions where people are ambiguous:
+- Units: MB/M/兆 = 10^6 bytes, MiB = 2^20, GB/G = 10^9, GiB = 2^30, KB = 10^3, KiB = 2^10.
+  A comma between digits is a decimal point when one or two digits follow ("1,5 GB" = 1.5 GB) and
+  a thousands separator when three do ("1,500 MB" = 1500 MB).
+- Several sizes: the smallest one named with a target word ("to", "under", "以内") wins, else the
+  smallest: "my 500MB video to 50MB" means 50 MB.
+- Times: a number without a unit is seconds, or the other end's unit in a range ("10 to 45s").
+  Negative times count back from the end: "last 10 seconds" -> trim_start -10; "drop the last 5
+  seconds" -> trim_end -5.
+- "half" alone and "缩小一半" halve the resolution; "half the size" / "体积减半" halve the file.
+  "compress 30%" / "压缩30%" take 30% off (0.7 of the size); "to 30%" / "压缩到30%" keep 30%.
+- "for Discord", "fit Telegram", "适合微信": the chat's upload limit (the only limit we know).
+- "all" / "全部" alone is not a request: it says which videos, not what to do with them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.errors import UnclearRequest
+from bot.texts import human_duration, human_size, t
+
+__all__ = ["EXAMPLES_KEY", "Codec", "EncodeRequest", "describe", "parse"]
+
+EXAMPLES_KEY = "intent_examples"
+
+Codec = Literal["h264", "h265", "av1", "vp9"]
+
+
+@dataclass(frozen=True, slots=True)
+class EncodeRequest:
+    """One understood request. None / False means "not asked": the engine picks."""
+
+    target_bytes: int | None = None  # an absolute size target in bytes
+    fit_chat: bool = False  # fit the chat's upload limit
+    size_fraction: float | None = None  # 0.5 = half the source's size
+    height: int | None = None
+    width: int | None = None
+    scale: float | None = None  # 0.5 = half the source's width and height
+    codec: Codec | None = None  # None = engine default (H.264)
+    max_fps: float | None = None
+    remove_audio: bool = False
+    audio_bitrate: int | None = None  # bits per second
+    trim_start: float | None = None  # seconds; negative counts back from the end
+    trim_end: float | None = None  # seconds; negative counts back from the end
+    keep_quality: bool = False
+    apply_to_all: bool = False
+    wants_compress: bool = False
+
+
+# Boundaries that work next to Chinese: `\b` does not, since 汉字 are word characters.
+_L = r"(?<![a-z0-9.])"
+_R = r"(?![a-z0-9])"
+_NUM = r"\d+(?:\.\d+)?"
+
+_PUNCT = str.maketrans({"。": " ", "、": ",", "～": "~", "—": "-", "–": "-", "〜": "~"})
+
+
+def _normalize(text: str) -> str:
+    """Lower case, ASCII digits and punctuation, decimal commas as points."""
+    s = unicodedata.normalize("NFKC", text).lower().translate(_PUNCT)
+    s = re.sub(r"(\d),(\d{3})(?!\d)", r"\1\2", s)
+    s = re.sub(r"(\d),(\d{1,2})(?!\d)", r"\1.\2", s)
+    return _CN_NUMBER.sub(lambda m: str(_cn_to_int(m.group(0))), s)
+
+
+# Chinese numerals before a unit: "前三十秒", "二十兆", "两分钟", "帧率二十四" is left alone.
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
+_CN_DIGITS |= {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_NUMBER = re.compile(
+    r"[零〇一二两三四五六七八九十百千]+(?=\s*(?:秒|分钟|分(?!辨)|小时|兆|帧|mb|m|gb|g)" + _R + ")"
+)
+
+
+def _cn_to_int(word: str) -> int:
+    total, digit = 0, 0
+    for ch in word:
+        if ch in _CN_UNITS:
+            total += (digit or 1) * _CN_UNITS[ch]
+            digit = 0
+        else:
+            digit = digit * 10 + _CN_DIGITS[ch]
+    return total + digit
+
+
+class _Text:
+    """The normalized text; a pattern that reads some words blanks them for the patterns after."""
+
+    def __init__(self, text: str) -> None:
+        self.s = text
+
+    def take(self, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+        found = list(pattern.finditer(self.s))
+        for m in reversed(found):
+            self.s = self.s[: m.start()] + " " * (m.end() - m.start()) + self.s[m.end() :]
+        return found
+
+    def take_if(
+        self, pattern: re.Pattern[str], accept: Callable[[re.Match[str]], bool]
+    ) -> list[re.Match[str]]:
+        found = [m for m in pattern.finditer(self.s) if accept(m)]
+        for m in reversed(found):
+            self.s = self.s[: m.start()] + " " * (m.end() - m.start()) + self.s[m.end() :]
+        return found
+
+
+def _c(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.VERBOSE)
+
+
+# ---------------------------------------------------------------- audio
+
+_AUDIO = r"(?:audio|sound|soundtrack|sound\s+track)"
+_AUDIO_ZH = r"(?:音频|声音|音轨|原声|伴音)"
+_KBPS = r"(?:kbps|kb/s|kbit/s|kbits?|k)"
+_AUDIO_BITRATE = _c(
+    rf"""{_L}(?:{_AUDIO}|{_AUDIO_ZH})\s*(?:bit\s*rate|bitrate|码率|比特率)?\s*
+        (?:to|at|of|=|:|为|到|改为|设为|设置为|降到|降为)?\s*(?P<a>{_NUM})\s*{_KBPS}{_R}
+      | {_L}(?P<b>{_NUM})\s*{_KBPS}{_R}\s*(?:{_AUDIO}|{_AUDIO_ZH})"""
+)
+_REMOVE_AUDIO = _c(
+    rf"""{_L}(?:remove|strip|drop|delete|kill|cut|lose|get\s+rid\s+of|take\s+out|turn\s+off)
+            \s+(?:the\s+|all\s+|its\s+|any\s+)?(?:\w+\s+)?{_AUDIO}{_R}
+      | {_L}(?:no|without|without\s+any|zero)\s+(?:the\s+)?{_AUDIO}{_R}
+      | {_L}{_AUDIO}\s+off{_R}
+      | {_L}(?:un)?mute[ds]?{_R} | {_L}silent(?:ly)?{_R} | {_L}silence\s+it{_R}
+      | (?:去掉|去除|删除|删掉|移除|取消|不要|关掉|关闭|去|消除|拿掉)
+        (?:所有|全部)?(?:的)?{_AUDIO_ZH}
+      | 静音 | 无声 | 没有声音 | 不要声音 | 不需要声音"""
+)
+
+# ---------------------------------------------------------------- times
+
+_SEC_U = r"(?:seconds?|secs?|s|秒钟?)"
+_MIN_U = r"(?:minutes?|mins?|分钟|分(?!辨))"
+_HOUR_U = r"(?:hours?|hrs?|h|小时)"
+_SECS = rf"{_NUM}\s*{_SEC_U}{_R}"
+_MINS = rf"{_NUM}\s*(?:{_MIN_U}{_R}(?:\s*{_SECS})?|m\s*{_SECS})"
+_HOURS = rf"{_NUM}\s*{_HOUR_U}{_R}(?:\s*{_NUM}\s*{_MIN_U}{_R})?(?:\s*{_SECS})?"
+_CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?"
+_TIME = rf"{_L}(?:{_CLOCK}|{_HOURS}|{_MINS}|{_SECS})"
+_TIME_OR_BARE = rf"(?:{_TIME}|{_L}{_NUM}{_R})"
+
+_PART = re.compile(rf"({_NUM})\s*({_HOUR_U}|{_MIN_U}|m|{_SEC_U})?")
+_UNIT_SECONDS = [(_HOUR_U, 3600.0), (_MIN_U, 60.0), (r"m", 60.0), (_SEC_U, 1.0)]
+
+
+def _time(token: str, default_unit: float = 1.0) -> tuple[float, float]:
+    """Seconds in `token`, and its last part's unit (lent to a bare number in a range)."""
+    token = token.strip()
+    if ":" in token:
+        total = 0.0
+        for part in token.split(":"):
+            total = total * 60 + float(part)
+        return total, 1.0
+    total, unit = 0.0, default_unit
+    for m in _PART.finditer(token):
+        unit = default_unit
+        if m.group(2):
+            unit = next(v for p, v in _UNIT_SECONDS if re.fullmatch(p, m.group(2)))
+        total += float(m.group(1)) * unit
+    return total, unit
+
+
+def _has_unit(token: str) -> bool:
+    return re.fullmatch(rf"\s*{_NUM}\s*", token) is None
+
+
+_FIRST_W = r"(?:the\s+)?(?:first|opening|beginning|initial)"
+_LAST_W = r"(?:the\s+)?(?:last|final|ending|closing)"
+_DROP_W = (
+    r"(?:skip|remove|drop|delete|cut\s+off|cut\s+out|trim\s+off|chop\s+off|lose|get\s+rid\s+of"
+    r"|去掉|删掉|删除|去除|跳过|剪掉|裁掉|切掉|不要)"
+)
+_DROP_FIRST = _c(rf"{_DROP_W}\s*(?:{_FIRST_W}|前面?|开头的?|片头的?)\s*(?P<t>{_TIME})")
+_DROP_LAST = _c(rf"{_DROP_W}\s*(?:{_LAST_W}|最后|后面?|结尾的?|末尾的?|片尾的?)\s*(?P<t>{_TIME})")
+_RANGE = _c(
+    rf"""(?:(?:from|between|从|由|第)\s*)?(?P<a>{_TIME_OR_BARE})\s*(?:秒处)?\s*
+         (?:to|until|till|through|and|-|~|到|至|和)\s*(?:第\s*)?(?P<b>{_TIME_OR_BARE})"""
+)
+_FIRST = _c(
+    rf"""(?:{_FIRST_W}|(?:截取|保留|只要|只留|只保留)?(?:前|开头|头|片头))\s*(?P<t>{_TIME})"""
+)
+_LAST = _c(rf"(?:{_LAST_W}|(?:截取|保留|只要|只留|只保留)?(?:最后|结尾|末尾|后))\s*(?P<t>{_TIME})")
+_SHORTEN = _c(
+    rf"""(?:{_L}(?:trim|cut|shorten|clip|crop|make|keep|limit|reduce|get|bring)
+              (?:\s+(?:it|this|the\s+video|the\s+clip|down))*\s+(?:to|at)
+         | {_L}(?:under|below|less\s+than|shorter\s+than|at\s+most|max(?:imum)?|within
+              |no\s+longer\s+than|no\s+more\s+than|up\s+to)
+         | 剪到|剪成|截到|截成|裁剪到|裁剪成|剪辑到|剪辑成|缩短到|缩短为|截取|只要|只保留|保留
+         | (?:时长|长度|时间)\s*(?:控制在|不超过|小于|为|到|改为|缩短到|限制在|限制为)?
+         | 不超过|不到|小于|低于|控制在|限制在|在
+        )\s*(?P<t>{_TIME})
+      | (?P<u>{_TIME})\s*(?:以内|之内|以下|内|or\s+less|max|long)"""
+)
+_START_AT = _c(
+    rf"""(?:{_L}(?:from|start(?:ing)?\s+(?:at|from)|begin(?:ning)?\s+(?:at|from)|after)
+         |从)\s*(?:第\s*)?(?P<t>{_TIME})\s*(?:秒处)?\s*(?:开始|起)?"""
+)
+_END_AT = _c(
+    rf"""(?:{_L}(?:until|till|stop(?:ping)?\s+at|end(?:ing)?\s+at|up\s+to|to)|截止到|到)
+         \s*(?:第\s*)?(?P<t>{_TIME})\s*(?:为止|结束|截止)?"""
+)
+
+# ---------------------------------------------------------------- sizes
+
+_SIZE_UNITS = {
+    "kib": 2**10,
+    "kb": 10**3,
+    "kilobytes": 10**3,
+    "kilobyte": 10**3,
+    "千字节": 10**3,
+    "mib": 2**20,
+    "mb": 10**6,
+    "m": 10**6,
+    "mbs": 10**6,
+    "meg": 10**6,
+    "megs": 10**6,
+    "megabyte": 10**6,
+    "megabytes": 10**6,
+    "兆": 10**6,
+    "兆字节": 10**6,
+    "兆b": 10**6,
+    "gib": 2**30,
+    "gb": 10**9,
+    "g": 10**9,
+    "gbs": 10**9,
+    "gig": 10**9,
+    "gigs": 10**9,
+    "gigabyte": 10**9,
+    "gigabytes": 10**9,
+}
+_SIZE_UNIT = "|".join(sorted(map(re.escape, _SIZE_UNITS), key=len, reverse=True))
+_SIZE = _c(rf"{_L}(?P<n>{_NUM})\s*(?P<u>{_SIZE_UNIT}){_R}")
+_SIZE_CUE_BEFORE = re.compile(
+    r"(?:under|below|less\s+than|smaller\s+than|at\s+most|max(?:imum)?|up\s+to|within|no\s+more"
+    r"\s+than|not\s+(?:more|bigger|larger|over)\s+than|to|into|around|about|approx(?:imately)?"
+    r"|<=?|≤|小于|低于|不超过|不大于|不到|压缩到|压到|到|至|控制在|最多|最大|在|为|成)\s*$"
+)
+_SIZE_CUE_AFTER = re.compile(
+    r"^\s*(?:以内|之内|以下|内|左右|or\s+(?:less|smaller|under)|max|tops|limit)"
+)
+
+# ---------------------------------------------------------------- size fraction and scale
+
+_SIZE_W = (
+    r"(?:(?:file\s+|its\s+|the\s+|original\s+|video\s+)*size|filesize|(?:as\s+)?(?:big|large))"
+)
+_HALF_SIZE = _c(
+    rf"""{_L}half\s+(?:of\s+)?{_SIZE_W}{_R}
+      | {_L}halve\s+(?:the\s+|its\s+)?(?:file\s+)?size{_R}
+      | {_L}size\s+in\s+half{_R}
+      | (?:大小|体积|文件|文件大小|容量)\s*(?:减半|一半|缩小一半|减小一半|减少一半|压缩一半)
+      | 一半(?:的)?(?:大小|体积) | (?:压缩|减小|减少|压)(?:到)?一半"""
+)
+
+
+def _pct(name: str) -> str:
+    return rf"(?P<{name}>{_NUM})\s*%"
+
+
+_FRACTION_OFF = _c(
+    rf"""{_L}{_pct("p1")}\s*(?:smaller|less|lighter|off|reduction)
+      | {_L}(?:reduce|shrink|cut|compress|lower|decrease|trim)\s+(?:\w+\s+){{0,3}}?by\s+{_pct("p2")}
+      | (?:压缩|减小|减少|缩减|降低|小|体积缩小|大小缩小|体积减小|大小减小)\s*(?:了)?{_pct("p3")}"""
+)
+_FRACTION_KEEP = _c(
+    rf"""{_L}{_pct("p4")}\s*of\s+(?:the\s+|its\s+)?(?:original\s+)?(?:file\s+)?size
+      | (?:原(?:来|始)?(?:的)?(?:大小|体积)?的)\s*{_pct("p5")}
+      | (?:大小|体积)\s*(?:压缩|减小|缩小)?(?:到|为|变为)\s*{_pct("p6")}"""
+)
+_SCALE = _c(
+    rf"""{_L}(?:half|halve)\s+(?:the\s+)?(?:resolution|res|dimensions|width\s+and\s+height){_R}
+      | {_L}(?:resolution|res|dimensions|scale|downscale|scale\s+down|size\s+down)
+              \s+(?:by\s+|to\s+|in\s+)?(?:half|(?P<pa>{_NUM})\s*%|(?P<f>0?\.\d+)){_R}
+      | {_L}(?P<pb>{_NUM})\s*%\s*(?:resolution|res|scale|size\s+resolution){_R}
+      | 一半(?:的)?分辨率 | 分辨率\s*(?:减半|一半|降低一半|缩小一半|降一半)
+      | 分辨率\s*(?:降低|缩小|缩放|降)?(?:到|为)?\s*(?P<pc>{_NUM})\s*%
+      | (?<!压)(?:缩小|缩放|缩)(?:到)?\s*(?P<pd>{_NUM})\s*% | 缩小一半 | 尺寸减半 | 长宽减半"""
+)
+_BARE_HALF = _c(rf"{_L}(?:half|halve|by\s+half){_R}")
+_FRACTION_TO = _c(
+    rf"""{_L}(?:to|down\s+to)\s+{_pct("p7")}
+      | (?:压缩到|压到|变为|变成|缩小到|降到|到)\s*{_pct("p8")}"""
+)
+_FRACTION_BARE = _c(rf"{_L}(?:compress|shrink|reduce)\s+(?:it\s+)?{_pct('p9')}")
+
+# ---------------------------------------------------------------- resolution, fps, codec
+
+_DIMENSIONS = _c(rf"{_L}(?P<w>\d{{3,5}})\s*[x×*]\s*(?P<h>\d{{3,5}}){_R}")
+_HEIGHT_P = _c(rf"{_L}(?P<h>\d{{3,4}})\s?p(?P<fps>\d{{2,3}})?{_R}")
+_HEIGHT_WORDS = _c(
+    rf"""{_L}(?P<w>8k|4k|uhd|2k|qhd|full\s*hd|fhd|hd){_R}
+      | 分辨率\s*(?:改为|改成|降到|降为|调到|设为|为|到)?\s*(?P<h>\d{{3,4}}){_R}
+      | (?P<h2>\d{{3,4}})\s*(?:的)?分辨率"""
+)
+_HEIGHT_NAMES = {
+    "8k": 4320,
+    "4k": 2160,
+    "uhd": 2160,
+    "2k": 1440,
+    "qhd": 1440,
+    "fullhd": 1080,
+    "fhd": 1080,
+    "hd": 720,
+}
+_FPS_U = r"(?:fps|f/s|frames?\s*(?:per|/)\s*s(?:ec(?:ond)?)?|帧每秒|帧/秒|帧)"
+_FPS = _c(
+    rf"""{_L}(?P<a>{_NUM})\s*{_FPS_U}{_R}
+      | (?:{_L}(?:fps|frame\s*rate|framerate)|帧率|帧速率|帧数)\s*
+        (?:to|of|at|=|:|为|到|改为|改成|设为|设置为|降到|降为|降低到|限制在|控制在|不超过|最多|最高)?
+        \s*(?P<b>{_NUM}){_R}"""
+)
+_CODECS: list[tuple[re.Pattern[str], Codec]] = [
+    (_c(rf"{_L}(?:[hx]\.?\s?264|avc){_R}"), "h264"),
+    (_c(rf"{_L}(?:[hx]\.?\s?265|hevc){_R}"), "h265"),
+    (_c(rf"{_L}av1{_R}"), "av1"),
+    (_c(rf"{_L}(?:vp9|webm){_R}"), "vp9"),
+]
+
+# ---------------------------------------------------------------- platforms, quality, scope, verb
+
+_PLATFORM = r"(?:discord|telegram|tg|wechat|whatsapp|电报|纸飞机|微信|(?:this|the)\s+chat)"
+_FIT_CHAT = _c(
+    rf"""{_L}(?:for|fit|fits|fitting|to\s+fit|fit\s+(?:in|into|on|for)|under|within|on
+            |(?:send|post|share|upload)(?:\s+it)?\s+(?:to|on|in|via|over))
+         \s+(?:the\s+|this\s+|a\s+)?{_PLATFORM}{_R}
+      | {_L}{_PLATFORM}(?:'s)?(?:\s+|-)?(?:ready|friendly|size[ds]?|limits?|compatible|upload
+            |max|sized){_R}
+      | (?:适合|适配|符合|满足|发到|发送到|发给|能发|可以发|上传到|能发到|可以发到|用于)
+        \s*{_PLATFORM}
+      | {_PLATFORM}\s*(?:的)?(?:限制|大小|上限|要求|能发)
+      | {_L}(?:upload|size|file)\s+limit{_R} | 上传限制 | 上传上限"""
+)
+_KEEP_QUALITY = _c(
+    rf"""{_L}(?:keep|keeping|preserve|preserving|maintain|maintaining|retain|retaining)
+            \s+(?:the\s+|its\s+|good\s+|high\s+|original\s+|video\s+|image\s+|picture\s+)*
+            (?:quality|clarity|sharpness){_R}
+      | {_L}without\s+(?:losing|lose|hurting|sacrificing|reducing|degrading|ruining|killing|much)
+            \s+(?:\w+\s+){{0,2}}?(?:quality|clarity){_R}
+      | {_L}(?:no|minimal|little|without(?:\s+any)?|zero|less)\s+(?:visible\s+)?quality\s+loss{_R}
+      | {_L}(?:high|best|good|max(?:imum)?|same|original|full|top|great)\s+quality{_R}
+      | {_L}quality\s+(?:first|matters|intact){_R}
+      | {_L}(?:visually\s+)?lossless(?:ly)?{_R}
+      | (?:不|别|不要|不想|没有|尽量不|不会)(?:损失|损|降低|影响|牺牲|丢失|损伤|降)(?:太多)?
+            (?:画质|质量|清晰度|画面)
+      | (?:保持|保留|保证|维持|不变的?)(?:原有|原来的?|原始)?(?:的)?(?:画质|质量|清晰度|清晰)
+      | (?:画质|质量|清晰度)(?:不变|无损|优先|不要?(?:变)?差|别(?:变)?差)
+      | 无损 | 高画质 | 原画质 | 不失真 | 不要模糊 | 别糊 | 不要糊"""
+)
+_ALL = _c(
+    rf"""{_L}all\s+(?:the\s+|of\s+the\s+|my\s+|these\s+|those\s+|\d+\s+|three\s+|two\s+)?
+            (?:videos?|clips?|files?|of\s+(?:them|these|those|my\s+videos))
+      | {_L}(?:them|these|those)\s+all{_R}
+      | {_L}(?:every|each)\s+(?:one|video|clip|file|of\s+(?:them|these|those)){_R}
+      | {_L}both\s+(?:videos|clips|files|of\s+them){_R}
+      | {_L}(?:do|compress|process|convert|shrink|for|apply\s+to)\s+all{_R}
+      | ^\s*all\s*[.!]?\s*$
+      | 全部(?!声音|音频|音轨|画面|的声音) | 所有(?:的)?(?:视频|文件|片段) | 每个视频 | 每一个视频
+      | 每个文件 | 这些视频 | 全都 | 批量"""
+)
+_COMPRESS = _c(
+    rf"""{_L}(?:compress(?:ed|ion|ing)?|shrink|shrunk|smaller|downsize|minimi[sz]e|squeeze
+            |lighter|tinier|slim\s+(?:it\s+)?down){_R}
+      | {_L}reduce\s+(?:the\s+|its\s+)?(?:file\s+)?size{_R}
+      | 压缩 | 变小 | 小一点 | 小一些 | 小点 | 瘦身 | 减小 | 缩小 | 压一下 | 压小"""
+)
+
+
+def parse(text: str) -> EncodeRequest:
+    """What `text` asks of the local engine. Pure and fast.
+
+    Raises `UnclearRequest` when nothing in `text` is understood, or when what is understood
+    contradicts itself (a trim that ends before it starts).
+    """
+    src = _Text(_normalize(text))
+    f: dict[str, object] = {}
+
+    _read_audio(src, f)
+    _read_times(src, f)
+    _read_sizes(src, f)
+    _read_fraction_and_scale(src, f)
+    _read_resolution(src, f)
+    _read_fps(src, f)
+    for pattern, codec in _CODECS:
+        if src.take(pattern):
+            f["codec"] = codec
+    if src.take(_FIT_CHAT):
+        f["fit_chat"] = True
+    if src.take(_KEEP_QUALITY):
+        f["keep_quality"] = True
+    all_videos = bool(src.take(_ALL))
+    if src.take(_COMPRESS):
+        f["wants_compress"] = True
+
+    if not f:
+        raise UnclearRequest(f"nothing understood in {len(text)} characters")
+    if all_videos:
+        f["apply_to_all"] = True
+    request = EncodeRequest(**f)  # type: ignore[arg-type]
+    _check_trim(request)
+    return request
+
+
+def _read_audio(src: _Text, f: dict[str, object]) -> None:
+    for m in src.take(_AUDIO_BITRATE):
+        kbps = float(m.group("a") or m.group("b"))
+        if 6 <= kbps <= 640:
+            f["audio_bitrate"] = round(kbps * 1000)
+    for m in src.take(_REMOVE_AUDIO):
+        if not m.group(0).lstrip().startswith("unmute"):
+            f["remove_audio"] = True
+
+
+def _read_times(src: _Text, f: dict[str, object]) -> None:
+    for m in src.take(_DROP_FIRST):
+        f["trim_start"] = _time(m.group("t"))[0]
+    for m in src.take(_DROP_LAST):
+        f["trim_end"] = -_time(m.group("t"))[0]
+
+    def real_range(m: re.Match[str]) -> bool:
+        return _has_unit(m.group("a")) or _has_unit(m.group("b"))
+
+    for m in src.take_if(_RANGE, real_range):
+        a, b = m.group("a"), m.group("b")
+        b_seconds, b_unit = _time(b)
+        a_seconds, a_unit = _time(a, b_unit)
+        if not _has_unit(b):
+            b_seconds = _time(b, a_unit)[0]
+        f["trim_start"], f["trim_end"] = a_seconds, b_seconds
+    for m in src.take(_FIRST):
+        f.setdefault("trim_start", 0.0)
+        f["trim_end"] = _time(m.group("t"))[0]
+    for m in src.take(_LAST):
+        f["trim_start"] = -_time(m.group("t"))[0]
+    for m in src.take(_SHORTEN):
+        f.setdefault("trim_start", 0.0)
+        f["trim_end"] = _time(m.group("t") or m.group("u"))[0]
+    for m in src.take(_START_AT):
+        f["trim_start"] = _time(m.group("t"))[0]
+    for m in src.take(_END_AT):
+        f["trim_end"] = _time(m.group("t"))[0]
+
+
+def _read_sizes(src: _Text, f: dict[str, object]) -> None:
+    sizes: list[tuple[bool, int]] = []
+    s = src.s
+    for m in src.take(_SIZE):
+        n = round(float(m.group("n")) * _SIZE_UNITS[m.group("u")])
+        if n <= 0:
+            continue
+        cued = bool(_SIZE_CUE_BEFORE.search(s[max(0, m.start() - 24) : m.start()]))
+        cued = cued or bool(_SIZE_CUE_AFTER.match(s[m.end() :]))
+        sizes.append((cued, n))
+    if sizes:
+        cued_sizes = [n for cued, n in sizes if cued]
+        f["target_bytes"] = min(cued_sizes or [n for _, n in sizes])
+
+
+def _percent(m: re.Match[str]) -> float | None:
+    """The percentage in `m` (any group named p...) as a fraction, if it is one."""
+    for name, value in m.groupdict().items():
+        if name.startswith("p") and value:
+            pct = float(value)
+            return pct / 100 if 0 < pct < 100 else None
+    return None
+
+
+def _read_fraction_and_scale(src: _Text, f: dict[str, object]) -> None:
+    if src.take(_HALF_SIZE):
+        f["size_fraction"] = 0.5
+    for m in src.take(_FRACTION_OFF):
+        pct = _percent(m)
+        if pct is not None:
+            f["size_fraction"] = round(1 - pct, 4)
+    for m in src.take(_FRACTION_KEEP):
+        pct = _percent(m)
+        if pct is not None:
+            f["size_fraction"] = pct
+    for m in src.take(_SCALE):
+        fraction = m.groupdict().get("f")
+        if fraction and 0 < float(fraction) < 1:
+            f["scale"] = float(fraction)
+        elif any(v for k, v in m.groupdict().items() if k.startswith("p")):
+            pct = _percent(m)
+            if pct is not None:
+                f["scale"] = pct
+        else:
+            f["scale"] = 0.5
+    for m in src.take(_FRACTION_TO):
+        pct = _percent(m)
+        if pct is not None:
+            f["size_fraction"] = pct
+    for m in src.take(_FRACTION_BARE):
+        pct = _percent(m)
+        if pct is not None:
+            f["size_fraction"] = round(1 - pct, 4)
+    if "scale" not in f and src.take(_BARE_HALF):
+        f["scale"] = 0.5
+
+
+def _read_resolution(src: _Text, f: dict[str, object]) -> None:
+    for m in src.take(_DIMENSIONS):
+        w, h = int(m.group("w")), int(m.group("h"))
+        if 16 <= w <= 16384 and 16 <= h <= 16384:
+            f["width"], f["height"] = w, h
+    for m in src.take(_HEIGHT_P):
+        h = int(m.group("h"))
+        if 100 <= h <= 4320:
+            f["height"] = h
+            if m.group("fps"):
+                f["max_fps"] = float(m.group("fps"))
+    for m in src.take(_HEIGHT_WORDS):
+        if m.group("w"):
+            f["height"] = _HEIGHT_NAMES[re.sub(r"\s", "", m.group("w"))]
+        else:
+            h = int(m.group("h") or m.group("h2"))
+            if 100 <= h <= 4320:
+                f["height"] = h
+
+
+def _read_fps(src: _Text, f: dict[str, object]) -> None:
+    for m in src.take(_FPS):
+        fps = float(m.group("a") or m.group("b"))
+        if 1 <= fps <= 240:
+            f["max_fps"] = fps
+
+
+def _check_trim(r: EncodeRequest) -> None:
+    start, end = r.trim_start, r.trim_end
+    if start is not None and start < 0 and end is not None:
+        raise UnclearRequest("a trim that counts from the end cannot also have an end")
+    if start is not None and end is not None and 0 <= end <= start:
+        raise UnclearRequest(f"a trim that ends ({end}s) before it starts ({start}s)")
+    if end is not None and end == 0:
+        raise UnclearRequest("a trim of zero length")
+
+
+# ---------------------------------------------------------------- describe
+
+_CODEC_NAMES: dict[str, str] = {"h264": "H.264", "h265": "H.265", "av1": "AV1", "vp9": "VP9"}
+
+
+def describe(request: EncodeRequest, locale: str, *, chat_limit: int | None = None) -> str:
+    """Say back what was understood, in `locale`: "Understood: under 50.0 MB, keep quality, H.264."
+
+    `chat_limit` (bytes) names the limit that "fit the chat" stands for, when the caller knows it.
+    """
+    r = request
+    items: list[str] = []
+
+    def add(key: str, **params: object) -> None:
+        items.append(t(key, locale, **params))
+
+    if r.target_bytes is not None:
+        add("intent_target", size=human_size(r.target_bytes, locale))
+    if r.fit_chat:
+        if chat_limit is not None:
+            add("intent_fit_chat_limit", size=human_size(chat_limit, locale))
+        else:
+            add("intent_fit_chat")
+    if r.size_fraction is not None:
+        add("intent_fraction", pct=f"{r.size_fraction * 100:.0f}")
+    if r.wants_compress and r.target_bytes is None and r.size_fraction is None and not r.fit_chat:
+        add("intent_smaller")
+    if r.width is not None and r.height is not None:
+        add("intent_dimensions", width=r.width, height=r.height)
+    elif r.height is not None:
+        add("intent_height", height=r.height)
+    elif r.width is not None:
+        add("intent_width", width=r.width)
+    if r.scale is not None:
+        add("intent_scale", pct=f"{r.scale * 100:.0f}")
+    if r.max_fps is not None:
+        add("intent_fps", fps=f"{r.max_fps:g}")
+    _describe_trim(r, add)
+    if r.remove_audio:
+        add("intent_remove_audio")
+    elif r.audio_bitrate is not None:
+        add("intent_audio_bitrate", kbps=f"{r.audio_bitrate / 1000:g}")
+    if r.keep_quality:
+        add("intent_keep_quality")
+    items.append(_CODEC_NAMES[r.codec or "h264"])
+    if r.apply_to_all:
+        add("intent_all")
+    return t("intent_understood", locale, items=t("intent_separator", locale).join(items))
+
+
+def _describe_trim(r: EncodeRequest, add: Callable[..., None]) -> None:
+    start, end = r.trim_start, r.trim_end
+    if start is not None and start < 0:
+        add("intent_trim_last", length=human_duration(-start))
+    elif end is not None and end < 0:
+        if start:
+            add(
+                "intent_trim_from_drop_last",
+                start=human_duration(start),
+                length=human_duration(-end),
+            )
+        else:
+            add("intent_trim_drop_last", length=human_duration(-end))
+    elif end is not None:
+        if start:
+            add("intent_trim_range", start=human_duration(start), end=human_duration(end))
+        else:
+            add("intent_trim_first", end=human_duration(end))
+    elif start:
+        add("intent_trim_from", start=human_duration(start))
