@@ -1,0 +1,379 @@
+"""`TelegramAdapter`: python-telegram-bot's `Application`, embedded in clipbridge's lifecycle.
+
+    async with TelegramAdapter(settings, conversation) as adapter:   # initialize + start
+        ...                                                           # stop + shutdown on exit
+
+Polling by default. In webhook mode (`TELEGRAM_MODE=webhook`) PTB's own web server is not used:
+the bot's aiohttp server mounts `adapter.webhook_handler` at `WEBHOOK_PATH`, and the adapter
+registers `PUBLIC_URL + WEBHOOK_PATH` with Telegram together with a secret token that every
+delivery must carry in `X-Telegram-Bot-Api-Secret-Token`.
+
+Each update becomes one `Inbound` for the core (`_inbound` has the rules); an album arrives as
+several updates sharing a `media_group_id`, collected for a moment and handed over as one Inbound
+with several attachments, so it is acknowledged once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dtm
+import hashlib
+import hmac
+import logging
+import time
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Protocol, Self
+
+import httpx
+from aiohttp import web
+from telegram import BotCommand, Message, Update, User
+from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+
+from adapters.telegram import _redact
+from adapters.telegram._errors import translated
+from adapters.telegram._files import TelegramFiles
+from adapters.telegram._inbound import (
+    chat_key,
+    instruction,
+    is_addressed,
+    is_group,
+    media_of,
+    user_ref,
+)
+from adapters.telegram._port import TelegramPort
+from bot.config import MB, Settings
+from bot.models import Attachment, ChatKey, Inbound
+from bot.ports import Port
+from bot.texts import human_size, t
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+CLOUD_DOWNLOAD_LIMIT = 20 * MB
+LOCAL_DOWNLOAD_LIMIT = 2000 * MB
+COMMANDS = ("start", "help", "export", "status", "credits", "cancel", "new", "lang")
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+
+class Core(Protocol):
+    """What the adapter needs of `bot.conversation.Conversation`."""
+
+    async def handle(self, inbound: Inbound, port: Port) -> None: ...
+
+
+@dataclass
+class _Album:
+    """Messages of one media group, waiting until no more arrive."""
+
+    items: list[tuple[int, Message]] = field(default_factory=list)
+    last: float = 0.0
+
+
+class TelegramAdapter:
+    """The Telegram platform: receives updates, hands them to the core, gives it ports."""
+
+    platform = "telegram"
+
+    def __init__(
+        self,
+        settings: Settings,
+        core: Core,
+        *,
+        poll_timeout: float = 10.0,
+        album_window: float = 1.0,
+        url_fetch: bool = False,
+    ) -> None:
+        """`poll_timeout`: seconds of one getUpdates long poll. `album_window`: seconds without a
+        new item after which an album is complete. `url_fetch`: let Telegram fetch results that
+        sit at a public URL themselves (see docs/benchmarks.md, "Telegram relay")."""
+        if settings.telegram_bot_token is None:
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        self._settings = settings
+        self._core = core
+        self._token = settings.telegram_bot_token.get_secret_value()
+        self._poll_timeout = poll_timeout
+        self._album_window = album_window
+        self._url_fetch = url_fetch
+        self._local_mode = settings.telegram_local_mode
+        self._webhook = settings.telegram_mode == "webhook"
+        secret = settings.telegram_webhook_secret
+        # Without a configured secret, derive one from the token: stable across restarts and
+        # replicas, and it reveals nothing about the token.
+        self._secret = (
+            secret.get_secret_value()
+            if secret
+            else hashlib.sha256(b"clipbridge-webhook:" + self._token.encode()).hexdigest()[:48]
+        )
+        self._redactor = _redact.TokenRedactor([self._token, self._secret])
+        self._app: Application | None = None  # type: ignore[type-arg]
+        self._client: httpx.AsyncClient | None = None
+        self._files: TelegramFiles | None = None
+        self._me: User | None = None
+        self._albums: dict[str, _Album] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        await self.initialize()
+        try:
+            await self.start()
+        except BaseException:
+            await self.shutdown()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.stop()
+        finally:
+            await self.shutdown()
+
+    async def initialize(self) -> None:
+        """Build the Application, say hello to Telegram (getMe), publish the command menu."""
+        if self._webhook and not self._settings.public_url:
+            raise ValueError("TELEGRAM_MODE=webhook needs PUBLIC_URL")
+        _redact.install(self._redactor)
+        builder = (
+            Application.builder()
+            .token(self._token)
+            .base_url(self._settings.telegram_base_url)
+            .base_file_url(self._settings.telegram_base_file_url)
+            .local_mode(self._local_mode)
+            .rate_limiter(AIORateLimiter(max_retries=0))
+            .media_write_timeout(600)
+        )
+        if self._webhook:
+            builder = builder.updater(None)
+        app = builder.build()
+        app.add_handler(TypeHandler(Update, self._on_update))
+        app.add_error_handler(self._on_error)
+        self._app = app
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(30.0, read=120.0), follow_redirects=True
+        )
+        self._files = TelegramFiles(app.bot, self._client, local_mode=self._local_mode)
+        await app.initialize()
+        self._me = app.bot.bot
+        await self._publish_commands()
+
+    async def start(self) -> None:
+        """Start handling updates: polling, or registering the webhook."""
+        app = self._require_app()
+        await app.start()
+        if self._webhook:
+            url = (self._settings.public_url or "").rstrip("/") + WEBHOOK_PATH
+            with translated():
+                await app.bot.set_webhook(
+                    url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
+                )
+        else:
+            assert app.updater is not None
+            await app.updater.start_polling(
+                timeout=dtm.timedelta(seconds=self._poll_timeout), allowed_updates=ALLOWED_UPDATES
+            )
+
+    async def stop(self) -> None:
+        """Stop taking updates; albums still being collected are handed over first."""
+        app = self._require_app()
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for group in list(self._albums):
+            await self._flush_album(group)
+        if app.running:
+            await app.stop()
+
+    async def shutdown(self) -> None:
+        try:
+            if self._app is not None:
+                await self._app.shutdown()
+            if self._client is not None:
+                await self._client.aclose()
+        finally:
+            self._app = self._client = self._files = None
+            _redact.uninstall(self._redactor)
+
+    def _require_app(self) -> Application:  # type: ignore[type-arg]
+        if self._app is None:
+            raise RuntimeError("TelegramAdapter is not initialized")
+        return self._app
+
+    async def _publish_commands(self) -> None:
+        bot = self._require_app().bot
+        for language in ("en", "zh"):
+            commands = [BotCommand(name, t(f"tg_cmd_{name}", language)) for name in COMMANDS]
+            with translated():
+                await bot.set_my_commands(
+                    commands, language_code=None if language == "en" else language
+                )
+
+    # --- webhook ---------------------------------------------------------------------------------
+
+    async def webhook_handler(self, request: web.Request) -> web.Response:
+        """aiohttp handler for `WEBHOOK_PATH`: checks the secret, queues the update, answers."""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self._secret.encode()):
+            log.warning("telegram webhook call refused: wrong or missing secret token")
+            return web.Response(status=403, text="forbidden")
+        app = self._app
+        if app is None or not app.running:
+            return web.Response(status=503, text="not running")
+        try:
+            data = await request.json()
+            update = Update.de_json(data, app.bot)
+        except (ValueError, TypeError, KeyError):
+            return web.Response(status=400, text="not an update")
+        await app.update_queue.put(update)
+        return web.Response(text="ok")
+
+    # --- ports -----------------------------------------------------------------------------------
+
+    def port_for(self, chat: ChatKey, reply_to: str | None = None) -> TelegramPort:
+        return TelegramPort(
+            self._require_app().bot,
+            chat,
+            reply_to=reply_to,
+            local_mode=self._local_mode,
+            url_fetch=self._url_fetch,
+        )
+
+    # --- updates ---------------------------------------------------------------------------------
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        error = context.error
+        log.error(
+            "telegram update failed: %s: %s",
+            type(error).__name__,
+            error,
+            exc_info=(type(error), error, error.__traceback__) if error else None,
+        )
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query is not None:
+            await self._on_button(update)
+        elif update.message is not None:
+            message = update.message
+            if message.from_user is None or message.from_user.is_bot:
+                return
+            if message.media_group_id:
+                self._collect(message.media_group_id, update.update_id, message)
+            else:
+                await self._dispatch(update.update_id, [message])
+
+    async def _on_button(self, update: Update) -> None:
+        query = update.callback_query
+        assert query is not None
+        with contextlib.suppress(Exception), translated():
+            await query.answer()  # stops the button's spinner, whatever happens next
+        message = query.message
+        if not query.data or message is None:
+            return
+        thread = None
+        if isinstance(message, Message) and message.is_topic_message:
+            thread = message.message_thread_id
+        key = ChatKey(self.platform, str(message.chat.id), str(thread) if thread else None)
+        inbound = Inbound(
+            chat=key,
+            user=user_ref(query.from_user),
+            text=query.data,
+            locale=query.from_user.language_code,
+            update_id=str(update.update_id),
+            is_group=is_group(message.chat),
+            received_at=time.time(),
+        )
+        await self._core.handle(inbound, self.port_for(key))
+
+    def _collect(self, group: str, update_id: int, message: Message) -> None:
+        album = self._albums.setdefault(group, _Album())
+        album.items.append((update_id, message))
+        album.last = time.monotonic()
+        if len(album.items) == 1:
+            task = asyncio.create_task(self._album_timer(group))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _album_timer(self, group: str) -> None:
+        while True:
+            album = self._albums.get(group)
+            if album is None:
+                return
+            quiet = time.monotonic() - album.last
+            if quiet >= self._album_window:
+                break
+            await asyncio.sleep(self._album_window - quiet)
+        try:
+            await self._flush_album(group)
+        except Exception:
+            log.exception("telegram album could not be handled")
+
+    async def _flush_album(self, group: str) -> None:
+        album = self._albums.pop(group, None)
+        if album and album.items:
+            items = sorted(album.items, key=lambda item: item[0])
+            await self._dispatch(items[0][0], [message for _, message in items])
+
+    async def _dispatch(self, update_id: int, messages: list[Message]) -> None:
+        """Messages (one, or an album's) from one person in one chat, into one Inbound."""
+        me = self._me
+        assert me is not None and self._files is not None
+        first = messages[0]
+        sender = first.from_user
+        assert sender is not None
+        group = is_group(first.chat)
+        if group and not any(is_addressed(m, me) for m in messages):
+            return
+        key = chat_key(first)
+        locale = sender.language_code
+        port = self.port_for(key, str(first.message_id) if group else None)
+        limit = LOCAL_DOWNLOAD_LIMIT if self._local_mode else CLOUD_DOWNLOAD_LIMIT
+
+        text = ""
+        attachments: list[Attachment] = []
+        refused = 0
+        for message in messages:
+            words, links = instruction(message, me)
+            text = text or words
+            attachments.extend(self._files.link(url) for url in links)
+            media = media_of(message)
+            if media is None:
+                continue
+            if not media.is_video:
+                refused += 1
+            elif media.size is not None and media.size > limit:
+                # Before anything is fetched: Telegram would refuse getFile anyway.
+                await port.send_text(
+                    t("tg_file_too_big", locale, size=human_size(media.size),
+                      limit=human_size(limit))
+                )  # fmt: skip
+                return
+            else:
+                attachments.append(
+                    self._files.telegram_file(media.file_id, media.name, media.size, media.mime)
+                )
+        if refused and not attachments:
+            await port.send_text(t("tg_not_a_video", locale))
+            return
+        if not text and not attachments:
+            return
+        inbound = Inbound(
+            chat=key,
+            user=user_ref(sender),
+            text=text,
+            attachments=tuple(attachments),
+            locale=locale,
+            update_id=str(update_id),
+            is_group=group,
+            received_at=time.time(),
+        )
+        await self._core.handle(inbound, port)
