@@ -175,6 +175,10 @@ TEXTS.update(
             "en": "press ⬇️ Export below (or send /export)",
             "zh": "点击下方的 ⬇️ 导出（或发送 /export）",
         },
+        "offer_export": {
+            "en": "⬇️ When you're happy with it, export to get the video.",
+            "zh": "⬇️ 满意的话，导出即可拿到视频。",
+        },
         "gui_drag": {
             "en": "tell me the change in words",
             "zh": "用文字告诉我要怎么改",

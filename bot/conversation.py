@@ -1,0 +1,764 @@
+"""The conversation core: every adapter hands its messages to `Conversation.handle`.
+
+One chat is one backend session and runs one job at a time (an upload, a turn, or an export); a
+message that arrives meanwhile is queued with its position or, when the line is full, answered
+with how to cancel. Jobs that outlive a process (exports) are written to the store before they
+are submitted, so `resume()` after a restart picks them up and delivers each once.
+
+    adapter ──Inbound──▶ handle ──▶ route ──▶ _Chat queue ──▶ _upload / _turn / _export
+                                                              │          │
+                                              Port ◀── progress, text, delivery ◀── Backend
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from bot import media
+from bot.backends.base import (
+    Backend,
+    ExportResult,
+    Failure,
+    Heartbeat,
+    Progress,
+    ResultReady,
+    Text,
+    ToolActivity,
+    TurnContext,
+    TurnEnded,
+    UploadedFile,
+)
+from bot.config import Settings
+from bot.delivery import deliver
+from bot.errors import (
+    AccessDenied,
+    Cancelled,
+    ClipbridgeError,
+    CorruptInput,
+    FileTooLarge,
+    InputError,
+    NoCredits,
+    NoInput,
+    NotAVideo,
+    PlanRequired,
+    ProtocolError,
+    RateLimited,
+    RenderFailed,
+    SessionNotFound,
+    TargetUnreachable,
+    TokenError,
+    Transient,
+    TurnFailed,
+    UnclearRequest,
+    UnsupportedFile,
+)
+from bot.models import ChatKey, Inbound, UserRef
+from bot.ports import Adapter, Button, Port
+from bot.progress import Pacer, ProgressMessage, send_reliably
+from bot.routing import route, split_text, translate_gui
+from bot.store import Job, Store
+from bot.texts import CATALOG, LANGUAGES, human_duration, human_size, normalize_locale, t
+from bot.timeline import Timeline, diff
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+WorkKind = Literal["upload", "turn", "export"]
+ACCEPTED_FORMATS = "mp4, mov, avi, webm, mkv, jpg, png, gif, webp, mp3, wav, m4a, aac"
+LANGUAGE_NAMES = {"english": "en", "英文": "en", "chinese": "zh", "中文": "zh", "汉语": "zh"}
+
+
+@dataclass(eq=False)
+class _Work:
+    """One job waiting for, or holding, its chat's slot."""
+
+    kind: WorkKind
+    user: UserRef
+    port: Port
+    locale: str
+    text: str = ""
+    inbound: Inbound | None = None
+    resume: Job | None = None  # an export found in flight at start-up
+    job: Job | None = None
+    progress: ProgressMessage | None = None
+    task: asyncio.Task[None] | None = None
+    shutdown: bool = False  # cancelled because the process is stopping: keep the job for resume
+
+
+@dataclass(eq=False)
+class _Chat:
+    key: ChatKey
+    pacer: Pacer
+    current: _Work | None = None
+    queue: deque[_Work] = field(default_factory=deque)
+
+
+class Conversation:
+    """Owns every chat's queue and every task it starts. See the module docstring."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        backend: Backend,
+        *,
+        max_queue: int = 3,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._backend = backend
+        self._max_queue = max_queue
+        self._clock = clock
+        self._ffmpeg = media.ffmpeg_exe(settings)
+        self._adapters: dict[str, Adapter] = {}
+        self._chats: dict[ChatKey, _Chat] = {}
+        self._load: Counter[UserRef] = Counter()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closing = False
+
+    # Lifecycle ---------------------------------------------------------------------------------
+
+    def add_adapter(self, adapter: Adapter) -> None:
+        self._adapters[adapter.platform] = adapter
+
+    async def resume(self) -> None:
+        """Pick up what a previous process left in flight: exports are polled and delivered,
+        interrupted turns are reported with the timeline as it is now."""
+        for found in await self._store.active_jobs():
+            adapter = self._adapters.get(found.chat.platform)
+            if adapter is None:
+                continue  # that platform is not running in this process; leave the job for it
+            port = adapter.port_for(found.chat, found.reply_to)
+            if found.kind == "export" and found.backend_job:
+                job = found
+                if job.state == "delivering":  # died mid-post: a duplicate beats a lost video
+                    job = await self._store.update_job(job, state="running")
+                work = _Work("export", job.user, port, job.locale, resume=job)
+                self._enqueue(self._chat(job.chat), work)
+            else:
+                self._spawn(self._report_interrupted_turn(job, port))
+
+    async def wait_idle(self) -> None:
+        """Until every task this core started has finished (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self, grace: float) -> None:
+        """Stop taking work, give running jobs `grace` seconds, then stop them. Exports keep
+        their stored state so the next start resumes them; nothing is marked cancelled."""
+        self._closing = True
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=grace)
+        for chat in self._chats.values():
+            chat.queue.clear()
+            if chat.current is not None and chat.current.task is not None:
+                chat.current.shutdown = True
+                chat.current.task.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        await self.wait_idle()
+
+    # The entry point ---------------------------------------------------------------------------
+
+    async def handle(self, inbound: Inbound, port: Port) -> None:
+        """Take one message. Returns once it is acknowledged; the work goes on in tasks."""
+        chat = self._chat(inbound.chat)
+        if self._closing:
+            locale = normalize_locale(inbound.locale)
+            await self._say(chat, port, t("shutting_down", locale))
+            return
+        if inbound.update_id and not await self._store.first_sight(
+            inbound.chat.platform, inbound.update_id
+        ):
+            log.info("update %s seen before; ignored", inbound.update_id)
+            return
+        locale = await self._locale(inbound)
+        if not self._allowed(inbound):
+            await self._say(chat, port, t("err_access_denied", locale))
+            return
+        if inbound.attachments:
+            await self._submit(chat, _Work("upload", inbound.user, port, locale, inbound=inbound))
+            return
+        decision = route(inbound.text)
+        match decision.action:
+            case "start" | "help":
+                text = t("welcome", locale)
+                if decision.unknown_command:
+                    command = decision.unknown_command
+                    text = t("unknown_command", locale, command=command) + "\n\n" + text
+                await self._say(chat, port, text, self._buttons(locale, cancel=False))
+            case "lang":
+                await self._set_language(chat, port, inbound.user, locale, decision.argument)
+            case "cancel":
+                await self._cancel(chat, port, locale)
+            case "new":
+                await self._new_session(chat, port, locale)
+            case "status":
+                self._spawn(
+                    self._guarded(
+                        chat, port, locale, self._status(chat, port, locale), doing="status"
+                    )
+                )
+            case "credits":
+                admin = self._is_admin(inbound.user)
+                call = self._credits(chat, port, locale, admin=admin)
+                self._spawn(self._guarded(chat, port, locale, call, doing="credits"))
+            case "upload_hint":
+                await self._say(chat, port, t("ask_upload", locale))
+            case "export":
+                await self._submit(chat, _Work("export", inbound.user, port, locale))
+            case "turn":
+                if not decision.argument:
+                    await self._say(chat, port, t("what_next", locale))
+                    return
+                work = _Work("turn", inbound.user, port, locale, text=decision.argument)
+                await self._submit(chat, work)
+
+    # Queueing ----------------------------------------------------------------------------------
+
+    async def _submit(self, chat: _Chat, work: _Work) -> None:
+        try:
+            await self._check_quota(work.user)
+        except AccessDenied as denied:
+            limit = self._settings.max_jobs_per_user
+            if denied.reason == "err_quota_daily":
+                limit = self._settings.max_jobs_per_day
+            await self._say(chat, work.port, t(denied.reason, work.locale, n=limit))
+            return
+        if chat.current is not None and len(chat.queue) >= self._max_queue:
+            await self._say(chat, work.port, t("busy", work.locale))
+            return
+        position = self._enqueue(chat, work)
+        if position:
+            await self._say(chat, work.port, t("queued", work.locale, position=position))
+
+    def _enqueue(self, chat: _Chat, work: _Work) -> int:
+        """Queue `work`; returns its place in line, 0 when it starts at once."""
+        self._load[work.user] += 1
+        if chat.current is None:
+            self._start(chat, work)
+            return 0
+        chat.queue.append(work)
+        return len(chat.queue)
+
+    def _start(self, chat: _Chat, work: _Work) -> None:
+        chat.current = work
+        work.task = self._spawn(self._run(chat, work))
+
+    async def _run(self, chat: _Chat, work: _Work) -> None:
+        try:
+            job = self._perform(chat, work)
+            await self._guarded(chat, work.port, work.locale, job, doing=work.kind, work=work)
+        finally:
+            self._load[work.user] -= 1
+            if self._load[work.user] <= 0:
+                del self._load[work.user]
+            chat.current = None
+            if chat.queue and not self._closing:
+                self._start(chat, chat.queue.popleft())
+
+    async def _perform(self, chat: _Chat, work: _Work) -> None:
+        match work.kind:
+            case "upload":
+                await self._upload(chat, work)
+            case "turn":
+                await self._turn(chat, work, work.text)
+            case "export":
+                await self._export(chat, work)
+
+    async def _check_quota(self, user: UserRef) -> None:
+        if self._is_admin(user):
+            return
+        if self._load[user] >= self._settings.max_jobs_per_user:
+            raise AccessDenied("err_quota_concurrent")
+        daily = self._settings.max_jobs_per_day
+        if daily and await self._store.jobs_today(user) >= daily:
+            raise AccessDenied("err_quota_daily")
+
+    async def _cancel(self, chat: _Chat, port: Port, locale: str) -> None:
+        work = chat.current
+        if work is None or work.task is None:
+            await self._say(chat, port, t("nothing_to_cancel", locale))
+            return
+        dropped = len(chat.queue)
+        for waiting in chat.queue:
+            self._load[waiting.user] -= 1
+        chat.queue.clear()
+        if work.kind == "export" and work.job is not None and work.job.backend_job:
+            try:
+                await self._backend.cancel_export(work.job.backend_job)
+            except ClipbridgeError:
+                log.warning("backend refused to cancel render %s", work.job.backend_job)
+        work.task.cancel()
+        what = t(f"what_{work.kind}", locale)
+        if dropped:
+            text = t("cancelled_and_dropped", locale, what=what, n=dropped)
+        else:
+            text = t("cancelled", locale, what=what)
+        await self._say(chat, port, text)
+
+    # Jobs --------------------------------------------------------------------------------------
+
+    async def _upload(self, chat: _Chat, work: _Work) -> None:
+        assert work.inbound is not None
+        attachments = work.inbound.attachments
+        names = ", ".join(attachment.name for attachment in attachments)
+        received: list[UploadedFile] = []
+        problems: list[str] = []
+        async with self._progress(chat, work, t("receiving", work.locale, names=names)):
+            session = await self._session(chat.key, work.locale)
+            for attachment in attachments:
+                try:
+                    try:
+                        received.append(await self._backend.upload(session, attachment))
+                    except SessionNotFound:
+                        session = await self._renew_session(chat.key, work.locale)
+                        await self._say(chat, work.port, t("session_lost_retrying", work.locale))
+                        received.append(await self._backend.upload(session, attachment))
+                except InputError as error:
+                    problems.append(f"{attachment.name}: {self._explain(error, work)}")
+        assert work.progress is not None
+        lines = [self._describe_upload(item) for item in received]
+        if len(lines) == 1:
+            text = t("received_one", work.locale, item=lines[0])
+        elif lines:
+            items = "\n".join(f"• {line}" for line in lines)
+            text = t("received_many", work.locale, n=len(lines), items=items)
+        else:
+            text = "\n".join(problems)
+            problems = []
+        if received and not work.inbound.text.strip():
+            text += "\n" + t("what_next", work.locale)
+        await work.progress.finish(text)
+        for problem in problems:
+            await self._say(chat, work.port, problem)
+        instruction = work.inbound.text.strip()
+        if received and instruction:
+            decision = route(instruction)
+            if decision.action == "export":
+                await self._export(chat, work)
+            elif decision.action == "turn" and decision.argument:
+                await self._turn(chat, work, decision.argument)
+
+    async def _turn(self, chat: _Chat, work: _Work, text: str) -> None:
+        port, locale = work.port, work.locale
+        results: list[ExportResult] = []
+        saw_text = broken = offer_export = show_summary = False
+        async with self._progress(chat, work, t("working", locale)) as progress:
+            session = await self._session(chat.key, locale)
+            work.job = await self._store.add_job(
+                self._job(chat, work, session, kind="turn", state="running")
+            )
+            before = await self._state_or_none(session)
+            context = TurnContext(locale=locale, upload_limit=port.upload_limit, chat=str(chat.key))
+            events = self._backend.turn(session, text, context)
+            async for event in _closing(events):
+                match event:
+                    case Text(text=words):
+                        translated = translate_gui(words, locale)
+                        offer_export |= translated.offer_export
+                        show_summary |= translated.show_summary
+                        for piece in split_text(translated.text, port.message_limit):
+                            await self._say(chat, port, piece)
+                    case ToolActivity(name=name):
+                        progress.step(name)
+                    case Heartbeat():
+                        progress.heartbeat()
+                    case Progress(queue_position=position) if position:
+                        progress.queued(position)
+                    case Progress(percent=percent, eta=eta, stage=stage) if percent is not None:
+                        progress.percent(percent, eta, stage)
+                    case ResultReady(result=result):
+                        results.append(result)
+                    case Failure(error=error, stream_broken=True):
+                        log.warning("turn stream broke: %s", error.detail)
+                        broken = True
+                    case Failure(error=error):
+                        raise error
+                    case TurnEnded(saw_text=seen):
+                        saw_text = seen
+            await progress.finish(t("done_in", locale, elapsed=human_duration(progress.elapsed)))
+        for result in results:
+            await self._deliver(chat, work, result)
+        if broken or not (saw_text or results):
+            await self._report_changes(chat, port, locale, session, before, broken=broken)
+        elif show_summary:
+            await self._status(chat, port, locale)
+        if offer_export and not results:
+            await self._say(chat, port, t("offer_export", locale), self._buttons(locale))
+        work.job = await self._store.update_job(work.job, state="done")
+
+    async def _export(self, chat: _Chat, work: _Work) -> None:
+        locale = work.locale
+        first = t("export_resuming" if work.resume else "exporting", locale)
+        async with self._progress(chat, work, first) as progress:
+            if work.resume is not None:
+                job = work.job = work.resume
+                if job.state == "pending":  # we may have died before the submit went out
+                    used = await self._backend.start_export(job.session, job.id, self._ctx(work))
+                    job = work.job = await self._store.update_job(
+                        job, state="running", backend_job=used
+                    )
+            else:
+                existing = await self._store.get_session(chat.key)
+                timeline = await self._state_or_none(existing.session) if existing else None
+                if existing is None or timeline is None or not timeline.exportable:
+                    await progress.finish(t("nothing_to_export", locale))
+                    return
+                render_id = f"render_{uuid.uuid4().hex}"
+                job = self._job(
+                    chat,
+                    work,
+                    existing.session,
+                    kind="export",
+                    state="pending",
+                    backend_job=render_id,
+                )
+                job = work.job = await self._store.add_job(job)  # before the submit, for resume
+                used = await self._backend.start_export(job.session, render_id, self._ctx(work))
+                job = work.job = await self._store.update_job(
+                    job, state="running", backend_job=used
+                )
+            assert job.backend_job is not None
+            result: ExportResult | None = None
+            async for event in _closing(self._backend.watch_export(job.backend_job)):
+                if isinstance(event, ExportResult):
+                    result = event
+                elif event.percent is not None:
+                    progress.percent(event.percent, event.eta, event.stage or "stage_export")
+            if result is None:
+                raise ProtocolError("export ended without a result")
+            await progress.finish(t("done_in", locale, elapsed=human_duration(progress.elapsed)))
+        if await self._store.claim_delivery(job):
+            await self._deliver(chat, work, result)
+            work.job = await self._store.update_job(job, state="done")
+
+    async def _deliver(self, chat: _Chat, work: _Work, result: ExportResult) -> None:
+        try:
+            await deliver(
+                result,
+                work.port,
+                self._backend,
+                locale=work.locale,
+                pacer=chat.pacer,
+                work_dir=self._settings.work_dir,
+                ffmpeg=self._ffmpeg,
+            )
+        finally:
+            await self._backend.release(result)
+
+    # Quick answers -----------------------------------------------------------------------------
+
+    async def _status(self, chat: _Chat, port: Port, locale: str) -> None:
+        existing = await self._store.get_session(chat.key)
+        if existing is None or existing.backend != self._backend.name:
+            await self._say(chat, port, t("no_session", locale))
+            return
+        timeline = await self._backend.state(existing.session)
+        await self._say(chat, port, timeline.summary(locale), self._buttons(locale, cancel=False))
+
+    async def _credits(self, chat: _Chat, port: Port, locale: str, *, admin: bool) -> None:
+        credits = await self._backend.credits()
+        if credits is None:
+            text = t("credits_unlimited", locale)
+        elif admin:
+            text = t(
+                "credits_admin",
+                locale,
+                available=f"{credits.available:g}",
+                frozen=f"{credits.frozen:g}",
+                total=f"{credits.total:g}",
+            )
+        else:
+            text = t("credits_ok" if credits.available > 0 else "credits_empty", locale)
+        await self._say(chat, port, text)
+
+    async def _set_language(
+        self, chat: _Chat, port: Port, user: UserRef, locale: str, argument: str
+    ) -> None:
+        wanted = argument.strip().lower()
+        language = LANGUAGE_NAMES.get(wanted) or (
+            normalize_locale(wanted) if wanted[:2] in LANGUAGES else None
+        )
+        if language:
+            await self._store.set_language(user, language)
+            await self._say(chat, port, t("lang_set", language))
+        else:
+            await self._say(chat, port, t("lang_usage", locale))
+
+    async def _new_session(self, chat: _Chat, port: Port, locale: str) -> None:
+        if chat.current is not None:
+            await self._say(chat, port, t("busy_for_new", locale))
+            return
+        await self._store.drop_session(chat.key)
+        await self._say(chat, port, t("new_session", locale))
+
+    async def _report_changes(
+        self,
+        chat: _Chat,
+        port: Port,
+        locale: str,
+        session: str,
+        before: Timeline | None,
+        *,
+        broken: bool,
+    ) -> None:
+        """A silent or broken turn: tell the person what the agent changed, from the state."""
+        after = await self._backend.state(session)
+        if broken:
+            await self._say(chat, port, t("stream_broken", locale) + "\n" + after.summary(locale))
+            return
+        changes = diff(before, after, locale) if before is not None else []
+        if changes:
+            text = t("silent_changed", locale, changes="; ".join(changes))
+            await self._say(chat, port, text, self._buttons(locale, cancel=False))
+        else:
+            await self._say(chat, port, t("silent_nothing", locale))
+
+    async def _report_interrupted_turn(self, job: Job, port: Port) -> None:
+        chat = self._chat(job.chat)
+        try:
+            summary = (await self._backend.state(job.session)).summary(job.locale)
+        except ClipbridgeError:
+            summary = t("no_session", job.locale)
+        await self._say(chat, port, t("restarted_during_turn", job.locale) + "\n" + summary)
+        await self._store.update_job(job, state="failed", error="interrupted by restart")
+
+    # Failures ----------------------------------------------------------------------------------
+
+    async def _guarded(
+        self,
+        chat: _Chat,
+        port: Port,
+        locale: str,
+        job: Coroutine[Any, Any, None],
+        *,
+        doing: str,
+        work: _Work | None = None,
+    ) -> None:
+        """Run a job so that every way it can fail ends with a message and a consistent store."""
+        try:
+            await job
+            return
+        except asyncio.CancelledError:
+            if work is not None and not work.shutdown:
+                await self._close_job(work, "cancelled", None)
+                if work.progress is not None:
+                    await self._quietly(work.progress.finish(t("err_cancelled", locale)))
+            raise
+        except SessionNotFound:
+            await self._store.drop_session(chat.key)
+            text = t("session_lost", locale)
+            error: str = "session lost"
+        except ClipbridgeError as failure:
+            text = self._explain(failure, work)
+            error = f"{type(failure).__name__}: {failure.detail}"
+            log.warning("%s failed in %s: %s", doing, chat.key, error)
+            if isinstance(failure, NoCredits) and failure.link:
+                log.warning("out of credits; an admin can top up at %s", failure.link)
+        except Exception:
+            log.exception("unexpected error while %s in %s", doing, chat.key)
+            text = t("err_unexpected", locale, doing=t(f"doing_{doing}", locale))
+            error = "unexpected error"
+        if work is not None:
+            await self._close_job(work, "failed", error)
+        if work is not None and work.progress is not None:
+            await self._quietly(work.progress.finish(text))
+        else:
+            await self._quietly(self._say(chat, port, text))
+
+    def _explain(self, error: ClipbridgeError, work: _Work | None) -> str:
+        """The sentence that tells a person what happened and what to do next."""
+        locale = work.locale if work else "en"
+        admin = work is not None and self._is_admin(work.user)
+        match error:
+            case AccessDenied(reason=reason):
+                return t(reason, locale, n=self._settings.max_jobs_per_user)
+            case TokenError():
+                if admin:
+                    return t("err_token_admin", locale, code=error.code or 1001)
+                return t("err_token", locale)
+            case NoCredits(link=link):
+                if admin and link:
+                    return t("err_no_credits_admin", locale, link=link)
+                return t("err_no_credits", locale)
+            case PlanRequired():
+                return t("err_plan", locale)
+            case RateLimited():
+                return t("err_rate_limited", locale)
+            case Transient():
+                return t("err_transient", locale)
+            case TurnFailed():
+                return t("err_turn_failed", locale)
+            case RenderFailed():
+                return t("err_render_failed", locale)
+            case Cancelled():
+                return t("err_cancelled", locale)
+            case UnsupportedFile():
+                return t("err_unsupported", locale, formats=ACCEPTED_FORMATS)
+            case FileTooLarge(limit=limit) if limit:
+                return t("err_too_large", locale, limit=human_size(limit))
+            case FileTooLarge():
+                return t("err_too_large_nolimit", locale)
+            case NotAVideo():
+                return t("err_not_video", locale)
+            case CorruptInput():
+                return t("err_corrupt", locale)
+            case NoInput():
+                return t("err_no_input", locale)
+            case UnclearRequest():
+                examples = t("intent_examples", locale) if "intent_examples" in CATALOG else ""
+                return t("err_unclear", locale, examples=examples)
+            case TargetUnreachable(target=target, smallest=smallest):
+                return t(
+                    "err_unreachable",
+                    locale,
+                    target=human_size(target),
+                    smallest=human_size(smallest),
+                )
+            case _:
+                return t("err_protocol", locale)
+
+    async def _close_job(
+        self, work: _Work, state: Literal["failed", "cancelled"], error: str | None
+    ) -> None:
+        if work.job is not None and work.job.state in ("pending", "running", "delivering"):
+            work.job = await self._store.update_job(work.job, state=state, error=error)
+
+    # Helpers -----------------------------------------------------------------------------------
+
+    def _chat(self, key: ChatKey) -> _Chat:
+        chat = self._chats.get(key)
+        if chat is None:
+            chat = self._chats[key] = _Chat(key, Pacer(self._settings.edit_interval, self._clock))
+        return chat
+
+    def _progress(self, chat: _Chat, work: _Work, first_text: str) -> ProgressMessage:
+        work.progress = ProgressMessage(
+            work.port,
+            chat.pacer,
+            work.locale,
+            first_text=first_text,
+            still_working_interval=self._settings.still_working_interval,
+            clock=self._clock,
+        )
+        return work.progress
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _say(
+        self, chat: _Chat, port: Port, text: str, buttons: Sequence[Button] = ()
+    ) -> None:
+        await send_reliably(chat.pacer, lambda: port.send_text(text, buttons))
+
+    async def _quietly(self, call: Awaitable[None]) -> None:
+        """Best effort for the last word after a failure: the chat itself may be what failed."""
+        try:
+            await call
+        except Exception:
+            log.warning("could not tell the chat about a failure", exc_info=True)
+
+    async def _locale(self, inbound: Inbound) -> str:
+        preferred = await self._store.get_language(inbound.user)
+        return preferred or normalize_locale(inbound.locale)
+
+    def _is_admin(self, user: UserRef) -> bool:
+        return str(user) in self._settings.admins
+
+    def _allowed(self, inbound: Inbound) -> bool:
+        users, chats = self._settings.allowed_users, self._settings.allowed_chats
+        if (not users and not chats) or self._is_admin(inbound.user):
+            return True
+        chat = f"{inbound.chat.platform}:{inbound.chat.chat}"
+        return str(inbound.user) in users or chat in chats
+
+    def _buttons(self, locale: str, *, cancel: bool = False) -> list[Button]:
+        buttons = [
+            Button(t("btn_export", locale), command="/export"),
+            Button(t("btn_status", locale), command="/status"),
+            Button(t("btn_credits", locale), command="/credits"),
+        ]
+        if cancel:
+            buttons.append(Button(t("btn_cancel", locale), command="/cancel"))
+        return buttons
+
+    def _ctx(self, work: _Work) -> TurnContext:
+        return TurnContext(locale=work.locale, upload_limit=work.port.upload_limit)
+
+    def _job(
+        self,
+        chat: _Chat,
+        work: _Work,
+        session: str,
+        *,
+        kind: Literal["turn", "export"],
+        state: Literal["pending", "running"],
+        backend_job: str | None = None,
+    ) -> Job:
+        return Job(
+            id=backend_job or f"turn_{uuid.uuid4().hex}",
+            chat=chat.key,
+            user=work.user,
+            kind=kind,
+            backend=self._backend.name,
+            session=session,
+            state=state,
+            backend_job=backend_job,
+            reply_to=work.port.reply_to,
+            locale=work.locale,
+        )
+
+    async def _session(self, chat: ChatKey, locale: str) -> str:
+        existing = await self._store.get_session(chat)
+        if existing is not None and existing.backend == self._backend.name:
+            return existing.session
+        return await self._renew_session(chat, locale)
+
+    async def _renew_session(self, chat: ChatKey, locale: str) -> str:
+        session = await self._backend.open_session(locale)
+        await self._store.set_session(chat, self._backend.name, session)
+        return session
+
+    async def _state_or_none(self, session: str) -> Timeline | None:
+        try:
+            return await self._backend.state(session)
+        except SessionNotFound:
+            raise
+        except ClipbridgeError:
+            log.info("state of %s unavailable before the turn", session)
+            return None
+
+    @staticmethod
+    def _describe_upload(item: UploadedFile) -> str:
+        details = []
+        if item.duration:
+            details.append(human_duration(item.duration))
+        if item.width and item.height:
+            details.append(f"{item.width}×{item.height}")
+        if item.size:
+            details.append(human_size(item.size))
+        return f"{item.name} ({', '.join(details)})" if details else item.name
+
+
+async def _closing(events: AsyncIterator[T]) -> AsyncIterator[T]:
+    """Iterate a backend's stream and always close it: when a failure is raised from the loop
+    body the stream is closed at once (the HTTP stream, the encoder), not when garbage collected."""
+    try:
+        async for event in events:
+            yield event
+    finally:
+        close = getattr(events, "aclose", None)
+        if close is not None:
+            await close()

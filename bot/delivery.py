@@ -1,0 +1,130 @@
+"""Handing a finished video to a chat: as a playable video when it fits, as a link when not.
+
+A result with a public URL that is too large for the chat is never downloaded: the person gets the
+link and its size. One that fits is streamed to a work file (never into memory), probed for
+duration, size and a thumbnail so it plays inline with the right poster, posted, and removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot import media
+from bot.backends.base import Backend, ExportResult
+from bot.errors import CorruptInput, NotAVideo
+from bot.ports import OutboundVideo, Port
+from bot.progress import Pacer, send_reliably
+from bot.texts import human_size, t
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    size: int | None
+    as_link: bool
+
+
+class _TooBig(Exception):
+    """The download passed the chat's limit: stop reading and send the link instead."""
+
+
+async def deliver(
+    result: ExportResult,
+    port: Port,
+    backend: Backend,
+    *,
+    locale: str,
+    pacer: Pacer,
+    work_dir: Path,
+    ffmpeg: str,
+) -> Delivered:
+    limit = port.upload_limit
+    if result.path is None and result.url and result.size is not None and result.size > limit:
+        await _send_link(result, result.size, port, pacer, locale)
+        return Delivered(result.size, as_link=True)
+
+    owned: Path | None = None
+    try:
+        if result.path is not None:
+            path = result.path
+        else:
+            owned = path = work_dir / f"delivery-{uuid.uuid4().hex}.mp4"
+            try:
+                await _download(result, backend, path, limit)
+            except _TooBig:
+                await _send_link(result, result.size, port, pacer, locale)
+                return Delivered(result.size, as_link=True)
+        size = path.stat().st_size
+        if size > limit:
+            if result.url:
+                await _send_link(result, size, port, pacer, locale)
+                return Delivered(size, as_link=True)
+            text = t("too_big_local", locale, size=human_size(size), limit=human_size(limit))
+            await send_reliably(pacer, lambda: port.send_text(text))
+            return Delivered(size, as_link=False)
+        video = await _describe(path, result, size, work_dir, ffmpeg)
+        caption = t("delivered", locale, size=human_size(size))
+        if result.summary:
+            caption += "\n" + result.summary
+        caption = caption[: port.caption_limit]
+        with contextlib.suppress(Exception):
+            await port.typing("upload_video")
+        await send_reliably(pacer, lambda: port.send_video(video, caption))
+        return Delivered(size, as_link=False)
+    finally:
+        if owned is not None:
+            owned.unlink(missing_ok=True)
+            owned.with_suffix(".jpg").unlink(missing_ok=True)
+
+
+async def _download(result: ExportResult, backend: Backend, path: Path, limit: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with path.open("wb") as out:
+        async with backend.open_result(result) as stream:
+            async for chunk in stream:
+                written += len(chunk)
+                if written > limit and result.url:
+                    raise _TooBig
+                out.write(chunk)
+
+
+async def _describe(
+    path: Path, result: ExportResult, size: int, work_dir: Path, ffmpeg: str
+) -> OutboundVideo:
+    """Duration, dimensions and a poster frame, so the video plays inline and not as 0:00."""
+    filename = result.filename or path.name
+    try:
+        info = await media.probe(path)
+        poster = await media.thumbnail(path, work_dir / f"{path.stem}.jpg", ffmpeg=ffmpeg)
+    except (NotAVideo, CorruptInput):
+        log.warning("result %s could not be probed; sending it without metadata", result.job_id)
+        return OutboundVideo(path=path, size=size, filename=filename, source_url=result.url)
+    return OutboundVideo(
+        path=path,
+        size=size,
+        filename=filename,
+        duration=info.duration,
+        width=info.width,
+        height=info.height,
+        thumbnail=poster,
+        source_url=result.url,
+    )
+
+
+async def _send_link(
+    result: ExportResult, size: int | None, port: Port, pacer: Pacer, locale: str
+) -> None:
+    assert result.url is not None
+    url = result.url
+    shown = human_size(size) if size is not None else "?"
+    text = t("too_big_link", locale, size=shown, limit=human_size(port.upload_limit))
+    if result.summary:
+        text += "\n" + result.summary
+    label = t("btn_download", locale, size=shown)
+    await send_reliably(pacer, lambda: port.send_link(text, url, label))

@@ -1,0 +1,211 @@
+"""Progress in a chat without flooding it: one message per job, edited in place.
+
+`Pacer` is per chat: at most one edit per `edit_interval`, and nothing at all until a
+platform's retry-after has passed. `ProgressMessage` posts the first reaction at once, then
+keeps one message current: the step, percent and ETA, the queue position, or "⏳ Still
+working..." with the elapsed time while only heartbeats arrive; and keeps the typing indicator
+alive. Texts that matter (answers, results) go through `send_reliably`, which waits out a
+retry-after instead of dropping the message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from types import TracebackType
+from typing import Self, TypeVar
+
+from bot.errors import RetryAfter
+from bot.ports import Button, ChatAction, MessageRef, Port
+from bot.texts import human_duration, t
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+T = TypeVar("T")
+
+TYPING_EVERY = 4.5  # Telegram shows a chat action for 5 s
+MAX_RETRIES = 5
+
+
+class Pacer:
+    """How soon a chat may be written to again."""
+
+    def __init__(self, edit_interval: float, clock: Clock = time.monotonic) -> None:
+        self._interval = edit_interval
+        self._clock = clock
+        self._blocked_until = 0.0
+        self._next_edit = 0.0
+
+    def blocked_for(self) -> float:
+        """Seconds until any call may be made (a retry-after)."""
+        return max(0.0, self._blocked_until - self._clock())
+
+    def edit_in(self) -> float:
+        """Seconds until the next progress edit may be made."""
+        return max(0.0, max(self._next_edit, self._blocked_until) - self._clock())
+
+    def edited(self) -> None:
+        self._next_edit = self._clock() + self._interval
+
+    def retry_after(self, seconds: float) -> None:
+        self._blocked_until = max(self._blocked_until, self._clock() + seconds)
+
+
+async def send_reliably(pacer: Pacer, call: Callable[[], Awaitable[T]]) -> T:
+    """Make a call that must not be lost: wait out retry-afters, up to `MAX_RETRIES` of them."""
+    for _ in range(MAX_RETRIES):
+        await asyncio.sleep(pacer.blocked_for())
+        try:
+            return await call()
+        except RetryAfter as wait:
+            log.info("platform asked to wait %.1fs", wait.seconds)
+            pacer.retry_after(wait.seconds)
+    await asyncio.sleep(pacer.blocked_for())
+    return await call()
+
+
+class ProgressMessage:
+    """One job's progress message. Use as `async with ProgressMessage(...) as progress:`."""
+
+    def __init__(
+        self,
+        port: Port,
+        pacer: Pacer,
+        locale: str,
+        *,
+        first_text: str,
+        still_working_interval: float,
+        clock: Clock = time.monotonic,
+        action: ChatAction = "typing",
+    ) -> None:
+        self._port = port
+        self._pacer = pacer
+        self._locale = locale
+        self._still_every = still_working_interval
+        self._clock = clock
+        self._action: ChatAction = action
+        self._desired = first_text
+        self._shown = ""
+        self._buttons: Sequence[Button] = ()
+        self._ref: MessageRef | None = None
+        self._started = clock()
+        self._last_news = self._started
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def elapsed(self) -> float:
+        return self._clock() - self._started
+
+    async def __aenter__(self) -> Self:
+        text = self._desired
+        self._ref = await send_reliably(self._pacer, lambda: self._port.send_text(text))
+        self._shown = text
+        self._pacer.edited()
+        self._task = asyncio.create_task(self._run(), name="progress")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._stop()
+
+    # What the job reports ----------------------------------------------------------------------
+
+    def step(self, name: str) -> None:
+        self._news(t("working_step", self._locale, step=name))
+
+    def percent(self, percent: float, eta: float | None, stage: str | None) -> None:
+        stage_text = t(stage or "stage_working", self._locale)
+        shown = f"{percent:.0f}"
+        if eta is not None and eta > 0:
+            self._news(
+                t(
+                    "progress_percent_eta",
+                    self._locale,
+                    stage=stage_text,
+                    percent=shown,
+                    eta=human_duration(eta),
+                )
+            )
+        else:
+            self._news(t("progress_percent", self._locale, stage=stage_text, percent=shown))
+
+    def queued(self, position: int) -> None:
+        self._news(t("progress_queued", self._locale, position=position))
+
+    def heartbeat(self) -> None:
+        """Still alive, nothing new: the loop turns long stretches into "Still working"."""
+        self._wake.set()
+
+    async def finish(self, text: str, buttons: Sequence[Button] = ()) -> None:
+        """The last word on this message; waits out the pacing so it is never lost."""
+        await self._stop()
+        if self._ref is None or (text == self._shown and not buttons):
+            return
+        ref = self._ref
+        await asyncio.sleep(self._pacer.edit_in())
+        await send_reliably(self._pacer, lambda: self._port.edit_text(ref, text, buttons))
+        self._pacer.edited()
+        self._shown = text
+
+    # The loop ----------------------------------------------------------------------------------
+
+    def _news(self, text: str) -> None:
+        self._desired = text
+        self._last_news = self._clock()
+        self._wake.set()
+
+    async def _run(self) -> None:
+        next_typing = self._clock()
+        while True:
+            now = self._clock()
+            if now - self._last_news >= self._still_every:
+                elapsed = human_duration(now - self._started)
+                self._desired = t("still_working", self._locale, elapsed=elapsed)
+                self._last_news = now
+            if self._desired != self._shown and self._pacer.edit_in() <= 0:
+                await self._edit(self._desired)
+            if now >= next_typing and self._pacer.blocked_for() <= 0:
+                await self._typing()
+                next_typing = now + TYPING_EVERY
+            deadlines = [next_typing, self._last_news + self._still_every]
+            if self._desired != self._shown:
+                deadlines.append(now + self._pacer.edit_in())
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), max(0.01, min(deadlines) - now))
+
+    async def _edit(self, text: str) -> None:
+        if self._ref is None:
+            return
+        try:
+            await self._port.edit_text(self._ref, text, self._buttons)
+            self._shown = text
+        except RetryAfter as wait:
+            self._pacer.retry_after(wait.seconds)
+        except Exception:  # a progress edit is never worth failing the job over
+            log.warning("progress edit failed", exc_info=True)
+            self._shown = text
+        self._pacer.edited()
+
+    async def _typing(self) -> None:
+        try:
+            await self._port.typing(self._action)
+        except RetryAfter as wait:
+            self._pacer.retry_after(wait.seconds)
+        except Exception:
+            log.debug("typing indicator failed", exc_info=True)
+
+    async def _stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.wait([self._task])  # unlike `await task`, never swallows our own cancel
+            self._task = None
