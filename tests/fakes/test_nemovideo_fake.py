@@ -1,0 +1,182 @@
+"""Proves the fake NemoVideo server itself, with plain httpx over loopback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fakes.nemovideo import (
+    FakeNemo,
+    adk_text,
+    adk_tool_call,
+    adk_tool_result,
+    change_draft,
+    cut,
+    heartbeat,
+    mp4ish_bytes,
+)
+
+ATTRIBUTION = {"X-Skill-Source": "clipbridge", "X-Skill-Version": "0.1.0", "X-Skill-Platform": "t"}
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeNemo]:
+    async with FakeNemo() as server:
+        yield server
+
+
+@pytest.fixture
+async def client(fake: FakeNemo) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=fake.url, headers=ATTRIBUTION, timeout=5) as c:
+        answer = await c.post("/api/auth/anonymous-token", headers={"X-Client-Id": "cid-1"})
+        c.headers["Authorization"] = f"Bearer {answer.json()['data']['token']}"
+        yield c
+
+
+async def new_session(client: httpx.AsyncClient) -> str:
+    answer = await client.post(
+        "/api/tasks/me/with-session/nemo_agent", json={"task_name": "project", "language": "en"}
+    )
+    sid: str = answer.json()["data"]["session_id"]
+    return sid
+
+
+def turn_body(sid: str, text: str = "compress") -> dict[str, Any]:
+    return {
+        "app_name": "nemo_agent",
+        "user_id": "me",
+        "session_id": sid,
+        "new_message": {"parts": [{"text": text}]},
+    }
+
+
+async def test_token_needs_client_id_and_headers_are_enforced(fake: FakeNemo) -> None:
+    async with httpx.AsyncClient(base_url=fake.url, timeout=5) as c:
+        assert (await c.post("/api/auth/anonymous-token")).status_code == 400
+        token = (
+            await c.post("/api/auth/anonymous-token", headers={"X-Client-Id": "cid", **ATTRIBUTION})
+        ).json()["data"]
+        assert token["token"].startswith("nmv_usr_") and token["expires_at"].endswith("Z")
+        assert fake.tokens_issued == 1
+        bearer = {"Authorization": f"Bearer {token['token']}"}
+        # No attribution: the call is served but recorded; an export is refused with 402.
+        credits = await c.get("/api/credits/balance/simple", headers=bearer)
+        assert credits.json()["data"]["total"] == 25040
+        export = await c.post("/api/render/proxy/lambda", headers=bearer, json={})
+        assert export.status_code == 402
+        assert [v.endpoint for v in fake.header_violations] == ["token", "credits", "render_submit"]
+        bad = await c.get("/api/credits/balance/simple", headers={"Authorization": "Bearer x"})
+        assert bad.json()["code"] == 1001
+
+
+async def test_token_expiry_and_scripted_failures(
+    fake: FakeNemo, client: httpx.AsyncClient
+) -> None:
+    fake.expire_tokens_after(1)
+    assert (await client.get("/api/credits/balance/simple")).json()["code"] == 0
+    assert (await client.get("/api/credits/balance/simple")).json()["code"] == 1001
+    fake.fail("credits", status=429, retry_after=3)
+    limited = await client.get("/api/credits/balance/simple")
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "3"
+    fake.fail("credits", code=2001, message_key="msg")
+    assert (await client.get("/api/credits/balance/simple")).json() == {
+        "code": 2001,
+        "msg": "Insufficient credits",
+        "data": None,
+    }
+
+
+async def test_scripted_turn_streams_sse_bytes(fake: FakeNemo, client: httpx.AsyncClient) -> None:
+    sid = await new_session(client)
+    draft = {"t": [{"tt": 7, "sg": [{"d": 3000, "m": {"title": "Hi"}}]}]}
+    fake.script_turn(
+        adk_tool_call("compress_video", {"target_mb": 50}),
+        heartbeat("comment"),
+        heartbeat("empty"),
+        adk_tool_result("compress_video", {"ok": True}),
+        change_draft(draft),
+        adk_text("Your video is ready", pieces=3),
+        session=sid,
+    )
+    headers = {"Accept": "text/event-stream"}
+    async with client.stream("POST", "/run_sse", json=turn_body(sid), headers=headers) as resp:
+        assert resp.headers["content-type"] == "text/event-stream; charset=utf-8"
+        body = (await resp.aread()).decode()
+    blocks = body.split("\n\n")[:-1]
+    assert blocks[1:3] == [": ping", "data:"]
+    events = [json.loads(b.removeprefix("data: ")) for b in blocks if b.startswith("data: {")]
+    call = events[0]["content"]["parts"][0]["functionCall"]
+    result = events[1]["content"]["parts"][0]["functionResponse"]
+    assert call["name"] == "compress_video" and result["id"] == call["id"]
+    texts = [(e.get("partial", False), e["content"]["parts"][0]["text"]) for e in events[2:]]
+    assert "".join(t for partial, t in texts if partial) == "Your video is ready"
+    assert texts[-1] == (False, "Your video is ready")
+    assert fake.sessions[sid].draft == draft
+    assert fake.sessions[sid].messages == ["compress"]
+    assert fake.header_violations == []
+
+
+async def test_unknown_session_and_cut_stream(fake: FakeNemo, client: httpx.AsyncClient) -> None:
+    missing = await client.post("/run_sse", json=turn_body("123"))
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": "Session not found: 123"}
+    sid = await new_session(client)
+    fake.script_turn(adk_text("half", pieces=2, final=False), cut())
+    with pytest.raises(httpx.RemoteProtocolError):
+        async with client.stream("POST", "/run_sse", json=turn_body(sid)) as resp:
+            await resp.aread()
+    assert [t.outcome for t in await fake.wait_turns(outcome="cut")] == ["cut"]
+
+
+async def test_upload_is_counted_as_a_stream(fake: FakeNemo, client: httpx.AsyncClient) -> None:
+    sid = await new_session(client)
+    payload = b"\x00" * 300_000
+    answer = await client.post(
+        f"/api/upload-video/nemo_agent/me/{sid}", files={"files": ("clip.mp4", payload)}
+    )
+    assert answer.json()["data"]["files"][0]["filename"] == "clip.mp4"
+    (rec,) = fake.calls("upload")
+    assert rec.files[0].size == 300_000 and rec.files[0].largest_chunk <= 64 * 1024
+    assert rec.body_size == int(rec.headers["Content-Length"])
+    refused = await client.post(
+        f"/api/upload-video/nemo_agent/me/{sid}", files={"files": ("notes.txt", b"hi")}
+    )
+    assert refused.json()["code"] == 4001
+    fake.max_upload = 1000
+    too_big = await client.post(
+        f"/api/upload-video/nemo_agent/me/{sid}", files={"files": ("big.mp4", payload)}
+    )
+    assert too_big.json()["code"] == 4002
+    assert fake.calls("upload")[-1].body_size == 0  # refused from Content-Length, body unread
+
+
+@pytest.mark.parametrize(
+    ("url_shape", "envelope"),
+    [("output.url", "bare"), ("outputUrl", "success"), ("data.outputUrl", "bare")],
+)
+async def test_render_completes_and_downloads(
+    fake: FakeNemo, client: httpx.AsyncClient, url_shape: str, envelope: str
+) -> None:
+    sid = await new_session(client)
+    await client.post(f"/api/upload-video/nemo_agent/me/{sid}", files={"files": ("a.mp4", b"1")})
+    draft = (await client.get(f"/api/state/nemo_agent/me/{sid}/latest")).json()["data"]["state"][
+        "draft"
+    ]
+    assert draft["t"][0]["sg"]
+    fake.script_render(polls=2, url_shape=url_shape, envelope=envelope, size=150_000)  # type: ignore[arg-type]
+    body = {"id": "render_1", "sessionId": sid, "draft": draft, "output": {"format": "mp4"}}
+    assert (await client.post("/api/render/proxy/lambda", json=body)).status_code == 200
+    statuses = []
+    for _ in range(3):
+        poll = (await client.get("/api/render/proxy/lambda/render_1")).json()
+        statuses.append((poll.get("data", poll) if envelope == "success" else poll)["status"])
+    assert statuses == ["pending", "processing", "completed"]
+    inner = poll["data"] if envelope == "success" or url_shape.startswith("data.") else poll
+    url = inner["output"]["url"] if "output" in inner else inner["outputUrl"]
+    async with httpx.AsyncClient(timeout=5) as cdn:
+        video = await cdn.get(url)
+    assert video.content == mp4ish_bytes(150_000) and video.content[4:8] == b"ftyp"
