@@ -1,0 +1,46 @@
+"""The NemoVideo cloud agent: `NemoBackend` for the core, `NemoClient` for its HTTP API.
+
+    async with NemoBackend(settings, store) as backend:
+        session = await backend.open_session("en")
+        async for event in backend.turn(session, "compress to 50MB", ctx): ...
+
+Private modules, one job each: `_client` (the calls and their retries), `_auth` (tokens, single
+flight), `_sse` (the turn stream to events), `_multipart` (the streamed upload body), `_payloads`
+(one model per answer, the draft), `_errors` (answers to `bot.errors`), `_timeline` (draft to
+`Timeline`), `_backend` (the `Backend`). The wire format is in docs/nemovideo-protocol.md.
+"""
+
+from ._auth import CLIENT_ID_KEY, TOKEN_KEY, TokenProvider
+from ._backend import NemoBackend
+from ._client import NemoClient
+from ._multipart import ACCEPTED, check_file
+from ._payloads import (
+    AnonymousToken,
+    CreditsBalance,
+    Draft,
+    DraftTrack,
+    RenderJob,
+    SessionCreated,
+    SessionState,
+    UploadedFileInfo,
+)
+from ._timeline import timeline_from_draft
+
+__all__ = [
+    "ACCEPTED",
+    "CLIENT_ID_KEY",
+    "TOKEN_KEY",
+    "AnonymousToken",
+    "CreditsBalance",
+    "Draft",
+    "DraftTrack",
+    "NemoBackend",
+    "NemoClient",
+    "RenderJob",
+    "SessionCreated",
+    "SessionState",
+    "TokenProvider",
+    "UploadedFileInfo",
+    "check_file",
+    "timeline_from_draft",
+]
