@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     """SQLite file; defaults to DATA_DIR/clipbridge.sqlite3."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["plain", "json"] = "plain"
+    shutdown_grace: float = Field(default=20.0, ge=0)
+    """Seconds a stopping bot lets running turns finish; exports are kept and resumed at start."""
 
     # --- Who may use the bot -------------------------------------------------------------------
     admins: CommaList = ()
