@@ -1,0 +1,126 @@
+"""The bot's lifecycle, in one place: `clipbridge run`.
+
+    store ─▶ backend ─▶ conversation ─▶ HTTP server ─▶ adapters ─▶ resume ─▶ … SIGTERM …
+    conversation.close(grace) ─▶ adapters ─▶ HTTP server ─▶ backend ─▶ store   (reverse order)
+
+Platforms start when their token is configured; each adapter package is imported only then, so a
+Discord-only deployment never imports `telegram`. On SIGTERM or SIGINT the bot stops taking work
+(new messages are told it is restarting), gives running turns `SHUTDOWN_GRACE` seconds, and leaves
+exports in the store, where the next start resumes and delivers them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from bot.backends.base import Backend
+from bot.config import Settings
+from bot.conversation import Conversation
+from bot.errors import ConfigError
+from bot.store import SqliteStore
+
+log = logging.getLogger(__name__)
+
+NO_PLATFORM = """\
+No chat platform is configured, so there is nothing to run.
+Set TELEGRAM_BOT_TOKEN and/or DISCORD_BOT_TOKEN (in .env, see .env.example), or try the bot in
+this terminal first with:  clipbridge chat"""
+
+
+@dataclass(frozen=True, slots=True)
+class Core:
+    conversation: Conversation
+    store: SqliteStore
+    backend: Backend
+
+
+def build_backend(settings: Settings, store: SqliteStore) -> Backend:
+    """The backend BACKEND chooses (`auto`: NemoVideo with a token, the local engine without)."""
+    if settings.chosen_backend == "nemo":
+        from bot.backends.nemo import NemoBackend
+
+        return NemoBackend(settings, store)
+    from bot.backends.local import LocalBackend
+
+    return LocalBackend(settings)
+
+
+@asynccontextmanager
+async def open_core(settings: Settings) -> AsyncIterator[Core]:
+    """The store, the backend and the conversation over them, closed in reverse order."""
+    async with SqliteStore(settings.database) as store, build_backend(settings, store) as backend:
+        conversation = Conversation(settings, store, backend)
+        try:
+            yield Core(conversation, store, backend)
+        finally:
+            await conversation.close(grace=0)
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Run every configured platform until `stop` is set, then shut down gracefully."""
+    from bot.http import HttpServer
+
+    async with AsyncExitStack() as stack:
+        core = await stack.enter_async_context(open_core(settings))
+        server = HttpServer(settings, {"store": core.store.ping, "backend": core.backend.credits})
+        if settings.telegram_bot_token is not None:
+            from adapters.telegram import TelegramAdapter
+
+            telegram = TelegramAdapter(settings, core.conversation)
+            if settings.telegram_mode == "webhook":
+                server.add_route("POST", "/telegram/webhook", telegram.webhook_handler)
+            core.conversation.add_adapter(telegram)
+        if settings.http_enabled:
+            await stack.enter_async_context(server)
+            log.info("HTTP server on %s:%d", settings.http_host, server.port)
+        if settings.telegram_bot_token is not None:
+            await stack.enter_async_context(telegram)
+        if settings.discord_bot_token is not None:
+            from adapters.discord import DiscordAdapter
+
+            discord = await stack.enter_async_context(DiscordAdapter(settings, core.conversation))
+            core.conversation.add_adapter(discord)
+        await core.conversation.resume()
+        log.info("clipbridge is running with the %s backend", core.backend.name)
+        await stop.wait()
+        log.info("stopping: letting running work finish for up to %.0fs", settings.shutdown_grace)
+        await core.conversation.close(settings.shutdown_grace)
+    log.info("stopped")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env-file", default=".env", help="settings file (default: .env)")
+
+
+def main(args: argparse.Namespace) -> int:
+    from bot.logs import setup_logging
+    from bot.settings_check import load_settings
+
+    try:
+        settings = load_settings(args.env_file)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if settings.telegram_bot_token is None and settings.discord_bot_token is None:
+        print(NO_PLATFORM, file=sys.stderr)
+        return 2
+    setup_logging(settings)
+    return asyncio.run(_run_until_signalled(settings))
+
+
+async def _run_until_signalled(settings: Settings) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):  # not on every platform
+            loop.add_signal_handler(signum, stop.set)
+    await serve(settings, stop)
+    return 0
