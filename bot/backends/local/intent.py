@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.errors import UnclearRequest
@@ -143,12 +143,13 @@ _REMOVE_AUDIO = _c(
 
 # ---------------------------------------------------------------- times
 
-_SEC_U = r"(?:seconds?|secs?|s|秒钟?)"
-_MIN_U = r"(?:minutes?|mins?|分钟|分(?!辨))"
-_HOUR_U = r"(?:hours?|hrs?|h|小时)"
-_SECS = rf"{_NUM}\s*{_SEC_U}{_R}"
-_MINS = rf"{_NUM}\s*(?:{_MIN_U}{_R}(?:\s*{_SECS})?|m\s*{_SECS})"
-_HOURS = rf"{_NUM}\s*{_HOUR_U}{_R}(?:\s*{_NUM}\s*{_MIN_U}{_R})?(?:\s*{_SECS})?"
+_END = r"(?![a-z])"  # a unit may touch the next number ("1m30s", "1分30秒"), never a letter
+_SEC_U = rf"(?:(?:seconds?|secs?|s){_END}|秒钟?)"
+_MIN_U = rf"(?:(?:minutes?|mins?){_END}|分钟|分(?!辨))"
+_HOUR_U = rf"(?:(?:hours?|hrs?|h(?!\d{{3}})){_END}|小时)"  # "2 h264 videos" is no time
+_SECS = rf"{_NUM}\s*{_SEC_U}"
+_MINS = rf"{_NUM}\s*(?:{_MIN_U}(?:\s*{_SECS})?|m\s*{_SECS})"
+_HOURS = rf"{_NUM}\s*{_HOUR_U}(?:\s*{_NUM}\s*(?:{_MIN_U}|m{_END}))?(?:\s*{_SECS})?"
 _CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?"
 _TIME = rf"{_L}(?:{_CLOCK}|{_HOURS}|{_MINS}|{_SECS})"
 _TIME_OR_BARE = rf"(?:{_TIME}|{_L}{_NUM}{_R})"
@@ -184,6 +185,10 @@ _DROP_W = (
     r"(?:skip|remove|drop|delete|cut\s+off|cut\s+out|trim\s+off|chop\s+off|lose|get\s+rid\s+of"
     r"|去掉|删掉|删除|去除|跳过|剪掉|裁掉|切掉|不要)"
 )
+_ASPECT = _c(
+    r"""(?:crop|aspect|ratio|比例|画幅|裁剪|裁成|裁切)\s*(?:ratio|to|into|为|成|到)?\s*\d{1,2}:\d{1,2}
+      | \d{1,2}:\d{1,2}\s*(?:aspect|ratio|format|比例|画幅|竖屏|横屏)"""
+)
 _DROP_FIRST = _c(rf"{_DROP_W}\s*(?:{_FIRST_W}|前面?|开头的?|片头的?)\s*(?P<t>{_TIME})")
 _DROP_LAST = _c(rf"{_DROP_W}\s*(?:{_LAST_W}|最后|后面?|结尾的?|末尾的?|片尾的?)\s*(?P<t>{_TIME})")
 _RANGE = _c(
@@ -195,19 +200,22 @@ _FIRST = _c(
 )
 _LAST = _c(rf"(?:{_LAST_W}|(?:截取|保留|只要|只留|只保留)?(?:最后|结尾|末尾|后))\s*(?P<t>{_TIME})")
 _SHORTEN = _c(
-    rf"""(?:{_L}(?:trim|cut|shorten|clip|crop|make|keep|limit|reduce|get|bring)
+    rf"""(?:{_L}(?:trim|cut|shorten|clip|make|keep|limit|reduce|get|bring)
               (?:\s+(?:it|this|the\s+video|the\s+clip|down))*\s+(?:to|at)
+         | {_L}(?:make\s+it|keep)\s+(?:only\s+|just\s+)?
          | {_L}(?:under|below|less\s+than|shorter\s+than|at\s+most|max(?:imum)?|within
               |no\s+longer\s+than|no\s+more\s+than|up\s+to)
          | 剪到|剪成|截到|截成|裁剪到|裁剪成|剪辑到|剪辑成|缩短到|缩短为|截取|只要|只保留|保留
          | (?:时长|长度|时间)\s*(?:控制在|不超过|小于|为|到|改为|缩短到|限制在|限制为)?
-         | 不超过|不到|小于|低于|控制在|限制在|在
+         | 不超过|不到|小于|低于|控制在|限制在
         )\s*(?P<t>{_TIME})
       | (?P<u>{_TIME})\s*(?:以内|之内|以下|内|or\s+less|max|long)"""
 )
 _START_AT = _c(
     rf"""(?:{_L}(?:from|start(?:ing)?\s+(?:at|from)|begin(?:ning)?\s+(?:at|from)|after)
-         |从)\s*(?:第\s*)?(?P<t>{_TIME})\s*(?:秒处)?\s*(?:开始|起)?"""
+         |从)\s*(?:第\s*)?(?P<t>{_TIME})\s*(?:秒处)?\s*(?:开始|起)?
+      | (?P<t2>{_TIME})\s*(?:onwards?|and\s+on|to\s+the\s+end|till\s+the\s+end|到结尾|到最后
+          |之后|以后|开始)"""
 )
 _END_AT = _c(
     rf"""(?:{_L}(?:until|till|stop(?:ping)?\s+at|end(?:ing)?\s+at|up\s+to|to)|截止到|到)
@@ -265,6 +273,11 @@ _HALF_SIZE = _c(
       | (?:大小|体积|文件|文件大小|容量)\s*(?:减半|一半|缩小一半|减小一半|减少一半|压缩一半)
       | 一半(?:的)?(?:大小|体积) | (?:压缩|减小|减少|压)(?:到)?一半"""
 )
+_WORD_FRACTIONS = {"third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1}
+_FRACTION_WORD = _c(
+    rf"""{_L}(?:a|one)?\s*(?P<w>third|quarter|fifth|tenth)\s+(?:of\s+)?{_SIZE_W}{_R}
+      | {_L}(?P<n>\d+(?:\.\d+)?)\s*(?:x|times)\s+(?:smaller|lighter|less){_R}"""
+)
 
 
 def _pct(name: str) -> str:
@@ -303,7 +316,9 @@ _DIMENSIONS = _c(rf"{_L}(?P<w>\d{{3,5}})\s*[x×*]\s*(?P<h>\d{{3,5}}){_R}")
 _HEIGHT_P = _c(rf"{_L}(?P<h>\d{{3,4}})\s?p(?P<fps>\d{{2,3}})?{_R}")
 _HEIGHT_WORDS = _c(
     rf"""{_L}(?P<w>8k|4k|uhd|2k|qhd|full\s*hd|fhd|hd){_R}
-      | 分辨率\s*(?:改为|改成|降到|降为|调到|设为|为|到)?\s*(?P<h>\d{{3,4}}){_R}
+      | (?:{_L}(?:resolution|res)\s*(?:to|of|at|=|:)?
+         |分辨率\s*(?:改为|改成|降到|降为|调到|设为|为|到)?)
+        \s*(?P<h>\d{{3,4}})p?{_R}
       | (?P<h2>\d{{3,4}})\s*(?:的)?分辨率"""
 )
 _HEIGHT_NAMES = {
@@ -323,18 +338,18 @@ _FPS = _c(
         (?:to|of|at|=|:|为|到|改为|改成|设为|设置为|降到|降为|降低到|限制在|控制在|不超过|最多|最高)?
         \s*(?P<b>{_NUM}){_R}"""
 )
-_CODECS: list[tuple[re.Pattern[str], Codec]] = [
-    (_c(rf"{_L}(?:[hx]\.?\s?264|avc){_R}"), "h264"),
-    (_c(rf"{_L}(?:[hx]\.?\s?265|hevc){_R}"), "h265"),
-    (_c(rf"{_L}av1{_R}"), "av1"),
-    (_c(rf"{_L}(?:vp9|webm){_R}"), "vp9"),
-]
+_CODEC = _c(
+    rf"""{_L}(?:(?P<h264>[hx]\.?\s?264|avc)|(?P<h265>[hx]\.?\s?265|hevc)|(?P<av1>av1)
+           |(?P<vp9>vp9|webm)){_R}"""
+)
+_CODEC_OF: dict[str, Codec] = {"h264": "h264", "h265": "h265", "av1": "av1", "vp9": "vp9"}
+_MP4 = _c(rf"{_L}mp4{_R}")  # the engine's default, H.264 in MP4, is what "make it an mp4" asks
 
 # ---------------------------------------------------------------- platforms, quality, scope, verb
 
 _PLATFORM = r"(?:discord|telegram|tg|wechat|whatsapp|电报|纸飞机|微信|(?:this|the)\s+chat)"
 _FIT_CHAT = _c(
-    rf"""{_L}(?:for|fit|fits|fitting|to\s+fit|fit\s+(?:in|into|on|for)|under|within|on
+    rf"""{_L}(?:for|fit|fits|fitting|to\s+fit|fit\s+(?:in|into|on|for)|under|within
             |(?:send|post|share|upload)(?:\s+it)?\s+(?:to|on|in|via|over))
          \s+(?:the\s+|this\s+|a\s+)?{_PLATFORM}{_R}
       | {_L}{_PLATFORM}(?:'s)?(?:\s+|-)?(?:ready|friendly|size[ds]?|limits?|compatible|upload
@@ -353,6 +368,7 @@ _KEEP_QUALITY = _c(
       | {_L}(?:no|minimal|little|without(?:\s+any)?|zero|less)\s+(?:visible\s+)?quality\s+loss{_R}
       | {_L}(?:high|best|good|max(?:imum)?|same|original|full|top|great)\s+quality{_R}
       | {_L}quality\s+(?:first|matters|intact){_R}
+      | {_L}keep\s+it\s+(?:sharp|crisp|clear|clean|looking\s+good){_R}
       | {_L}(?:visually\s+)?lossless(?:ly)?{_R}
       | (?:不|别|不要|不想|没有|尽量不|不会)(?:损失|损|降低|影响|牺牲|丢失|损伤|降)(?:太多)?
             (?:画质|质量|清晰度|画面)
@@ -386,49 +402,45 @@ def parse(text: str) -> EncodeRequest:
     contradicts itself (a trim that ends before it starts).
     """
     src = _Text(_normalize(text))
-    f: dict[str, object] = {}
-
-    _read_audio(src, f)
-    _read_times(src, f)
-    _read_sizes(src, f)
-    _read_fraction_and_scale(src, f)
-    _read_resolution(src, f)
-    _read_fps(src, f)
-    for pattern, codec in _CODECS:
-        if src.take(pattern):
-            f["codec"] = codec
+    r = EncodeRequest()
+    # Order matters: each reader blanks what it read, so the more specific go first
+    # ("audio 96k" before sizes, "1m30s" before "1 MB", "1280x720" before "720p").
+    for read in (_read_audio, _read_times, _read_sizes, _read_fraction_and_scale):
+        r = read(src, r)
+    for read in (_read_resolution, _read_fps, _read_codec):
+        r = read(src, r)
     if src.take(_FIT_CHAT):
-        f["fit_chat"] = True
+        r = replace(r, fit_chat=True)
     if src.take(_KEEP_QUALITY):
-        f["keep_quality"] = True
-    all_videos = bool(src.take(_ALL))
+        r = replace(r, keep_quality=True)
+    # Searched, not taken: the verb in "compress all" is also read by _COMPRESS.
+    all_videos = _ALL.search(src.s) is not None
     if src.take(_COMPRESS):
-        f["wants_compress"] = True
+        r = replace(r, wants_compress=True)
 
-    if not f:
+    if r == EncodeRequest():
         raise UnclearRequest(f"nothing understood in {len(text)} characters")
-    if all_videos:
-        f["apply_to_all"] = True
-    request = EncodeRequest(**f)  # type: ignore[arg-type]
-    _check_trim(request)
-    return request
+    _check_trim(r)
+    return replace(r, apply_to_all=all_videos)
 
 
-def _read_audio(src: _Text, f: dict[str, object]) -> None:
+def _read_audio(src: _Text, r: EncodeRequest) -> EncodeRequest:
     for m in src.take(_AUDIO_BITRATE):
         kbps = float(m.group("a") or m.group("b"))
         if 6 <= kbps <= 640:
-            f["audio_bitrate"] = round(kbps * 1000)
+            r = replace(r, audio_bitrate=round(kbps * 1000))
     for m in src.take(_REMOVE_AUDIO):
         if not m.group(0).lstrip().startswith("unmute"):
-            f["remove_audio"] = True
+            r = replace(r, remove_audio=True)
+    return r
 
 
-def _read_times(src: _Text, f: dict[str, object]) -> None:
+def _read_times(src: _Text, r: EncodeRequest) -> EncodeRequest:
+    src.take(_ASPECT)  # "crop to 16:10" is a shape, not a time; the engine does not crop
     for m in src.take(_DROP_FIRST):
-        f["trim_start"] = _time(m.group("t"))[0]
+        r = replace(r, trim_start=_time(m.group("t"))[0])
     for m in src.take(_DROP_LAST):
-        f["trim_end"] = -_time(m.group("t"))[0]
+        r = replace(r, trim_end=-_time(m.group("t"))[0])
 
     def real_range(m: re.Match[str]) -> bool:
         return _has_unit(m.group("a")) or _has_unit(m.group("b"))
@@ -439,22 +451,22 @@ def _read_times(src: _Text, f: dict[str, object]) -> None:
         a_seconds, a_unit = _time(a, b_unit)
         if not _has_unit(b):
             b_seconds = _time(b, a_unit)[0]
-        f["trim_start"], f["trim_end"] = a_seconds, b_seconds
+        r = replace(r, trim_start=a_seconds, trim_end=b_seconds)
     for m in src.take(_FIRST):
-        f.setdefault("trim_start", 0.0)
-        f["trim_end"] = _time(m.group("t"))[0]
+        r = replace(r, trim_start=r.trim_start or 0.0, trim_end=_time(m.group("t"))[0])
     for m in src.take(_LAST):
-        f["trim_start"] = -_time(m.group("t"))[0]
+        r = replace(r, trim_start=-_time(m.group("t"))[0])
     for m in src.take(_SHORTEN):
-        f.setdefault("trim_start", 0.0)
-        f["trim_end"] = _time(m.group("t") or m.group("u"))[0]
+        end = _time(m.group("t") or m.group("u"))[0]
+        r = replace(r, trim_start=r.trim_start or 0.0, trim_end=end)
     for m in src.take(_START_AT):
-        f["trim_start"] = _time(m.group("t"))[0]
+        r = replace(r, trim_start=_time(m.group("t") or m.group("t2"))[0])
     for m in src.take(_END_AT):
-        f["trim_end"] = _time(m.group("t"))[0]
+        r = replace(r, trim_end=_time(m.group("t"))[0])
+    return r
 
 
-def _read_sizes(src: _Text, f: dict[str, object]) -> None:
+def _read_sizes(src: _Text, r: EncodeRequest) -> EncodeRequest:
     sizes: list[tuple[bool, int]] = []
     s = src.s
     for m in src.take(_SIZE):
@@ -464,9 +476,10 @@ def _read_sizes(src: _Text, f: dict[str, object]) -> None:
         cued = bool(_SIZE_CUE_BEFORE.search(s[max(0, m.start() - 24) : m.start()]))
         cued = cued or bool(_SIZE_CUE_AFTER.match(s[m.end() :]))
         sizes.append((cued, n))
-    if sizes:
-        cued_sizes = [n for cued, n in sizes if cued]
-        f["target_bytes"] = min(cued_sizes or [n for _, n in sizes])
+    if not sizes:
+        return r
+    cued_sizes = [n for cued, n in sizes if cued]
+    return replace(r, target_bytes=min(cued_sizes or [n for _, n in sizes]))
 
 
 def _percent(m: re.Match[str]) -> float | None:
@@ -478,64 +491,78 @@ def _percent(m: re.Match[str]) -> float | None:
     return None
 
 
-def _read_fraction_and_scale(src: _Text, f: dict[str, object]) -> None:
+def _read_fraction_and_scale(src: _Text, r: EncodeRequest) -> EncodeRequest:
     if src.take(_HALF_SIZE):
-        f["size_fraction"] = 0.5
+        r = replace(r, size_fraction=0.5)
+    for m in src.take(_FRACTION_WORD):
+        if m.group("w"):
+            r = replace(r, size_fraction=round(_WORD_FRACTIONS[m.group("w")], 4))
+        elif float(m.group("n")) > 1:
+            r = replace(r, size_fraction=round(1 / float(m.group("n")), 4))
     for m in src.take(_FRACTION_OFF):
-        pct = _percent(m)
-        if pct is not None:
-            f["size_fraction"] = round(1 - pct, 4)
+        if (pct := _percent(m)) is not None:
+            r = replace(r, size_fraction=round(1 - pct, 4))
     for m in src.take(_FRACTION_KEEP):
-        pct = _percent(m)
-        if pct is not None:
-            f["size_fraction"] = pct
+        if (pct := _percent(m)) is not None:
+            r = replace(r, size_fraction=pct)
     for m in src.take(_SCALE):
-        fraction = m.groupdict().get("f")
-        if fraction and 0 < float(fraction) < 1:
-            f["scale"] = float(fraction)
+        fraction = m.group("f")
+        if fraction:
+            if 0 < float(fraction) < 1:
+                r = replace(r, scale=float(fraction))
         elif any(v for k, v in m.groupdict().items() if k.startswith("p")):
-            pct = _percent(m)
-            if pct is not None:
-                f["scale"] = pct
+            if (pct := _percent(m)) is not None:
+                r = replace(r, scale=pct)
         else:
-            f["scale"] = 0.5
+            r = replace(r, scale=0.5)
     for m in src.take(_FRACTION_TO):
-        pct = _percent(m)
-        if pct is not None:
-            f["size_fraction"] = pct
+        if (pct := _percent(m)) is not None:
+            r = replace(r, size_fraction=pct)
     for m in src.take(_FRACTION_BARE):
-        pct = _percent(m)
-        if pct is not None:
-            f["size_fraction"] = round(1 - pct, 4)
-    if "scale" not in f and src.take(_BARE_HALF):
-        f["scale"] = 0.5
+        if (pct := _percent(m)) is not None:
+            r = replace(r, size_fraction=round(1 - pct, 4))
+    if r.scale is None and src.take(_BARE_HALF):
+        r = replace(r, scale=0.5)
+    return r
 
 
-def _read_resolution(src: _Text, f: dict[str, object]) -> None:
+def _read_resolution(src: _Text, r: EncodeRequest) -> EncodeRequest:
     for m in src.take(_DIMENSIONS):
         w, h = int(m.group("w")), int(m.group("h"))
         if 16 <= w <= 16384 and 16 <= h <= 16384:
-            f["width"], f["height"] = w, h
+            r = replace(r, width=w, height=h)
+    heights: list[int] = []
     for m in src.take(_HEIGHT_P):
-        h = int(m.group("h"))
-        if 100 <= h <= 4320:
-            f["height"] = h
-            if m.group("fps"):
-                f["max_fps"] = float(m.group("fps"))
+        heights.append(int(m.group("h")))
+        if m.group("fps"):
+            r = replace(r, max_fps=float(m.group("fps")))
     for m in src.take(_HEIGHT_WORDS):
         if m.group("w"):
-            f["height"] = _HEIGHT_NAMES[re.sub(r"\s", "", m.group("w"))]
+            heights.append(_HEIGHT_NAMES[re.sub(r"\s", "", m.group("w"))])
         else:
-            h = int(m.group("h") or m.group("h2"))
-            if 100 <= h <= 4320:
-                f["height"] = h
+            heights.append(int(m.group("h") or m.group("h2")))
+    heights = [h for h in heights if 100 <= h <= 4320]
+    # Several heights are a from-to ("4k to 1080p"): compressing goes down, never up.
+    if heights and r.width is None:
+        r = replace(r, height=min(heights))
+    return r
 
 
-def _read_fps(src: _Text, f: dict[str, object]) -> None:
+def _read_fps(src: _Text, r: EncodeRequest) -> EncodeRequest:
     for m in src.take(_FPS):
         fps = float(m.group("a") or m.group("b"))
         if 1 <= fps <= 240:
-            f["max_fps"] = fps
+            r = replace(r, max_fps=fps)
+    return r
+
+
+def _read_codec(src: _Text, r: EncodeRequest) -> EncodeRequest:
+    # The last one named wins: "from h264 to hevc".
+    for m in src.take(_CODEC):
+        r = replace(r, codec=_CODEC_OF[m.lastgroup or ""])
+    if src.take(_MP4) and r.codec is None:
+        r = replace(r, codec="h264")
+    return r
 
 
 def _check_trim(r: EncodeRequest) -> None:
