@@ -92,7 +92,7 @@ Scripting::
     fake.revoke(token)
     fake.script_render(polls=3, outcome="completed", url_shape="output.url", size=1_000_000,
                        envelope="bare", error="Render failed", duplicate_id_first=False,
-                       session=None, duration=10.0, error_at=None)
+                       session=None, duration=10.0, error_at=None, cut_download_at=None)
         # queue the next render submit's behaviour (else fake.default_render). The first
         # `polls` polls answer pending then processing with rising progress; later polls
         # answer the outcome. envelope "bare": the fields at the root, and url_shape is the
@@ -102,7 +102,9 @@ Scripting::
         # A failure's message goes to `error` (bare) or `data.error` (success) unless error_at
         # says which. duplicate_id_first: the first submit answers a duplicate-id error.
         # The URL points at the fake's /render-result/<id>.mp4, which streams `size` bytes of
-        # an mp4-like body (mp4ish_bytes(size) gives the same bytes, for small sizes).
+        # an mp4-like body (mp4ish_bytes(size) gives the same bytes, for small sizes);
+        # cut_download_at=N drops the connection after N bytes of it. After a cancel, polls
+        # answer status "failed" with the error "Render cancelled".
     fake.set_draft(session_id, draft)       # what /state returns
     fake.add_session(session_id=None, draft=None) -> FakeSession  # e.g. to resume a chat
     fake.max_upload: int                    # bytes of files per upload request (500 MB);
@@ -340,6 +342,7 @@ class RenderScript:
     duplicate_id_first: bool = False
     duration: float = 10.0
     error_at: Literal["error", "data.error"] | None = None
+    cut_download_at: int | None = None
 
 
 @dataclass
@@ -402,8 +405,11 @@ class _CutStream(Exception):
 class _Turn:
     """What a step sees while a turn streams: the writer, the session, id counters."""
 
-    def __init__(self, fake: FakeNemo, resp: web.StreamResponse, session: FakeSession) -> None:
+    def __init__(
+        self, fake: FakeNemo, request: web.Request, resp: web.StreamResponse, session: FakeSession
+    ) -> None:
         self.fake = fake
+        self.request = request
         self.resp = resp
         self.session = session
         self.invocation_id = "e-" + secrets.token_hex(8)
@@ -421,11 +427,17 @@ class _Turn:
         await self.write(f"data: {data}\n\n")
 
     async def sleep(self, seconds: float) -> None:
-        # Wakes early when the fake shuts down, so a slow turn never holds up a test's teardown.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.fake._closing.wait(), seconds)
-        if self.fake._closing.is_set():
-            raise _CutStream
+        # Sleeps in slices: a slow turn notices at once that the fake is shutting down (so a
+        # test's teardown never waits on it) or that the client went away (so `turns` says so).
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while (remaining := deadline - loop.time()) > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.fake._closing.wait(), min(remaining, 0.05))
+            if self.fake._closing.is_set():
+                raise _CutStream
+            if self.request.transport is None or self.request.transport.is_closing():
+                raise ConnectionResetError("the client closed the stream")
 
     def adk(
         self, parts: list[dict[str, Any]] | None, *, role: str = "model", author: str, **extra: Any
@@ -886,9 +898,19 @@ class FakeNemo:
         session: str | None = None,
         duration: float = 10.0,
         error_at: Literal["error", "data.error"] | None = None,
+        cut_download_at: int | None = None,
     ) -> None:
         script = RenderScript(
-            polls, outcome, url_shape, size, envelope, error, duplicate_id_first, duration, error_at
+            polls,
+            outcome,
+            url_shape,
+            size,
+            envelope,
+            error,
+            duplicate_id_first,
+            duration,
+            error_at,
+            cut_download_at,
         )
         self._render_scripts.setdefault(session, deque()).append(script)
 
@@ -1157,7 +1179,7 @@ class FakeNemo:
         transport = request.transport
         if transport is not None:
             self._streams.add(transport)
-        turn = _Turn(self, resp, session)
+        turn = _Turn(self, request, resp, session)
         try:
             for step in steps:
                 await step.run(turn)
@@ -1445,9 +1467,17 @@ class FakeNemo:
         )
         await resp.prepare(request)
         rec.status = 200
+        cut_at = found.script.cut_download_at
         with contextlib.suppress(ConnectionError):
+            sent = 0
             for chunk in _iter_body(size):
+                if cut_at is not None and sent + len(chunk) >= cut_at:
+                    await resp.write(chunk[: cut_at - sent])
+                    if request.transport is not None:
+                        request.transport.abort()
+                    return resp
                 await resp.write(chunk)
+                sent += len(chunk)
             await resp.write_eof()
         return resp
 

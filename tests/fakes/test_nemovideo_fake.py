@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -180,3 +181,101 @@ async def test_render_completes_and_downloads(
     async with httpx.AsyncClient(timeout=5) as cdn:
         video = await cdn.get(url)
     assert video.content == mp4ish_bytes(150_000) and video.content[4:8] == b"ftyp"
+
+
+@pytest.mark.parametrize(
+    ("envelope", "error_at", "where"),
+    [
+        ("bare", None, ("error",)),
+        ("success", None, ("data", "error")),
+        ("bare", "data.error", ("data", "error")),
+    ],
+)
+async def test_render_fails_with_error_where_scripted(
+    fake: FakeNemo,
+    client: httpx.AsyncClient,
+    envelope: str,
+    error_at: str | None,
+    where: tuple[str, ...],
+) -> None:
+    sid = await new_session(client)
+    fake.script_render(
+        polls=0,
+        outcome="failed",
+        envelope=envelope,
+        error="boom",
+        error_at=error_at,
+        duplicate_id_first=True,
+    )  # type: ignore[arg-type]
+    body = {"id": "render_a", "sessionId": sid, "draft": {}, "output": {"format": "mp4"}}
+    duplicate = await client.post("/api/render/proxy/lambda", json=body)
+    assert duplicate.status_code == 409 and "Duplicate" in duplicate.json()["error"]
+    assert (
+        await client.post("/api/render/proxy/lambda", json={**body, "id": "render_b"})
+    ).is_success
+    poll: Any = (await client.get("/api/render/proxy/lambda/render_b")).json()
+    for key in where:
+        poll = poll[key]
+    assert poll == "boom"
+    assert (await client.get("/api/render/proxy/render_b/download")).status_code == 404
+
+
+async def test_cancel_claim_and_session_scoped_failures(
+    fake: FakeNemo, client: httpx.AsyncClient
+) -> None:
+    sid, other = await new_session(client), await new_session(client)
+    fake.fail("state", code=1002, session=sid, after=1)
+    state = f"/api/state/nemo_agent/me/{sid}/latest"
+    assert (await client.get(state)).json()["code"] == 0
+    assert (await client.get(f"/api/state/nemo_agent/me/{other}/latest")).json()["code"] == 0
+    assert (await client.get(state)).json() == {
+        "code": 1002,
+        "message": f"Session not found: {sid}",
+        "data": None,
+    }
+    fake.fail("turn", status=503)
+    sse = {"Accept": "text/event-stream"}
+    assert (await client.post("/run_sse", json=turn_body(sid), headers=sse)).status_code == 503
+    body = {"id": "render_c", "sessionId": sid, "draft": {}, "output": {"format": "mp4"}}
+    await client.post("/api/render/proxy/lambda", json=body)
+    busy = await client.post("/api/render/proxy/lambda", json={**body, "id": "render_d"})
+    assert busy.status_code == 409  # one export per session at a time
+    await client.post("/api/render/proxy/lambda/render_c/cancel")
+    poll = (await client.get("/api/render/proxy/lambda/render_c")).json()
+    assert (poll["status"], poll["error"]) == ("failed", "Render cancelled")
+    task_id = fake.sessions[sid].task_id
+    claim = await client.post("/api/auth/claim-token", json={"task_id": task_id, "session_id": sid})
+    assert claim.json()["data"]["claim_token"].startswith("clm_")
+    assert fake.header_violations == []
+
+
+async def test_a_large_upload_is_never_buffered(fake: FakeNemo, client: httpx.AsyncClient) -> None:
+    sid = await new_session(client)
+    head = b'--b\r\nContent-Disposition: form-data; name="files"; filename="big.mp4"\r\n\r\n'
+    tail = b"\r\n--b--\r\n"
+    block, blocks = b"\x01" * 65536, 512  # 32 MiB
+
+    async def body() -> AsyncIterator[bytes]:
+        yield head
+        for _ in range(blocks):
+            yield block
+        yield tail
+
+    length = len(head) + len(block) * blocks + len(tail)
+    tracemalloc.start()
+    try:
+        answer = await client.post(
+            f"/api/upload-video/nemo_agent/me/{sid}",
+            content=body(),
+            headers={
+                "Content-Type": "multipart/form-data; boundary=b",
+                "Content-Length": str(length),
+            },
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert answer.json()["code"] == 0
+    (rec,) = fake.calls("upload")
+    assert (rec.files[0].size, rec.body_size) == (len(block) * blocks, length)
+    assert peak < 8 * 1024 * 1024  # both ends of a 32 MiB upload stay well under 8 MiB
