@@ -1,3 +1,54 @@
-"""User-facing sentences of the engine area. See `bot.texts`."""
+"""User-facing sentences of the local ffmpeg engine: its stages, summaries and notes. See `bot.texts`."""
 
-TEXTS: dict[str, dict[str, str]] = {}
+TEXTS: dict[str, dict[str, str]] = {
+    # Stages, shown in the progress line ("⏳ {stage}: 42%")
+    "stage_queued": {"en": "Waiting in line", "zh": "排队中"},
+    "stage_encode": {"en": "Encoding", "zh": "编码中"},
+    "stage_pass1": {"en": "Analysing (pass 1 of 2)", "zh": "分析中（第 1/2 遍）"},
+    "stage_pass2": {"en": "Encoding (pass 2 of 2)", "zh": "编码中（第 2/2 遍）"},
+    "stage_retry": {"en": "Fine-tuning the size", "zh": "微调大小中"},
+    # One-line summary under a result: "8.0 MB (target 8.0 MB) · H.264 1280x720 · 0:30"
+    "engine_summary": {
+        "en": "{size} · {codec} {width}x{height} · {duration}",
+        "zh": "{size} · {codec} {width}x{height} · {duration}",
+    },
+    "engine_summary_target": {
+        "en": "{size} (target {target}) · {codec} {width}x{height} · {duration}",
+        "zh": "{size}（目标 {target}）· {codec} {width}x{height} · {duration}",
+    },
+    "engine_summary_source": {
+        "en": "{size} · the original file · {width}x{height} · {duration}",
+        "zh": "{size} · 原文件 · {width}x{height} · {duration}",
+    },
+    "engine_summary_named": {"en": "{name}: {summary}", "zh": "{name}：{summary}"},
+    # Notes said before or after an encode
+    "engine_capped": {
+        "en": "No size was given, so I'll keep it under {size} so it can be posted here.",
+        "zh": "没有指定大小，我会把它控制在 {size} 以内，以便能在这里发送。",
+    },
+    "engine_each": {
+        "en": "Doing this for each of your {count} videos, one result each.",
+        "zh": "将对你的 {count} 个视频分别处理，每个视频各出一个结果。",
+    },
+    "engine_kept_fits": {
+        "en": "It is already {size}, under {target}: here is the original, untouched.",
+        "zh": "它已经是 {size}，低于 {target}：这是原文件，未做改动。",
+    },
+    "engine_kept_smaller": {
+        "en": "Re-encoding without visible loss would make it bigger than the original "
+        "({size}), so here is the original, untouched.",
+        "zh": "无损画质重新编码会让文件比原文件（{size}）更大，所以这里发回原文件，未做改动。",
+    },
+    "engine_stepped_down": {
+        "en": "To fit {target}, the picture was lowered to {height}p: at the full size it "
+        "would have looked blocky.",
+        "zh": "为了控制在 {target} 以内，画面降到了 {height}p：保持原尺寸画面会出现明显马赛克。",
+    },
+    # The `clipbridge compress` command
+    "cli_done": {
+        "en": "{input} ({source}) → {output} ({size}, {ratio} of the original) in {elapsed}",
+        "zh": "{input}（{source}）→ {output}（{size}，原大小的 {ratio}），用时 {elapsed}",
+    },
+    "cli_no_file": {"en": "No such file: {path}", "zh": "找不到文件：{path}"},
+    "cli_cancelled": {"en": "Cancelled; nothing was written.", "zh": "已取消，未写入任何文件。"},
+}

@@ -1,0 +1,498 @@
+"""`LocalBackend`: the ffmpeg engine behind the same `Backend` protocol as NemoVideo.
+
+A session is a directory of uploads (see `workspace`); a turn reads the instruction, plans every
+encode it asks for before starting any (so an unreachable target is refused with nothing spent),
+then runs them one by one through the shared worker pool, reporting queue position and progress.
+Exports encode the latest upload to fit the chat, unless a turn already left a result waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import shutil
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import AbstractAsyncContextManager, aclosing, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from bot.backends.base import (
+    Credits,
+    ExportEvent,
+    ExportResult,
+    Failure,
+    Progress,
+    ResultReady,
+    Text,
+    TurnContext,
+    TurnEnded,
+    TurnEvent,
+    UploadedFile,
+)
+from bot.backends.local import plan as planning
+from bot.backends.local.encode import Outcome, encode
+from bot.backends.local.ffmpeg import Ffmpeg
+from bot.backends.local.intent import EncodeRequest, describe, parse
+from bot.backends.local.plan import Plan, Want
+from bot.backends.local.pool import Pool
+from bot.backends.local.workspace import ExportEntry, OutputEntry, UploadEntry, Workspace
+from bot.errors import (
+    Cancelled,
+    ClipbridgeError,
+    FileTooLarge,
+    InputError,
+    NoInput,
+    NotAVideo,
+    RenderFailed,
+    SessionNotFound,
+)
+from bot.media import MediaInfo, ffmpeg_exe, probe
+from bot.models import Attachment, ByteStream
+from bot.texts import human_duration, human_size, t
+from bot.timeline import Timeline, Track
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+__all__ = ["LocalBackend", "build_want", "summarize"]
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1 << 20
+_NOT_VIDEO_MIME = ("image/", "text/", "audio/", "application/pdf", "application/json")
+_SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,5}$")
+
+
+def build_want(
+    request: EncodeRequest, info: MediaInfo, upload_limit: int | None
+) -> tuple[Want, bool]:
+    """The engine's terms for `request` on `info`. Returns the want, and whether the target is
+    only the chat's limit put there because no size was asked (to say so)."""
+    target = request.target_bytes
+    if request.size_fraction is not None:
+        fraction = int(info.size * request.size_fraction)
+        target = fraction if target is None else min(target, fraction)
+    if request.fit_chat and upload_limit is not None:
+        target = upload_limit if target is None else min(target, upload_limit)
+    asked = target is not None
+    if target is None:
+        target = upload_limit
+    want = Want(
+        target=target,
+        target_asked=asked,
+        codec=request.codec or "h264",
+        height=request.height,
+        width=request.width,
+        scale=request.scale,
+        max_fps=request.max_fps,
+        remove_audio=request.remove_audio,
+        audio_bitrate=request.audio_bitrate,
+        trim_start=request.trim_start,
+        trim_end=request.trim_end,
+        keep_quality=request.keep_quality,
+    )
+    return want, not asked and target is not None
+
+
+def summarize(outcome: Outcome, want: Want, locale: str) -> str:
+    """One line under a result: its size (and the target), codec, dimensions and length."""
+    size = human_size(outcome.size, locale)
+    params = {"size": size, "width": outcome.width, "height": outcome.height,
+              "duration": human_duration(outcome.duration)}  # fmt: skip
+    if outcome.kept_source:
+        return t("engine_summary_source", locale, **params)
+    codec = outcome.plan.codec.label
+    if want.target is not None and want.target_asked:
+        target = human_size(want.target, locale)
+        return t("engine_summary_target", locale, target=target, codec=codec, **params)
+    return t("engine_summary", locale, codec=codec, **params)
+
+
+def note_text(outcome: Outcome, want: Want, info: MediaInfo, locale: str) -> str | None:
+    if outcome.note is None:
+        return None
+    target = human_size(want.target or info.size, locale)
+    return t(
+        outcome.note,
+        locale,
+        size=human_size(info.size, locale),
+        target=target,
+        height=outcome.plan.short_side,
+    )
+
+
+@dataclass(slots=True)
+class _Job:
+    """One encode a turn or an export asked for, planned before any starts."""
+
+    upload: UploadEntry
+    info: MediaInfo
+    want: Want
+    plan: Plan
+
+
+class _Export:
+    def __init__(self, task: asyncio.Task[None], events: asyncio.Queue[object]) -> None:
+        self.task = task
+        self.events = events
+
+
+class LocalBackend:
+    """The local ffmpeg engine. `LocalBackend(settings)`; use with `async with`."""
+
+    def __init__(self, settings: Settings, *, fill: float = planning.FILL) -> None:
+        self._settings = settings
+        self._ffmpeg = Ffmpeg(ffmpeg_exe(settings))
+        self._workspace = Workspace(settings.work_dir, settings.work_disk_budget)
+        self._pool = Pool(settings.encode_workers)
+        self._fill = fill
+        self._exports: dict[str, _Export] = {}
+        self._busy: set[Path] = set()  # files an encode is reading: never evicted
+
+    @property
+    def name(self) -> str:
+        return "local"
+
+    @property
+    def pool(self) -> Pool:
+        return self._pool
+
+    @property
+    def workspace(self) -> Workspace:
+        return self._workspace
+
+    async def __aenter__(self) -> Self:
+        await asyncio.to_thread(self._workspace.start)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        exports = list(self._exports.values())
+        self._exports.clear()
+        for export in exports:
+            export.task.cancel()
+        for export in exports:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await export.task
+
+    # --- sessions and uploads -----------------------------------------------------------------
+
+    async def open_session(self, locale: str) -> str:
+        manifest = await asyncio.to_thread(self._workspace.create, locale)
+        return manifest.id
+
+    async def upload(self, session: str, attachment: Attachment) -> UploadedFile:
+        manifest = self._workspace.load(session)
+        mime = (attachment.mime or "").lower()
+        if mime.startswith(_NOT_VIDEO_MIME):
+            raise NotAVideo(f"sent as {mime}")
+        await asyncio.to_thread(
+            self._workspace.make_room, attachment.size or 0, keep=session,
+            protect=frozenset(self._busy),
+        )  # fmt: skip
+        directory = self._workspace.dir(session)
+        suffix = Path(attachment.name).suffix.lower()
+        number = len(manifest.uploads) + 1
+        dest = directory / f"upload-{uuid.uuid4().hex[:8]}-{number}"
+        dest = dest.with_suffix(suffix if _SAFE_SUFFIX.match(suffix) else ".mp4")
+        part = dest.with_name(dest.name + ".part")
+        try:
+            if attachment.local_path is not None:
+                await asyncio.to_thread(shutil.copyfile, attachment.local_path, part)
+            else:
+                await self._receive(attachment, part)
+            if attachment.local_path is not None:
+                await asyncio.to_thread(self._check_budget, part)
+            await asyncio.to_thread(part.replace, dest)
+            info = await probe(dest)
+        except BaseException:
+            await asyncio.to_thread(_remove, part, dest)
+            raise
+        entry = UploadEntry(
+            file=dest.name,
+            name=attachment.name,
+            size=info.size,
+            duration=info.duration,
+            width=info.width,
+            height=info.height,
+        )
+        manifest = self._workspace.load(session)
+        manifest.uploads.append(entry)
+        self._workspace.save(manifest)
+        return UploadedFile(
+            name=attachment.name,
+            size=info.size,
+            duration=info.duration,
+            width=info.width,
+            height=info.height,
+            fps=info.fps,
+            kind="video",
+        )
+
+    async def _receive(self, attachment: Attachment, part: Path) -> None:
+        room = self._workspace.budget - await asyncio.to_thread(self._workspace.used)
+        written = 0
+        with part.open("wb") as f:
+            async with attachment.open() as stream:
+                async for chunk in stream:
+                    written += len(chunk)
+                    if written > room:
+                        raise FileTooLarge(f"over the work budget at {written}", limit=room)
+                    await asyncio.to_thread(f.write, chunk)
+
+    def _check_budget(self, path: Path) -> None:
+        if self._workspace.used() > self._workspace.budget:
+            raise FileTooLarge("over the work budget", limit=path.stat().st_size)
+
+    async def state(self, session: str) -> Timeline:
+        manifest = self._workspace.load(session)
+        tracks = tuple(
+            Track(kind="video", name=u.name, start=0.0, end=round(u.duration, 3), segments=1)
+            for u in manifest.uploads
+        )
+        return Timeline(tracks=tracks)
+
+    # --- turns --------------------------------------------------------------------------------
+
+    async def turn(self, session: str, text: str, ctx: TurnContext) -> AsyncIterator[TurnEvent]:
+        locale = ctx.locale
+        try:
+            request = parse(text)
+            jobs, capped = await self._plan_jobs(session, request, ctx.upload_limit)
+        except InputError as error:
+            yield Failure(error)
+            yield TurnEnded(saw_text=False)
+            return
+        said = describe(request, locale, chat_limit=ctx.upload_limit)
+        if capped:
+            said += "\n" + t("engine_capped", locale, size=human_size(ctx.upload_limit, locale))
+        if len(jobs) > 1:
+            said += "\n" + t("engine_each", locale, count=len(jobs))
+        yield Text(said)
+        try:
+            for job in jobs:
+                async with aclosing(self._run(session, job, job_id=None)) as events:
+                    async for event in events:
+                        if isinstance(event, Progress):
+                            yield event
+                        else:
+                            note = note_text(event, job.want, job.info, locale)
+                            if note:
+                                yield Text(note)
+                            yield ResultReady(self._result(event, job, locale, len(jobs) > 1))
+        except ClipbridgeError as error:
+            yield Failure(error)
+        yield TurnEnded(saw_text=True)
+
+    async def _plan_jobs(
+        self, session: str, request: EncodeRequest, upload_limit: int | None
+    ) -> tuple[list[_Job], bool]:
+        manifest = self._workspace.load(session)
+        directory = self._workspace.dir(session)
+        uploads = [u for u in manifest.uploads if (directory / u.file).exists()]
+        if not uploads:
+            raise NoInput("no upload in this session")
+        chosen = uploads if request.apply_to_all else uploads[-1:]
+        jobs: list[_Job] = []
+        capped = False
+        for upload in chosen:
+            info = await probe(directory / upload.file)
+            want, cap = build_want(request, info, upload_limit)
+            capped = capped or cap
+            jobs.append(_Job(upload, info, want, planning.plan(info, want, fill=self._fill)))
+        return jobs, capped
+
+    async def _run(
+        self, session: str, job: _Job, *, job_id: str | None
+    ) -> AsyncGenerator[Progress | Outcome, None]:
+        """Wait for a slot, encode, and record the output; cancelling removes every trace."""
+        ticket = self._pool.ticket()
+        try:
+            async for position in ticket.wait():
+                yield Progress(queue_position=position, stage="stage_queued")
+            estimate = job.want.target or job.info.size
+            await asyncio.to_thread(
+                self._workspace.make_room, estimate, keep=session, protect=frozenset(self._busy)
+            )
+            job_id = job_id or uuid.uuid4().hex
+            out = self._workspace.dir(session) / f"out-{job_id[:40]}.mp4"
+            self._busy.add(job.info.path)
+            try:
+                async with aclosing(
+                    encode(self._ffmpeg, job.info, job.want, job.plan, out, fill=self._fill)
+                ) as events:
+                    async for event in events:
+                        if isinstance(event, Outcome):
+                            self._record(session, job_id, event, job.upload)
+                        yield event
+            finally:
+                self._busy.discard(job.info.path)
+        finally:
+            ticket.release()
+
+    def _record(self, session: str, job_id: str, outcome: Outcome, upload: UploadEntry) -> None:
+        manifest = self._workspace.load(session)
+        filename = _output_name(upload.name, outcome)
+        manifest.outputs.append(
+            OutputEntry(job_id=job_id, file=outcome.path.name, filename=filename)
+        )
+        self._workspace.save(manifest)
+
+    def _result(self, outcome: Outcome, job: _Job, locale: str, named: bool) -> ExportResult:
+        summary = summarize(outcome, job.want, locale)
+        if named:
+            summary = t("engine_summary_named", locale, name=job.upload.name, summary=summary)
+        return ExportResult(
+            job_id=outcome.path.stem.removeprefix("out-"),
+            filename=_output_name(job.upload.name, outcome),
+            size=outcome.size,
+            path=outcome.path,
+            duration=outcome.duration,
+            width=outcome.width,
+            height=outcome.height,
+            summary=summary,
+        )
+
+    # --- exports ------------------------------------------------------------------------------
+
+    async def start_export(self, session: str, job_id: str, ctx: TurnContext) -> str:
+        manifest = self._workspace.load(session)
+        manifest.exports[job_id] = ExportEntry(upload_limit=ctx.upload_limit, locale=ctx.locale)
+        self._workspace.save(manifest)
+        self._spawn(manifest.id, job_id)
+        return job_id
+
+    async def watch_export(self, job_id: str) -> AsyncIterator[ExportEvent]:
+        export = self._exports.get(job_id)
+        if export is None:  # after a restart: the job is in a manifest, its task is not
+            manifest = self._workspace.find_export(job_id)
+            if manifest is None:
+                raise RenderFailed(f"no local export {job_id}")
+            export = self._spawn(manifest.id, job_id)
+        try:
+            while True:
+                event = await export.events.get()
+                if isinstance(event, BaseException):
+                    raise event
+                if isinstance(event, Progress):
+                    yield event
+                elif isinstance(event, ExportResult):
+                    yield event
+                    return
+        finally:
+            if self._exports.get(job_id) is export:
+                del self._exports[job_id]
+                export.task.cancel()
+
+    async def cancel_export(self, job_id: str) -> None:
+        export = self._exports.get(job_id)
+        if export is not None:
+            export.task.cancel()
+
+    def _spawn(self, session: str, job_id: str) -> _Export:
+        events: asyncio.Queue[object] = asyncio.Queue()
+        task = asyncio.create_task(self._export(session, job_id, events), name=f"export {job_id}")
+        export = _Export(task, events)
+        self._exports[job_id] = export
+        return export
+
+    async def _export(self, session: str, job_id: str, events: asyncio.Queue[object]) -> None:
+        try:
+            result = await self._export_result(session, job_id, events)
+            events.put_nowait(result)
+        except asyncio.CancelledError:
+            events.put_nowait(Cancelled(f"export {job_id} cancelled"))
+            raise
+        except ClipbridgeError as error:
+            events.put_nowait(error)
+        except Exception as error:
+            log.exception("local export %s failed", job_id)
+            events.put_nowait(RenderFailed(f"{type(error).__name__}: {error}"))
+        finally:
+            with contextlib.suppress(SessionNotFound):
+                manifest = self._workspace.load(session)
+                if manifest.exports.pop(job_id, None) is not None:
+                    self._workspace.save(manifest)
+
+    async def _export_result(
+        self, session: str, job_id: str, events: asyncio.Queue[object]
+    ) -> ExportResult:
+        manifest = self._workspace.load(session)
+        entry = manifest.exports.get(job_id) or ExportEntry(upload_limit=0)
+        directory = self._workspace.dir(session)
+        ready = [o for o in manifest.outputs if (directory / o.file).exists()]
+        if ready:
+            latest = ready[-1]
+            info = await probe(directory / latest.file)
+            return ExportResult(job_id=latest.job_id, filename=latest.filename, size=info.size,
+                                path=info.path, duration=info.duration, width=info.width,
+                                height=info.height)  # fmt: skip
+        request = EncodeRequest(fit_chat=True)
+        jobs, _ = await self._plan_jobs(session, request, entry.upload_limit or None)
+        job = jobs[0]
+        async with aclosing(self._run(session, job, job_id=job_id)) as run:
+            async for event in run:
+                if isinstance(event, Progress):
+                    events.put_nowait(event)
+                else:
+                    return self._result(event, job, entry.locale, named=False)
+        raise RenderFailed("the encode ended without a result")
+
+    def open_result(self, result: ExportResult) -> AbstractAsyncContextManager[ByteStream]:
+        return _stream(self._owned(result))
+
+    async def release(self, result: ExportResult) -> None:
+        path = self._owned(result)
+        await asyncio.to_thread(_remove, path)
+        with contextlib.suppress(SessionNotFound):
+            manifest = self._workspace.load(path.parent.name)
+            outputs = [o for o in manifest.outputs if o.file != path.name]
+            if outputs != manifest.outputs:
+                self._workspace.save(manifest.model_copy(update={"outputs": outputs}))
+
+    async def credits(self) -> Credits | None:
+        return None
+
+    def _owned(self, result: ExportResult) -> Path:
+        """The result's file, refusing any path outside the work directory."""
+        if result.path is None:
+            raise RenderFailed(f"local result {result.job_id} has no file")
+        path = result.path.resolve()
+        if not path.is_relative_to(self._workspace.root.resolve()):
+            raise RenderFailed(f"{path.name} is not a local work file")
+        return path
+
+
+@asynccontextmanager
+async def _stream(path: Path) -> AsyncIterator[ByteStream]:
+    handle = await asyncio.to_thread(path.open, "rb")
+    try:
+
+        async def chunks() -> ByteStream:
+            while chunk := await asyncio.to_thread(handle.read, CHUNK):
+                yield chunk
+
+        yield chunks()
+    finally:
+        handle.close()
+
+
+def _output_name(source_name: str, outcome: Outcome) -> str:
+    stem = Path(source_name).stem or "video"
+    if outcome.kept_source:
+        return Path(source_name).name or f"{stem}{outcome.path.suffix}"
+    return f"{stem}-{outcome.plan.short_side}p.mp4"
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)

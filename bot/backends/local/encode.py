@@ -1,0 +1,210 @@
+"""One encode from a `Plan` to a finished file that is never over its target.
+
+Two-pass at the planned bitrate, then the size is checked: over the target, pass 2 runs again with
+a corrected bitrate (the pass-1 statistics still hold); far under, once more a little higher, so the
+budget is used. A constant-quality encode that comes out over its cap falls back to two-pass; one
+that comes out bigger than an untouched source gives the source back. Progress is the share of the
+whole job done, with an ETA, at most about once a second. Temporary files live in one directory
+that is removed however the encode ends, cancellation included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import time
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.backends.base import Progress
+from bot.backends.local import plan as planning
+from bot.backends.local.ffmpeg import Ffmpeg, encode_args
+from bot.backends.local.plan import Plan, Want
+from bot.errors import RenderFailed
+from bot.media import MediaInfo, probe
+
+__all__ = ["MAX_ATTEMPTS", "Outcome", "encode"]
+
+MAX_ATTEMPTS = 6
+"""Pass-2 runs at most per encode; each aims lower, so the loop always ends under the target."""
+UNDERFILL = 0.92
+"""Below this share of the target, one more pass 2 aims higher."""
+PROGRESS_INTERVAL = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A finished output. `note` is a `bot.texts` key when something needs saying."""
+
+    path: Path
+    size: int
+    width: int
+    height: int
+    duration: float
+    plan: Plan
+    attempts: int = 1
+    kept_source: bool = False
+    note: str | None = None
+
+
+async def encode(
+    ffmpeg: Ffmpeg,
+    info: MediaInfo,
+    want: Want,
+    plan: Plan,
+    out: Path,
+    *,
+    fill: float = planning.FILL,
+) -> AsyncGenerator[Progress | Outcome, None]:
+    """Yields `Progress` while working and the `Outcome` last. `out` is written only whole."""
+    tmp = out.parent / f".tmp-{uuid.uuid4().hex[:12]}"
+    tmp.mkdir(parents=True)
+    try:
+        job = _Job(ffmpeg, info, want, out=out, tmp=tmp, fill=fill)
+        async for event in job.run(plan):
+            yield event
+    finally:
+        await asyncio.to_thread(shutil.rmtree, tmp, True)
+
+
+class _Job:
+    def __init__(
+        self, ffmpeg: Ffmpeg, info: MediaInfo, want: Want, *, out: Path, tmp: Path, fill: float
+    ) -> None:
+        self.ffmpeg = ffmpeg
+        self.info = info
+        self.want = want
+        self.out = out
+        self.tmp = tmp
+        self.fill = fill
+        self.started = time.monotonic()
+        self.last_report = 0.0
+        self.attempts = 0
+
+    async def run(self, plan: Plan) -> AsyncIterator[Progress | Outcome]:
+        if plan.mode == "keep":
+            yield await self._keep_source(plan, note="engine_kept_fits")
+            return
+        if plan.mode == "crf":
+            part = self.tmp / "quality.mp4"
+            async for progress in self._pass(plan, 0, part, stage="stage_encode", lo=0.0, span=1.0):
+                yield progress
+            size = _size(part)
+            if plan.target is not None and size > plan.target:
+                # the estimate said a constant-quality encode would fit: it did not
+                plan = planning.plan_bitrate(self.info, self.want, fill=self.fill)
+            elif size >= self.info.size and not self.want.changes_picture:
+                yield await self._keep_source(plan, note="engine_kept_smaller")
+                return
+            else:
+                yield await self._finish(part, plan)
+                return
+        async for event in self._two_pass(plan):
+            yield event
+
+    async def _two_pass(self, plan: Plan) -> AsyncIterator[Progress | Outcome]:
+        assert plan.target is not None
+        passlog = self.tmp / "pass"
+        first = plan.codec.first_pass
+        async for progress in self._pass(
+            plan, 1, None, stage="stage_pass1", lo=0.0, span=first, passlog=passlog
+        ):
+            yield progress
+        best: tuple[Path, Plan] | None = None
+        stage, lo, span = "stage_pass2", first, 1.0 - first
+        raised = False
+        while self.attempts < MAX_ATTEMPTS:
+            part = self.tmp / f"pass2-{self.attempts}.mp4"
+            async for progress in self._pass(
+                plan, 2, part, stage=stage, lo=lo, span=span, passlog=passlog
+            ):
+                yield progress
+            size = _size(part)
+            if size <= plan.target:
+                if best is None or size > _size(best[0]):
+                    best = (part, plan)
+                if size >= plan.target * UNDERFILL or raised:
+                    break
+                raised = True  # far under: one try higher, keeping this one if that overshoots
+            elif best is not None:
+                break
+            plan = planning.correct(plan, size, fill=self.fill)
+            stage, lo, span = "stage_retry", 0.0, 1.0
+        if best is None:
+            raise RenderFailed(f"still over {plan.target} bytes after {self.attempts} passes")
+        yield await self._finish(*best)
+
+    async def _pass(
+        self,
+        plan: Plan,
+        pass_no: int,
+        part: Path | None,
+        *,
+        stage: str,
+        lo: float,
+        span: float,
+        passlog: Path | None = None,
+    ) -> AsyncIterator[Progress]:
+        if pass_no != 1:
+            self.attempts += 1
+        args = encode_args(plan, self.info.path, part, pass_no=pass_no, passlog=passlog)
+        yield self._progress(stage, lo)
+        async with self.ffmpeg.run(args, plan.duration, cwd=self.tmp) as run:
+            async for fraction in run.progress():
+                if time.monotonic() - self.last_report >= PROGRESS_INTERVAL:
+                    yield self._progress(stage, lo + span * fraction)
+
+    def _progress(self, stage: str, done: float) -> Progress:
+        now = time.monotonic()
+        self.last_report = now
+        elapsed = now - self.started
+        eta = elapsed / done * (1 - done) if done > 0.02 and stage != "stage_retry" else None
+        return Progress(percent=round(100 * done, 1), eta=eta, stage=stage)
+
+    async def _finish(self, part: Path, plan: Plan) -> Outcome:
+        info = await probe(part)
+        await asyncio.to_thread(part.replace, self.out)
+        note = "engine_stepped_down" if plan.stepped_down else None
+        return Outcome(
+            path=self.out,
+            size=info.size,
+            width=info.width,
+            height=info.height,
+            duration=info.duration,
+            plan=plan,
+            attempts=self.attempts,
+            note=note,
+        )
+
+    async def _keep_source(self, plan: Plan, *, note: str) -> Outcome:
+        part = self.tmp / "source"
+        out = self.out.with_suffix(self.info.path.suffix.lower() or ".mp4")
+        await asyncio.to_thread(_link_or_copy, self.info.path, part)
+        await asyncio.to_thread(part.replace, out)
+        return Outcome(
+            path=out,
+            size=self.info.size,
+            width=self.info.width,
+            height=self.info.height,
+            duration=self.info.duration,
+            plan=plan,
+            attempts=self.attempts,
+            kept_source=True,
+            note=note,
+        )
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    with contextlib.suppress(FileExistsError):
+        dst.unlink()
+    try:
+        dst.hardlink_to(src)
+    except OSError:
+        shutil.copyfile(src, dst)

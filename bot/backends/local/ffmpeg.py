@@ -1,0 +1,193 @@
+"""Running ffmpeg: the command lines a `Plan` needs, and one process at a time under control.
+
+`Ffmpeg` is the engine's only subprocess seam. Each run gets its own process group, so cancelling
+kills ffmpeg and anything it spawned; `-progress pipe:1` is read line by line into the fraction of
+the clip done; stderr is kept to its last lines for the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from collections import deque
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from bot.backends.local.plan import Plan
+from bot.errors import RenderFailed
+
+__all__ = ["Ffmpeg", "FfmpegRun", "encode_args"]
+
+log = logging.getLogger(__name__)
+
+_COMMON = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-progress", "pipe:1"]
+
+
+def encode_args(
+    plan: Plan, src: Path, out: Path | None, *, pass_no: int = 0, passlog: Path | None = None
+) -> list[str]:
+    """ffmpeg's arguments (without the program) for one pass of `plan`.
+
+    `pass_no` 0 is a single encode (constant quality), 1 and 2 the two passes; pass 1 writes no
+    file (`out` is ignored) and no audio.
+    """
+    args = [*_COMMON, "-y"]
+    if plan.start > 0:
+        args += ["-ss", f"{plan.start:.3f}"]
+    args += ["-t", f"{plan.duration:.3f}", "-i", str(src)]
+    args += ["-map", "0:v:0"]
+    if pass_no != 1 and plan.audio_bitrate:
+        args += ["-map", "0:a:0"]
+    args += ["-vf", _filters(plan), "-c:v", plan.codec.encoder]
+    args += _video_rate(plan, pass_no, passlog)
+    if pass_no == 1:
+        return [*args, "-an", "-f", "null", os.devnull]
+    if plan.audio_bitrate and plan.copy_audio:
+        args += ["-c:a", "copy"]
+    elif plan.audio_bitrate:
+        args += ["-c:a", "aac", "-b:a", str(plan.audio_bitrate), "-ac", str(plan.audio_channels)]
+    else:
+        args += ["-an"]
+    assert out is not None
+    # the source's metadata (and its rotation flag, now applied to the pixels) stays behind
+    args += ["-map_metadata", "-1", "-map_chapters", "-1", "-sn", "-dn"]
+    return [*args, "-movflags", "+faststart", "-f", "mp4", str(out)]
+
+
+def _filters(plan: Plan) -> str:
+    # ffmpeg has already turned the picture upright (autorotate); `plan` sizes are as displayed
+    chain = [f"scale={plan.width}:{plan.height}:flags=lanczos", "setsar=1"]
+    if plan.fps:
+        chain.append(f"fps={plan.fps:g}")
+    chain.append("format=yuv420p")
+    return ",".join(chain)
+
+
+def _video_rate(plan: Plan, pass_no: int, passlog: Path | None) -> list[str]:
+    encoder = plan.codec.encoder
+    if pass_no == 0:
+        assert plan.crf is not None
+        quality = {
+            "libx264": ["-preset", "medium", "-crf", str(plan.crf), "-tag:v", "avc1"],
+            "libx265": ["-preset", "medium", "-crf", str(plan.crf), "-tag:v", "hvc1",
+                        "-x265-params", "log-level=error"],
+            "libvpx-vp9": ["-crf", str(plan.crf), "-b:v", "0", "-row-mt", "1",
+                           "-deadline", "good", "-cpu-used", "3"],
+            "libsvtav1": ["-preset", "8", "-crf", str(plan.crf), "-svtav1-params", "verbosity=0"],
+        }  # fmt: skip
+        return quality[encoder]
+    assert passlog is not None
+    rate = ["-b:v", str(plan.video_bitrate)]
+    if encoder == "libx264":
+        return [*rate, "-preset", "medium", "-tag:v", "avc1",
+                "-pass", str(pass_no), "-passlogfile", str(passlog)]  # fmt: skip
+    if encoder == "libx265":
+        return [*rate, "-preset", "medium", "-tag:v", "hvc1",
+                "-x265-params", f"pass={pass_no}:stats={passlog}.x265:log-level=error"]  # fmt: skip
+    if encoder == "libvpx-vp9":
+        return [*rate, "-row-mt", "1", "-deadline", "good", "-cpu-used", "3",
+                "-pass", str(pass_no), "-passlogfile", str(passlog)]  # fmt: skip
+    return [*rate, "-preset", "8", "-svtav1-params", "verbosity=0",
+            "-pass", str(pass_no), "-passlogfile", str(passlog)]  # fmt: skip
+
+
+class Ffmpeg:
+    """The ffmpeg binary. `run(args, duration)` opens one `FfmpegRun`."""
+
+    def __init__(self, exe: str) -> None:
+        self.exe = exe
+
+    def run(self, args: list[str], duration: float, *, cwd: Path | None = None) -> FfmpegRun:
+        return FfmpegRun([self.exe, *args], duration, cwd=cwd)
+
+
+class FfmpegRun:
+    """One ffmpeg process, used as `async with run: async for fraction in run.progress()`.
+
+    Leaving the block early (an exception, a cancelled task) kills the whole process group; a
+    run that ends with a non-zero status raises `RenderFailed` with the tail of stderr.
+    """
+
+    def __init__(self, argv: list[str], duration: float, *, cwd: Path | None = None) -> None:
+        self.argv = argv
+        self.duration = max(duration, 1e-3)
+        self.cwd = cwd
+        self.speed: float | None = None
+        self._process: asyncio.subprocess.Process | None = None
+        self._stderr: deque[str] = deque(maxlen=20)
+        self._stderr_task: asyncio.Task[None] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    async def __aenter__(self) -> Self:
+        self._process = await asyncio.create_subprocess_exec(
+            *self.argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=self.cwd,
+            start_new_session=True,  # its own process group: one kill stops it all
+        )
+        self._stderr_task = asyncio.create_task(self._drain_stderr())
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        process = self._process
+        if process is None:
+            return
+        if process.returncode is None:
+            self._kill_group()
+            await asyncio.shield(process.wait())
+        elif exc_type is None:
+            self._kill_group()  # a child that outlived ffmpeg in its group, if any
+        if self._stderr_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(self._stderr_task)
+
+    async def progress(self) -> AsyncIterator[float]:
+        """The fraction of the clip done (0-1) as ffmpeg reports it, about twice a second;
+        returns when ffmpeg exits successfully."""
+        process = self._process
+        assert process is not None and process.stdout is not None
+        async for raw in process.stdout:
+            key, _, value = raw.decode(errors="replace").strip().partition("=")
+            if key == "out_time_us" and value.lstrip("-").isdigit():
+                yield min(1.0, max(0.0, int(value) / 1e6 / self.duration))
+            elif key == "speed" and value.endswith("x"):
+                with contextlib.suppress(ValueError):
+                    self.speed = float(value[:-1])
+        code = await process.wait()
+        if self._stderr_task is not None:
+            await self._stderr_task
+        if code != 0:
+            tail = " | ".join(self._stderr)[-600:]
+            raise RenderFailed(f"ffmpeg exited with {code}: {tail}")
+
+    async def wait(self) -> None:
+        """Run to the end without looking at progress."""
+        async for _ in self.progress():
+            pass
+
+    def _kill_group(self) -> None:
+        assert self._process is not None
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self._process.pid, signal.SIGKILL)
+
+    async def _drain_stderr(self) -> None:
+        assert self._process is not None and self._process.stderr is not None
+        async for raw in self._process.stderr:
+            line = raw.decode(errors="replace").rstrip()
+            if line:
+                self._stderr.append(line)

@@ -1,0 +1,335 @@
+"""From a probed video and what the person wants to the numbers an encode runs with.
+
+Pure arithmetic, no I/O: the size budget becomes an audio and a video bitrate after the container's
+overhead; the picture steps down a resolution ladder while its bits per pixel are too few for the
+size; a target that cannot be met is refused here, before any encoding, with the smallest size that
+can be. Everything is in bits per second and bytes (decimal: 8 MB is 8,000,000 bytes).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from bot.errors import TargetUnreachable
+from bot.media import MediaInfo
+
+__all__ = [
+    "CODECS",
+    "Codec",
+    "Plan",
+    "Want",
+    "correct",
+    "muxing_overhead",
+    "plan",
+    "plan_bitrate",
+    "smallest_reachable",
+]
+
+LADDER = (2160, 1440, 1080, 720, 540, 480, 360, 240)
+"""Short-side heights the picture steps down through (a portrait video's width counts)."""
+FLOOR = 240
+AUDIO_LADDER = (128_000, 96_000, 64_000, 48_000, 32_000)
+MIN_AUDIO = AUDIO_LADDER[-1]
+
+GOOD_BPP = 0.05
+"""H.264 bits per pixel per frame under which the next rung down looks better than this one."""
+FLOOR_BPP = 0.012
+"""H.264 bits per pixel per frame under which even 240p is mush: the target is refused."""
+FILL = 0.975
+"""Share of the byte budget the first encode aims for: two-pass x264 lands within about 2%."""
+STEP_FPS = 30.0
+"""High frame rates are capped here once the budget is tight, before the picture shrinks."""
+
+
+@dataclass(frozen=True, slots=True)
+class Codec:
+    """An output codec as ffmpeg knows it. `efficiency` scales the bits a picture needs
+    relative to H.264; `first_pass` is the share of two-pass time spent in pass 1."""
+
+    name: str  # "h264", "h265", "av1", "vp9"
+    encoder: str
+    label: str
+    efficiency: float
+    crf_lossless: int
+    crf_default: int
+    first_pass: float
+
+
+CODECS = {
+    "h264": Codec("h264", "libx264", "H.264", 1.0, 18, 23, 0.3),
+    "h265": Codec("h265", "libx265", "H.265", 0.65, 20, 28, 0.3),
+    "vp9": Codec("vp9", "libvpx-vp9", "VP9", 0.7, 24, 33, 0.35),
+    "av1": Codec("av1", "libsvtav1", "AV1", 0.55, 26, 35, 0.3),
+}
+
+Mode = Literal["bitrate", "crf", "keep"]
+
+
+@dataclass(frozen=True, slots=True)
+class Want:
+    """What the person asked for, in the engine's terms (built from the parser's request)."""
+
+    target: int | None = None  # bytes the output must never exceed
+    target_asked: bool = False  # False: `target` is only the chat's upload limit, a cap
+    codec: str = "h264"
+    height: int | None = None
+    width: int | None = None
+    scale: float | None = None
+    max_fps: float | None = None
+    remove_audio: bool = False
+    audio_bitrate: int | None = None
+    trim_start: float | None = None  # negative: the last N seconds
+    trim_end: float | None = None
+    keep_quality: bool = False
+
+    @property
+    def changes_picture(self) -> bool:
+        """Anything asked beyond size: then the source cannot be handed back as it is."""
+        return bool(
+            self.height or self.width or self.scale or self.max_fps or self.remove_audio
+            or self.audio_bitrate or self.trim_start or self.trim_end is not None
+            or self.codec != "h264"
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One encode: `bitrate` is two-pass at `video_bitrate`; `crf` is constant quality (then
+    checked against `target`); `keep` hands the source back untouched."""
+
+    mode: Mode
+    codec: Codec
+    width: int
+    height: int
+    fps: float | None  # None: the source's frame timing is kept
+    start: float
+    duration: float
+    video_bitrate: int = 0
+    crf: int | None = None
+    audio_bitrate: int = 0  # 0: no audio track
+    audio_channels: int = 2
+    copy_audio: bool = False
+    target: int | None = None
+    stepped_down: bool = False  # the ladder lowered the resolution to fit the budget
+
+    @property
+    def short_side(self) -> int:
+        return min(self.width, self.height)
+
+
+def muxing_overhead(duration: float, fps: float, audio: bool) -> int:
+    """MP4 bytes that are not media: the index (a few bytes per sample) and fixed boxes."""
+    frames = duration * fps
+    audio_frames = duration * 48_000 / 1024 if audio else 0
+    return math.ceil(4096 + 16 * frames + 10 * audio_frames)
+
+
+def plan(info: MediaInfo, want: Want, *, fill: float = FILL) -> Plan:
+    """The encode that best meets `want` for `info`. Raises `TargetUnreachable` when the size
+    cannot be met even at 240p with the least audio."""
+    codec = CODECS[want.codec]
+    start, duration = _window(info, want)
+    fps = _fps(info, want)
+    width, height = _dimensions(info, want)
+    has_audio = info.has_audio and not want.remove_audio
+    base = Plan("crf", codec, width, height, fps, start, duration, target=want.target)
+
+    if want.target is None:
+        return _quality(info, want, base)
+    smallest = smallest_reachable(info, want)
+    if want.target < smallest:
+        raise TargetUnreachable(target=want.target, smallest=smallest)
+    if _natural_size(info, want, base) <= want.target:
+        # a constant-quality encode should fit: no reason to spend the whole budget
+        untouched = not want.changes_picture and _deliverable(info)
+        if want.target_asked and untouched and info.size <= want.target:
+            return replace(base, mode="keep", width=info.width, height=info.height)
+        return _quality(info, want, base)
+    return _bitrate(info, want, base, has_audio=has_audio, fill=fill)
+
+
+def plan_bitrate(info: MediaInfo, want: Want, *, fill: float = FILL) -> Plan:
+    """The two-pass plan for `want.target`, whatever a constant-quality encode might weigh."""
+    assert want.target is not None
+    codec = CODECS[want.codec]
+    start, duration = _window(info, want)
+    width, height = _dimensions(info, want)
+    base = Plan("bitrate", codec, width, height, _fps(info, want), start, duration,
+                target=want.target)  # fmt: skip
+    has_audio = info.has_audio and not want.remove_audio
+    return _bitrate(info, want, base, has_audio=has_audio, fill=fill)
+
+
+def smallest_reachable(info: MediaInfo, want: Want) -> int:
+    """The smallest size (bytes, rounded up to 10 kB) a `want` like this one can be met at."""
+    _, duration = _window(info, want)
+    fps = min(_fps(info, want) or info.fps, STEP_FPS)
+    has_audio = info.has_audio and not want.remove_audio
+    codec = CODECS[want.codec]
+    w, h = _at_short_side(info.width, info.height, min(FLOOR, info.width, info.height))
+    video = _min_video_bitrate(w * h, fps, codec)
+    audio = (want.audio_bitrate or MIN_AUDIO) if has_audio else 0
+    overhead = muxing_overhead(duration, fps, has_audio)
+    need = overhead + (video + audio) * duration / 8 / FILL
+    return math.ceil(need / 10_000) * 10_000
+
+
+def correct(current: Plan, actual_size: int, *, fill: float = FILL) -> Plan:
+    """A new bitrate after an encode came out at `actual_size`, over or far under its target:
+    scale the video share by how far it missed, aiming a little lower each time."""
+    assert current.target is not None
+    overhead = muxing_overhead(current.duration, current.fps or 30.0, current.audio_bitrate > 0)
+    audio_bytes = current.audio_bitrate * current.duration / 8
+    video_actual = max(1.0, actual_size - overhead - audio_bytes)
+    video_budget = (current.target - overhead - audio_bytes) * fill
+    ratio = video_budget / video_actual
+    if actual_size > current.target:
+        ratio = min(ratio, 0.97)  # strictly less than before, even when the miss was tiny
+    bitrate = max(1_000, int(current.video_bitrate * ratio))
+    return replace(current, video_bitrate=bitrate)
+
+
+# --- pieces ------------------------------------------------------------------------------------
+
+
+def _window(info: MediaInfo, want: Want) -> tuple[float, float]:
+    start = want.trim_start or 0.0
+    if start < 0:
+        start = max(0.0, info.duration + start)
+    end = info.duration if want.trim_end is None else min(want.trim_end, info.duration)
+    start = min(start, info.duration)
+    if end <= start:
+        start, end = 0.0, info.duration
+    return start, end - start
+
+
+def _fps(info: MediaInfo, want: Want) -> float | None:
+    if want.max_fps and info.fps > want.max_fps:
+        return float(want.max_fps)
+    return None
+
+
+def _dimensions(info: MediaInfo, want: Want) -> tuple[int, int]:
+    """The size asked for (never larger than the source), kept to the source's shape."""
+    w, h = info.width, info.height
+    if want.scale:
+        return _even(w * want.scale), _even(h * want.scale)
+    if want.width and want.height:
+        return _even(min(want.width, w)), _even(min(want.height, h))
+    if want.height:
+        # "720p" names the short side: a portrait video's width
+        return _at_short_side(w, h, min(want.height, w, h))
+    if want.width:
+        side = min(want.width, w)
+        return _even(side), _even(h * side / w)
+    return _even(w), _even(h)
+
+
+def _at_short_side(w: int, h: int, short: int) -> tuple[int, int]:
+    if w <= h:
+        return _even(short), _even(h * short / w)
+    return _even(w * short / h), _even(short)
+
+
+def _even(x: float) -> int:
+    return max(2, round(x / 2) * 2)
+
+
+def _natural_size(info: MediaInfo, want: Want, base: Plan) -> float:
+    """Roughly what a constant-quality encode would weigh: the source's bit rate over the kept
+    window, scaled by the pixels kept. An estimate to pick a mode, never a promise."""
+    scale = (base.width * base.height) / max(1, info.pixels)
+    audio = (info.audio_bitrate or 128_000) if info.has_audio and not want.remove_audio else 0
+    video = info.size * 8 / info.duration - ((info.audio_bitrate or 0) if info.has_audio else 0)
+    return (max(0.0, video) * scale + audio) * base.duration / 8
+
+
+def _deliverable(info: MediaInfo) -> bool:
+    """Plays inline on every chat client as it is: H.264 in MP4, 8-bit 4:2:0, AAC or silent."""
+    return (
+        info.codec == "h264"
+        and info.container.startswith("mov,mp4")
+        and info.pix_fmt in ("yuv420p", "yuvj420p")
+        and info.audio_codec in (None, "aac")
+    )
+
+
+def _quality(info: MediaInfo, want: Want, base: Plan) -> Plan:
+    codec = base.codec
+    crf = codec.crf_lossless if want.keep_quality else codec.crf_default
+    has_audio = info.has_audio and not want.remove_audio
+    copy = has_audio and info.audio_codec == "aac" and want.audio_bitrate is None
+    audio = 0
+    if has_audio:
+        audio = want.audio_bitrate or _snap_audio(min(info.audio_bitrate or 128_000, 160_000))
+    return replace(base, mode="crf", crf=crf, audio_bitrate=audio, copy_audio=copy)
+
+
+def _bitrate(info: MediaInfo, want: Want, base: Plan, *, has_audio: bool, fill: float) -> Plan:
+    codec = base.codec
+    assert want.target is not None
+    target = want.target
+    duration = base.duration
+    src_fps = base.fps or info.fps
+    overhead = muxing_overhead(duration, src_fps, has_audio)
+    total = (target - overhead) * 8 / duration * fill
+    smallest = smallest_reachable(info, want)
+    if total <= 0:
+        raise TargetUnreachable(target=target, smallest=smallest)
+    audio = _audio_for(info, want, total) if has_audio else 0
+    video = int(total - audio)
+
+    fps = base.fps
+    w, h = base.width, base.height
+    eff_fps = fps or info.fps
+    if _bpp(video, w, h, eff_fps) < GOOD_BPP * codec.efficiency and eff_fps > STEP_FPS:
+        fps, eff_fps = STEP_FPS, STEP_FPS
+    for rung in _rungs(min(w, h)):
+        w, h = _at_short_side(base.width, base.height, rung)
+        if _bpp(video, w, h, eff_fps) >= GOOD_BPP * codec.efficiency:
+            break
+    stepped = (w, h) != (base.width, base.height)
+    if video < _min_video_bitrate(w * h, eff_fps, codec):
+        raise TargetUnreachable(target=target, smallest=smallest)
+    return replace(
+        base,
+        mode="bitrate",
+        width=w,
+        height=h,
+        fps=fps,
+        video_bitrate=video,
+        audio_bitrate=audio,
+        audio_channels=2 if audio >= 64_000 else 1,
+        stepped_down=stepped,
+    )
+
+
+def _rungs(short: int) -> list[int]:
+    """The source's own short side, then each rung below it down to 240p."""
+    rungs = [short] + [r for r in LADDER if r < short and r >= FLOOR]
+    return rungs
+
+
+def _bpp(video: float, w: int, h: int, fps: float) -> float:
+    return video / (w * h * max(fps, 1.0))
+
+
+def _min_video_bitrate(pixels: int, fps: float, codec: Codec) -> int:
+    return int(max(24_000 * codec.efficiency, FLOOR_BPP * codec.efficiency * pixels * fps))
+
+
+def _audio_for(info: MediaInfo, want: Want, total: float) -> int:
+    """A tenth of the budget, between 32 and 128 kbit/s, never above what the source has."""
+    if want.audio_bitrate:
+        return want.audio_bitrate
+    ceiling = _snap_audio(info.audio_bitrate or AUDIO_LADDER[0], up=True)
+    return min(_snap_audio(max(MIN_AUDIO, min(total * 0.1, AUDIO_LADDER[0]))), ceiling)
+
+
+def _snap_audio(bps: float, *, up: bool = False) -> int:
+    if up:
+        fitting = [r for r in AUDIO_LADDER if r >= bps]
+        return min(fitting) if fitting else AUDIO_LADDER[0]
+    return next((r for r in AUDIO_LADDER if r <= bps), MIN_AUDIO)
