@@ -1,3 +1,79 @@
-"""User-facing sentences of the discord area. See `bot.texts`."""
+"""User-facing sentences of the discord area. See `bot.texts`.
 
-TEXTS: dict[str, dict[str, str]] = {}
+Keys starting `discord_cmd_`/`discord_opt_` are app-command names and descriptions: the English
+entry is the name Discord registers, the Chinese one its localization (names: lowercase, no
+spaces, at most 32 characters; descriptions at most 100).
+"""
+
+TEXTS: dict[str, dict[str, str]] = {
+    # Slash commands, their options and the context menu
+    "discord_cmd_compress": {"en": "compress", "zh": "压缩"},
+    "discord_cmd_compress_desc": {
+        "en": "Compress a video so it can be posted here",
+        "zh": "压缩视频，让它能发到这里",
+    },
+    "discord_opt_video": {"en": "video", "zh": "视频"},
+    "discord_opt_video_desc": {"en": "The video to compress", "zh": "要压缩的视频"},
+    "discord_opt_instructions": {"en": "instructions", "zh": "要求"},
+    "discord_opt_instructions_desc": {
+        "en": "What you want, e.g. under 8MB, 720p, no audio",
+        "zh": "你的要求，例如：8MB 以内、720p、去掉声音",
+    },
+    "discord_cmd_edit": {"en": "edit", "zh": "编辑"},
+    "discord_cmd_edit_desc": {
+        "en": "Say what to change in this chat's video",
+        "zh": "说说要怎样修改这个聊天里的视频",
+    },
+    "discord_cmd_export": {"en": "export", "zh": "导出"},
+    "discord_cmd_export_desc": {
+        "en": "Render the video and send it here",
+        "zh": "渲染视频并发送到这里",
+    },
+    "discord_cmd_status": {"en": "status", "zh": "状态"},
+    "discord_cmd_status_desc": {
+        "en": "What is in this chat's session and what is running",
+        "zh": "查看这个聊天的会话内容和正在进行的任务",
+    },
+    "discord_cmd_credits": {"en": "credits", "zh": "额度"},
+    "discord_cmd_credits_desc": {"en": "Credits left for rendering", "zh": "剩余的渲染额度"},
+    "discord_cmd_new": {"en": "new", "zh": "新建"},
+    "discord_cmd_new_desc": {
+        "en": "Start over with a new session",
+        "zh": "开始一个新的会话",
+    },
+    "discord_cmd_cancel": {"en": "cancel", "zh": "取消"},
+    "discord_cmd_cancel_desc": {
+        "en": "Stop the job that is running",
+        "zh": "停止正在进行的任务",
+    },
+    "discord_cmd_lang": {"en": "lang", "zh": "语言"},
+    "discord_cmd_lang_desc": {
+        "en": "The language I answer in",
+        "zh": "我回复时使用的语言",
+    },
+    "discord_opt_language": {"en": "language", "zh": "语言"},
+    "discord_opt_language_desc": {"en": "English or Chinese", "zh": "英文或中文"},
+    "discord_choice_en": {"en": "English", "zh": "英文"},
+    "discord_choice_zh": {"en": "Chinese", "zh": "中文"},
+    "discord_ctx_compress": {"en": "Compress video", "zh": "压缩视频"},
+    # What a context-menu press or a bare /compress asks the backend for
+    "discord_compress_instruction": {
+        "en": "compress this video to fit Discord",
+        "zh": "把这个视频压缩到可以在 Discord 发送的大小",
+    },
+    # Answers of the adapter itself
+    "discord_not_video": {
+        "en": "“{name}” is not a video, so I can't work on it. Send an MP4, MOV, WebM or MKV file.",
+        "zh": "“{name}”不是视频，我没法处理。请发送 MP4、MOV、WebM 或 MKV 文件。",
+    },
+    "discord_no_video_in_message": {
+        "en": "That message has no video attached. Use “Compress video” on a message with a "
+        "video, or /compress with a file.",
+        "zh": "那条消息里没有视频。请在带视频的消息上使用“压缩视频”，或者用 /compress 上传文件。",
+    },
+    "discord_moved": {
+        "en": "⏬ This is taking a while: updates continue in a new message below.",
+        "zh": "⏬ 处理时间较长：后续进度会发在下面的新消息里。",
+    },
+    "discord_download": {"en": "Download", "zh": "下载"},
+}

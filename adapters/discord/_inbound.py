@@ -1,0 +1,107 @@
+"""What Discord sends, as the core's neutral types: chat keys, people and attachments.
+
+Chat keys: a channel (or DM channel) is `ChatKey("discord", channel_id)`; a thread, which Discord
+treats as a channel of its own, is `ChatKey("discord", parent_channel_id, thread_id)`, so every
+thread has its own session and the parent channel keeps its own.
+
+Attachments are not fetched here: `open()` streams the CDN URL in bounded chunks when the backend
+asks for the bytes. Discord CDN links carry no bot secret (they are signed per file and expire),
+so the same URL is offered as `public_url` for backends that can fetch it themselves.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import PurePosixPath
+
+import aiohttp
+import discord
+
+from bot.errors import Transient
+from bot.models import Attachment, ByteStream, ChatKey, StreamOpener, UserRef
+
+PLATFORM = "discord"
+CHUNK = 256 * 1024
+VIDEO_SUFFIXES = frozenset(
+    {
+        ".mp4",
+        ".m4v",
+        ".mov",
+        ".webm",
+        ".mkv",
+        ".avi",
+        ".wmv",
+        ".flv",
+        ".mpg",
+        ".mpeg",
+        ".3gp",
+        ".ts",
+        ".mts",
+        ".ogv",
+    }
+)
+_THREADS = (
+    discord.ChannelType.public_thread,
+    discord.ChannelType.private_thread,
+    discord.ChannelType.news_thread,
+)
+
+
+def chat_key(channel: object, channel_id: int) -> ChatKey:
+    """The chat a message or interaction in `channel` belongs to (see the module docstring)."""
+    if isinstance(channel, discord.Thread) and channel.parent_id is not None:
+        return ChatKey(PLATFORM, str(channel.parent_id), str(channel.id))
+    if getattr(channel, "type", None) in _THREADS:
+        parent = getattr(channel, "parent_id", None)
+        if parent is not None:
+            return ChatKey(PLATFORM, str(parent), str(channel_id))
+    return ChatKey(PLATFORM, str(channel_id))
+
+
+def target_channel(chat: ChatKey) -> int:
+    """The Discord channel id to post in for `chat`: the thread when there is one."""
+    return int(chat.thread or chat.chat)
+
+
+def user_ref(user: discord.abc.User) -> UserRef:
+    return UserRef(PLATFORM, str(user.id), user.global_name or user.name)
+
+
+def is_video(attachment: discord.Attachment) -> bool:
+    """A video by its declared type, or by its name when Discord did not declare one."""
+    ctype = (attachment.content_type or "").split(";")[0].strip().lower()
+    if ctype.startswith("video/"):
+        return True
+    if ctype and ctype != "application/octet-stream":
+        return False
+    return PurePosixPath(attachment.filename).suffix.lower() in VIDEO_SUFFIXES
+
+
+def to_attachment(attachment: discord.Attachment, session: aiohttp.ClientSession) -> Attachment:
+    mime = (attachment.content_type or "").split(";")[0].strip() or None
+    if mime in (None, "application/octet-stream"):
+        mime = mimetypes.guess_type(attachment.filename)[0] or mime
+    return Attachment(
+        name=attachment.filename,
+        size=attachment.size,
+        mime=mime,
+        open=_opener(attachment.url, session),
+        public_url=attachment.url,
+    )
+
+
+def _opener(url: str, session: aiohttp.ClientSession) -> StreamOpener:
+    @asynccontextmanager
+    async def open_stream() -> AsyncIterator[ByteStream]:
+        try:
+            async with session.get(url) as response:
+                if response.status != 200:
+                    # The URL is public but names the file: keep it out of the error anyway.
+                    raise Transient(f"discord cdn answered {response.status}")
+                yield response.content.iter_chunked(CHUNK)
+        except aiohttp.ClientError as exc:
+            raise Transient(f"discord cdn: {type(exc).__name__}") from exc
+
+    return open_stream

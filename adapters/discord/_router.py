@@ -1,0 +1,145 @@
+"""From a Discord event to `handler(inbound, port)`: acknowledge first, then hand over.
+
+Interactions (slash commands, the context menu, button presses) are deferred before anything
+else, well inside Discord's 3 seconds; the deferred "thinking…" response becomes the core's first
+message. Messages arrive from DMs, and from channels when they mention the bot and the operator
+enabled `DISCORD_MESSAGE_CONTENT`. Attachments that are not videos get an answer here, in the
+person's language, and never reach the core.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import aiohttp
+import discord
+
+from adapters.discord._inbound import chat_key, is_video, to_attachment, user_ref
+from adapters.discord._port import Delivery, DiscordPort
+from bot.config import Settings
+from bot.models import ChatKey, Inbound
+from bot.ports import Port
+from bot.texts import t
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Inbound, Port], Awaitable[None]]
+
+
+class Router:
+    def __init__(self, client: discord.Client, settings: Settings, handler: Handler) -> None:
+        self._client = client
+        self._settings = settings
+        self._handler = handler
+        self.session: aiohttp.ClientSession | None = None  # opened by the adapter
+
+    # --- interactions -----------------------------------------------------------------------
+
+    async def command(
+        self,
+        interaction: discord.Interaction[Any],
+        text: str,
+        attachments: Sequence[discord.Attachment] = (),
+        *,
+        need_video: bool = False,
+    ) -> None:
+        """Answer an app command whose meaning for the core is `text` (+ `attachments`)."""
+        locale = interaction.locale.value
+        videos = [a for a in attachments if is_video(a)]
+        others = [a for a in attachments if not is_video(a)]
+        if need_video and not videos:
+            answer = (
+                t("discord_not_video", locale, name=others[0].filename)
+                if others
+                else t("discord_no_video_in_message", locale)
+            )
+            await interaction.response.send_message(answer, ephemeral=True)
+            return
+        await interaction.response.defer(thinking=True)
+        port = self.interaction_port(interaction)
+        for other in others:
+            await port.send_text(t("discord_not_video", locale, name=other.filename))
+        await self._run(
+            Inbound(
+                chat=port.chat,
+                user=user_ref(interaction.user),
+                text=text,
+                attachments=tuple(self._attachment(v) for v in videos),
+                locale=locale,
+                update_id=str(interaction.id),
+                is_group=interaction.guild_id is not None,
+                received_at=time.time(),
+            ),
+            port,
+        )
+
+    async def pressed(self, interaction: discord.Interaction[Any], command: str) -> None:
+        """A `CommandButton` press: the same as typing `command`."""
+        await self.command(interaction, command)
+
+    def interaction_port(self, interaction: discord.Interaction[Any]) -> DiscordPort:
+        channel_id = interaction.channel_id or interaction.user.id
+        delivery = Delivery(
+            user=interaction.user.id,
+            app=interaction.application_id,
+            token=interaction.token,
+            expires=time.time() + self._settings.discord_interaction_ttl,
+            limit=interaction.filesize_limit,
+            locale=interaction.locale.value,
+        )
+        chat = chat_key(interaction.channel, channel_id)
+        return DiscordPort(self._client, chat, delivery, interaction=interaction)
+
+    # --- messages ---------------------------------------------------------------------------
+
+    async def message(self, message: discord.Message) -> None:
+        me = self._client.user
+        if message.author.bot or me is None:
+            return
+        text = message.content
+        if message.guild is not None:
+            if not self._settings.discord_message_content or me not in message.mentions:
+                return
+            text = re.sub(rf"<@!?{me.id}>", "", text)
+        text = " ".join(text.split())
+        videos = [a for a in message.attachments if is_video(a)]
+        others = [a for a in message.attachments if not is_video(a)]
+        port = self.port_for(
+            chat_key(message.channel, message.channel.id), Delivery(user=message.author.id).dumps()
+        )
+        for other in others:
+            await port.send_text(t("discord_not_video", None, name=other.filename))
+        if others and not videos and not text:
+            return
+        await self._run(
+            Inbound(
+                chat=port.chat,
+                user=user_ref(message.author),
+                text=text or ("" if videos else "/help"),
+                attachments=tuple(self._attachment(v) for v in videos),
+                update_id=str(message.id),
+                is_group=message.guild is not None,
+                received_at=time.time(),
+            ),
+            port,
+        )
+
+    # --- shared -----------------------------------------------------------------------------
+
+    def port_for(self, chat: ChatKey, reply_to: str | None = None) -> DiscordPort:
+        return DiscordPort(self._client, chat, Delivery.loads(reply_to))
+
+    def _attachment(self, attachment: discord.Attachment) -> Any:
+        assert self.session is not None, "the adapter opens the session before connecting"
+        return to_attachment(attachment, self.session)
+
+    async def _run(self, inbound: Inbound, port: Port) -> None:
+        try:
+            await self._handler(inbound, port)
+        except Exception:
+            # The core answers people itself; whatever escapes it must not kill the gateway.
+            log.exception("handling %s update %s failed", inbound.chat, inbound.update_id)

@@ -1,0 +1,33 @@
+"""Command names and descriptions in the user's language, through discord.py's translator.
+
+Every `locale_str` in `_commands` carries its `bot.texts` key as `key=`; the English text is the
+message itself (what Discord registers), the Chinese one is sent as the localization for
+Discord's `zh-CN` and `zh-TW` locales.
+"""
+
+from __future__ import annotations
+
+from discord import Locale, app_commands
+
+from bot.texts import CATALOG
+
+_LANGUAGE_OF = {Locale.chinese: "zh", Locale.taiwan_chinese: "zh"}
+
+
+def locale_text(key: str) -> app_commands.locale_str:
+    """The `locale_str` for catalog entry `key`: English now, translated at sync."""
+    return app_commands.locale_str(CATALOG[key]["en"], key=key)
+
+
+class CatalogTranslator(app_commands.Translator):
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        language = _LANGUAGE_OF.get(locale)
+        key = string.extras.get("key")
+        if language is None or key is None:
+            return None
+        return CATALOG[key].get(language)
