@@ -542,6 +542,7 @@ class FakeTelegram:
         if len(caption) > 1024:
             return _error(400, "Bad Request: message caption is too long")
         media: dict[str, Any]
+        fetched = False
         if kind in files:
             size = files[kind]["size"]
             media = {"file_name": files[kind]["filename"]}
@@ -549,7 +550,8 @@ class FakeTelegram:
             size = await self._fetch_url(params[kind])
             if size is None:
                 return _error(400, "Bad Request: failed to get HTTP URL content")
-            media = {"fetched_from_url": True}
+            media = {}
+            fetched = True
         else:
             return _error(400, f"Bad Request: there is no {kind} in the request")
         n = next(self._file_ids)
@@ -557,6 +559,8 @@ class FakeTelegram:
         for key in ("duration", "width", "height"):
             if key in params:
                 media[key] = params[key]
+            elif kind == "video":
+                media[key] = 0  # Telegram always reports them for a video; 0 when it was not told
         if "thumbnail" in files:
             media["thumbnail"] = {
                 "file_id": f"THUMB{n:04d}",
@@ -568,6 +572,8 @@ class FakeTelegram:
         fields: dict[str, Any] = {kind: media}
         if caption:
             fields["caption"] = caption
+        if fetched:
+            fields["fetched_from_url"] = True  # not a real Message field; kept for tests
         if params.get("supports_streaming"):
             fields["supports_streaming"] = True  # not a real Message field; kept for tests
         return _ok(self._store(chat_id, fields, params))

@@ -1,0 +1,102 @@
+"""Fixtures for the Telegram tests: the fake Bot API, settings pointing at it, a recording core,
+and a log capture that fails the test if the bot token ever appears in a log line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.telegram import TelegramAdapter
+from bot.config import Settings
+from bot.models import Inbound
+from bot.ports import Port
+from tests.fakes.telegram_api import FakeTelegram
+
+TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw3"
+
+
+class RecordingCore:
+    """Stands in for the conversation core where a test is about the adapter alone."""
+
+    def __init__(self) -> None:
+        self.inbound: list[tuple[Inbound, Port]] = []
+        self._arrived = asyncio.Condition()
+
+    async def handle(self, inbound: Inbound, port: Port) -> None:
+        async with self._arrived:
+            self.inbound.append((inbound, port))
+            self._arrived.notify_all()
+
+    async def wait(self, n: int = 1, timeout: float = 10.0) -> list[Inbound]:
+        async def _wait() -> None:
+            async with self._arrived:
+                await self._arrived.wait_for(lambda: len(self.inbound) >= n)
+
+        await asyncio.wait_for(_wait(), timeout)
+        return [inbound for inbound, _ in self.inbound]
+
+
+class LogLines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def log_lines() -> Iterator[LogLines]:
+    """Every log line of the test, at DEBUG; none may contain the token."""
+    handler = LogLines()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    assert handler.lines, "nothing was logged: the capture is broken"
+    leaked = [line for line in handler.lines if TOKEN in line or TOKEN.split(":")[1] in line]
+    assert leaked == [], leaked[:3]
+
+
+@pytest.fixture
+async def fake_tg(tmp_path: Path) -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(TOKEN) as fake:
+        yield fake
+
+
+def make_settings(fake: FakeTelegram, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "telegram_bot_token": TOKEN,
+        "telegram_base_url": fake.base_url,
+        "telegram_base_file_url": fake.base_file_url,
+        "data_dir": tmp_path / "data",
+        "edit_interval": 0.05,
+        "http_port": 0,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def core() -> RecordingCore:
+    return RecordingCore()
+
+
+@pytest.fixture
+async def adapter(
+    fake_tg: FakeTelegram, tmp_path: Path, core: RecordingCore, log_lines: LogLines
+) -> AsyncIterator[TelegramAdapter]:
+    settings = make_settings(fake_tg, tmp_path)
+    async with TelegramAdapter(settings, core, poll_timeout=1.0, album_window=0.3) as running:
+        yield running
