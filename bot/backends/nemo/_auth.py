@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.errors import TokenError
+from bot.logs import register_secret
 from bot.store import Store
 
 from ._payloads import AnonymousToken
@@ -55,6 +56,7 @@ class TokenProvider:
         self._client_id = client_id
         self._margin = refresh_margin
         self._held = _Held(operator_token, None, None) if operator_token else None
+        register_secret(operator_token)
         self._anonymous = operator_token is None
         self._loaded = False
         self._lock = asyncio.Lock()
@@ -111,6 +113,7 @@ class TokenProvider:
             if held is not None and not force and not self._due(held):
                 return held.token
             fresh = await self._fetch(await self.client_id())
+            register_secret(fresh.token)  # before anything (a DEBUG SQL log) can print it
             self._held = _Held(
                 fresh.token,
                 fresh.expires_at.timestamp() if fresh.expires_at else None,
@@ -129,10 +132,12 @@ class TokenProvider:
             return None
         try:
             data = json.loads(raw)
-            return _Held(str(data["token"]), data.get("expires_at"), data.get("user_id"))
+            held = _Held(str(data["token"]), data.get("expires_at"), data.get("user_id"))
         except (ValueError, KeyError, TypeError):
             log.warning("ignoring an unreadable stored NemoVideo token")
             return None
+        register_secret(held.token)
+        return held
 
     async def _save(self, held: _Held) -> None:
         value = {"token": held.token, "expires_at": held.expires_at, "user_id": held.user_id}

@@ -142,7 +142,7 @@ def _for_status(
         return PlanRequired(detail, code=code)
     if status == 404 and "session not found" in message.lower():
         return SessionNotFound(detail, code=code)
-    if status == 409 or _is_duplicate(message):
+    if _is_duplicate(message):
         return DuplicateRenderId(detail, code=code)
     if status == 429:
         return RateLimited(detail, retry_after=retry_after(headers))

@@ -1,0 +1,94 @@
+"""Fixtures for the NemoVideo tests: a started fake, a tmp_path store, and clients built on both.
+
+Timeouts and waits are configured small so the whole directory runs in seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.backends.nemo import NemoBackend, NemoClient
+from bot.config import Settings
+from bot.store import SqliteStore
+from tests.fakes.nemovideo import FakeNemo
+
+FAST = {"retries": 2, "backoff": 0.01, "rate_limit_wait": 0.05, "max_retry_after": 2.0}
+
+
+def make_settings(url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "nemo_api_url": url,
+        "nemo_web_url": "https://web.example",
+        "nemo_token": None,
+        "nemo_client_id": None,
+        "nemo_request_timeout": 5.0,
+        "nemo_turn_timeout": 10.0,
+        "nemo_heartbeat_timeout": 5.0,
+        "nemo_render_poll_interval": 0.01,
+        "nemo_render_timeout": 10.0,
+        "telegram_bot_token": None,
+        "discord_bot_token": None,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeNemo]:
+    async with FakeNemo() as server:
+        yield server
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    async with SqliteStore(tmp_path / "nemo.sqlite3") as opened:
+        yield opened
+
+
+ClientFactory = Callable[..., AbstractAsyncContextManager[NemoClient]]
+BackendFactory = Callable[..., AbstractAsyncContextManager[NemoBackend]]
+
+
+@pytest.fixture
+def open_client(fake: FakeNemo, store: SqliteStore) -> ClientFactory:
+    """`async with open_client(**settings_overrides) as client`, against the fake."""
+
+    @asynccontextmanager
+    async def factory(
+        *, client_options: dict[str, Any] | None = None, **overrides: Any
+    ) -> AsyncIterator[NemoClient]:
+        settings = make_settings(fake.url, **overrides)
+        async with NemoClient(settings, store, **{**FAST, **(client_options or {})}) as client:
+            yield client
+
+    return factory
+
+
+@pytest.fixture
+async def client(open_client: ClientFactory) -> AsyncIterator[NemoClient]:
+    async with open_client() as opened:
+        yield opened
+
+
+@pytest.fixture
+def open_backend(fake: FakeNemo, store: SqliteStore) -> BackendFactory:
+    @asynccontextmanager
+    async def factory(
+        *, client_options: dict[str, Any] | None = None, **overrides: Any
+    ) -> AsyncIterator[NemoBackend]:
+        settings = make_settings(fake.url, **overrides)
+        async with NemoBackend(settings, store, **{**FAST, **(client_options or {})}) as backend:
+            yield backend
+
+    return factory
+
+
+@pytest.fixture
+async def backend(open_backend: BackendFactory) -> AsyncIterator[NemoBackend]:
+    async with open_backend() as opened:
+        yield opened
