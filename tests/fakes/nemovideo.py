@@ -47,6 +47,7 @@ Recording::
     Recorded(method, path, query: dict[str, str], headers: Headers, body_size: int,
              json: Any | None, content_type: str, endpoint: str, session_id: str | None,
              files: list[ReceivedFile], status: int)
+        # session_id: from the path, the body (session_id / sessionId), or the render's session
         # headers is a dict with lower-case keys that looks keys up case-insensitively;
         # body_size is the bytes of body the fake read (an upload: counted while streaming;
         # an upload refused before reading its body: 0); status is what the fake answered
@@ -90,6 +91,8 @@ Scripting::
                                             # (n+1)-th authenticated call on (they stay revoked;
                                             # tokens fetched later are good)
     fake.revoke(token)
+    fake.valid_tokens: list[str]            # tokens that would be accepted now
+    fake.all_tokens: list[str]              # every token known, for "no secret leaked" checks
     fake.script_render(polls=3, outcome="completed", url_shape="output.url", size=1_000_000,
                        envelope="bare", error="Render failed", duplicate_id_first=False,
                        session=None, duration=10.0, error_at=None, cut_download_at=None)
@@ -885,6 +888,11 @@ class FakeNemo:
             if not t.revoked and (t.expires_at is None or t.expires_at > now)
         ]
 
+    @property
+    def all_tokens(self) -> list[str]:
+        """Every token the fake knows (issued, operator, revoked or expired): for leak checks."""
+        return list(self._tokens)
+
     def script_render(
         self,
         polls: int = 3,
@@ -982,6 +990,9 @@ class FakeNemo:
         if sid is None and isinstance(parsed, dict):
             found = parsed.get("session_id", parsed.get("sessionId"))
             sid = None if found is None else str(found)
+        render = self.renders.get(request.match_info.get("rid", ""))
+        if sid is None and render is not None:
+            sid = render.session_id
         rec = Recorded(
             method=request.method,
             path=request.path,
