@@ -1,6 +1,6 @@
 """Discord for clipbridge: the only package that imports `discord`.
 
-    async with DiscordAdapter(settings, conversation.handle) as adapter:
+    async with DiscordAdapter(settings, conversation) as adapter:
         conversation.add_adapter(adapter)
         ...
 

@@ -15,7 +15,7 @@ import aiohttp
 
 from adapters.discord._client import BridgeClient
 from adapters.discord._port import DiscordPort
-from adapters.discord._router import Handler, Router
+from adapters.discord._router import Core, Router
 from bot.config import Settings
 from bot.models import ChatKey
 
@@ -23,13 +23,11 @@ from bot.models import ChatKey
 class DiscordAdapter:
     """Discord for the core: `platform`, `port_for`, and `async with` to run the bot.
 
-    `handler` is the core's `Conversation.handle`. `guild_ready_timeout` is how long discord.py
+    `core` is the `Conversation` (anything with its `handle`). `guild_ready_timeout` is how long discord.py
     waits for guild data after READY (tests make it short).
     """
 
-    def __init__(
-        self, settings: Settings, handler: Handler, *, guild_ready_timeout: float = 2.0
-    ) -> None:
+    def __init__(self, settings: Settings, core: Core, *, guild_ready_timeout: float = 2.0) -> None:
         if settings.discord_bot_token is None:
             raise ValueError("DISCORD_BOT_TOKEN is not set")
         self._token = settings.discord_bot_token
@@ -38,7 +36,7 @@ class DiscordAdapter:
             guild_id=settings.discord_guild_id,
             guild_ready_timeout=guild_ready_timeout,
         )
-        self._router = Router(self._client, settings, handler)
+        self._router = Router(self._client, settings, core)
         self._client.router = self._router
         self._gateway: asyncio.Task[None] | None = None
 

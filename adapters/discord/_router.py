@@ -1,4 +1,4 @@
-"""From a Discord event to `handler(inbound, port)`: acknowledge first, then hand over.
+"""From a Discord event to `core.handle(inbound, port)`: acknowledge first, then hand over.
 
 Interactions (slash commands, the context menu, button presses) are deferred before anything
 else, well inside Discord's 3 seconds; the deferred "thinking…" response becomes the core's first
@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import aiohttp
 import discord
@@ -27,14 +27,18 @@ from bot.texts import t
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Inbound, Port], Awaitable[None]]
+
+class Core(Protocol):
+    """What the adapter needs of `bot.conversation.Conversation`."""
+
+    async def handle(self, inbound: Inbound, port: Port) -> None: ...
 
 
 class Router:
-    def __init__(self, client: discord.Client, settings: Settings, handler: Handler) -> None:
+    def __init__(self, client: discord.Client, settings: Settings, core: Core) -> None:
         self._client = client
         self._settings = settings
-        self._handler = handler
+        self._core = core
         self.session: aiohttp.ClientSession | None = None  # opened by the adapter
 
     # --- interactions -----------------------------------------------------------------------
@@ -139,7 +143,7 @@ class Router:
 
     async def _run(self, inbound: Inbound, port: Port) -> None:
         try:
-            await self._handler(inbound, port)
+            await self._core.handle(inbound, port)
         except Exception:
             # The core answers people itself; whatever escapes it must not kill the gateway.
             log.exception("handling %s update %s failed", inbound.chat, inbound.update_id)

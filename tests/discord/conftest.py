@@ -1,9 +1,17 @@
-"""Fixtures: the fake Discord with the real discord.py pointed at it, and a running adapter."""
+"""Fixtures: the fake Discord with the real discord.py pointed at it, and the whole bot on it.
+
+`open_bot` runs the real pieces together: `DiscordAdapter` -> `Conversation` -> `NemoBackend`,
+against `FakeDiscord` and `FakeNemo`, on loopback. `RecordingCore` stands in for the core where a
+test is about the adapter alone. `log_lines` fails the test if the bot token reaches a log line.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,20 +20,55 @@ import pytest
 import yarl
 
 from adapters.discord import DiscordAdapter
+from bot.backends.nemo import NemoBackend
 from bot.config import Settings
+from bot.conversation import Conversation
 from bot.models import Inbound
 from bot.ports import Port
+from bot.store import SqliteStore
 from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.nemovideo import FakeNemo
 
+TOKEN = "MTE4NzY1NDMyMTAxMjM0NTY3OA.GhIjKl.s3cr3t-b0t-t0k3n_ABCDEFGHIJKLMNOPQRSTUV"
 GUILD = 500_000_000_000_000_001
 CHANNEL = 500_000_000_000_000_002
 THREAD = 500_000_000_000_000_003
-DM = 500_000_000_000_000_004
+DM_CHANNEL = 500_000_000_000_000_004
+FAST_NEMO = {"retries": 2, "backoff": 0.01, "rate_limit_wait": 0.05, "max_retry_after": 2.0}
+
+
+class LogLines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def log_lines() -> Iterator[LogLines]:
+    """Every log line of the test, at DEBUG; none may contain the bot token or its secret part."""
+    handler = LogLines()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    assert handler.lines, "nothing was logged: the capture is broken"
+    secret = TOKEN.rsplit(".", 1)[1]
+    leaked = [line for line in handler.lines if TOKEN in line or secret in line]
+    assert leaked == [], leaked[:3]
 
 
 @pytest.fixture
 async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
+    async with FakeDiscord(token=TOKEN) as server:
         server.guilds.append(
             server.guild(
                 GUILD,
@@ -40,37 +83,123 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
         yield server
 
 
-def make_settings(tmp_path: Path, fake: FakeDiscord, **overrides: Any) -> Settings:
+@pytest.fixture
+async def nemo() -> AsyncIterator[FakeNemo]:
+    async with FakeNemo() as server:
+        yield server
+
+
+def make_settings(
+    tmp_path: Path, nemo_url: str = "http://127.0.0.1:9", **overrides: Any
+) -> Settings:
     values: dict[str, Any] = {
-        "discord_bot_token": fake.token,
-        "data_dir": tmp_path,
-        "backend": "local",
+        "discord_bot_token": TOKEN,
+        "telegram_bot_token": None,
+        "data_dir": tmp_path / "data",
+        "backend": "nemo",
         "http_enabled": False,
+        "edit_interval": 0.05,
+        "nemo_api_url": nemo_url,
+        "nemo_web_url": "https://web.example",
+        "nemo_token": None,
+        "nemo_client_id": None,
+        "nemo_request_timeout": 5.0,
+        "nemo_turn_timeout": 10.0,
+        "nemo_heartbeat_timeout": 5.0,
+        "nemo_render_poll_interval": 0.01,
+        "nemo_render_timeout": 10.0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-class Recorder:
-    """A stand-in for the core: records what the adapter hands over."""
+class RecordingCore:
+    """Stands in for the conversation core where a test is about the adapter alone."""
 
-    def __init__(self, react: Callable[[Inbound, Port], Awaitable[None]] | None = None) -> None:
-        self.seen: list[tuple[Inbound, Port]] = []
-        self.event = asyncio.Event()
-        self._react = react
+    def __init__(self) -> None:
+        self.inbound: list[tuple[Inbound, Port]] = []
+        self._arrived = asyncio.Condition()
 
-    async def __call__(self, inbound: Inbound, port: Port) -> None:
-        self.seen.append((inbound, port))
-        self.event.set()
-        if self._react is not None:
-            await self._react(inbound, port)
+    async def handle(self, inbound: Inbound, port: Port) -> None:
+        async with self._arrived:
+            self.inbound.append((inbound, port))
+            self._arrived.notify_all()
 
-    async def next(self, timeout: float = 5.0) -> tuple[Inbound, Port]:
-        await asyncio.wait_for(self.event.wait(), timeout)
-        self.event.clear()
-        return self.seen[-1]
+    async def wait(self, n: int = 1, timeout: float = 5.0) -> tuple[Inbound, Port]:
+        async def _wait() -> None:
+            async with self._arrived:
+                await self._arrived.wait_for(lambda: len(self.inbound) >= n)
+
+        await asyncio.wait_for(_wait(), timeout)
+        return self.inbound[n - 1]
 
 
-async def open_adapter(settings: Settings, handler: Any) -> DiscordAdapter:
-    adapter = DiscordAdapter(settings, handler, guild_ready_timeout=0.05)
-    return await adapter.__aenter__()
+@asynccontextmanager
+async def open_adapter(settings: Settings, core: Any) -> AsyncIterator[DiscordAdapter]:
+    async with DiscordAdapter(settings, core, guild_ready_timeout=0.05) as adapter:
+        yield adapter
+
+
+class CountingCore:
+    """The real core, counting the updates it finished taking, so tests wait on that."""
+
+    def __init__(self, conversation: Conversation) -> None:
+        self.conversation = conversation
+        self.handled = 0
+        self._done = asyncio.Condition()
+
+    async def handle(self, inbound: Inbound, port: Port) -> None:
+        try:
+            await self.conversation.handle(inbound, port)
+        finally:
+            async with self._done:
+                self.handled += 1
+                self._done.notify_all()
+
+    async def wait_handled(self, n: int, timeout: float) -> None:
+        async def _wait() -> None:
+            async with self._done:
+                await self._done.wait_for(lambda: self.handled >= n)
+
+        await asyncio.wait_for(_wait(), timeout)
+
+
+@dataclass
+class Bot:
+    fake: FakeDiscord
+    nemo: FakeNemo
+    core: CountingCore
+    adapter: DiscordAdapter
+    store: SqliteStore
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.core.conversation
+
+    async def send(self, event: str, payload: dict[str, Any], timeout: float = 20.0) -> None:
+        """Dispatch an event, wait until the core took it, then until all its work is done."""
+        expected = self.core.handled + 1
+        await self.fake.dispatch(event, payload)
+        await self.core.wait_handled(expected, timeout)
+        await asyncio.wait_for(self.conversation.wait_idle(), timeout)
+
+
+@asynccontextmanager
+async def open_bot(
+    tmp_path: Path, fake: FakeDiscord, nemo: FakeNemo, **overrides: Any
+) -> AsyncIterator[Bot]:
+    settings = make_settings(tmp_path, nemo.url, **overrides)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    async with (
+        SqliteStore(settings.database) as store,
+        NemoBackend(settings, store, **FAST_NEMO) as backend,
+    ):
+        conversation = Conversation(settings, store, backend)
+        core = CountingCore(conversation)
+        try:
+            async with open_adapter(settings, core) as adapter:
+                conversation.add_adapter(adapter)
+                yield Bot(fake, nemo, core, adapter, store)
+                await conversation.close(grace=1.0)
+        finally:
+            await conversation.close(grace=0)
