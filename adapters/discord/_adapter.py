@@ -23,8 +23,8 @@ from bot.models import ChatKey
 class DiscordAdapter:
     """Discord for the core: `platform`, `port_for`, and `async with` to run the bot.
 
-    `core` is the `Conversation` (anything with its `handle`). `guild_ready_timeout` is how long discord.py
-    waits for guild data after READY (tests make it short).
+    `core` is the `Conversation` (anything with its `handle`). `guild_ready_timeout` is how long
+    discord.py waits for guild data after READY (tests make it short).
     """
 
     def __init__(self, settings: Settings, core: Core, *, guild_ready_timeout: float = 2.0) -> None:
