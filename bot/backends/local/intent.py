@@ -152,7 +152,7 @@ _MINS = rf"{_NUM}\s*(?:{_MIN_U}(?:\s*{_SECS})?|m\s*{_SECS})"
 _HOURS = rf"{_NUM}\s*{_HOUR_U}(?:\s*{_NUM}\s*(?:{_MIN_U}|m{_END}))?(?:\s*{_SECS})?"
 _CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?"
 _TIME = rf"{_L}(?:{_CLOCK}|{_HOURS}|{_MINS}|{_SECS})"
-_TIME_OR_BARE = rf"(?:{_TIME}|{_L}{_NUM}{_R})"
+_TIME_OR_BARE = rf"(?:{_TIME}|{_L}{_NUM}\s*m?{_R})"  # "m" is minutes only beside a sure time
 
 _PART = re.compile(rf"({_NUM})\s*({_HOUR_U}|{_MIN_U}|m|{_SEC_U})?")
 _UNIT_SECONDS = [(_HOUR_U, 3600.0), (_MIN_U, 60.0), (r"m", 60.0), (_SEC_U, 1.0)]
@@ -176,7 +176,8 @@ def _time(token: str, default_unit: float = 1.0) -> tuple[float, float]:
 
 
 def _has_unit(token: str) -> bool:
-    return re.fullmatch(rf"\s*{_NUM}\s*", token) is None
+    """Whether `token` is surely a time: not a bare number, and not "2m" (which may be 2 MB)."""
+    return re.fullmatch(rf"\s*{_NUM}\s*m?\s*", token) is None
 
 
 _FIRST_W = r"(?:the\s+)?(?:first|opening|beginning|initial)"
@@ -189,6 +190,7 @@ _ASPECT = _c(
     r"""(?:crop|aspect|ratio|比例|画幅|裁剪|裁成|裁切)\s*(?:ratio|to|into|为|成|到)?\s*\d{1,2}:\d{1,2}
       | \d{1,2}:\d{1,2}\s*(?:aspect|ratio|format|比例|画幅|竖屏|横屏)"""
 )
+_FIRST_OR_LAST_BEFORE = re.compile(r"(?:first|last|final|前|最后|后)\s*$")
 _DROP_FIRST = _c(rf"{_DROP_W}\s*(?:{_FIRST_W}|前面?|开头的?|片头的?)\s*(?P<t>{_TIME})")
 _DROP_LAST = _c(rf"{_DROP_W}\s*(?:{_LAST_W}|最后|后面?|结尾的?|末尾的?|片尾的?)\s*(?P<t>{_TIME})")
 _RANGE = _c(
@@ -443,6 +445,9 @@ def _read_times(src: _Text, r: EncodeRequest) -> EncodeRequest:
         r = replace(r, trim_end=-_time(m.group("t"))[0])
 
     def real_range(m: re.Match[str]) -> bool:
+        # "last 10 seconds until 0:45" is not a range from 10 s; "500m to 50m" are sizes
+        if _FIRST_OR_LAST_BEFORE.search(src.s, 0, m.start()):
+            return False
         return _has_unit(m.group("a")) or _has_unit(m.group("b"))
 
     for m in src.take_if(_RANGE, real_range):

@@ -1,0 +1,397 @@
+"""Reading a compression request, in English and Chinese: one row per phrase, whole result compared.
+
+Every row compares the complete `EncodeRequest`, so a phrase that is read as something extra
+(a size that is also a resolution, a duration that is also a frame rate) fails.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.backends.local.intent import EXAMPLES_KEY, EncodeRequest, describe, parse
+from bot.errors import UnclearRequest
+from bot.texts import CATALOG, t
+
+MB = 10**6
+MIB = 2**20
+GB = 10**9
+GIB = 2**30
+R = EncodeRequest
+
+
+def _rows(table: dict[str, EncodeRequest]) -> list[object]:
+    return [pytest.param(text, want, id=text) for text, want in table.items()]
+
+
+SIZES = {
+    "under 50MB": R(target_bytes=50 * MB),
+    "8 MB": R(target_bytes=8 * MB),
+    "0.5GB": R(target_bytes=GB // 2),
+    "25MiB": R(target_bytes=25 * MIB),
+    "1GiB": R(target_bytes=GIB),
+    "500 kB": R(target_bytes=500_000),
+    "512KiB": R(target_bytes=512 * 1024),
+    "2 gigs": R(target_bytes=2 * GB),
+    "10 mb or less": R(target_bytes=10 * MB),
+    "< 10MB": R(target_bytes=10 * MB),
+    "1,5 GB": R(target_bytes=1_500_000_000),  # a decimal comma: one or two digits after it
+    "1,500 MB": R(target_bytes=1_500_000_000),  # a thousands separator: three digits after it
+    "my 500MB video to 50MB": R(target_bytes=50 * MB),
+    "compress the video from 100MB to 20MB": R(target_bytes=20 * MB, wants_compress=True),
+    "from 500m to 50m": R(target_bytes=50 * MB),
+    "16:10 aspect ratio, under 10MB": R(target_bytes=10 * MB),
+    "小于20MB": R(target_bytes=20 * MB),
+    "小于２０ＭＢ": R(target_bytes=20 * MB),
+    "压缩到20MB以内": R(target_bytes=20 * MB, wants_compress=True),
+    "把视频压缩到20MB以内": R(target_bytes=20 * MB, wants_compress=True),
+    "20M以下": R(target_bytes=20 * MB),
+    "不超过 25MB": R(target_bytes=25 * MB),
+    "控制在50兆以内": R(target_bytes=50 * MB),
+    "二十兆以内": R(target_bytes=20 * MB),
+    "从100M压缩到10M": R(target_bytes=10 * MB, wants_compress=True),
+    "压缩到1.5G": R(target_bytes=1_500_000_000, wants_compress=True),
+}
+
+TIMES = {
+    "from 0:10 to 0:45": R(trim_start=10.0, trim_end=45.0),
+    "cut from 00:01:30 to 00:02:00": R(trim_start=90.0, trim_end=120.0),
+    "between 0:05 and 0:20": R(trim_start=5.0, trim_end=20.0),
+    "0:05-0:20": R(trim_start=5.0, trim_end=20.0),
+    "from 10 to 45s": R(trim_start=10.0, trim_end=45.0),
+    "from 1m30s to 2m": R(trim_start=90.0, trim_end=120.0),
+    "first 30 seconds": R(trim_start=0.0, trim_end=30.0),
+    "only the first 1m30s": R(trim_start=0.0, trim_end=90.0),
+    "first 90 seconds": R(trim_start=0.0, trim_end=90.0),
+    "first 1.5 minutes": R(trim_start=0.0, trim_end=90.0),
+    "first 1 min 30 sec": R(trim_start=0.0, trim_end=90.0),
+    "last 10 seconds": R(trim_start=-10.0),
+    "trim to 30s": R(trim_start=0.0, trim_end=30.0),
+    "make it under 30 seconds long": R(trim_start=0.0, trim_end=30.0),
+    "start at 0:30": R(trim_start=30.0),
+    "from 0:10 onwards": R(trim_start=10.0),
+    "until 1:00": R(trim_end=60.0),
+    "skip the first 10 seconds": R(trim_start=10.0),
+    "remove the last 5 seconds": R(trim_end=-5.0),
+    "from 15:00 to 16:10": R(trim_start=900.0, trim_end=970.0),
+    "前30秒": R(trim_start=0.0, trim_end=30.0),
+    "前三十秒": R(trim_start=0.0, trim_end=30.0),
+    "截取前1分30秒": R(trim_start=0.0, trim_end=90.0),
+    "从0:10到0:45": R(trim_start=10.0, trim_end=45.0),
+    "从10秒到45秒": R(trim_start=10.0, trim_end=45.0),
+    "从第10秒到第20秒": R(trim_start=10.0, trim_end=20.0),
+    "从1分钟到2分钟": R(trim_start=60.0, trim_end=120.0),
+    "最后10秒": R(trim_start=-10.0),
+    "最后两分钟": R(trim_start=-120.0),
+    "时长控制在30秒以内": R(trim_start=0.0, trim_end=30.0),
+    "从0:30开始": R(trim_start=30.0),
+    "到1:00为止": R(trim_end=60.0),
+    "去掉开头3秒": R(trim_start=3.0),
+    "压缩视频，去掉最后5秒": R(trim_end=-5.0, wants_compress=True),
+}
+
+CHAT_FIT = {
+    "for Discord": R(fit_chat=True),
+    "discord-ready": R(fit_chat=True),
+    "fit Telegram": R(fit_chat=True),
+    "make it discord-friendly and 720p": R(fit_chat=True, height=720),
+    "under the discord limit": R(fit_chat=True),
+    "send it to telegram": R(fit_chat=True),
+    "compress to 8mb for discord": R(target_bytes=8 * MB, fit_chat=True, wants_compress=True),
+    "适合Discord": R(fit_chat=True),
+    "适合电报": R(fit_chat=True),
+    "适合Telegram": R(fit_chat=True),
+    "适合微信": R(fit_chat=True),
+    "发到电报": R(fit_chat=True),
+}
+
+FRACTIONS = {
+    "half the size": R(size_fraction=0.5),
+    "50% smaller": R(size_fraction=0.5),
+    "make it 30% smaller": R(size_fraction=0.7),
+    "reduce the size by 40%": R(size_fraction=0.6),
+    "70% of the original size": R(size_fraction=0.7),
+    "compress to 30%": R(size_fraction=0.3, wants_compress=True),
+    "compress 30%": R(size_fraction=0.7),
+    "a quarter of the size": R(size_fraction=0.25),
+    "3x smaller": R(size_fraction=0.3333),
+    "体积减半": R(size_fraction=0.5),
+    "大小减半": R(size_fraction=0.5),
+    "压缩一半": R(size_fraction=0.5),
+    "压缩30%": R(size_fraction=0.7),
+    "压缩到30%": R(size_fraction=0.3),
+    "原大小的30%": R(size_fraction=0.3),
+    "体积缩小30%": R(size_fraction=0.7),
+}
+
+RESOLUTIONS = {
+    "2160p": R(height=2160),
+    "4k": R(height=2160),
+    "1440p": R(height=1440),
+    "2k": R(height=1440),
+    "1080p": R(height=1080),
+    "full hd": R(height=1080),
+    "Full HD": R(height=1080),
+    "720p": R(height=720),
+    "make it hd": R(height=720),
+    "480p": R(height=480),
+    "360p": R(height=360),
+    "240p": R(height=240),
+    "1280x720": R(width=1280, height=720),
+    "1280×720": R(width=1280, height=720),
+    "1920 * 1080": R(width=1920, height=1080),
+    "4k to 1080p": R(height=1080),
+    "change resolution to 360": R(height=360),
+    "1080p60": R(height=1080, max_fps=60.0),
+    "half": R(scale=0.5),
+    "half resolution": R(scale=0.5),
+    "scale to 50%": R(scale=0.5),
+    "scale 0.25": R(scale=0.25),
+    "分辨率720": R(height=720),
+    "分辨率改为1080p": R(height=1080),
+    "一半分辨率": R(scale=0.5),
+    "分辨率减半": R(scale=0.5),
+    "缩小一半": R(scale=0.5),
+    "缩小到50%": R(scale=0.5),
+}
+
+CODECS = {
+    "h264": R(codec="h264"),
+    "H.264": R(codec="h264"),
+    "avc": R(codec="h264"),
+    "x264": R(codec="h264"),
+    "h265": R(codec="h265"),
+    "use HEVC": R(codec="h265"),
+    "x265": R(codec="h265"),
+    "av1 please": R(codec="av1"),
+    "vp9": R(codec="vp9"),
+    "convert to webm": R(codec="vp9"),
+    "make it an mp4": R(codec="h264"),
+    "convert from h264 to hevc": R(codec="h265"),
+    "用H265编码": R(codec="h265"),
+    "转成AV1": R(codec="av1"),
+}
+
+FRAME_RATES = {
+    "30fps": R(max_fps=30.0),
+    "cap at 24 fps": R(max_fps=24.0),
+    "frame rate to 25": R(max_fps=25.0),
+    "fps 29.97": R(max_fps=29.97),
+    "帧率30": R(max_fps=30.0),
+    "帧率降到24": R(max_fps=24.0),
+    "15帧": R(max_fps=15.0),
+}
+
+AUDIO = {
+    "remove the audio": R(remove_audio=True),
+    "mute": R(remove_audio=True),
+    "no audio": R(remove_audio=True),
+    "without sound": R(remove_audio=True),
+    "remove all audio": R(remove_audio=True),
+    "audio 64k": R(audio_bitrate=64_000),
+    "audio bitrate 128 kbps": R(audio_bitrate=128_000),
+    "96k audio": R(audio_bitrate=96_000),
+    "去掉音频": R(remove_audio=True),
+    "去除声音": R(remove_audio=True),
+    "去掉全部声音": R(remove_audio=True),
+    "静音": R(remove_audio=True),
+    "音频 96kbps": R(audio_bitrate=96_000),
+    "音频码率128k": R(audio_bitrate=128_000),
+}
+
+QUALITY_SCOPE_VERB = {
+    "without losing quality": R(keep_quality=True),
+    "visually lossless": R(keep_quality=True),
+    "keep the quality": R(keep_quality=True),
+    "compress it and keep it sharp": R(keep_quality=True, wants_compress=True),
+    "不损失画质": R(keep_quality=True),
+    "无损": R(keep_quality=True),
+    "画质不变": R(keep_quality=True),
+    "compress all": R(apply_to_all=True, wants_compress=True),
+    "compress every video": R(apply_to_all=True, wants_compress=True),
+    "720p for all of them": R(height=720, apply_to_all=True),
+    "全部压缩到20MB": R(target_bytes=20 * MB, apply_to_all=True, wants_compress=True),
+    "所有视频都静音": R(remove_audio=True, apply_to_all=True),
+    "compress it": R(wants_compress=True),
+    "make it smaller": R(wants_compress=True),
+    "shrink this please": R(wants_compress=True),
+    "压缩一下": R(wants_compress=True),
+    "变小一点": R(wants_compress=True),
+}
+
+SENTENCES = {
+    "compress this video to under 50MB without losing quality": R(
+        target_bytes=50 * MB, keep_quality=True, wants_compress=True
+    ),
+    "make it 720p and remove the audio": R(height=720, remove_audio=True),
+    "Please shrink this to 25 MB, 1080p, h.265, 30 fps, audio 128kbps": R(
+        target_bytes=25 * MB,
+        height=1080,
+        codec="h265",
+        max_fps=30.0,
+        audio_bitrate=128_000,
+        wants_compress=True,
+    ),
+    "cut from 1:00 to 2:30 and compress to 10MB": R(
+        target_bytes=10 * MB, trim_start=60.0, trim_end=150.0, wants_compress=True
+    ),
+    "I have a 3 minute video, make it 10MB": R(target_bytes=10 * MB),
+    "把视频压缩到20MB以内，不损失画质": R(
+        target_bytes=20 * MB, keep_quality=True, wants_compress=True
+    ),
+    "用H265编码，压缩到30M，帧率30，去掉声音": R(
+        target_bytes=30 * MB, codec="h265", max_fps=30.0, remove_audio=True, wants_compress=True
+    ),
+    "适合Discord，720p，前30秒": R(fit_chat=True, height=720, trim_start=0.0, trim_end=30.0),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    _rows(
+        SIZES
+        | TIMES
+        | CHAT_FIT
+        | FRACTIONS
+        | RESOLUTIONS
+        | CODECS
+        | FRAME_RATES
+        | AUDIO
+        | QUALITY_SCOPE_VERB
+        | SENTENCES
+    ),
+)
+def test_parse(text: str, want: EncodeRequest) -> None:
+    assert parse(text) == want
+
+
+UNCLEAR = [
+    "hello",
+    "add a title",
+    "make it pretty",
+    "thanks!",
+    "what can you do?",
+    "2024",
+    "make a 2024 recap",
+    "30 seconds",  # a bare duration says nothing to do with it
+    "00:01:30",
+    "crop to 16:10",  # a shape, not a time
+    "rotate 90 degrees",
+    "speed up 2x",
+    "1080i",
+    "gif",
+    "add a title for all",  # "all" says which videos, not what to do
+    "all of them",
+    "你好",
+    "加个标题",
+    "全部",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", UNCLEAR)
+def test_unclear(text: str) -> None:
+    with pytest.raises(UnclearRequest):
+        parse(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["from 0:45 to 0:10", "从45秒到10秒", "last 10 seconds until 0:45", "first 0 seconds"],
+)
+def test_a_trim_that_contradicts_itself_is_unclear(text: str) -> None:
+    with pytest.raises(UnclearRequest):
+        parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "not_this"),
+    [
+        ("under 50MB", "height"),  # a size, not a resolution
+        ("30 seconds long", "max_fps"),
+        ("first 30 seconds", "max_fps"),
+        ("compress to 20mb at 720p", "trim_end"),
+        ("audio 96k", "target_bytes"),
+        ("compress, first 1m30s", "target_bytes"),
+        ("from 500m to 50m", "trim_start"),
+        ("compress the first 2 h264 videos", "trim_end"),
+    ],
+)
+def test_no_false_reading(text: str, not_this: str) -> None:
+    assert getattr(parse(text), not_this) in (None, False)
+
+
+DESCRIBED = [
+    (
+        "compress this video to under 50MB without losing quality",
+        None,
+        "Understood: under 50.0 MB, keep quality, H.264.",
+        "明白：小于 50.0 MB，尽量保持画质，H.264。",
+    ),
+    (
+        "for discord, 720p, first 30s, mute, all videos",
+        10 * MIB,
+        "Understood: fits this chat (10.5 MB), 720p, the first 0:30, no audio, H.264, every video.",
+        "明白：适合本聊天（10.5 MB），720p，前 0:30，去掉声音，H.264，所有视频。",
+    ),
+    (
+        "fit telegram",
+        None,
+        "Understood: fits this chat's upload limit, H.264.",
+        "明白：符合本聊天的上传上限，H.264。",
+    ),
+    (
+        "half the size, 1280x720, 24fps, av1, audio 64k",
+        None,
+        "Understood: 50% of the original size, 1280×720, at most 24 fps, audio 64 kbps, AV1.",
+        "明白：原大小的 50%，1280×720，帧率不超过 24，音频 64 kbps，AV1。",
+    ),
+    (
+        "compress it, half resolution, from 0:10 to 1:05, vp9",
+        None,
+        "Understood: a smaller file, 50% resolution, from 0:10 to 1:05, VP9.",
+        "明白：减小体积，分辨率 50%，从 0:10 到 1:05，VP9。",
+    ),
+    (
+        "last 10 seconds, h265",
+        None,
+        "Understood: the last 0:10, H.265.",
+        "明白：最后 0:10，H.265。",
+    ),
+    (
+        "start at 0:30",
+        None,
+        "Understood: from 0:30 to the end, H.264.",
+        "明白：从 0:30 到结尾，H.264。",
+    ),
+    (
+        "skip the first 10 seconds and drop the last 5 seconds",
+        None,
+        "Understood: from 0:10, without the last 0:05, H.264.",
+        "明白：从 0:10 开始，去掉最后 0:05，H.264。",
+    ),
+    (
+        "remove the last 5 seconds",
+        None,
+        "Understood: without the last 0:05, H.264.",
+        "明白：去掉最后 0:05，H.264。",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "limit", "en", "zh"), DESCRIBED, ids=[d[0] for d in DESCRIBED])
+def test_describe(text: str, limit: int | None, en: str, zh: str) -> None:
+    request = parse(text)
+    assert describe(request, "en", chat_limit=limit) == en
+    assert describe(request, "zh", chat_limit=limit) == zh
+    assert describe(request, "zh-CN", chat_limit=limit) == zh
+
+
+def test_examples_are_understood() -> None:
+    """Every example offered to a confused person must itself be understood."""
+    for locale in ("en", "zh"):
+        lines = t(EXAMPLES_KEY, locale).splitlines()
+        examples = [line.lstrip("• ").strip() for line in lines if line.startswith("•")]
+        assert len(examples) >= 4
+        for example in examples:
+            assert parse(example) != EncodeRequest(), example
+    assert set(CATALOG[EXAMPLES_KEY]) >= {"en", "zh"}
