@@ -19,7 +19,9 @@ MB = 1_000_000
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", frozen=True, use_attribute_docstrings=True
+    )
 
     # --- General -------------------------------------------------------------------------------
     backend: Literal["auto", "nemo", "local"] = "auto"
@@ -31,7 +33,9 @@ class Settings(BaseSettings):
     database_path: Path | None = None
     """SQLite file; defaults to DATA_DIR/clipbridge.sqlite3."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    """Least important log lines shown; DEBUG also shows every HTTP request libraries make."""
     log_format: Literal["plain", "json"] = "plain"
+    """`plain` lines for people, or one JSON object per line for a log collector."""
     shutdown_grace: float = Field(default=20.0, ge=0)
     """Seconds a stopping bot lets running turns finish; exports are kept and resumed at start."""
 
@@ -55,7 +59,9 @@ class Settings(BaseSettings):
 
     # --- HTTP server (webhook, health, metrics) ------------------------------------------------
     http_host: str = "127.0.0.1"
+    """Address the HTTP server listens on (`0.0.0.0` in a container)."""
     http_port: int = Field(default=8080, ge=0, le=65535)
+    """Port of the HTTP server; 0 picks a free one."""
     http_enabled: bool = True
     """Serve /healthz, /readyz and /metrics (and the Telegram webhook in webhook mode)."""
     public_url: str | None = None
@@ -65,19 +71,27 @@ class Settings(BaseSettings):
     nemo_token: SecretStr | None = None
     """An operator token (nmv_usr_...). Without it the bot gets an anonymous token itself."""
     nemo_api_url: str = "https://mega-api-prod.nemovideo.ai"
+    """The NemoVideo API."""
     nemo_web_url: str = "https://nemovideo.com"
+    """The NemoVideo web app, for links shown to people (top-up, sign-up)."""
     nemo_client_id: str | None = Field(default=None, max_length=64)
     """Stable client id for anonymous tokens; generated once and stored when unset."""
     nemo_skill_source: str = "clipbridge"
+    """Sent as X-Skill-Source: the product name NemoVideo attributes calls to."""
     nemo_skill_platform: str = "clipbridge"
+    """Sent as X-Skill-Platform."""
     nemo_request_timeout: float = Field(default=30.0, gt=0)
+    """Seconds to wait for one NemoVideo call (not a streaming turn)."""
     nemo_turn_timeout: float = Field(default=900.0, gt=0)
     """Longest a whole turn may stream, in seconds."""
     nemo_heartbeat_timeout: float = Field(default=600.0, gt=0)
     """Longest a turn may send only heartbeats before it is given up, in seconds."""
     nemo_render_poll_interval: float = Field(default=30.0, gt=0)
+    """Seconds between two looks at a running export."""
     nemo_render_timeout: float = Field(default=3600.0, gt=0)
+    """Longest an export may take before it is given up, in seconds."""
     nemo_max_upload: int = Field(default=500 * MB, gt=0)
+    """Largest file sent to NemoVideo, in bytes; larger ones are refused before any byte goes."""
 
     # --- Local engine --------------------------------------------------------------------------
     ffmpeg_path: Path | None = None
@@ -89,16 +103,21 @@ class Settings(BaseSettings):
 
     # --- Telegram ------------------------------------------------------------------------------
     telegram_bot_token: SecretStr | None = None
+    """The token from @BotFather; set it to run the Telegram bot."""
     telegram_mode: Literal["polling", "webhook"] = "polling"
+    """`polling` asks Telegram for updates; `webhook` has Telegram post them to PUBLIC_URL."""
     telegram_webhook_secret: SecretStr | None = None
     """Checked against X-Telegram-Bot-Api-Secret-Token in webhook mode."""
     telegram_base_url: str = "https://api.telegram.org/bot"
+    """Bot API address the token is appended to; point it at a local Bot API server."""
     telegram_base_file_url: str = "https://api.telegram.org/file/bot"
+    """Where files are downloaded from; the same server as TELEGRAM_BASE_URL."""
     telegram_local_mode: bool = False
     """A local Bot API server (`telegram-bot-api --local`): files up to 2000 MB, read from disk."""
 
     # --- Discord -------------------------------------------------------------------------------
     discord_bot_token: SecretStr | None = None
+    """The token from the Bot page of the Discord developer portal; set it to run on Discord."""
     discord_message_content: bool = False
     """Read messages that mention the bot in channels (needs the privileged intent)."""
     discord_interaction_ttl: float = Field(default=840.0, gt=0)
