@@ -44,6 +44,7 @@ from adapters.telegram._inbound import (
 )
 from adapters.telegram._port import TelegramPort
 from bot.config import MB, Settings
+from bot.errors import ConfigError
 from bot.models import Attachment, ChatKey, Inbound
 from bot.ports import Port
 from bot.texts import human_size, t
@@ -90,7 +91,7 @@ class TelegramAdapter:
         new item after which an album is complete. `url_fetch`: let Telegram fetch results that
         sit at a public URL themselves (see docs/benchmarks.md, "Telegram relay")."""
         if settings.telegram_bot_token is None:
-            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+            raise ConfigError(["TELEGRAM_BOT_TOKEN is not set: the token @BotFather gave you"])
         self._settings = settings
         self._core = core
         self._token = settings.telegram_bot_token.get_secret_value()
@@ -140,7 +141,7 @@ class TelegramAdapter:
     async def initialize(self) -> None:
         """Build the Application, say hello to Telegram (getMe), publish the command menu."""
         if self._webhook and not self._settings.public_url:
-            raise ValueError("TELEGRAM_MODE=webhook needs PUBLIC_URL")
+            raise ConfigError(["TELEGRAM_MODE=webhook needs PUBLIC_URL, this server's https URL"])
         _redact.install(self._redactor)
         builder = (
             Application.builder()

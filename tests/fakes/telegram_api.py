@@ -193,6 +193,10 @@ class FakeTelegram:
                 body = {"ok": False, "error_code": status, "description": "Scripted error"}
             self._failures[method].append(body)
 
+    def unused_failures(self, method: str) -> int:
+        """Scripted failures of `method` not yet served."""
+        return len(self._failures.get(method, []))
+
     def add_file(self, size: int, *, disk_path: Path | None = None, ext: str = "mp4") -> FakeFile:
         """Register a file a user uploaded; in local mode it must sit on disk (`disk_path`)."""
         n = next(self._file_ids)
@@ -214,8 +218,16 @@ class FakeTelegram:
         self.files[file_id] = fake
         return fake
 
-    def video(self, size: int, *, duration: int = 3, name: str | None = None) -> dict[str, Any]:
-        f = self.add_file(size)
+    def video(
+        self,
+        size: int,
+        *,
+        duration: int = 3,
+        name: str | None = None,
+        disk_path: Path | None = None,
+    ) -> dict[str, Any]:
+        """A `video` object for `message(video=...)`; served from `disk_path` when given."""
+        f = self.add_file(size, disk_path=disk_path)
         video = {
             "file_id": f.file_id,
             "file_unique_id": f"u{f.file_id}",

@@ -1,0 +1,221 @@
+"""End to end: the real python-telegram-bot against the fake Bot API, the real conversation core,
+and a real backend (NemoVideo client against the NemoVideo fake, or the local ffmpeg engine).
+
+Every test here also runs under the `log_lines` check: the bot token never appears in a log line.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import imageio_ffmpeg
+import pytest
+
+from adapters.telegram import TelegramAdapter
+from bot.backends.base import Backend
+from bot.backends.local import LocalBackend
+from bot.backends.nemo import NemoBackend
+from bot.conversation import Conversation
+from bot.store import SqliteStore
+from tests.fakes.nemovideo import FakeNemo
+from tests.fakes.telegram_api import MB, FakeTelegram
+from tests.telegram.conftest import TOKEN, LogLines, make_settings
+
+CHAT = 42
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real 3-second 320x240 H.264 clip with audio."""
+    path = tmp_path_factory.mktemp("clips") / "clip.mp4"
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y",
+         "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=3",
+         "-f", "lavfi", "-i", "sine=frequency=440:duration=3",
+         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+         "-shortest", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
+@dataclass
+class Stack:
+    tg: FakeTelegram
+    nemo: FakeNemo | None
+    conversation: Conversation
+    adapter: TelegramAdapter
+
+    async def idle(self) -> None:
+        await self.conversation.wait_idle()
+
+    def texts(self, chat: int = CHAT) -> list[str]:
+        return [m.get("text") or m.get("caption", "") for m in self.tg.sent(chat)
+                if m["from"]["is_bot"]]  # fmt: skip
+
+
+StackFactory = Callable[..., AbstractAsyncContextManager[Stack]]
+
+
+@pytest.fixture
+async def nemo() -> AsyncIterator[FakeNemo]:
+    async with FakeNemo() as server:
+        yield server
+
+
+@pytest.fixture
+def open_stack(
+    fake_tg: FakeTelegram, nemo: FakeNemo, tmp_path: Path, log_lines: LogLines
+) -> StackFactory:
+    """`async with open_stack(backend="nemo"|"local", **settings) as stack:`."""
+
+    @asynccontextmanager
+    async def opened(backend: str = "nemo", **overrides: Any) -> AsyncIterator[Stack]:
+        settings = make_settings(
+            fake_tg, tmp_path, backend=backend, nemo_api_url=nemo.url,
+            nemo_web_url="https://web.example", nemo_render_poll_interval=0.02,
+            still_working_interval=5.0, **overrides,
+        )  # fmt: skip
+        async with SqliteStore(settings.database) as store:
+            chosen: Backend
+            if backend == "nemo":
+                chosen = NemoBackend(settings, store, retries=1, backoff=0.01)
+            else:
+                chosen = LocalBackend(settings)
+            async with chosen:
+                conversation = Conversation(settings, store, chosen)
+                async with TelegramAdapter(
+                    settings, conversation, poll_timeout=1.0, album_window=0.3
+                ) as adapter:
+                    conversation.add_adapter(adapter)
+                    try:
+                        yield Stack(fake_tg, nemo if backend == "nemo" else None, conversation,
+                                    adapter)  # fmt: skip
+                    finally:
+                        await conversation.close(grace=5)
+        if backend == "nemo":
+            assert_no_token_sent(nemo)
+
+    return opened
+
+
+def assert_no_token_sent(nemo: FakeNemo) -> None:
+    """Nothing the bot sent to NemoVideo carries the bot token: paths, queries, headers, bodies."""
+    secret = TOKEN.split(":")[1]
+    assert nemo.requests
+    for rec in nemo.requests:
+        seen = json.dumps([rec.path, rec.query, dict(rec.headers), rec.json], default=str)
+        assert secret not in seen, rec.endpoint
+        assert "/file/bot" not in seen, rec.endpoint
+
+
+async def test_private_journey_from_video_to_delivered_video(
+    open_stack: StackFactory, fake_tg: FakeTelegram, nemo: FakeNemo, clip: Path
+) -> None:
+    async with open_stack() as stack:
+        size = clip.stat().st_size
+        video = fake_tg.video(size, name="clip.mp4", disk_path=clip)
+        await fake_tg.push(fake_tg.message(CHAT, text="make it brighter", video=video))
+        await nemo.wait_turns(1)
+        await stack.idle()
+        [upload] = nemo.calls("upload")
+        assert [f.size for f in upload.files] == [size]  # relayed whole, as a stream
+        assert fake_tg.downloaded_bytes == size
+        assert nemo.turns[0].message == "make it brighter"
+        await fake_tg.push(fake_tg.message(CHAT, text="/export"))
+        await nemo.wait_calls("render_submit")
+        await fake_tg.wait_for(lambda: len(fake_tg.calls_of("sendVideo")) == 1)
+        await stack.idle()
+        delivered = [m for m in fake_tg.sent(CHAT) if "video" in m]
+        assert len(delivered) == 1
+        assert delivered[0]["video"]["file_size"] == nemo.default_render.size
+        assert delivered[0]["supports_streaming"] is True
+        assert any("200.0 KB" in text for text in stack.texts())
+        assert len(fake_tg.calls_of("sendChatAction")) >= 1
+
+
+async def test_local_engine_result_is_a_playable_video(
+    open_stack: StackFactory, fake_tg: FakeTelegram, clip: Path
+) -> None:
+    async with open_stack(backend="local") as stack:
+        size = clip.stat().st_size
+        video = fake_tg.video(size, name="clip.mp4", disk_path=clip)
+        await fake_tg.push(fake_tg.message(CHAT, text="compress to 100KB", video=video))
+        await fake_tg.wait_for(lambda: len(fake_tg.calls_of("sendVideo")) == 1, timeout=60)
+        await stack.idle()
+        [message] = [m for m in fake_tg.sent(CHAT) if "video" in m]
+        sent = message["video"]
+        assert sent["file_size"] <= 100_000
+        assert (sent["duration"], sent["width"], sent["height"]) == (3, 320, 240)
+        assert sent["thumbnail"]["file_size"] > 0
+        assert message["supports_streaming"] is True
+
+
+async def test_a_result_too_big_to_upload_is_a_link(
+    open_stack: StackFactory, fake_tg: FakeTelegram, nemo: FakeNemo
+) -> None:
+    nemo.script_render(polls=1, size=60 * MB)
+    async with open_stack() as stack:
+        video = fake_tg.video(2 * MB)
+        await fake_tg.push(fake_tg.message(CHAT, video=video))
+        await nemo.wait_calls("upload")
+        await stack.idle()
+        await fake_tg.push(fake_tg.message(CHAT, text="/export"))
+        await nemo.wait_calls("render_submit")
+        await fake_tg.wait_for(
+            lambda: any("url" in str(m.get("reply_markup")) for m in fake_tg.sent(CHAT))
+        )
+        await stack.idle()
+        assert fake_tg.calls_of("sendVideo") == []
+        [link] = [m for m in fake_tg.sent(CHAT) if "url" in str(m.get("reply_markup"))]
+        [[button]] = link["reply_markup"]["inline_keyboard"]
+        assert button["url"].startswith(nemo.url) and "60.0 MB" in button["text"]
+        assert "60.0 MB" in link["text"] and "50.0 MB" in link["text"]
+        assert fake_tg.uploads == []
+
+
+async def test_flood_control_on_edits_loses_no_message(
+    open_stack: StackFactory, fake_tg: FakeTelegram, nemo: FakeNemo
+) -> None:
+    nemo.script_render(polls=6, size=300_000)
+    async with open_stack() as stack:
+        await fake_tg.push(fake_tg.message(CHAT, video=fake_tg.video(MB)))
+        await nemo.wait_calls("upload")
+        await stack.idle()
+        fake_tg.fail_next("editMessageText", retry_after=1, times=3)
+        fake_tg.fail_next("sendMessage", retry_after=1)
+        await fake_tg.push(fake_tg.message(CHAT, text="/export"))
+        await fake_tg.wait_for(lambda: len(fake_tg.calls_of("sendVideo")) == 1, timeout=20)
+        await stack.idle()
+        assert fake_tg.unused_failures("editMessageText") == 0  # all three 429s were served
+        assert fake_tg.unused_failures("sendMessage") == 0
+        progress = [m for m in fake_tg.sent(CHAT) if m.get("text", "").startswith("✅ Done in")]
+        assert progress, stack.texts()  # the progress message reached its final state
+        assert len([m for m in fake_tg.sent(CHAT) if "video" in m]) == 1
+        sends = fake_tg.calls_of("sendMessage")
+        stored = [m for m in fake_tg.sent(CHAT) if m["from"]["is_bot"] and "text" in m]
+        assert len(sends) == len(stored) + 1  # the one flooded send was retried, not dropped
+
+
+async def test_two_forum_topics_get_separate_sessions(
+    open_stack: StackFactory, fake_tg: FakeTelegram, nemo: FakeNemo
+) -> None:
+    group = -100555
+    async with open_stack() as stack:
+        for thread in (11, 22):
+            await fake_tg.push(
+                fake_tg.message(group, chat_type="supergroup", thread_id=thread,
+                                text="@clipbridge_bot trim it", video=fake_tg.video(MB))
+            )  # fmt: skip
+        await nemo.wait_turns(2)
+        await stack.idle()
+        assert len(nemo.sessions) == 2
+        assert sorted(len(s.uploads) for s in nemo.sessions.values()) == [1, 1]
+        threads = {m.get("message_thread_id") for m in fake_tg.sent(group) if m["from"]["is_bot"]}
+        assert threads == {11, 22}
