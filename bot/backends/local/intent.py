@@ -101,18 +101,16 @@ class _Text:
     def __init__(self, text: str) -> None:
         self.s = text
 
-    def take(self, pattern: re.Pattern[str]) -> list[re.Match[str]]:
-        found = list(pattern.finditer(self.s))
-        for m in reversed(found):
-            self.s = self.s[: m.start()] + " " * (m.end() - m.start()) + self.s[m.end() :]
-        return found
-
-    def take_if(
-        self, pattern: re.Pattern[str], accept: Callable[[re.Match[str]], bool]
+    def take(
+        self, pattern: re.Pattern[str], accept: Callable[[re.Match[str]], bool] | None = None
     ) -> list[re.Match[str]]:
-        found = [m for m in pattern.finditer(self.s) if accept(m)]
-        for m in reversed(found):
-            self.s = self.s[: m.start()] + " " * (m.end() - m.start()) + self.s[m.end() :]
+        found = [m for m in pattern.finditer(self.s) if accept is None or accept(m)]
+        if found:
+            pieces, at = [], 0
+            for m in found:
+                pieces += [self.s[at : m.start()], " " * (m.end() - m.start())]
+                at = m.end()
+            self.s = "".join([*pieces, self.s[at:]])
         return found
 
 
@@ -277,7 +275,7 @@ _HALF_SIZE = _c(
 )
 _WORD_FRACTIONS = {"third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1}
 _FRACTION_WORD = _c(
-    rf"""{_L}(?:a|one)?\s*(?P<w>third|quarter|fifth|tenth)\s+(?:of\s+)?{_SIZE_W}{_R}
+    rf"""{_L}(?:(?:a|one)\s+)?(?P<w>third|quarter|fifth|tenth)\s+(?:of\s+)?{_SIZE_W}{_R}
       | {_L}(?P<n>\d+(?:\.\d+)?)\s*(?:x|times)\s+(?:smaller|lighter|less){_R}"""
 )
 
@@ -446,11 +444,11 @@ def _read_times(src: _Text, r: EncodeRequest) -> EncodeRequest:
 
     def real_range(m: re.Match[str]) -> bool:
         # "last 10 seconds until 0:45" is not a range from 10 s; "500m to 50m" are sizes
-        if _FIRST_OR_LAST_BEFORE.search(src.s, 0, m.start()):
+        if _FIRST_OR_LAST_BEFORE.search(src.s, max(0, m.start() - 16), m.start()):
             return False
         return _has_unit(m.group("a")) or _has_unit(m.group("b"))
 
-    for m in src.take_if(_RANGE, real_range):
+    for m in src.take(_RANGE, real_range):
         a, b = m.group("a"), m.group("b")
         b_seconds, b_unit = _time(b)
         a_seconds, a_unit = _time(a, b_unit)
