@@ -354,7 +354,7 @@ class NemoClient:
                     raise
                 delay = self._backoff * 2**failures
                 failures += 1
-                log.warning("%s: %s; retry %d in %gs", where, exc.detail, failures, delay)
+                log.warning("%s; retry %d in %gs", exc.detail, failures, delay)
                 await asyncio.sleep(delay)
             except NoCredits as exc:
                 if exc.link is None:
