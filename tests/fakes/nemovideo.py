@@ -146,6 +146,16 @@ Turn steps (each a Step; build them with these functions)::
     change_draft(draft)         # edit the session's draft, send nothing
     event(payload)              # data: <json of payload>
     raw(text, end="\\n\\n")      # anything else, written as is
+
+A custom step subclasses Step and implements ``async def run(self, turn: TurnStream)``, using
+``await turn.emit(payload)`` (a data: line), ``await turn.write(text)``, ``await
+turn.sleep(seconds)``, ``turn.adk(parts, role=..., author=..., **fields)`` (an ADK event dict)
+and ``turn.session`` (its FakeSession).
+
+Strictness, so a client bug shows: /run_sse wants app_name "nemo_agent", user_id "me", a
+session_id and a non-empty new_message.parts (else 422 with the problems listed); the token
+call wants X-Client-Id of at most 64 characters (else 400); a render submit wants string `id`
+and `sessionId` and a `draft` (else 400).
 """
 
 from __future__ import annotations
@@ -180,6 +190,7 @@ __all__ = [
     "RenderScript",
     "Step",
     "TurnRecord",
+    "TurnStream",
     "adk_error",
     "adk_text",
     "adk_thought",
@@ -320,7 +331,7 @@ class FakeSession:
     user_id: str
     language: str | None = None
     task_name: str | None = None
-    draft: dict[str, Any] = field(default_factory=lambda: {"t": [], "d": 0, "m": {}})
+    draft: Any = field(default_factory=lambda: {"t": [], "d": 0, "m": {}})
     uploads: list[ReceivedFile] = field(default_factory=list)
     url_uploads: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
@@ -405,14 +416,18 @@ class _CutStream(Exception):
     """Raised by the cut step: the handler drops the connection."""
 
 
-class _Turn:
+class TurnStream:
     """What a step sees while a turn streams: the writer, the session, id counters."""
 
     def __init__(
-        self, fake: FakeNemo, request: web.Request, resp: web.StreamResponse, session: FakeSession
+        self,
+        request: web.Request,
+        resp: web.StreamResponse,
+        session: FakeSession,
+        closing: asyncio.Event,
     ) -> None:
-        self.fake = fake
         self.request = request
+        self.closing = closing
         self.resp = resp
         self.session = session
         self.invocation_id = "e-" + secrets.token_hex(8)
@@ -436,8 +451,8 @@ class _Turn:
         deadline = loop.time() + seconds
         while (remaining := deadline - loop.time()) > 0:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.fake._closing.wait(), min(remaining, 0.05))
-            if self.fake._closing.is_set():
+                await asyncio.wait_for(self.closing.wait(), min(remaining, 0.05))
+            if self.closing.is_set():
                 raise _CutStream
             if self.request.transport is None or self.request.transport.is_closing():
                 raise ConnectionResetError("the client closed the stream")
@@ -471,7 +486,7 @@ class Step(abc.ABC):
     """One scripted piece of an SSE turn."""
 
     @abc.abstractmethod
-    async def run(self, turn: _Turn) -> None:
+    async def run(self, turn: TurnStream) -> None:
         """Write this step's bytes (or change the session) for the turn."""
 
 
@@ -479,7 +494,7 @@ class Step(abc.ABC):
 class _Event(Step):
     payload: Any
 
-    async def run(self, turn: _Turn) -> None:
+    async def run(self, turn: TurnStream) -> None:
         await turn.emit(self.payload)
 
 
@@ -487,7 +502,7 @@ class _Event(Step):
 class _Raw(Step):
     text: str
 
-    async def run(self, turn: _Turn) -> None:
+    async def run(self, turn: TurnStream) -> None:
         await turn.write(self.text)
 
 
@@ -495,7 +510,7 @@ class _Raw(Step):
 class _Pause(Step):
     seconds: float
 
-    async def run(self, turn: _Turn) -> None:
+    async def run(self, turn: TurnStream) -> None:
         await turn.sleep(self.seconds)
 
 
@@ -505,7 +520,7 @@ class _Every(Step):
     step: Step
     for_: float
 
-    async def run(self, turn: _Turn) -> None:
+    async def run(self, turn: TurnStream) -> None:
         for _ in range(int(self.for_ / self.interval + 1e-9)):
             await turn.sleep(self.interval)
             await self.step.run(turn)
@@ -513,7 +528,7 @@ class _Every(Step):
 
 @dataclass(frozen=True)
 class _Cut(Step):
-    async def run(self, turn: _Turn) -> None:
+    async def run(self, turn: TurnStream) -> None:
         raise _CutStream
 
 
@@ -521,7 +536,7 @@ class _Cut(Step):
 class _ChangeDraft(Step):
     draft: Any
 
-    async def run(self, turn: _Turn) -> None:
+    async def run(self, turn: TurnStream) -> None:
         turn.session.draft = json.loads(json.dumps(self.draft))
 
 
@@ -534,7 +549,7 @@ class _AdkText(Step):
     author: str
     turn_complete: bool
 
-    async def run(self, turn: _Turn) -> None:
+    async def run(self, turn: TurnStream) -> None:
         if self.pieces > 1:
             for i, piece in enumerate(_split(self.text, self.pieces)):
                 if i and self.delay:
@@ -553,7 +568,7 @@ class _AdkToolCall(Step):
     args: Any
     call_id: str | None
 
-    async def run(self, turn: _Turn) -> None:
+    async def run(self, turn: TurnStream) -> None:
         call_id = self.call_id or f"call-{turn.next_id()}"
         turn.call_ids[self.name] = call_id
         part = {"functionCall": {"id": call_id, "args": self.args, "name": self.name}}
@@ -566,7 +581,7 @@ class _AdkToolResult(Step):
     response: Any
     call_id: str | None
 
-    async def run(self, turn: _Turn) -> None:
+    async def run(self, turn: TurnStream) -> None:
         call_id = self.call_id or turn.call_ids.get(self.name) or f"call-{turn.next_id()}"
         part = {"functionResponse": {"id": call_id, "name": self.name, "response": self.response}}
         await turn.emit(turn.adk([part], role="user", author="nemo_agent"))
@@ -576,7 +591,7 @@ class _AdkToolResult(Step):
 class _AdkPart(Step):
     part: Any
 
-    async def run(self, turn: _Turn) -> None:
+    async def run(self, turn: TurnStream) -> None:
         await turn.emit(turn.adk([self.part], author="nemo_agent"))
 
 
@@ -585,7 +600,7 @@ class _AdkError(Step):
     code: str
     message: str
 
-    async def run(self, turn: _Turn) -> None:
+    async def run(self, turn: TurnStream) -> None:
         await turn.emit(
             turn.adk(None, author="nemo_agent", errorCode=self.code, errorMessage=self.message)
         )
@@ -1116,6 +1131,10 @@ class FakeNemo:
         client_id = request.headers.get("X-Client-Id", "")
         if not client_id:
             return web.json_response({"detail": "X-Client-Id header is required"}, status=400)
+        if len(client_id) > 64:
+            return web.json_response(
+                {"detail": "X-Client-Id must be at most 64 characters"}, status=400
+            )
         self.client_ids.append(client_id)
         if (
             self.tokens_per_client is not None
@@ -1190,7 +1209,7 @@ class FakeNemo:
         transport = request.transport
         if transport is not None:
             self._streams.add(transport)
-        turn = _Turn(self, request, resp, session)
+        turn = TurnStream(request, resp, session, self._closing)
         try:
             for step in steps:
                 await step.run(turn)
@@ -1506,9 +1525,12 @@ def _turn_problems(body: dict[str, Any] | None) -> list[str]:
     if body is None:
         return []
     problems = []
-    for key in ("app_name", "user_id", "session_id"):
-        if not isinstance(body.get(key), str) or not body.get(key):
+    for key, wanted in (("app_name", "nemo_agent"), ("user_id", "me"), ("session_id", None)):
+        value = body.get(key)
+        if not isinstance(value, str) or not value:
             problems.append(f"{key}: a non-empty string is required")
+        elif wanted is not None and value != wanted:
+            problems.append(f"{key}: expected {wanted!r}, got {value!r}")
     message = body.get("new_message")
     parts = message.get("parts") if isinstance(message, dict) else None
     if not isinstance(parts, list) or not parts:
