@@ -19,8 +19,13 @@ MB = 1_000_000
 
 
 class Settings(BaseSettings):
+    # `NAME=` with nothing after it means unset, as in the commented-out lines of .env.example.
     model_config = SettingsConfigDict(
-        env_file=".env", extra="ignore", frozen=True, use_attribute_docstrings=True
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        env_ignore_empty=True,
+        use_attribute_docstrings=True,
     )
 
     # --- General -------------------------------------------------------------------------------
