@@ -1,52 +1,314 @@
-"""End to end: real discord.py against FakeDiscord, the real core, NemoBackend against FakeNemo."""
+"""End to end: the real discord.py against FakeDiscord, the real core, NemoBackend against FakeNemo.
+
+Every test also runs under `log_lines`, which fails it if the bot token reaches any log line.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
+from typing import Any
 
-from tests.discord.conftest import CHANNEL, GUILD, open_bot
+from bot.models import ChatKey
+from bot.store import ChatSession, SqliteStore
+from bot.texts import human_size, t
+from tests.discord.conftest import CHANNEL, DM_CHANNEL, GUILD, THREAD, TOKEN, LogLines, open_bot
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.nemovideo import FakeNemo, mp4ish_bytes
 
 RENDER = 300_000
+CLIP = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4084
 
 
-def _files(fake: FakeDiscord, channel: int) -> list[dict]:
-    return [a for m in fake.in_channel(channel) for a in m["attachments"]]
+def _video_option(att: dict[str, Any]) -> dict[str, Any]:
+    return {"name": "video", "type": 11, "value": att["id"]}
+
+
+def _bot_messages(fake: FakeDiscord, channel: int) -> list[dict[str, Any]]:
+    return [m for m in fake.in_channel(channel) if m["author"]["id"] == fake.bot_user["id"]]
+
+
+def _files(fake: FakeDiscord, channel: int) -> list[dict[str, Any]]:
+    return [a for m in fake.in_channel(channel) for a in m["attachments"] if "sha256" in a]
+
+
+def _buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for row in message["components"] for c in row["components"]]
 
 
 async def test_compress_from_attachment_to_delivered_file(
-    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path, log_lines: object
+    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path, log_lines: LogLines
 ) -> None:
     nemo.script_render(polls=2, size=RENDER)
+    channel = fake.text_channel(CHANNEL, GUILD)
     async with open_bot(tmp_path, fake, nemo) as bot:
-        att = fake.add_attachment("holiday.mp4", b"\x00" * 4096, "video/mp4", channel_id=CHANNEL)
+        att = fake.add_attachment("holiday.mp4", CLIP, "video/mp4", channel_id=CHANNEL)
+        options = [_video_option(att), {"name": "instructions", "type": 3, "value": "under 5MB"}]
+        compress = fake.slash_command(
+            "compress", options, attachments=(att,), channel=channel, guild_id=GUILD
+        )
+        await bot.send("INTERACTION_CREATE", compress)
+
+        # Deferred first, then the deferred response became the core's first message.
+        token = compress["token"]
+        first = [c for c in fake.calls if token in c.path]
+        assert first[0].path.endswith("/callback") and first[0].payload == {"type": 5}
+        [session] = nemo.sessions.values()
+        assert session.url_uploads == [att["url"]]  # the CDN link, handed over as is
+        assert any("under 5MB" in m for m in session.messages)
+        original = next(m for m in _bot_messages(fake, CHANNEL) if m["history"][:1] == [""])
+        assert original["content"].startswith("📥") and not original["flags"] & 128
+
+        await bot.send(
+            "INTERACTION_CREATE", fake.slash_command("export", channel=channel, guild_id=GUILD)
+        )
+        [delivered] = _files(fake, CHANNEL)
+        assert delivered["size"] == RENDER
+        assert delivered["sha256"] == hashlib.sha256(mp4ish_bytes(RENDER)).hexdigest()
+        [upload] = [c for c in fake.calls if c.files]
+        assert upload.path.startswith("/webhooks/")  # a follow-up on the interaction token
+        assert t("delivered", "en", size=human_size(RENDER)) in upload.payload["content"]
+
+
+async def test_result_over_the_interaction_limit_is_a_link(
+    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path, log_lines: LogLines
+) -> None:
+    nemo.script_render(polls=1, size=RENDER)
+    channel = fake.text_channel(CHANNEL, GUILD)
+    limit = 200_000  # this interaction's attachment_size_limit, below the render's size
+    async with open_bot(tmp_path, fake, nemo) as bot:
+        att = fake.add_attachment("long.mp4", CLIP, "video/mp4", channel_id=CHANNEL)
         await bot.send(
             "INTERACTION_CREATE",
             fake.slash_command(
                 "compress",
-                [
-                    {"name": "video", "type": 11, "value": att["id"]},
-                    {"name": "instructions", "type": 3, "value": "under 5MB please"},
-                ],
+                [_video_option(att)],
                 attachments=(att,),
-                channel=fake.text_channel(CHANNEL, GUILD),
+                channel=channel,
+                guild_id=GUILD,
+                size_limit=limit,
+            ),
+        )
+        await bot.send(
+            "INTERACTION_CREATE",
+            fake.slash_command("export", channel=channel, guild_id=GUILD, size_limit=limit),
+        )
+
+    assert _files(fake, CHANNEL) == []
+    [render] = nemo.renders.values()
+    [link] = [
+        m for m in _bot_messages(fake, CHANNEL) if any(b.get("style") == 5 for b in _buttons(m))
+    ]
+    [button] = _buttons(link)
+    assert button["url"].endswith(f"/render-result/{render.render_id}.mp4")
+    assert human_size(RENDER) in link["content"] and human_size(limit) in link["content"]
+    assert human_size(RENDER) in button["label"]
+
+
+async def test_context_menu_compresses_the_messages_video_in_chinese(
+    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path, log_lines: LogLines
+) -> None:
+    channel = fake.text_channel(CHANNEL, GUILD)
+    async with open_bot(tmp_path, fake, nemo) as bot:
+        att = fake.add_attachment("clip.webm", CLIP, "video/webm", channel_id=CHANNEL)
+        target = fake.message("look", channel_id=CHANNEL, attachments=(att,), guild_id=GUILD)
+        await bot.send(
+            "INTERACTION_CREATE",
+            fake.message_command(
+                "Compress video", target, channel=channel, guild_id=GUILD, locale="zh-CN"
+            ),
+        )
+
+    [session] = nemo.sessions.values()
+    assert session.url_uploads == [att["url"]]
+    assert t("discord_compress_instruction", "zh") in session.messages
+    contents = " ".join(m["content"] for m in _bot_messages(fake, CHANNEL))
+    assert "已收到" in contents  # the core answered in the interaction's language
+
+
+async def test_dm_with_a_video_and_words(
+    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path, log_lines: LogLines
+) -> None:
+    async with open_bot(tmp_path, fake, nemo) as bot:
+        att = fake.add_attachment("dm.mov", CLIP, "video/quicktime", channel_id=DM_CHANNEL)
+        await bot.send(
+            "MESSAGE_CREATE",
+            fake.message("make it 720p", channel_id=DM_CHANNEL, attachments=(att,)),
+        )
+
+    [session] = nemo.sessions.values()
+    assert session.url_uploads == [att["url"]]
+    assert "make it 720p" in session.messages
+    posted = [c for c in fake.calls if c.method == "POST" and c.path.endswith("/messages")]
+    assert posted and all(c.path == f"/channels/{DM_CHANNEL}/messages" for c in posted)
+    assert any(m["content"].startswith("📥") for m in _bot_messages(fake, DM_CHANNEL))
+
+
+async def test_a_thread_has_its_own_session(
+    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path, log_lines: LogLines
+) -> None:
+    async with open_bot(tmp_path, fake, nemo) as bot:
+        for where in (
+            fake.text_channel(CHANNEL, GUILD),
+            fake.thread_channel(THREAD, CHANNEL, GUILD),
+        ):
+            att = fake.add_attachment("a.mp4", CLIP, "video/mp4", channel_id=where["id"])
+            await bot.send(
+                "INTERACTION_CREATE",
+                fake.slash_command(
+                    "compress",
+                    [_video_option(att)],
+                    attachments=(att,),
+                    channel=where,
+                    guild_id=GUILD,
+                ),
+            )
+        chats = {str(s.chat) for s in await _sessions(bot.store)}
+
+    assert len(nemo.sessions) == 2
+    assert chats == {f"discord:{CHANNEL}", f"discord:{CHANNEL}:{THREAD}"}
+    assert _bot_messages(fake, THREAD) and _bot_messages(fake, CHANNEL)
+
+
+async def _sessions(store: SqliteStore) -> list[ChatSession]:
+    found = []
+    for key in (ChatKey("discord", str(CHANNEL)), ChatKey("discord", str(CHANNEL), str(THREAD))):
+        session = await store.get_session(key)
+        if session is not None:
+            found.append(session)
+    return found
+
+
+async def test_a_job_that_outlives_the_interaction_token_finishes_in_the_channel(
+    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path, log_lines: LogLines
+) -> None:
+    fake.token_ttl = 1.0  # Discord's 15 minutes, scaled down
+    nemo.script_render(polls=12, size=RENDER)  # 12 polls x 0.1 s: outlives both
+    channel = fake.text_channel(CHANNEL, GUILD)
+    async with open_bot(
+        tmp_path, fake, nemo, discord_interaction_ttl=0.5, nemo_render_poll_interval=0.1
+    ) as bot:
+        att = fake.add_attachment("long.mp4", CLIP, "video/mp4", channel_id=CHANNEL)
+        await bot.send(
+            "INTERACTION_CREATE",
+            fake.slash_command(
+                "compress",
+                [_video_option(att)],
+                attachments=(att,),
+                channel=channel,
                 guild_id=GUILD,
             ),
         )
-        [session] = nemo.sessions.values()
-        assert session.url_uploads == [att["url"]]
-        assert any("under 5MB please" in m for m in session.messages)
+        export = fake.slash_command("export", channel=channel, guild_id=GUILD)
+        await bot.send("INTERACTION_CREATE", export)
+
+    [upload] = [c for c in fake.calls if c.files]
+    assert upload.path == f"/channels/{CHANNEL}/messages"  # not the dead token's webhook
+    assert upload.files[0].size == RENDER
+    on_token = [c for c in fake.calls if export["token"] in c.path]
+    assert all(c.status != 401 for c in on_token[:2])  # it started on the token
+    # The progress moved to a channel message and ended there.
+    progress = [
+        m
+        for m in _bot_messages(fake, CHANNEL)
+        if "interaction_token" not in m and m["content"].startswith("✅ Done")
+    ]
+    assert progress
+
+
+async def test_429_on_edits_loses_nothing(
+    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path, log_lines: LogLines
+) -> None:
+    fake.fail_next("PATCH", r"^/webhooks/.*/messages/", status=429, retry_after=0.05, times=3)
+    channel = fake.text_channel(CHANNEL, GUILD)
+    async with open_bot(tmp_path, fake, nemo) as bot:
+        att = fake.add_attachment("holiday.mp4", CLIP, "video/mp4", channel_id=CHANNEL)
         await bot.send(
             "INTERACTION_CREATE",
-            fake.slash_command("export", channel=fake.text_channel(CHANNEL, GUILD), guild_id=GUILD),
+            fake.slash_command(
+                "compress",
+                [_video_option(att), {"name": "instructions", "type": 3, "value": "smaller"}],
+                attachments=(att,),
+                channel=channel,
+                guild_id=GUILD,
+            ),
         )
-        [delivered] = _files(fake, CHANNEL)
-        expected = mp4ish_bytes(RENDER)
-        import hashlib
 
-        assert delivered["size"] == RENDER
-        assert delivered["sha256"] == hashlib.sha256(expected).hexdigest()
-        for m in fake.in_channel(CHANNEL):
-            print(m["content"], m["history"], [c.get("components") for c in [m]])
-        print([(c.method, c.path, c.status) for c in fake.calls])
+    refused = [c for c in fake.calls if c.status == 429]
+    assert len(refused) == 3
+    contents = [m["content"] for m in _bot_messages(fake, CHANNEL)]
+    assert any(c.startswith("📥 Received holiday.mp4") for c in contents)
+    assert any(c.startswith("✅ Done") for c in contents)
+    assert not any(c.startswith("⏳") or c == "" for c in contents)  # no edit left behind
+
+
+async def test_non_video_attachments_get_a_clear_answer(
+    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path, log_lines: LogLines
+) -> None:
+    channel = fake.text_channel(CHANNEL, GUILD)
+    async with open_bot(tmp_path, fake, nemo) as bot:
+        png = fake.add_attachment("cat.png", b"\x89PNG....", "image/png", channel_id=CHANNEL)
+        command = fake.slash_command(
+            "compress",
+            [_video_option(png)],
+            attachments=(png,),
+            channel=channel,
+            guild_id=GUILD,
+            locale="zh-CN",
+        )
+        await fake.dispatch("INTERACTION_CREATE", command)
+        answer = await fake.wait_for(lambda: [c for c in fake.calls if command["token"] in c.path])
+        txt = fake.add_attachment("notes.txt", b"hello", "text/plain", channel_id=DM_CHANNEL)
+        await fake.dispatch(
+            "MESSAGE_CREATE", fake.message("", channel_id=DM_CHANNEL, attachments=(txt,))
+        )
+        await fake.wait_for(lambda: _bot_messages(fake, DM_CHANNEL))
+        assert bot.core.handled == 0
+
+    [callback] = answer
+    assert callback.payload["type"] == 4  # answered at once, no deferral needed
+    assert callback.payload["data"]["flags"] & 64  # only the person sees it
+    assert callback.payload["data"]["content"] == t("discord_not_video", "zh", name="cat.png")
+    [dm_answer] = _bot_messages(fake, DM_CHANNEL)
+    assert dm_answer["content"] == t("discord_not_video", "en", name="notes.txt")
+    assert nemo.sessions == {}
+
+
+async def test_the_bot_token_never_reaches_nemovideo_or_the_logs(
+    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path, log_lines: LogLines
+) -> None:
+    nemo.script_render(polls=1, size=RENDER)
+    channel = fake.text_channel(CHANNEL, GUILD)
+    async with open_bot(tmp_path, fake, nemo) as bot:
+        att = fake.add_attachment("holiday.mp4", CLIP, "video/mp4", channel_id=CHANNEL)
+        await bot.send(
+            "INTERACTION_CREATE",
+            fake.slash_command(
+                "compress",
+                [_video_option(att)],
+                attachments=(att,),
+                channel=channel,
+                guild_id=GUILD,
+            ),
+        )
+        await bot.send(
+            "INTERACTION_CREATE", fake.slash_command("export", channel=channel, guild_id=GUILD)
+        )
+
+    # The capture works: Discord itself did get the token, on the bot's own REST calls.
+    assert any(c.headers.get("Authorization") == f"Bot {TOKEN}" for c in fake.calls)
+    assert nemo.requests
+    secret = TOKEN.rsplit(".", 1)[1]
+    for request in nemo.requests:
+        seen = " ".join(
+            [
+                request.method,
+                request.path,
+                json.dumps(request.query),
+                json.dumps(dict(request.headers)),
+                json.dumps(request.json),
+            ]
+        )
+        assert TOKEN not in seen and secret not in seen
+    # log_lines checks every log line when the test ends.
