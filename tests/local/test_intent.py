@@ -6,6 +6,8 @@ Every row compares the complete `EncodeRequest`, so a phrase that is read as som
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from bot.backends.local.intent import EXAMPLES_KEY, EncodeRequest, describe, parse
@@ -395,3 +397,23 @@ def test_examples_are_understood() -> None:
         for example in examples:
             assert parse(example) != EncodeRequest(), example
     assert set(CATALOG[EXAMPLES_KEY]) >= {"en", "zh"}
+
+
+# Ten times Telegram's 4096-character limit and more: parsing is linear, so each takes tens of
+# milliseconds; a pattern that rescans to the end from every position would take many seconds.
+HOSTILE = [
+    " " * 40_000 + "x",
+    "1 m " * 10_000,
+    "from 1 m to 2 m " * 2500,
+    "keep the " * 4500,
+    "1:" * 20_000,
+    "前后从到" * 10_000,
+    "十" * 40_000 + "秒",
+]
+
+
+@pytest.mark.timeout(3)
+@pytest.mark.parametrize("text", HOSTILE, ids=[f"hostile-{i}" for i in range(len(HOSTILE))])
+def test_hostile_text_is_answered_not_hung(text: str) -> None:
+    with contextlib.suppress(UnclearRequest):
+        parse(text)
