@@ -125,6 +125,8 @@ Scripting::
     fake.upload_applies_to_draft = True     # an upload appends a segment to the draft
     fake.envelope_error_status = 200        # HTTP status of the fake's own envelope errors
     fake.one_render_per_session = True      # a second active render for a session -> 409
+    fake.latency = {"token": 0.2}           # seconds each call to an endpoint waits before
+                                            # it is answered (scripted failures too)
 
 Turn steps (each a Step; build them with these functions)::
 
@@ -369,6 +371,8 @@ class FakeRender:
     polls: int = 0
     cancelled: bool = False
     downloads: int = 0
+    created_at: float = field(default_factory=time.time)
+    completed_at: float | None = None
 
     @property
     def status(self) -> str:
@@ -782,6 +786,7 @@ class FakeNemo:
         }
         self.envelope_error_status = 200
         self.one_render_per_session = True
+        self.latency: dict[str, float] = {}
         self._tokens: dict[str, _Token] = {}
         if operator_token is not None:
             self._tokens[operator_token] = _Token(
@@ -1041,6 +1046,11 @@ class FakeNemo:
                 {"success": False, "error": "Payment Required: missing attribution headers"},
                 status=402,
             )
+        delay = self.latency.get(endpoint)
+        if delay:
+            # Wakes early on shutdown, so a slow endpoint never holds up a test's teardown.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), delay)
         failure = self._take_failure(endpoint, rec.session_id)
         if failure is not None:
             return self._failure_response(failure, endpoint, rec.session_id)
@@ -1442,8 +1452,13 @@ class FakeNemo:
             "status": status,
             "progress": progress,
         }
+        if script.envelope == "success":  # the v4.4 shape also carried epoch-ms timestamps
+            fields["createdAt"] = int(render.created_at * 1000)
         extra: dict[str, Any] = {}
         if status == "completed":
+            render.completed_at = render.completed_at or time.time()
+            if script.envelope == "success":
+                fields["completedAt"] = int(render.completed_at * 1000)
             url = f"{self.url}/render-result/{quote(render.render_id)}.mp4"
             shape = script.url_shape
             if script.envelope == "success":

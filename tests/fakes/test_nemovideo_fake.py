@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tracemalloc
 from collections.abc import AsyncIterator
@@ -12,13 +13,20 @@ import pytest
 
 from tests.fakes.nemovideo import (
     FakeNemo,
+    adk_error,
     adk_text,
     adk_tool_call,
     adk_tool_result,
     change_draft,
     cut,
+    error_event,
+    every,
     heartbeat,
     mp4ish_bytes,
+    raw,
+    temporary_issue,
+    typed_text,
+    typed_tool_call,
 )
 
 ATTRIBUTION = {"X-Skill-Source": "clipbridge", "X-Skill-Version": "0.1.0", "X-Skill-Platform": "t"}
@@ -279,3 +287,30 @@ async def test_a_large_upload_is_never_buffered(fake: FakeNemo, client: httpx.As
     (rec,) = fake.calls("upload")
     assert (rec.files[0].size, rec.body_size) == (len(block) * blocks, length)
     assert peak < 8 * 1024 * 1024  # both ends of a 32 MiB upload stay well under 8 MiB
+
+
+async def test_typed_and_error_steps_and_latency(fake: FakeNemo, client: httpx.AsyncClient) -> None:
+    sid = await new_session(client)
+    fake.script_turn(
+        typed_tool_call("edit_multitrack", {"op": "trim"}),
+        every(0.01, heartbeat("typed"), for_=0.03),
+        typed_text("Trimmed."),
+        adk_error("RESOURCE_EXHAUSTED", "quota"),
+        error_event("backend exploded"),
+        temporary_issue(style="typed"),
+        raw(": custom comment"),
+    )
+    async with client.stream("POST", "/run_sse", json=turn_body(sid)) as resp:
+        body = (await resp.aread()).decode()
+    blocks = body.split("\n\n")[:-1]
+    assert blocks[-1] == ": custom comment"
+    events = [json.loads(b.removeprefix("data: ")) for b in blocks[:-1]]
+    assert [e.get("type") for e in events[:5]] == ["tool_call"] + ["heartbeat"] * 3 + ["text"]
+    assert (events[5]["errorCode"], events[5]["errorMessage"]) == ("RESOURCE_EXHAUSTED", "quota")
+    assert events[6] == {"error": "backend exploded"}
+    assert events[7]["content"].startswith("I encountered a temporary issue")
+    fake.latency["credits"] = 30
+    slow = asyncio.create_task(client.get("/api/credits/balance/simple"))
+    await fake.wait_calls("credits")
+    assert not slow.done()  # recorded at once, answered only after the latency
+    slow.cancel()
