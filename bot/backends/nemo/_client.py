@@ -216,7 +216,9 @@ class NemoClient:
         """Stream one file as multipart. Type and size are checked before the first byte; the
         source is opened again only if the first attempt was refused (token, rate limit)."""
         limit = self._settings.nemo_max_upload
-        check_file(name, mime, size, limit)
+        extension = check_file(name, mime, size, limit)
+        if not name.lower().endswith(f".{extension}"):
+            name = f"{name}.{extension}"  # the type came from the MIME type: say it in the name
         path = f"/api/upload-video/{APP}/me/{session_id}"
         where = f"POST {path}"
         timeout = httpx.Timeout(
