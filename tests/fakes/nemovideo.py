@@ -1078,7 +1078,9 @@ class FakeNemo:
     def _failure_response(self, f: _Failure, endpoint: str, sid: str | None) -> web.Response:
         headers = {} if f.retry_after is None else {"Retry-After": str(f.retry_after)}
         if f.body is not None:
-            if isinstance(f.body, bytes | str):
+            if isinstance(f.body, str):
+                return web.Response(text=f.body, status=f.status, headers=headers)
+            if isinstance(f.body, bytes):
                 return web.Response(
                     body=f.body, status=f.status, headers=headers, content_type="text/plain"
                 )
