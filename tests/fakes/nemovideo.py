@@ -182,6 +182,7 @@ from aiohttp import BodyPartReader, web
 __all__ = [
     "ACCEPTED_TYPES",
     "ENDPOINTS",
+    "Envelope",
     "FakeNemo",
     "FakeRender",
     "FakeSession",
@@ -193,6 +194,7 @@ __all__ = [
     "Step",
     "TurnRecord",
     "TurnStream",
+    "UrlShape",
     "adk_error",
     "adk_text",
     "adk_thought",

@@ -6,13 +6,15 @@ import asyncio
 import json
 import tracemalloc
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
 
 from tests.fakes.nemovideo import (
+    Envelope,
     FakeNemo,
+    UrlShape,
     adk_error,
     adk_text,
     adk_tool_call,
@@ -168,7 +170,7 @@ async def test_upload_is_counted_as_a_stream(fake: FakeNemo, client: httpx.Async
     [("output.url", "bare"), ("outputUrl", "success"), ("data.outputUrl", "bare")],
 )
 async def test_render_completes_and_downloads(
-    fake: FakeNemo, client: httpx.AsyncClient, url_shape: str, envelope: str
+    fake: FakeNemo, client: httpx.AsyncClient, url_shape: UrlShape, envelope: Envelope
 ) -> None:
     sid = await new_session(client)
     await client.post(f"/api/upload-video/nemo_agent/me/{sid}", files={"files": ("a.mp4", b"1")})
@@ -176,7 +178,7 @@ async def test_render_completes_and_downloads(
         "draft"
     ]
     assert draft["t"][0]["sg"]
-    fake.script_render(polls=2, url_shape=url_shape, envelope=envelope, size=150_000)  # type: ignore[arg-type]
+    fake.script_render(polls=2, url_shape=url_shape, envelope=envelope, size=150_000)
     body = {"id": "render_1", "sessionId": sid, "draft": draft, "output": {"format": "mp4"}}
     assert (await client.post("/api/render/proxy/lambda", json=body)).status_code == 200
     statuses = []
@@ -202,8 +204,8 @@ async def test_render_completes_and_downloads(
 async def test_render_fails_with_error_where_scripted(
     fake: FakeNemo,
     client: httpx.AsyncClient,
-    envelope: str,
-    error_at: str | None,
+    envelope: Envelope,
+    error_at: Literal["error", "data.error"] | None,
     where: tuple[str, ...],
 ) -> None:
     sid = await new_session(client)
@@ -214,7 +216,7 @@ async def test_render_fails_with_error_where_scripted(
         error="boom",
         error_at=error_at,
         duplicate_id_first=True,
-    )  # type: ignore[arg-type]
+    )
     body = {"id": "render_a", "sessionId": sid, "draft": {}, "output": {"format": "mp4"}}
     duplicate = await client.post("/api/render/proxy/lambda", json=body)
     assert duplicate.status_code == 409 and "Duplicate" in duplicate.json()["error"]
