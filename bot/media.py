@@ -28,6 +28,8 @@ __all__ = ["MAX_SIDE", "MIN_SIDE", "MediaInfo", "ffmpeg_exe", "probe", "thumbnai
 MAX_SIDE = 8192
 """Largest width or height accepted: past 8K a "video" is a decoding bomb, not a clip."""
 MIN_SIDE = 16
+MIN_DURATION = 0.1
+"""Shorter than this is a still picture in a video's clothes: one or two frames."""
 
 THUMBNAIL_LIMIT = 200_000  # Telegram refuses larger thumbnails
 
@@ -125,6 +127,7 @@ def _size(path: Path) -> int:
 
 
 def _probe(path: Path) -> MediaInfo:
+    path = path.absolute()  # ffmpeg later runs in another directory
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -156,8 +159,8 @@ def _describe(path: Path, size: int, container: av.container.InputContainer) -> 
         raise CorruptInput(f"absurd resolution {coded_w}x{coded_h}")
 
     duration = _duration(container, video)
-    if duration <= 0:
-        raise CorruptInput("zero duration")
+    if duration < MIN_DURATION:
+        raise CorruptInput(f"zero duration ({duration:.3f}s)")
     _check_complete(video, size)
     rotation = _first_frame_rotation(container, video)
 

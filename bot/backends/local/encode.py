@@ -11,7 +11,6 @@ that is removed however the encode ends, cancellation included.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import shutil
 import time
 import uuid
@@ -202,8 +201,7 @@ def _size(path: Path) -> int:
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
-    with contextlib.suppress(FileExistsError):
-        dst.unlink()
+    dst.unlink(missing_ok=True)
     try:
         dst.hardlink_to(src)
     except OSError:

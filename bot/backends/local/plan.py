@@ -199,6 +199,8 @@ def _window(info: MediaInfo, want: Want) -> tuple[float, float]:
     if start < 0:
         start = max(0.0, info.duration + start)
     end = info.duration if want.trim_end is None else min(want.trim_end, info.duration)
+    if want.trim_end is not None and want.trim_end < 0:  # "drop the last N seconds"
+        end = info.duration + want.trim_end
     start = min(start, info.duration)
     if end <= start:
         start, end = 0.0, info.duration
