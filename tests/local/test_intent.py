@@ -74,6 +74,9 @@ TIMES = {
     "until 1:00": R(trim_end=60.0),
     "skip the first 10 seconds": R(trim_start=10.0),
     "remove the last 5 seconds": R(trim_end=-5.0),
+    "trim 10 seconds off the start": R(trim_start=10.0),
+    "cut 5 seconds from the end": R(trim_end=-5.0),
+    "without the first 10 seconds": R(trim_start=10.0),
     "from 15:00 to 16:10": R(trim_start=900.0, trim_end=970.0),
     "前30秒": R(trim_start=0.0, trim_end=30.0),
     "前三十秒": R(trim_start=0.0, trim_end=30.0),
@@ -88,6 +91,11 @@ TIMES = {
     "从0:30开始": R(trim_start=30.0),
     "到1:00为止": R(trim_end=60.0),
     "去掉开头3秒": R(trim_start=3.0),
+    "前10秒不要": R(trim_start=10.0),
+    "最后5秒去掉": R(trim_end=-5.0),
+    "0分10秒到0分45秒": R(trim_start=10.0, trim_end=45.0),
+    "10-20秒": R(trim_start=10.0, trim_end=20.0),
+    "1:30到2:00": R(trim_start=90.0, trim_end=120.0),
     "压缩视频，去掉最后5秒": R(trim_end=-5.0, wants_compress=True),
 }
 
@@ -143,6 +151,11 @@ RESOLUTIONS = {
     "1920 * 1080": R(width=1920, height=1080),
     "4k to 1080p": R(height=1080),
     "change resolution to 360": R(height=360),
+    "width 1280": R(width=1280),
+    "1280 pixels wide": R(width=1280),
+    "720 pixels tall": R(height=720),
+    "宽1280": R(width=1280),
+    "高度720": R(height=720),
     "1080p60": R(height=1080, max_fps=60.0),
     "half": R(scale=0.5),
     "half resolution": R(scale=0.5),
@@ -181,6 +194,8 @@ FRAME_RATES = {
     "帧率30": R(max_fps=30.0),
     "帧率降到24": R(max_fps=24.0),
     "15帧": R(max_fps=15.0),
+    "from 60fps to 30fps": R(max_fps=30.0),
+    "1080p60 at 30fps": R(height=1080, max_fps=30.0),
 }
 
 AUDIO = {
@@ -216,6 +231,7 @@ QUALITY_SCOPE_VERB = {
     "compress it": R(wants_compress=True),
     "make it smaller": R(wants_compress=True),
     "shrink this please": R(wants_compress=True),
+    "small enough to email": R(wants_compress=True),
     "压缩一下": R(wants_compress=True),
     "变小一点": R(wants_compress=True),
 }
@@ -352,6 +368,12 @@ DESCRIBED = [
         None,
         "Understood: a smaller file, 50% resolution, from 0:10 to 1:05, VP9.",
         "明白：减小体积，分辨率 50%，从 0:10 到 1:05，VP9。",
+    ),
+    (
+        "width 1280, mp4",
+        None,
+        "Understood: 1280 pixels wide, H.264.",
+        "明白：宽 1280 像素，H.264。",
     ),
     (
         "last 10 seconds, h265",

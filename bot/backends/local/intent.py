@@ -173,6 +173,11 @@ def _time(token: str, default_unit: float = 1.0) -> tuple[float, float]:
     return total, unit
 
 
+def _group(m: re.Match[str], *names: str) -> str:
+    """The first of the alternatives' groups `names` that took part in the match."""
+    return next(value for name in names if (value := m.group(name)) is not None)
+
+
 def _has_unit(token: str) -> bool:
     """Whether `token` is surely a time: not a bare number, and not "2m" (which may be 2 MB)."""
     return re.fullmatch(rf"\s*{_NUM}\s*m?\s*", token) is None
@@ -182,6 +187,7 @@ _FIRST_W = r"(?:the\s+)?(?:first|opening|beginning|initial)"
 _LAST_W = r"(?:the\s+)?(?:last|final|ending|closing)"
 _DROP_W = (
     r"(?:skip|remove|drop|delete|cut\s+off|cut\s+out|trim\s+off|chop\s+off|lose|get\s+rid\s+of"
+    r"|without"
     r"|去掉|删掉|删除|去除|跳过|剪掉|裁掉|切掉|不要)"
 )
 _ASPECT = _c(
@@ -189,8 +195,20 @@ _ASPECT = _c(
       | \d{1,2}:\d{1,2}\s*(?:aspect|ratio|format|比例|画幅|竖屏|横屏)"""
 )
 _FIRST_OR_LAST_BEFORE = re.compile(r"(?:first|last|final|前|最后|后)\s*$")
-_DROP_FIRST = _c(rf"{_DROP_W}\s*(?:{_FIRST_W}|前面?|开头的?|片头的?)\s*(?P<t>{_TIME})")
-_DROP_LAST = _c(rf"{_DROP_W}\s*(?:{_LAST_W}|最后|后面?|结尾的?|末尾的?|片尾的?)\s*(?P<t>{_TIME})")
+_DROP_AFTER = r"(?:不要|去掉|删掉|删除|剪掉|切掉|裁掉|去除)"
+_TRIM_VERB = r"(?:trim|cut|remove|drop|chop|take|shave)(?:\s+off)?"
+_DROP_FIRST = _c(
+    rf"""{_DROP_W}\s*(?:{_FIRST_W}|前面?|开头的?|片头的?)\s*(?P<t>{_TIME})
+      | (?:前面?|开头的?|片头的?)\s*(?P<t2>{_TIME})\s*(?:的)?{_DROP_AFTER}
+      | {_L}{_TRIM_VERB}\s+(?:the\s+)?(?P<t3>{_TIME})\s+(?:off\s+|from\s+)(?:of\s+)?(?:the\s+)?
+        (?:start|beginning|front|head){_R}"""
+)
+_DROP_LAST = _c(
+    rf"""{_DROP_W}\s*(?:{_LAST_W}|最后|后面?|结尾的?|末尾的?|片尾的?)\s*(?P<t>{_TIME})
+      | (?:最后|结尾的?|末尾的?|片尾的?)\s*(?P<t2>{_TIME})\s*(?:的)?{_DROP_AFTER}
+      | {_L}{_TRIM_VERB}\s+(?:the\s+)?(?P<t3>{_TIME})\s+(?:off\s+|from\s+)(?:of\s+)?(?:the\s+)?
+        (?:end|ending|tail){_R}"""
+)
 _RANGE = _c(
     rf"""(?:(?:from|between|从|由|第)\s*)?(?P<a>{_TIME_OR_BARE})\s*(?:秒处)?\s*
          (?:to|until|till|through|and|-|~|到|至|和)\s*(?:第\s*)?(?P<b>{_TIME_OR_BARE})"""
@@ -316,10 +334,17 @@ _DIMENSIONS = _c(rf"{_L}(?P<w>\d{{3,5}})\s*[x×*]\s*(?P<h>\d{{3,5}}){_R}")
 _HEIGHT_P = _c(rf"{_L}(?P<h>\d{{3,4}})\s?p(?P<fps>\d{{2,3}})?{_R}")
 _HEIGHT_WORDS = _c(
     rf"""{_L}(?P<w>8k|4k|uhd|2k|qhd|full\s*hd|fhd|hd){_R}
-      | (?:{_L}(?:resolution|res)\s*(?:to|of|at|=|:)?
+      | (?:{_L}(?:resolution|res|height)\s*(?:to|of|at|=|:)?
          |分辨率\s*(?:改为|改成|降到|降为|调到|设为|为|到)?)
         \s*(?P<h>\d{{3,4}})p?{_R}
-      | (?P<h2>\d{{3,4}})\s*(?:的)?分辨率"""
+      | (?P<h2>\d{{3,4}})\s*(?:的)?分辨率
+      | {_L}(?P<h3>\d{{3,4}})\s*(?:px|pixels)?\s+(?:tall|high){_R}
+      | (?:高度|高)\s*(?:改为|改成|设为|为|到)?\s*(?P<h4>\d{{3,4}})(?:px|像素)?{_R}"""
+)
+_WIDTH = _c(
+    rf"""{_L}width\s*(?:to|of|at|=|:)?\s*(?P<w>\d{{3,5}})(?:\s*(?:px|pixels))?{_R}
+      | {_L}(?P<w2>\d{{3,5}})\s*(?:px|pixels)?\s+wide{_R}
+      | (?:宽度|宽)\s*(?:改为|改成|设为|为|到)?\s*(?P<w3>\d{{3,5}})(?:px|像素)?{_R}"""
 )
 _HEIGHT_NAMES = {
     "8k": 4320,
@@ -389,7 +414,7 @@ _ALL = _c(
 )
 _COMPRESS = _c(
     rf"""{_L}(?:compress(?:ed|ion|ing)?|shrink|shrunk|smaller|downsize|minimi[sz]e|squeeze
-            |lighter|tinier|slim\s+(?:it\s+)?down){_R}
+            |lighter|tinier|slim\s+(?:it\s+)?down|small\s+enough){_R}
       | {_L}reduce\s+(?:the\s+|its\s+)?(?:file\s+)?size{_R}
       | 压缩 | 变小 | 小一点 | 小一些 | 小点 | 瘦身 | 减小 | 缩小 | 压一下 | 压小"""
 )
@@ -438,9 +463,9 @@ def _read_audio(src: _Text, r: EncodeRequest) -> EncodeRequest:
 def _read_times(src: _Text, r: EncodeRequest) -> EncodeRequest:
     src.take(_ASPECT)  # "crop to 16:10" is a shape, not a time; the engine does not crop
     for m in src.take(_DROP_FIRST):
-        r = replace(r, trim_start=_time(m.group("t"))[0])
+        r = replace(r, trim_start=_time(_group(m, "t", "t2", "t3"))[0])
     for m in src.take(_DROP_LAST):
-        r = replace(r, trim_end=-_time(m.group("t"))[0])
+        r = replace(r, trim_end=-_time(_group(m, "t", "t2", "t3"))[0])
 
     def real_range(m: re.Match[str]) -> bool:
         # "last 10 seconds until 0:45" is not a range from 10 s; "500m to 50m" are sizes
@@ -543,20 +568,25 @@ def _read_resolution(src: _Text, r: EncodeRequest) -> EncodeRequest:
         if m.group("w"):
             heights.append(_HEIGHT_NAMES[re.sub(r"\s", "", m.group("w"))])
         else:
-            heights.append(int(m.group("h") or m.group("h2")))
+            heights.append(int(_group(m, "h", "h2", "h3", "h4")))
     heights = [h for h in heights if 100 <= h <= 4320]
+    for m in src.take(_WIDTH):
+        w = int(_group(m, "w", "w2", "w3"))
+        if 100 <= w <= 7680 and r.width is None:
+            r = replace(r, width=w)
     # Several heights are a from-to ("4k to 1080p"): compressing goes down, never up.
-    if heights and r.width is None:
+    if heights and r.height is None:
         r = replace(r, height=min(heights))
     return r
 
 
 def _read_fps(src: _Text, r: EncodeRequest) -> EncodeRequest:
-    for m in src.take(_FPS):
-        fps = float(m.group("a") or m.group("b"))
-        if 1 <= fps <= 240:
-            r = replace(r, max_fps=fps)
-    return r
+    rates = [float(_group(m, "a", "b")) for m in src.take(_FPS)]
+    if r.max_fps is not None:
+        rates.append(r.max_fps)  # from "1080p60"
+    rates = [fps for fps in rates if 1 <= fps <= 240]
+    # Several rates are a from-to ("60fps to 30fps"): a cap only ever lowers.
+    return replace(r, max_fps=min(rates)) if rates else r
 
 
 def _read_codec(src: _Text, r: EncodeRequest) -> EncodeRequest:
