@@ -210,7 +210,9 @@ class Conversation:
             case "credits":
                 admin = self._is_admin(inbound.user)
                 call = self._credits(chat, port, locale, admin=admin)
-                self._spawn(self._guarded(chat, port, locale, call, doing="credits"))
+                self._spawn(
+                    self._guarded(chat, port, locale, call, doing="credits", user=inbound.user)
+                )
             case "upload_hint":
                 await self._say(chat, port, t("ask_upload", locale))
             case "export":
@@ -324,7 +326,9 @@ class Conversation:
                         await self._say(chat, work.port, t("session_lost_retrying", work.locale))
                         received.append(await self._backend.upload(session, attachment))
                 except InputError as error:
-                    problems.append(f"{attachment.name}: {self._explain(error, work)}")
+                    problems.append(
+                        f"{attachment.name}: {self._explain(error, work.locale, work.user)}"
+                    )
         assert work.progress is not None
         lines = [self._describe_upload(item) for item in received]
         if len(lines) == 1:
@@ -543,8 +547,10 @@ class Conversation:
         *,
         doing: str,
         work: _Work | None = None,
+        user: UserRef | None = None,
     ) -> None:
         """Run a job so that every way it can fail ends with a message and a consistent store."""
+        user = work.user if work is not None else user
         try:
             await job
             return
@@ -559,7 +565,7 @@ class Conversation:
             text = t("session_lost", locale)
             error: str = "session lost"
         except ClipbridgeError as failure:
-            text = self._explain(failure, work)
+            text = self._explain(failure, locale, user)
             error = f"{type(failure).__name__}: {failure.detail}"
             log.warning("%s failed in %s: %s", doing, chat.key, error)
             if isinstance(failure, NoCredits) and failure.link:
@@ -575,10 +581,9 @@ class Conversation:
         else:
             await self._quietly(self._say(chat, port, text))
 
-    def _explain(self, error: ClipbridgeError, work: _Work | None) -> str:
+    def _explain(self, error: ClipbridgeError, locale: str, user: UserRef | None) -> str:
         """The sentence that tells a person what happened and what to do next."""
-        locale = work.locale if work else "en"
-        admin = work is not None and self._is_admin(work.user)
+        admin = user is not None and self._is_admin(user)
         match error:
             case AccessDenied(reason=reason):
                 return t(reason, locale, n=self._settings.max_jobs_per_user)
