@@ -502,7 +502,7 @@ def _read_sizes(src: _Text, r: EncodeRequest) -> EncodeRequest:
         if n <= 0:
             continue
         cued = bool(_SIZE_CUE_BEFORE.search(s[max(0, m.start() - 24) : m.start()]))
-        cued = cued or bool(_SIZE_CUE_AFTER.match(s[m.end() :]))
+        cued = cued or bool(_SIZE_CUE_AFTER.match(s[m.end() : m.end() + 24]))
         sizes.append((cued, n))
     if not sizes:
         return r
