@@ -119,6 +119,7 @@ class FakeDiscord:
         self.messages: dict[str, dict[str, Any]] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.identified = asyncio.Event()
+        self.identify: dict[str, Any] = {}  # the last IDENTIFY's `d`, for intent checks
         self._ids = itertools.count(900_000_000_000_000_000)
         self._seq = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -499,6 +500,7 @@ class FakeDiscord:
             if op == 1:
                 await ws.send_str(json.dumps({"op": 11}))
             elif op == 2:
+                self.identify = frame["d"]
                 if frame["d"].get("token") != self.token:
                     await ws.close(code=4004, message=b"Authentication failed.")
                     break
