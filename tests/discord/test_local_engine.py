@@ -1,0 +1,84 @@
+"""With the local ffmpeg engine: the attachment is streamed from the CDN, encoded for real, and the
+result uploaded into the interaction from disk."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import imageio_ffmpeg
+import pytest
+
+from bot.backends.local import LocalBackend
+from bot.conversation import Conversation
+from bot.store import SqliteStore
+from tests.discord.conftest import (
+    CHANNEL,
+    GUILD,
+    Bot,
+    CountingCore,
+    LogLines,
+    make_settings,
+    open_adapter,
+)
+from tests.fakes.discord_api import FakeDiscord
+
+TARGET = 150_000
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three seconds of noisy 320x240 at a high bitrate: well over the target below."""
+    path = tmp_path_factory.mktemp("discord-clips") / "noisy.mp4"
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y",
+         "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=3,noise=alls=40:allf=t",
+         "-c:v", "libx264", "-preset", "ultrafast", "-crf", "12", "-pix_fmt", "yuv420p",
+         str(path)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    assert path.stat().st_size > 2 * TARGET
+    return path
+
+
+@asynccontextmanager
+async def open_local_bot(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[Bot]:
+    settings = make_settings(tmp_path, backend="local")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    async with SqliteStore(settings.database) as store, LocalBackend(settings) as backend:
+        conversation = Conversation(settings, store, backend)
+        core = CountingCore(conversation)
+        try:
+            async with open_adapter(settings, core) as adapter:
+                conversation.add_adapter(adapter)
+                yield Bot(fake, None, core, adapter, store)  # type: ignore[arg-type]
+        finally:
+            await conversation.close(grace=0)
+
+
+async def test_compress_with_the_local_engine(
+    fake: FakeDiscord, clip: Path, tmp_path: Path, log_lines: LogLines
+) -> None:
+    async with open_local_bot(tmp_path, fake) as bot:
+        att = fake.add_attachment("noisy.mp4", clip, "video/mp4", channel_id=CHANNEL)
+        options: list[dict[str, Any]] = [
+            {"name": "video", "type": 11, "value": att["id"]},
+            {"name": "instructions", "type": 3, "value": f"compress to {TARGET // 1000}KB"},
+        ]
+        await bot.send(
+            "INTERACTION_CREATE",
+            fake.slash_command("compress", options, attachments=(att,),
+                               channel=fake.text_channel(CHANNEL, GUILD), guild_id=GUILD),
+            timeout=60,
+        )  # fmt: skip
+
+    fetched = [c for c in fake.calls if c.path.startswith("/attachments/")]
+    assert len(fetched) == 1  # streamed from the CDN by the bot itself
+    [upload] = [c for c in fake.calls if c.files]
+    [part] = upload.files
+    assert upload.path.startswith(f"/webhooks/{fake.app_id}/")
+    assert 0 < part.size <= TARGET
+    assert part.content_type in ("video/mp4", "application/octet-stream")
