@@ -83,9 +83,11 @@ def check(status: int, headers: Mapping[str, str], body: bytes, *, where: str) -
     if isinstance(payload, dict) and "success" in payload:
         if payload["success"] is True:
             data = payload.get("data")
+            rest = {k: v for k, v in payload.items() if k not in ("success", "data")}
             if data is None:
-                return {k: v for k, v in payload.items() if k != "success"}
-            return data
+                return rest
+            # Keys beside `data` (an `error` next to it, say) are kept under data's own.
+            return {**rest, **data} if isinstance(data, dict) else data
         if _is_duplicate(message):
             raise DuplicateRenderId(f"{where}: {message}")
         raise ProtocolError(f"{where}: success=false: {message}")
