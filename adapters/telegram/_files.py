@@ -26,7 +26,7 @@ from bot.models import Attachment, ByteStream
 log = logging.getLogger(__name__)
 
 CHUNK = 256 * 1024
-DISK_CHUNK = 1024 * 1024
+DISK_CHUNK = 256 * 1024
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".gif", ".3gp"})
 
 
