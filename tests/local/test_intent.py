@@ -236,6 +236,18 @@ QUALITY_SCOPE_VERB = {
     "变小一点": R(wants_compress=True),
 }
 
+NEGATED = {
+    "don't remove the audio, 720p": R(height=720),
+    "do not mute it, under 10MB": R(target_bytes=10 * MB),
+    "don’t mute, 720p": R(height=720),
+    "no need for high quality, just make it small": R(wants_compress=True),
+    "I don't need it for discord, 20MB": R(target_bytes=20 * MB),
+    "not h265, h264 please": R(codec="h264"),
+    "mute it, I don't care about quality": R(remove_audio=True),
+    "不要去掉声音，压缩到10M": R(target_bytes=10 * MB, wants_compress=True),
+    "不需要声音": R(remove_audio=True),  # "no sound needed" is itself the wish
+}
+
 SENTENCES = {
     "compress this video to under 50MB without losing quality": R(
         target_bytes=50 * MB, keep_quality=True, wants_compress=True
@@ -275,6 +287,7 @@ SENTENCES = {
         | FRAME_RATES
         | AUDIO
         | QUALITY_SCOPE_VERB
+        | NEGATED
         | SENTENCES
     ),
 )

@@ -64,7 +64,9 @@ _L = r"(?<![a-z0-9.])"
 _R = r"(?![a-z0-9])"
 _NUM = r"\d+(?:\.\d+)?"
 
-_PUNCT = str.maketrans({"。": " ", "、": ",", "～": "~", "—": "-", "–": "-", "〜": "~"})
+_PUNCT = str.maketrans(
+    {"。": " ", "、": ",", "～": "~", "〜": "~", "—": "-", "–": "-", "’": "'", "‘": "'"}
+)
 
 
 def _normalize(text: str) -> str:
@@ -116,6 +118,19 @@ class _Text:
 
 def _c(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.VERBOSE)
+
+
+# "don't remove the audio", "no need for high quality", "不要去掉声音": a wish said the other way.
+_NEGATION = re.compile(
+    r"""(?:(?<![a-z])(?:don't|dont|do\s+not|doesn't|does\s+not|needn't|no\s+need\s+(?:to|for)
+         |not|never)\s+(?:[a-z']+\s+){0,3}
+       | (?:不用|不需要|不必|无需|不要|别)\s*)$""",
+    re.VERBOSE,
+)
+
+
+def _affirmed(src: _Text, m: re.Match[str]) -> bool:
+    return _NEGATION.search(src.s, max(0, m.start() - 32), m.start()) is None
 
 
 # ---------------------------------------------------------------- audio
@@ -408,7 +423,6 @@ _ALL = _c(
       | {_L}(?:every|each)\s+(?:one|video|clip|file|of\s+(?:them|these|those)){_R}
       | {_L}both\s+(?:videos|clips|files|of\s+them){_R}
       | {_L}(?:do|compress|process|convert|shrink|for|apply\s+to)\s+all{_R}
-      | ^\s*all\s*[.!]?\s*$
       | 全部(?!声音|音频|音轨|画面|的声音) | 所有(?:的)?(?:视频|文件|片段) | 每个视频 | 每一个视频
       | 每个文件 | 这些视频 | 全都 | 批量"""
 )
@@ -416,6 +430,7 @@ _COMPRESS = _c(
     rf"""{_L}(?:compress(?:ed|ion|ing)?|shrink|shrunk|smaller|downsize|minimi[sz]e|squeeze
             |lighter|tinier|slim\s+(?:it\s+)?down|small\s+enough){_R}
       | {_L}reduce\s+(?:the\s+|its\s+)?(?:file\s+)?size{_R}
+      | {_L}(?:make|get)\s+(?:it|this|the\s+video)\s+(?:small|tiny|light){_R}
       | 压缩 | 变小 | 小一点 | 小一些 | 小点 | 瘦身 | 减小 | 缩小 | 压一下 | 压小"""
 )
 
@@ -434,9 +449,9 @@ def parse(text: str) -> EncodeRequest:
         r = read(src, r)
     for read in (_read_resolution, _read_fps, _read_codec):
         r = read(src, r)
-    if src.take(_FIT_CHAT):
+    if any(_affirmed(src, m) for m in src.take(_FIT_CHAT)):
         r = replace(r, fit_chat=True)
-    if src.take(_KEEP_QUALITY):
+    if any(_affirmed(src, m) for m in src.take(_KEEP_QUALITY)):
         r = replace(r, keep_quality=True)
     # Searched, not taken: the verb in "compress all" is also read by _COMPRESS.
     all_videos = _ALL.search(src.s) is not None
@@ -455,7 +470,7 @@ def _read_audio(src: _Text, r: EncodeRequest) -> EncodeRequest:
         if 6 <= kbps <= 640:
             r = replace(r, audio_bitrate=round(kbps * 1000))
     for m in src.take(_REMOVE_AUDIO):
-        if not m.group(0).lstrip().startswith("unmute"):
+        if _affirmed(src, m) and not m.group(0).startswith("unmute"):
             r = replace(r, remove_audio=True)
     return r
 
@@ -592,7 +607,8 @@ def _read_fps(src: _Text, r: EncodeRequest) -> EncodeRequest:
 def _read_codec(src: _Text, r: EncodeRequest) -> EncodeRequest:
     # The last one named wins: "from h264 to hevc".
     for m in src.take(_CODEC):
-        r = replace(r, codec=_CODEC_OF[m.lastgroup or ""])
+        if _affirmed(src, m):
+            r = replace(r, codec=_CODEC_OF[m.lastgroup or ""])
     if src.take(_MP4) and r.codec is None:
         r = replace(r, codec="h264")
     return r
