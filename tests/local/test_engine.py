@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from pathlib import Path
 
 import av
@@ -394,3 +395,24 @@ async def test_disk_budget_evicts_old_sessions_then_refuses(
         with pytest.raises(FileTooLarge):
             await backend.upload(new, file_attachment(clips.long))
         assert len(list(backend.workspace.dir(new).glob("upload-*"))) == 1
+
+
+async def test_progress_spans_both_passes_with_an_eta_about_once_a_second(
+    backend_factory: BackendFactory, clips: Clips
+) -> None:
+    async with backend_factory() as backend:
+        session = await session_with(backend, clips.long)
+        stamped: list[tuple[float, Progress]] = []
+        loop = asyncio.get_running_loop()
+        async for event in backend.turn(session, "under 400KB", EN):
+            if isinstance(event, Progress) and event.stage in ("stage_pass1", "stage_pass2"):
+                stamped.append((loop.time(), event))
+        percents = [p.percent or 0.0 for _, p in stamped]
+        assert percents == sorted(percents)
+        assert percents[0] == 0.0 and percents[-1] >= 30.0
+        pass2 = [p for _, p in stamped if p.stage == "stage_pass2"]
+        assert pass2 and pass2[0].percent == pytest.approx(30.0)
+        assert any(p.eta is not None for _, p in stamped)
+        same_stage = itertools.pairwise(stamped)
+        gaps = [b[0] - a[0] for a, b in same_stage if a[1].stage == b[1].stage]
+        assert all(gap >= 0.9 for gap in gaps)
