@@ -125,8 +125,9 @@ Scripting::
     fake.upload_applies_to_draft = True     # an upload appends a segment to the draft
     fake.envelope_error_status = 200        # HTTP status of the fake's own envelope errors
     fake.one_render_per_session = True      # a second active render for a session -> 409
-    fake.latency = {"token": 0.2}           # seconds each call to an endpoint waits before
-                                            # it is answered (scripted failures too)
+    fake.latency = {}                       # endpoint -> seconds each call waits before it
+                                            # is answered (scripted failures too), e.g.
+                                            # {"token": 0.2} to race a single-flight fetch
 
 Turn steps (each a Step; build them with these functions)::
 
