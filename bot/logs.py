@@ -192,7 +192,7 @@ class JsonFormatter(logging.Formatter):
 
 
 # Libraries that log every request at INFO: useful when debugging, noise otherwise.
-_CHATTY = ("httpx", "httpcore", "aiohttp.access", "discord.gateway")
+_CHATTY = ("httpx", "httpcore", "aiohttp.access")
 
 
 def setup_logging(settings: Settings, stream: Any = None) -> logging.Handler:
