@@ -313,6 +313,8 @@ UNCLEAR = [
     "add a title for all",  # "all" says which videos, not what to do
     "all of them",
     "你好",
+    "然后30秒",  # "then 30 seconds": 后 here is not "the last"
+    "镜头30秒",  # "a 30-second shot": 头 here is not "the first"
     "加个标题",
     "全部",
     "",
@@ -405,6 +407,12 @@ DESCRIBED = [
         None,
         "Understood: from 0:10, without the last 0:05, H.264.",
         "明白：从 0:10 开始，去掉最后 0:05，H.264。",
+    ),
+    (
+        "from 1.5s to 2:00, audio 64k, mute",
+        None,
+        "Understood: from 0:01.5 to 2:00, no audio, H.264.",
+        "明白：从 0:01.5 到 2:00，去掉声音，H.264。",
     ),
     (
         "remove the last 5 seconds",

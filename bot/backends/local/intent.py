@@ -229,9 +229,11 @@ _RANGE = _c(
          (?:to|until|till|through|and|-|~|到|至|和)\s*(?:第\s*)?(?P<b>{_TIME_OR_BARE})"""
 )
 _FIRST = _c(
-    rf"""(?:{_FIRST_W}|(?:截取|保留|只要|只留|只保留)?(?:前|开头|头|片头))\s*(?P<t>{_TIME})"""
+    rf"""(?:{_FIRST_W}|(?:截取|保留|只要|只留|只保留)?(?:前|开头|(?<!镜)头|片头))\s*(?P<t>{_TIME})"""
 )
-_LAST = _c(rf"(?:{_LAST_W}|(?:截取|保留|只要|只留|只保留)?(?:最后|结尾|末尾|后))\s*(?P<t>{_TIME})")
+_LAST = _c(
+    rf"(?:{_LAST_W}|(?:截取|保留|只要|只留|只保留)?(?:最后|结尾|末尾|(?<![然之以随])后))\s*(?P<t>{_TIME})"
+)
 _SHORTEN = _c(
     rf"""(?:{_L}(?:trim|cut|shorten|clip|make|keep|limit|reduce|get|bring)
               (?:\s+(?:it|this|the\s+video|the\s+clip|down))*\s+(?:to|at)
@@ -471,7 +473,7 @@ def _read_audio(src: _Text, r: EncodeRequest) -> EncodeRequest:
             r = replace(r, audio_bitrate=round(kbps * 1000))
     for m in src.take(_REMOVE_AUDIO):
         if _affirmed(src, m) and not m.group(0).startswith("unmute"):
-            r = replace(r, remove_audio=True)
+            r = replace(r, remove_audio=True, audio_bitrate=None)  # no audio has no bitrate
     return r
 
 
@@ -674,23 +676,32 @@ def describe(request: EncodeRequest, locale: str, *, chat_limit: int | None = No
     return t("intent_understood", locale, items=t("intent_separator", locale).join(items))
 
 
+def _when(seconds: float) -> str:
+    """1:05, or 0:10.5 when a tenth of a second matters."""
+    whole = int(seconds)
+    tenths = round((seconds - whole) * 10)
+    if tenths == 10:
+        whole, tenths = whole + 1, 0
+    return human_duration(whole) + (f".{tenths}" if tenths else "")
+
+
 def _describe_trim(r: EncodeRequest, add: Callable[..., None]) -> None:
     start, end = r.trim_start, r.trim_end
     if start is not None and start < 0:
-        add("intent_trim_last", length=human_duration(-start))
+        add("intent_trim_last", length=_when(-start))
     elif end is not None and end < 0:
         if start:
             add(
                 "intent_trim_from_drop_last",
-                start=human_duration(start),
-                length=human_duration(-end),
+                start=_when(start),
+                length=_when(-end),
             )
         else:
-            add("intent_trim_drop_last", length=human_duration(-end))
+            add("intent_trim_drop_last", length=_when(-end))
     elif end is not None:
         if start:
-            add("intent_trim_range", start=human_duration(start), end=human_duration(end))
+            add("intent_trim_range", start=_when(start), end=_when(end))
         else:
-            add("intent_trim_first", end=human_duration(end))
+            add("intent_trim_first", end=_when(end))
     elif start:
-        add("intent_trim_from", start=human_duration(start))
+        add("intent_trim_from", start=_when(start))
