@@ -26,9 +26,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "intent_audio_bitrate": {"en": "audio {kbps} kbps", "zh": "音频 {kbps} kbps"},
     "intent_keep_quality": {"en": "keep quality", "zh": "尽量保持画质"},
     "intent_all": {"en": "every video", "zh": "所有视频"},
+    # Only the list: the core's err_unclear puts its own sentence before it.
     "intent_examples": {
         "en": (
-            "I couldn't tell what to do with the video. You can say, for example:\n"
             "• compress to under 20MB\n"
             "• fit Discord, keep quality\n"
             "• 720p, 30fps, remove the audio\n"
@@ -36,7 +36,6 @@ TEXTS: dict[str, dict[str, str]] = {
             "• from 0:10 to 0:45"
         ),
         "zh": (
-            "没看懂要怎么处理这个视频。可以这样说，例如：\n"
             "• 压缩到20MB以内\n"
             "• 适合Discord，不损失画质\n"
             "• 720p，帧率30，去掉声音\n"
