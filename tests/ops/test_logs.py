@@ -6,6 +6,8 @@ import asyncio
 import io
 import json
 import logging
+import sys
+import threading
 from collections.abc import Iterator
 
 import httpx
@@ -40,10 +42,12 @@ def output() -> Iterator[io.StringIO]:
     stream = io.StringIO()
     root = logging.getLogger()
     level = root.level
+    hooks = sys.excepthook, threading.excepthook
     handler = setup_logging(settings(), stream)
     yield stream
     root.removeHandler(handler)
     root.setLevel(level)
+    sys.excepthook, threading.excepthook = hooks
 
 
 def assert_clean(text: str) -> None:
@@ -194,3 +198,21 @@ def test_setup_twice_keeps_one_handler() -> None:
     finally:
         root.removeHandler(second)
         root.setLevel(level)
+
+
+def test_uncaught_exceptions_go_through_the_filter(output: io.StringIO) -> None:
+    try:
+        raise RuntimeError(f"crash while calling https://api.telegram.org/bot{TG_TOKEN}/getMe")
+    except RuntimeError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+
+    def crash() -> None:
+        raise ValueError(NEMO_TOKEN)
+
+    thread = threading.Thread(target=crash, name="worker")
+    thread.start()
+    thread.join(5)
+    text = output.getvalue()
+    assert "CRITICAL clipbridge uncaught exception\nTraceback" in text
+    assert "uncaught exception in thread worker" in text
+    assert_clean(text)
