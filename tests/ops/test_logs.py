@@ -159,6 +159,14 @@ async def test_chat_and_job_ids_follow_tasks(output: io.StringIO) -> None:
     assert any(line.endswith("bot.conversation outside") for line in lines)
 
 
+@pytest.fixture
+def restore_hooks() -> Iterator[None]:
+    hooks = sys.excepthook, threading.excepthook
+    yield
+    sys.excepthook, threading.excepthook = hooks
+
+
+@pytest.mark.usefixtures("restore_hooks")
 def test_json_lines() -> None:
     stream = io.StringIO()
     root = logging.getLogger()
@@ -187,6 +195,7 @@ def test_json_lines() -> None:
     assert_clean(lines[0])
 
 
+@pytest.mark.usefixtures("restore_hooks")
 def test_setup_twice_keeps_one_handler() -> None:
     root = logging.getLogger()
     level = root.level
