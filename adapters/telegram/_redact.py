@@ -1,8 +1,11 @@
-"""Keep the bot token out of every log line that the Telegram stack writes.
+"""What the Telegram stack may log: never the bot token, and no false alarms.
 
 python-telegram-bot logs its API URLs at DEBUG, and httpx logs every request URL at INFO; both
 contain the token. A filter on those loggers rewrites each record before any handler sees it,
 so the token is gone whatever handlers or formats the operator configures.
+
+PTB's rate limiter logs every 429 it passes on at ERROR with a traceback. Passing it on is what
+we ask of it (the port raises `RetryAfter` and the core waits), so that record is dropped.
 """
 
 from __future__ import annotations
@@ -39,6 +42,17 @@ class TokenRedactor(logging.Filter):
         return True
 
 
+class QuietFloodControl(logging.Filter):
+    """Drops the rate limiter's "Rate limit hit after maximum of 0 retries" error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno >= logging.ERROR and "Rate limit hit" in str(record.msg))
+
+
+_QUIET = QuietFloodControl()
+_LIMITER = "telegram.ext.AIORateLimiter"
+
+
 def _targets() -> list[logging.Logger]:
     names = set(logging.Logger.manager.loggerDict) | set(_ROOTS)
     # PTB names its Bot's logger when the first Bot is built; make sure it exists first.
@@ -53,8 +67,10 @@ def _targets() -> list[logging.Logger]:
 def install(redactor: TokenRedactor) -> None:
     for logger in _targets():
         logger.addFilter(redactor)
+    logging.getLogger(_LIMITER).addFilter(_QUIET)
 
 
 def uninstall(redactor: TokenRedactor) -> None:
     for logger in _targets():
         logger.removeFilter(redactor)
+    logging.getLogger(_LIMITER).removeFilter(_QUIET)

@@ -23,6 +23,7 @@ from bot.backends.local import LocalBackend
 from bot.backends.nemo import NemoBackend
 from bot.conversation import Conversation
 from bot.store import SqliteStore
+from bot.texts import t
 from tests.fakes.nemovideo import FakeNemo
 from tests.fakes.telegram_api import MB, FakeTelegram
 from tests.telegram.conftest import TOKEN, LogLines, make_settings
@@ -76,9 +77,12 @@ def open_stack(
     """`async with open_stack(backend="nemo"|"local", **settings) as stack:`."""
 
     @asynccontextmanager
-    async def opened(backend: str = "nemo", **overrides: Any) -> AsyncIterator[Stack]:
+    async def opened(
+        backend: str = "nemo", tg: FakeTelegram | None = None, **overrides: Any
+    ) -> AsyncIterator[Stack]:
+        tg = tg or fake_tg
         settings = make_settings(
-            fake_tg, tmp_path, backend=backend, nemo_api_url=nemo.url,
+            tg, tmp_path, backend=backend, nemo_api_url=nemo.url,
             nemo_web_url="https://web.example", nemo_render_poll_interval=0.02,
             still_working_interval=5.0, **overrides,
         )  # fmt: skip
@@ -95,7 +99,7 @@ def open_stack(
                 ) as adapter:
                     conversation.add_adapter(adapter)
                     try:
-                        yield Stack(fake_tg, nemo if backend == "nemo" else None, conversation,
+                        yield Stack(tg, nemo if backend == "nemo" else None, conversation,
                                     adapter)  # fmt: skip
                     finally:
                         await conversation.close(grace=5)
@@ -219,3 +223,77 @@ async def test_two_forum_topics_get_separate_sessions(
         assert sorted(len(s.uploads) for s in nemo.sessions.values()) == [1, 1]
         threads = {m.get("message_thread_id") for m in fake_tg.sent(group) if m["from"]["is_bot"]}
         assert threads == {11, 22}
+
+
+async def test_in_a_group_only_the_addressed_video_is_taken(
+    open_stack: StackFactory, fake_tg: FakeTelegram, nemo: FakeNemo
+) -> None:
+    group = -100999
+    async with open_stack() as stack:
+        await fake_tg.push(
+            fake_tg.message(
+                group, chat_type="group", user_id=7, text="look at my cat", video=fake_tg.video(MB)
+            )
+        )
+        addressed = fake_tg.message(group, chat_type="group", user_id=8,
+                                    text="@clipbridge_bot under 5MB please",
+                                    video=fake_tg.video(2 * MB))  # fmt: skip
+        await fake_tg.push(addressed)
+        await nemo.wait_turns(1)
+        await stack.idle()
+        [upload] = nemo.calls("upload")
+        assert [f.size for f in upload.files] == [2 * MB]
+        assert nemo.turns[0].message == "under 5MB please"
+        assert fake_tg.downloaded_bytes == 2 * MB  # the other video was never fetched
+        replies = [m for m in fake_tg.sent(group) if m["from"]["is_bot"]]
+        assert replies
+        assert {m.get("reply_to_message_id") for m in replies} == {
+            addressed["message"]["message_id"]
+        }
+
+
+async def test_buttons_drive_the_core(
+    open_stack: StackFactory, fake_tg: FakeTelegram, nemo: FakeNemo
+) -> None:
+    async with open_stack() as stack:
+        await fake_tg.push(fake_tg.message(CHAT, text="/start", language_code="zh"))
+        await fake_tg.wait_for(lambda: len(stack.texts()) == 1)
+        [welcome] = fake_tg.sent(CHAT)
+        commands = [b["callback_data"] for row in welcome["reply_markup"]["inline_keyboard"]
+                    for b in row]  # fmt: skip
+        assert commands[:3] == ["/export", "/status", "/credits"]
+        await fake_tg.push(fake_tg.callback(CHAT, welcome["message_id"], "/credits",
+                                            language_code="zh"))  # fmt: skip
+        await fake_tg.wait_for(lambda: len(stack.texts()) == 2)
+        await stack.idle()
+        assert len(fake_tg.calls_of("answerCallbackQuery")) == 1
+        assert nemo.calls("credits")
+        assert stack.texts()[1] == t("credits_ok", "zh")  # answered in the presser's language
+
+
+async def test_a_video_link_goes_to_nemovideo_as_a_url(
+    open_stack: StackFactory, fake_tg: FakeTelegram, nemo: FakeNemo
+) -> None:
+    url = "https://videos.example.org/clips/launch.mp4"
+    async with open_stack() as stack:
+        await fake_tg.push(fake_tg.message(CHAT, text=f"{url} cut the first second"))
+        await nemo.wait_turns(1)
+        await stack.idle()
+        [upload] = nemo.calls("upload")
+        assert upload.json == {"urls": [url], "source_type": "url"}
+        assert nemo.turns[0].message == "cut the first second"
+
+
+async def test_local_mode_relays_a_large_file_from_disk(
+    open_stack: StackFactory, nemo: FakeNemo, tmp_path: Path
+) -> None:
+    async with (
+        FakeTelegram(TOKEN, local_mode=True, local_dir=tmp_path) as local,
+        open_stack(tg=local, telegram_local_mode=True) as stack,
+    ):
+        await local.push(local.message(CHAT, video=local.video(30 * MB)))
+        await nemo.wait_calls("upload")
+        await stack.idle()
+        [upload] = nemo.calls("upload")
+        assert [f.size for f in upload.files] == [30 * MB]
+        assert local.downloads == 0 and local.calls_of("getFile")
