@@ -112,6 +112,10 @@ CHAT_FIT = {
     "适合Telegram": R(fit_chat=True),
     "适合微信": R(fit_chat=True),
     "发到电报": R(fit_chat=True),
+    "Can you compress this so I can send it on WhatsApp?": R(fit_chat=True, wants_compress=True),
+    "it's too big to send": R(fit_chat=True),
+    "压缩一下发微信": R(fit_chat=True, wants_compress=True),
+    "太大了发不出去": R(fit_chat=True, wants_compress=True),
 }
 
 FRACTIONS = {
@@ -124,6 +128,10 @@ FRACTIONS = {
     "compress 30%": R(size_fraction=0.7),
     "a quarter of the size": R(size_fraction=0.25),
     "3x smaller": R(size_fraction=0.3333),
+    "make it 1/4 the size": R(size_fraction=0.25),
+    "shrink it by a factor of 4": R(size_fraction=0.25, wants_compress=True),
+    "缩小4倍": R(size_fraction=0.25),
+    "原来的1/3": R(size_fraction=0.3333),
     "体积减半": R(size_fraction=0.5),
     "大小减半": R(size_fraction=0.5),
     "压缩一半": R(size_fraction=0.5),
@@ -234,6 +242,7 @@ QUALITY_SCOPE_VERB = {
     "small enough to email": R(wants_compress=True),
     "压缩一下": R(wants_compress=True),
     "变小一点": R(wants_compress=True),
+    "视频太大了": R(wants_compress=True),
 }
 
 NEGATED = {
@@ -313,6 +322,12 @@ UNCLEAR = [
     "add a title for all",  # "all" says which videos, not what to do
     "all of them",
     "你好",
+    "reduce volume by 50%",  # loudness, not size
+    "音量降低50%",
+    "keep the first half",  # halves of the timeline need the duration: not a resolution
+    "second half",
+    "cut it in half",
+    "前半段",
     "然后30秒",  # "then 30 seconds": 后 here is not "the last"
     "镜头30秒",  # "a 30-second shot": 头 here is not "the first"
     "加个标题",

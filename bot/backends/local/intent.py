@@ -311,7 +311,11 @@ _HALF_SIZE = _c(
 _WORD_FRACTIONS = {"third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1}
 _FRACTION_WORD = _c(
     rf"""{_L}(?:(?:a|one)\s+)?(?P<w>third|quarter|fifth|tenth)\s+(?:of\s+)?{_SIZE_W}{_R}
-      | {_L}(?P<n>\d+(?:\.\d+)?)\s*(?:x|times)\s+(?:smaller|lighter|less){_R}"""
+      | {_L}(?P<n>\d+(?:\.\d+)?)\s*(?:x|times)\s+(?:smaller|lighter|less){_R}
+      | {_L}(?:by\s+)?a\s+factor\s+of\s+(?P<n2>\d+(?:\.\d+)?){_R}
+      | (?:压缩|缩小|减小|小)了?\s*(?P<n3>\d+(?:\.\d+)?)\s*倍
+      | {_L}1\s*/\s*(?P<d>\d+)\s+(?:of\s+)?(?:the\s+|its\s+)?(?:original\s+)?(?:file\s+)?size{_R}
+      | (?:原来|原始|原)(?:大小|体积)?的\s*1\s*/\s*(?P<d2>\d+)"""
 )
 
 
@@ -321,8 +325,10 @@ def _pct(name: str) -> str:
 
 _FRACTION_OFF = _c(
     rf"""{_L}{_pct("p1")}\s*(?:smaller|less|lighter|off|reduction)
-      | {_L}(?:reduce|shrink|cut|compress|lower|decrease|trim)\s+(?:\w+\s+){{0,3}}?by\s+{_pct("p2")}
-      | (?:压缩|减小|减少|缩减|降低|小|体积缩小|大小缩小|体积减小|大小减小)\s*(?:了)?{_pct("p3")}"""
+      | {_L}(?:reduce|shrink|cut|compress|lower|decrease|trim)
+        \s+(?:(?:the|its|it|this|file|video|clip|size|down)\s+){{0,3}}by\s+{_pct("p2")}
+      | (?<!音量)(?<!声音)(?<!亮度)(?:压缩|减小|减少|缩减|体积缩小|大小缩小|体积减小|大小减小)
+        \s*(?:了)?{_pct("p3")}"""
 )
 _FRACTION_KEEP = _c(
     rf"""{_L}{_pct("p4")}\s*of\s+(?:the\s+|its\s+)?(?:original\s+)?(?:file\s+)?size
@@ -339,6 +345,13 @@ _SCALE = _c(
       | (?<!压)(?:缩小|缩放|缩)(?:到)?\s*(?P<pd>{_NUM})\s*% | 缩小一半 | 尺寸减半 | 长宽减半"""
 )
 _BARE_HALF = _c(rf"{_L}(?:half|halve|by\s+half){_R}")
+# Halves of the timeline, which need the duration we do not have here: not understood.
+_TIME_HALF = _c(
+    rf"""{_L}(?:the\s+)?(?:first|second|last|latter|other)\s+half{_R}
+      | {_L}(?:cut|split|chop|divide)\s+(?:it\s+|this\s+|the\s+video\s+)?in(?:to)?\s+(?:two\s+)?half
+        (?:ves)?{_R}
+      | [前后]半(?:段|部分)?"""
+)
 _FRACTION_TO = _c(
     rf"""{_L}(?:to|down\s+to)\s+{_pct("p7")}
       | (?:压缩到|压到|变为|变成|缩小到|降到|到)\s*{_pct("p8")}"""
@@ -399,7 +412,11 @@ _FIT_CHAT = _c(
       | (?:适合|适配|符合|满足|发到|发送到|发给|能发|可以发|上传到|能发到|可以发到|用于)
         \s*{_PLATFORM}
       | {_PLATFORM}\s*(?:的)?(?:限制|大小|上限|要求|能发)
-      | {_L}(?:upload|size|file)\s+limit{_R} | 上传限制 | 上传上限"""
+      | (?:发|发送)(?:去|给|到)?\s*{_PLATFORM}
+      | {_L}(?:upload|size|file)\s+limit{_R} | 上传限制 | 上传上限
+      | {_L}(?:can't|cannot|can\s+not|won't|couldn't|unable\s+to)\s+(?:send|upload|post|share)
+      | {_L}too\s+(?:big|large)\s+to\s+(?:send|upload|post|share){_R}
+      | 发不出去 | 发不了 | 发不出 | 传不上去 | 上传不了 | 传不了"""
 )
 _KEEP_QUALITY = _c(
     rf"""{_L}(?:keep|keeping|preserve|preserving|maintain|maintaining|retain|retaining)
@@ -433,6 +450,7 @@ _COMPRESS = _c(
             |lighter|tinier|slim\s+(?:it\s+)?down|small\s+enough){_R}
       | {_L}reduce\s+(?:the\s+|its\s+)?(?:file\s+)?size{_R}
       | {_L}(?:make|get)\s+(?:it|this|the\s+video)\s+(?:small|tiny|light){_R}
+      | {_L}too\s+(?:big|large|heavy){_R} | 太大 | 太大了
       | 压缩 | 变小 | 小一点 | 小一些 | 小点 | 瘦身 | 减小 | 缩小 | 压一下 | 压小"""
 )
 
@@ -542,8 +560,8 @@ def _read_fraction_and_scale(src: _Text, r: EncodeRequest) -> EncodeRequest:
     for m in src.take(_FRACTION_WORD):
         if m.group("w"):
             r = replace(r, size_fraction=round(_WORD_FRACTIONS[m.group("w")], 4))
-        elif float(m.group("n")) > 1:
-            r = replace(r, size_fraction=round(1 / float(m.group("n")), 4))
+        elif (times := float(_group(m, "n", "n2", "n3", "d", "d2"))) > 1:
+            r = replace(r, size_fraction=round(1 / times, 4))
     for m in src.take(_FRACTION_OFF):
         if (pct := _percent(m)) is not None:
             r = replace(r, size_fraction=round(1 - pct, 4))
@@ -566,6 +584,7 @@ def _read_fraction_and_scale(src: _Text, r: EncodeRequest) -> EncodeRequest:
     for m in src.take(_FRACTION_BARE):
         if (pct := _percent(m)) is not None:
             r = replace(r, size_fraction=round(1 - pct, 4))
+    src.take(_TIME_HALF)
     if r.scale is None and src.take(_BARE_HALF):
         r = replace(r, scale=0.5)
     return r
