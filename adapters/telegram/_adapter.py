@@ -108,7 +108,7 @@ class TelegramAdapter:
             if secret
             else hashlib.sha256(b"clipbridge-webhook:" + self._token.encode()).hexdigest()[:48]
         )
-        self._redactor = _redact.TokenRedactor([self._token, self._secret])
+        self._log_filter = _redact.TelegramLogFilter([self._token, self._secret])
         self._app: Application | None = None  # type: ignore[type-arg]
         self._client: httpx.AsyncClient | None = None
         self._files: TelegramFiles | None = None
@@ -142,7 +142,7 @@ class TelegramAdapter:
         """Build the Application, say hello to Telegram (getMe), publish the command menu."""
         if self._webhook and not self._settings.public_url:
             raise ConfigError(["TELEGRAM_MODE=webhook needs PUBLIC_URL, this server's https URL"])
-        _redact.install(self._redactor)
+        _redact.install(self._log_filter)
         builder = (
             Application.builder()
             .token(self._token)
@@ -203,7 +203,7 @@ class TelegramAdapter:
                 await self._client.aclose()
         finally:
             self._app = self._client = self._files = None
-            _redact.uninstall(self._redactor)
+            _redact.uninstall(self._log_filter)
 
     def _require_app(self) -> Application:  # type: ignore[type-arg]
         if self._app is None:

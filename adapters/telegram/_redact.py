@@ -2,7 +2,8 @@
 
 python-telegram-bot logs its API URLs at DEBUG, and httpx logs every request URL at INFO; both
 contain the token. A filter on those loggers rewrites each record before any handler sees it,
-so the token is gone whatever handlers or formats the operator configures.
+so the token is gone whatever handlers or formats the operator configures (the bot's own
+`bot.logs` redacts too, at its handler; this one also holds where that is not set up).
 
 PTB's rate limiter logs every 429 it passes on at ERROR with a traceback. Passing it on is what
 we ask of it (the port raises `RetryAfter` and the core waits), so that record is dropped.
@@ -17,10 +18,12 @@ REDACTED = "<redacted>"
 # The libraries that see URLs with the token in them. Every logger below these names gets the
 # filter: a filter on a parent logger does not apply to records created on its children.
 _ROOTS = ("telegram", "httpx", "httpcore")
+_LIMITER = "telegram.ext.AIORateLimiter"
 
 
-class TokenRedactor(logging.Filter):
-    """Replaces each secret in a record's message, arguments and traceback."""
+class TelegramLogFilter(logging.Filter):
+    """Replaces each secret in a record's message, arguments and traceback; drops the rate
+    limiter's "Rate limit hit after maximum of 0 retries" error."""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
@@ -33,6 +36,8 @@ class TokenRedactor(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        if record.name == _LIMITER and record.levelno >= logging.ERROR:
+            return "Rate limit hit" not in message
         record.msg = self._clean(message)
         record.args = ()
         if record.exc_info and not record.exc_text:
@@ -42,21 +47,10 @@ class TokenRedactor(logging.Filter):
         return True
 
 
-class QuietFloodControl(logging.Filter):
-    """Drops the rate limiter's "Rate limit hit after maximum of 0 retries" error."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.levelno >= logging.ERROR and "Rate limit hit" in str(record.msg))
-
-
-_QUIET = QuietFloodControl()
-_LIMITER = "telegram.ext.AIORateLimiter"
-
-
 def _targets() -> list[logging.Logger]:
     names = set(logging.Logger.manager.loggerDict) | set(_ROOTS)
     # PTB names its Bot's logger when the first Bot is built; make sure it exists first.
-    names |= {"telegram.Bot", "telegram.ext.ExtBot"}
+    names |= {"telegram.Bot", "telegram.ext.ExtBot", _LIMITER}
     return [
         logging.getLogger(name)
         for name in sorted(names)
@@ -64,13 +58,11 @@ def _targets() -> list[logging.Logger]:
     ]
 
 
-def install(redactor: TokenRedactor) -> None:
+def install(log_filter: TelegramLogFilter) -> None:
     for logger in _targets():
-        logger.addFilter(redactor)
-    logging.getLogger(_LIMITER).addFilter(_QUIET)
+        logger.addFilter(log_filter)
 
 
-def uninstall(redactor: TokenRedactor) -> None:
+def uninstall(log_filter: TelegramLogFilter) -> None:
     for logger in _targets():
-        logger.removeFilter(redactor)
-    logging.getLogger(_LIMITER).removeFilter(_QUIET)
+        logger.removeFilter(log_filter)
