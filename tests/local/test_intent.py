@@ -127,6 +127,7 @@ FRACTIONS = {
     "compress to 30%": R(size_fraction=0.3, wants_compress=True),
     "compress 30%": R(size_fraction=0.7),
     "a quarter of the size": R(size_fraction=0.25),
+    "half the bitrate": R(size_fraction=0.5),
     "3x smaller": R(size_fraction=0.3333),
     "make it 1/4 the size": R(size_fraction=0.25),
     "shrink it by a factor of 4": R(size_fraction=0.25, wants_compress=True),
@@ -157,6 +158,7 @@ RESOLUTIONS = {
     "1280x720": R(width=1280, height=720),
     "1280×720": R(width=1280, height=720),
     "1920 * 1080": R(width=1920, height=1080),
+    "1280x720,30fps": R(width=1280, height=720, max_fps=30.0),  # a list, not a decimal comma
     "4k to 1080p": R(height=1080),
     "change resolution to 360": R(height=360),
     "width 1280": R(width=1280),
@@ -235,6 +237,7 @@ QUALITY_SCOPE_VERB = {
     "compress every video": R(apply_to_all=True, wants_compress=True),
     "720p for all of them": R(height=720, apply_to_all=True),
     "全部压缩到20MB": R(target_bytes=20 * MB, apply_to_all=True, wants_compress=True),
+    "每个视频都转成720p": R(height=720, apply_to_all=True),
     "所有视频都静音": R(remove_audio=True, apply_to_all=True),
     "compress it": R(wants_compress=True),
     "make it smaller": R(wants_compress=True),

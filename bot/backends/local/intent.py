@@ -7,8 +7,9 @@ that no later pattern reads them again ("1280x720" is never also "720p"; "1m30s"
 
 Decisions where people are ambiguous:
 - Units: MB/M/兆 = 10^6 bytes, MiB = 2^20, GB/G = 10^9, GiB = 2^30, KB = 10^3, KiB = 2^10.
-  A comma between digits is a decimal point when one or two digits follow ("1,5 GB" = 1.5 GB) and
-  a thousands separator when three do ("1,500 MB" = 1500 MB).
+  A comma between digits is a thousands separator when three digits follow ("1,500 MB" = 1500 MB)
+  and a decimal point when one or two digits and a size unit follow ("1,5 GB" = 1.5 GB); anything
+  else is a list ("1280x720,30fps").
 - Several sizes: the smallest one named with a target word ("to", "under", "以内") wins, else the
   smallest: "my 500MB video to 50MB" means 50 MB.
 - Times: a number without a unit is seconds, or the other end's unit in a range ("10 to 45s").
@@ -69,11 +70,15 @@ _PUNCT = str.maketrans(
 )
 
 
+# Only before a size unit: "1280x720,30fps" is a list, "1,5 GB" a decimal.
+_DECIMAL_COMMA = re.compile(r"(\d),(\d{1,2})(?=\s*(?:[kmg]i?b|[mg](?![a-z])|兆))")
+
+
 def _normalize(text: str) -> str:
     """Lower case, ASCII digits and punctuation, decimal commas as points."""
     s = unicodedata.normalize("NFKC", text).lower().translate(_PUNCT)
     s = re.sub(r"(\d),(\d{3})(?!\d)", r"\1\2", s)
-    s = re.sub(r"(\d),(\d{1,2})(?!\d)", r"\1.\2", s)
+    s = _DECIMAL_COMMA.sub(r"\1.\2", s)
     return _CN_NUMBER.sub(lambda m: str(_cn_to_int(m.group(0))), s)
 
 
@@ -299,7 +304,8 @@ _SIZE_CUE_AFTER = re.compile(
 # ---------------------------------------------------------------- size fraction and scale
 
 _SIZE_W = (
-    r"(?:(?:file\s+|its\s+|the\s+|original\s+|video\s+)*size|filesize|(?:as\s+)?(?:big|large))"
+    r"(?:(?:file\s+|its\s+|the\s+|original\s+|video\s+)*(?:size|bitrate|bit\s+rate)|filesize"
+    r"|(?:as\s+)?(?:big|large))"
 )
 _HALF_SIZE = _c(
     rf"""{_L}half\s+(?:of\s+)?{_SIZE_W}{_R}
