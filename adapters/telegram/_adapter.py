@@ -119,10 +119,13 @@ class TelegramAdapter:
     # --- lifecycle -------------------------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
-        await self.initialize()
         try:
+            await self.initialize()
             await self.start()
         except BaseException:
+            # Undo whatever part got done (a failed getMe, a webhook Telegram refused).
+            with contextlib.suppress(Exception):
+                await self.stop()
             await self.shutdown()
             raise
         return self

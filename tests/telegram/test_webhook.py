@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
+from telegram import error as tg_error
 
 from adapters.telegram import WEBHOOK_PATH, TelegramAdapter
+from bot.errors import ConfigError
 from bot.http import HttpServer
+from bot.models import ChatKey
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram.conftest import LogLines, RecordingCore, make_settings
 
@@ -47,3 +51,20 @@ async def test_webhook_refuses_a_wrong_secret_and_handles_the_right_one(
             assert inbound.text == "/status"
             assert fake_tg.webhook_deliveries == [200]
             assert len(core.inbound) == 1  # the forged update never reached the core
+
+
+async def test_a_refused_start_leaves_nothing_running(
+    fake_tg: FakeTelegram, tmp_path: Path, core: RecordingCore, log_lines: LogLines
+) -> None:
+    settings = make_settings(
+        fake_tg, tmp_path, telegram_mode="webhook", public_url="ftp://not-https.example"
+    )
+    adapter = TelegramAdapter(settings, core)
+    with pytest.raises(tg_error.BadRequest, match="bad webhook"):
+        async with adapter:
+            pass
+    assert fake_tg.webhook is None
+    with pytest.raises(RuntimeError):
+        adapter.port_for(ChatKey("telegram", "42"))
+    with pytest.raises(ConfigError):
+        TelegramAdapter(make_settings(fake_tg, tmp_path, telegram_bot_token=None), core)
