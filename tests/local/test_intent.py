@@ -284,6 +284,11 @@ SENTENCES = {
         target_bytes=30 * MB, codec="h265", max_fps=30.0, remove_audio=True, wants_compress=True
     ),
     "适合Discord，720p，前30秒": R(fit_chat=True, height=720, trim_start=0.0, trim_end=30.0),
+    # numbers in names and links are nobody's wish; an extension is
+    "compress my_video_1080p.mp4 to 8mb": R(target_bytes=8 * MB, codec="h264", wants_compress=True),
+    "https://example.com/v_720p_50mb make it smaller": R(wants_compress=True),
+    "<@123456789012345678> under 10MB": R(target_bytes=10 * MB),
+    "save it as out.webm": R(codec="vp9"),
 }
 
 
@@ -469,6 +474,7 @@ HOSTILE = [
     "1 m " * 10_000,
     "from 1 m to 2 m " * 2500,
     "前后从到" * 10_000,
+    "a." * 20_000,
     "十" * 40_000 + "秒",
 ]
 

@@ -70,13 +70,18 @@ _PUNCT = str.maketrans(
 )
 
 
+# Links and mentions carry numbers nobody said ("<@1234>"), and so do file names: of
+# "clip_1080p_50mb.webm" only the extension is a wish.
+_NOT_WORDS = re.compile(r"(?:https?://|www\.)\S+|<[@#!&:][^>\s]*>")
+_FILE_NAME = re.compile(r"[a-z0-9_.\-]{0,80}\.(mp4|mov|mkv|webm|avi|m4v|flv|wmv|3gp)(?![a-z0-9])")
 # Only before a size unit: "1280x720,30fps" is a list, "1,5 GB" a decimal.
 _DECIMAL_COMMA = re.compile(r"(\d),(\d{1,2})(?=\s*(?:[kmg]i?b|[mg](?![a-z])|兆))")
 
 
 def _normalize(text: str) -> str:
-    """Lower case, ASCII digits and punctuation, decimal commas as points."""
+    """Lower case, ASCII digits and punctuation, decimal commas as points, no links or names."""
     s = unicodedata.normalize("NFKC", text).lower().translate(_PUNCT)
+    s = _FILE_NAME.sub(r" \1", _NOT_WORDS.sub(" ", s))
     s = re.sub(r"(\d),(\d{3})(?!\d)", r"\1\2", s)
     s = _DECIMAL_COMMA.sub(r"\1.\2", s)
     return _CN_NUMBER.sub(lambda m: str(_cn_to_int(m.group(0))), s)
