@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -191,3 +192,25 @@ async def test_operator_token_no_credits_carries_no_bind_link(store: SqliteStore
             with pytest.raises(NoCredits) as caught:
                 await client.credits()
     assert caught.value.link is None
+
+
+async def test_answer_of_unknown_shape_is_logged_once(
+    client: NemoClient, fake: FakeNemo, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.backends.nemo")
+    fake.fail("credits", body={"code": 0, "data": {"balance": "lots", "unit": "c"}}, times=2)
+    for _ in range(2):
+        with pytest.raises(ProtocolError) as caught:
+            await client.credits()
+        assert "available" in caught.value.detail
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        "NemoVideo sent an unknown shape at GET /api/credits/balance/simple: "
+        "keys ['balance', 'unit']"
+    ]
+
+
+async def test_session_id_stays_a_string(client: NemoClient, fake: FakeNemo) -> None:
+    fake.fail("session", body={"code": 0, "data": {"session_id": 5529798706024415232}})
+    created = await client.create_session("en")
+    assert created.session_id == "5529798706024415232"

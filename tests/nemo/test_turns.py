@@ -9,8 +9,16 @@ import time
 import pytest
 from aiohttp import web
 
-from bot.backends.base import Failure, Heartbeat, Text, ToolActivity, TurnEnded, TurnEvent
-from bot.backends.nemo import NemoClient
+from bot.backends.base import (
+    Failure,
+    Heartbeat,
+    Text,
+    ToolActivity,
+    TurnContext,
+    TurnEnded,
+    TurnEvent,
+)
+from bot.backends.nemo import NemoBackend, NemoClient
 from bot.errors import Transient, TurnFailed
 from bot.store import SqliteStore
 from tests.fakes.nemovideo import (
@@ -343,3 +351,12 @@ async def test_cancelling_the_consumer_closes_the_stream(
         await task
     turns = await fake.wait_turns(1, outcome="disconnected")
     assert len(turns) == 1
+
+
+async def test_backend_turn_is_the_client_turn(backend: NemoBackend, fake: FakeNemo) -> None:
+    session = await backend.open_session("en")
+    fake.script_turn(adk_tool_call("compress_video"), adk_text("Done: 48 MB.", pieces=2))
+    ctx = TurnContext(locale="en", upload_limit=50_000_000, chat="telegram:1")
+    events = [event async for event in backend.turn(session, "compress to 50MB", ctx)]
+    assert events == [ToolActivity("compress_video"), Text("Done: 48 MB."), TurnEnded(True)]
+    assert fake.sessions[session].messages == ["compress to 50MB"]

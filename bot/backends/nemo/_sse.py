@@ -81,7 +81,7 @@ class _Assembler:
         try:
             payload: Any = json.loads(frame.data)
         except ValueError:
-            warn_unknown(f"{WHERE} non-JSON data", frame.data[:0])
+            warn_unknown(f"{WHERE} non-JSON data", "")
             return []
         if not isinstance(payload, dict):
             warn_unknown(WHERE, payload)
