@@ -180,8 +180,11 @@ class ProgressMessage:
             if self._desired != self._shown:
                 deadlines.append(now + self._pacer.edit_in())
             self._wake.clear()
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that races
+            # with the event being set, and this loop would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), max(0.01, min(deadlines) - now))
+                async with asyncio.timeout(max(0.01, min(deadlines) - now)):
+                    await self._wake.wait()
 
     async def _edit(self, text: str) -> None:
         if self._ref is None:

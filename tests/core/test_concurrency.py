@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from pathlib import Path
 
 from bot.models import UserRef
@@ -145,7 +146,7 @@ async def test_progress_edits_keep_the_pace_and_honour_retry_after(
         await port.wait_text("Finished.")
         await bot.conversation.wait_idle()
     attempts = port.of("edit", "edit-refused")
-    gaps = [b.at - a.at for a, b in zip(attempts, attempts[1:], strict=False)]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(attempts)]
     assert all(gap >= 0.19 for gap in gaps), gaps
     refused = port.of("edit-refused")[0]
     after = [s for s in port.log if s.at > refused.at and s.kind in ("edit", "typing")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.streams import file_attachment
 from tests.core.conftest import BotFactory
 from tests.fakes.nemovideo import (
     FakeNemo,
@@ -26,7 +27,9 @@ async def test_upload_instruction_export_delivers_the_video(
         adk_tool_call("compress_video", {"target_mb": 50}),
         every(0.15, heartbeat("comment"), for_=0.6),
         adk_tool_result("compress_video", {"ok": True}),
-        adk_text("Your video is compressed to 48 MB. Click the Export button to download.", pieces=3),
+        adk_text(
+            "Your video is compressed to 48 MB. Click the Export button to download.", pieces=3
+        ),
     )
     fake.script_render(polls=3, size=300_000, url_shape="data.outputUrl", envelope="success")
     async with open_bot() as bot:
@@ -51,7 +54,7 @@ async def test_upload_instruction_export_delivers_the_video(
     assert "300.0 KB" in video.text
     assert fake.sessions[next(iter(fake.sessions))].messages == [INSTRUCTION]
     assert fake.header_violations == []
-    progress_posts = [s for s in port.of("text") if s.text.startswith("⏳")]
+    progress_posts = [s for s in port.of("text") if s.text.startswith(("⏳", "📥"))]
     assert len(progress_posts) == 3  # receiving, the turn, the export: one message each
     assert port.of("edit"), "progress is edited in place"
     async with open_bot() as bot:
@@ -81,8 +84,8 @@ async def test_chinese_journey_speaks_chinese(
     fake.script_turn(adk_text("已压缩到 18 MB。"))
     async with open_bot() as bot:
         port = bot.port()
-        await bot.say(port, "", attachments=(), locale="zh-CN")  # nothing: no answer needed
-        await bot.send_file(port, tiny_mp4, caption="把视频压缩到20MB以内")
+        clip = (file_attachment(tiny_mp4),)
+        await bot.say(port, "把视频压缩到20MB以内", attachments=clip, locale="zh-CN")
         await port.wait_text("已收到 clip.mp4")
         await port.wait_text("已压缩到 18 MB")
         await bot.conversation.wait_idle()
