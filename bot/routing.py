@@ -131,10 +131,18 @@ def translate_gui(text: str, locale: str | None) -> Translated:
     offer_export = show_summary = False
     for pattern, key, effect in _GUI:
         if pattern.search(text):
-            text = pattern.sub(t(key, locale), text)
+            text = pattern.sub(lambda match, key=key: _in_place(match, t(key, locale)), text)
             offer_export |= effect == "export"
             show_summary |= effect == "summary"
     return Translated(text, offer_export, show_summary)
+
+
+def _in_place(match: re.Match[str], replacement: str) -> str:
+    """The replacement, capitalised where the agent's phrase opened a sentence."""
+    before = match.string[: match.start()].rstrip()
+    if not before or before[-1] in ".!?\n:":
+        return replacement[:1].upper() + replacement[1:]
+    return replacement
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -1,0 +1,57 @@
+"""The SQLite store: migrations once, duplicates seen, jobs that survive a reopen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.models import ChatKey, UserRef
+from bot.store import MIGRATIONS, Job, SqliteStore
+
+CHAT = ChatKey("telegram", "42", "7")
+USER = UserRef("telegram", "9", "Ada")
+
+
+async def test_migrations_run_once_and_data_survives_a_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    async with SqliteStore(path) as store:
+        assert await store.schema_version() == len(MIGRATIONS)
+        await store.set_session(CHAT, "nemo", "123")
+        await store.set_meta("nemo.client_id", "abc")
+        await store.set_language(USER, "zh")
+    async with SqliteStore(path) as store:
+        assert await store.schema_version() == len(MIGRATIONS)
+        session = await store.get_session(CHAT)
+        assert session is not None and session.session == "123"
+        assert await store.get_meta("nemo.client_id") == "abc"
+        assert await store.get_language(USER) == "zh"
+        await store.drop_session(CHAT)
+        assert await store.get_session(CHAT) is None
+
+
+async def test_an_update_is_seen_once_per_platform(tmp_path: Path) -> None:
+    async with SqliteStore(tmp_path / "db.sqlite3") as store:
+        assert await store.first_sight("telegram", "1")
+        assert not await store.first_sight("telegram", "1")
+        assert await store.first_sight("discord", "1")
+
+
+async def test_a_job_is_claimed_for_delivery_once(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    async with SqliteStore(path) as store:
+        job = Job("render_1", CHAT, USER, "export", "nemo", "123", backend_job="render_1")
+        job = await store.add_job(job)
+        job = await store.update_job(job, state="running", extra={"n": 1})
+        assert [j.id for j in await store.active_jobs_of(USER)] == ["render_1"]
+        assert await store.jobs_today(USER) == 1
+    async with SqliteStore(path) as store:
+        (found,) = await store.active_jobs()
+        assert (found.chat, found.user, found.state, found.extra) == (
+            CHAT,
+            USER,
+            "running",
+            {"n": 1},
+        )
+        assert await store.claim_delivery(found)
+        assert not await store.claim_delivery(found)
+        await store.update_job(found, state="done")
+        assert await store.active_jobs() == []
