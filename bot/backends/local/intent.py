@@ -78,12 +78,16 @@ _FILE_NAME = re.compile(r"[a-z0-9_.\-]{0,80}\.(mp4|mov|mkv|webm|avi|m4v|flv|wmv|
 _DECIMAL_COMMA = re.compile(r"(\d),(\d{1,2})(?=\s*(?:[kmg]i?b|[mg](?![a-z])|兆))")
 
 
+_ONE_UNIT = re.compile(r"(?<![a-z])(first|last|final)\s+(minute|hour)(?![a-z])")  # "first minute"
+
+
 def _normalize(text: str) -> str:
     """Lower case, ASCII digits and punctuation, decimal commas as points, no links or names."""
     s = unicodedata.normalize("NFKC", text).lower().translate(_PUNCT)
     s = _FILE_NAME.sub(r" \1", _NOT_WORDS.sub(" ", s))
     s = re.sub(r"(\d),(\d{3})(?!\d)", r"\1\2", s)
     s = _DECIMAL_COMMA.sub(r"\1.\2", s)
+    s = _ONE_UNIT.sub(r"\1 1 \2", s)
     return _CN_NUMBER.sub(lambda m: str(_cn_to_int(m.group(0))), s)
 
 
@@ -159,8 +163,10 @@ _REMOVE_AUDIO = _c(
       | {_L}(?:no|without|without\s+any|zero)\s+(?:the\s+)?{_AUDIO}{_R}
       | {_L}{_AUDIO}\s+off{_R}
       | {_L}(?:un)?mute[ds]?{_R} | {_L}silent(?:ly)?{_R} | {_L}silence\s+it{_R}
+      | {_L}(?:take|strip|cut|pull)\s+(?:the\s+)?{_AUDIO}\s+out{_R}
       | (?:去掉|去除|删除|删掉|移除|取消|不要|关掉|关闭|去|消除|拿掉)
         (?:所有|全部)?(?:的)?{_AUDIO_ZH}
+      | {_AUDIO_ZH}\s*(?:都|全|全部)?(?:去掉|删掉|去除|删除|拿掉|关掉|移除|不要了?)
       | 静音 | 无声 | 没有声音 | 不要声音 | 不需要声音"""
 )
 
@@ -299,8 +305,9 @@ _SIZE_UNIT = "|".join(sorted(map(re.escape, _SIZE_UNITS), key=len, reverse=True)
 _SIZE = _c(rf"{_L}(?P<n>{_NUM})\s*(?P<u>{_SIZE_UNIT}){_R}")
 _SIZE_CUE_BEFORE = re.compile(
     r"(?:under|below|less\s+than|smaller\s+than|at\s+most|max(?:imum)?|up\s+to|within|no\s+more"
-    r"\s+than|not\s+(?:more|bigger|larger|over)\s+than|to|into|around|about|approx(?:imately)?"
-    r"|<=?|≤|小于|低于|不超过|不大于|不到|压缩到|压到|到|至|控制在|最多|最大|在|为|成)\s*$"
+    r"\s+than|(?:no|not)\s+(?:more|bigger|larger|greater|over)\s+than|to|into|around|about"
+    r"|approx(?:imately)?|<=?|≤|小于|低于|不超过|不大于|不到|压缩到|压到|到|至|控制在|最多|最大|在|为"
+    r"|成|大概|大约)\s*$"
 )
 _SIZE_CUE_AFTER = re.compile(
     r"^\s*(?:以内|之内|以下|内|左右|or\s+(?:less|smaller|under)|max|tops|limit)"
@@ -375,7 +382,8 @@ _DIMENSIONS = _c(rf"{_L}(?P<w>\d{{3,5}})\s*[x×*]\s*(?P<h>\d{{3,5}}){_R}")
 _HEIGHT_P = _c(rf"{_L}(?P<h>\d{{3,4}})\s?p(?P<fps>\d{{2,3}})?{_R}")
 _HEIGHT_WORDS = _c(
     rf"""{_L}(?P<w>8k|4k|uhd|2k|qhd|full\s*hd|fhd|hd){_R}
-      | (?:{_L}(?:resolution|res|height)\s*(?:to|of|at|=|:)?
+      | (?:{_L}(?:resolution|res|height|resize|rescale|downscale|scale|downsize)
+            \s*(?:it\s+|this\s+|the\s+video\s+)?(?:to|of|at|=|:)?
          |分辨率\s*(?:改为|改成|降到|降为|调到|设为|为|到)?)
         \s*(?P<h>\d{{3,4}})p?{_R}
       | (?P<h2>\d{{3,4}})\s*(?:的)?分辨率
@@ -436,7 +444,10 @@ _KEEP_QUALITY = _c(
       | {_L}without\s+(?:losing|lose|hurting|sacrificing|reducing|degrading|ruining|killing|much)
             \s+(?:\w+\s+){{0,2}}?(?:quality|clarity){_R}
       | {_L}(?:no|minimal|little|without(?:\s+any)?|zero|less)\s+(?:visible\s+)?quality\s+loss{_R}
-      | {_L}(?:high|best|good|max(?:imum)?|same|original|full|top|great)\s+quality{_R}
+      | {_L}(?:high|best|good|max(?:imum)?|same|original|full|top|great)\s+(?:possible\s+)?
+        quality{_R}
+      | {_L}(?:don't|dont|do\s+not|never)\s+(?:lose|ruin|hurt|degrade|reduce|lower|sacrifice|kill)
+        \s+(?:the\s+|much\s+|any\s+|too\s+much\s+)?(?:video\s+|image\s+)?quality{_R}
       | {_L}quality\s+(?:first|matters|intact){_R}
       | {_L}keep\s+it\s+(?:sharp|crisp|clear|clean|looking\s+good){_R}
       | {_L}(?:visually\s+)?lossless(?:ly)?{_R}
@@ -454,7 +465,7 @@ _ALL = _c(
       | {_L}both\s+(?:videos|clips|files|of\s+them){_R}
       | {_L}(?:do|compress|process|convert|shrink|for|apply\s+to)\s+all{_R}
       | 全部(?!声音|音频|音轨|画面|的声音) | 所有(?:的)?(?:视频|文件|片段) | 每个视频 | 每一个视频
-      | 每个文件 | 这些视频 | 全都 | 批量"""
+      | 每个文件 | 这些视频 | 全都 | 批量 | (?:两|三|几|这几|那几)个(?:视频|文件)?(?:都|全)"""
 )
 _COMPRESS = _c(
     rf"""{_L}(?:compress(?:ed|ion|ing)?|shrink|shrunk|smaller|downsize|minimi[sz]e|squeeze
@@ -462,7 +473,8 @@ _COMPRESS = _c(
       | {_L}reduce\s+(?:the\s+|its\s+)?(?:file\s+)?size{_R}
       | {_L}(?:make|get)\s+(?:it|this|the\s+video)\s+(?:small|tiny|light){_R}
       | {_L}too\s+(?:big|large|heavy){_R} | 太大 | 太大了
-      | 压缩 | 变小 | 小一点 | 小一些 | 小点 | 瘦身 | 减小 | 缩小 | 压一下 | 压小"""
+      | 压缩 | 变小 | 小一点 | 小一些 | 小点 | 瘦身 | 减小 | 缩小 | 压一下 | 压小 | 压一压
+      | 减少(?:文件)?(?:体积|大小)"""
 )
 
 
