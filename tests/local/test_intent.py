@@ -42,6 +42,7 @@ SIZES = {
     "compress the video from 100MB to 20MB": R(target_bytes=20 * MB, wants_compress=True),
     "from 500m to 50m": R(target_bytes=50 * MB),
     "no bigger than 10MB, it's 200MB now": R(target_bytes=10 * MB),
+    "it's 8MB now, get it under 20MB": R(target_bytes=20 * MB),  # the size named as a target
     "16:10 aspect ratio, under 10MB": R(target_bytes=10 * MB),
     "小于20MB": R(target_bytes=20 * MB),
     "小于２０ＭＢ": R(target_bytes=20 * MB),
