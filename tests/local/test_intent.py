@@ -21,8 +21,11 @@ GIB = 2**30
 R = EncodeRequest
 
 
-def _rows(table: dict[str, EncodeRequest]) -> list[object]:
-    return [pytest.param(text, want, id=text) for text, want in table.items()]
+def _rows(*tables: dict[str, EncodeRequest]) -> list[object]:
+    rows = [(text, want) for table in tables for text, want in table.items()]
+    texts = [text for text, _ in rows]
+    assert len(set(texts)) == len(texts), "a phrase in two tables would hide one of its rows"
+    return [pytest.param(text, want, id=text) for text, want in rows]
 
 
 SIZES = {
@@ -307,17 +310,17 @@ SENTENCES = {
 @pytest.mark.parametrize(
     ("text", "want"),
     _rows(
-        SIZES
-        | TIMES
-        | CHAT_FIT
-        | FRACTIONS
-        | RESOLUTIONS
-        | CODECS
-        | FRAME_RATES
-        | AUDIO
-        | QUALITY_SCOPE_VERB
-        | NEGATED
-        | SENTENCES
+        SIZES,
+        TIMES,
+        CHAT_FIT,
+        FRACTIONS,
+        RESOLUTIONS,
+        CODECS,
+        FRAME_RATES,
+        AUDIO,
+        QUALITY_SCOPE_VERB,
+        NEGATED,
+        SENTENCES,
     ),
 )
 def test_parse(text: str, want: EncodeRequest) -> None:
