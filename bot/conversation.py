@@ -18,10 +18,11 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
-from bot import media
+from bot import media, metrics
 from bot.backends.base import (
     Backend,
     ExportResult,
@@ -59,7 +60,8 @@ from bot.errors import (
     UnclearRequest,
     UnsupportedFile,
 )
-from bot.models import ChatKey, Inbound, UserRef
+from bot.logs import log_context
+from bot.models import Attachment, ByteStream, ChatKey, Inbound, UserRef
 from bot.ports import Adapter, Button, Port
 from bot.progress import Pacer, ProgressMessage, send_reliably
 from bot.routing import route, split_text, translate_gui
@@ -122,6 +124,7 @@ class Conversation:
         self._chats: dict[ChatKey, _Chat] = {}
         self._load: Counter[UserRef] = Counter()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._queued = 0
         self._closing = False
 
     # Lifecycle ---------------------------------------------------------------------------------
@@ -158,6 +161,7 @@ class Conversation:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=grace)
         for chat in self._chats.values():
+            self._dequeued(len(chat.queue))
             chat.queue.clear()
             if chat.current is not None and chat.current.task is not None:
                 chat.current.shutdown = True
@@ -170,6 +174,11 @@ class Conversation:
 
     async def handle(self, inbound: Inbound, port: Port) -> None:
         """Take one message. Returns once it is acknowledged; the work goes on in tasks."""
+        metrics.update_received(inbound.chat.platform)
+        with log_context(chat=inbound.chat):
+            await self._handle(inbound, port)
+
+    async def _handle(self, inbound: Inbound, port: Port) -> None:
         chat = self._chat(inbound.chat)
         if self._closing:
             locale = normalize_locale(inbound.locale)
@@ -185,7 +194,8 @@ class Conversation:
             await self._say(chat, port, t("err_access_denied", locale))
             return
         if inbound.attachments:
-            await self._submit(chat, _Work("upload", inbound.user, port, locale, inbound=inbound))
+            counted = replace(inbound, attachments=tuple(map(_counted, inbound.attachments)))
+            await self._submit(chat, _Work("upload", inbound.user, port, locale, inbound=counted))
             return
         decision = route(inbound.text)
         match decision.action:
@@ -249,22 +259,30 @@ class Conversation:
             self._start(chat, work)
             return 0
         chat.queue.append(work)
+        self._queued += 1
+        metrics.set_queue_depth(self._queued)
         return len(chat.queue)
 
     def _start(self, chat: _Chat, work: _Work) -> None:
         chat.current = work
         work.task = self._spawn(self._run(chat, work))
 
+    def _dequeued(self, n: int) -> None:
+        self._queued -= n
+        metrics.set_queue_depth(self._queued)
+
     async def _run(self, chat: _Chat, work: _Work) -> None:
         try:
             job = self._perform(chat, work)
-            await self._guarded(chat, work.port, work.locale, job, doing=work.kind, work=work)
+            with log_context(chat=chat.key):
+                await self._guarded(chat, work.port, work.locale, job, doing=work.kind, work=work)
         finally:
             self._load[work.user] -= 1
             if self._load[work.user] <= 0:
                 del self._load[work.user]
             chat.current = None
             if chat.queue and not self._closing:
+                self._dequeued(1)
                 self._start(chat, chat.queue.popleft())
 
     async def _perform(self, chat: _Chat, work: _Work) -> None:
@@ -272,9 +290,11 @@ class Conversation:
             case "upload":
                 await self._upload(chat, work)
             case "turn":
-                await self._turn(chat, work, work.text)
+                with metrics.timed("turn"):
+                    await self._turn(chat, work, work.text)
             case "export":
-                await self._export(chat, work)
+                with metrics.timed("export"):
+                    await self._export(chat, work)
 
     async def _check_quota(self, user: UserRef) -> None:
         if self._is_admin(user):
@@ -294,6 +314,7 @@ class Conversation:
         for waiting in chat.queue:
             self._load[waiting.user] -= 1
         chat.queue.clear()
+        self._dequeued(dropped)
         if work.kind == "export" and work.job is not None and work.job.backend_job:
             try:
                 await self._backend.cancel_export(work.job.backend_job)
@@ -565,12 +586,14 @@ class Conversation:
             text = t("session_lost", locale)
             error: str = "session lost"
         except ClipbridgeError as failure:
+            metrics.failure(failure)
             text = self._explain(failure, locale, user)
             error = f"{type(failure).__name__}: {failure.detail}"
             log.warning("%s failed in %s: %s", doing, chat.key, error)
             if isinstance(failure, NoCredits) and failure.link:
                 log.warning("out of credits; an admin can top up at %s", failure.link)
-        except Exception:
+        except Exception as unexpected:
+            metrics.failure(unexpected)
             log.exception("unexpected error while %s in %s", doing, chat.key)
             text = t("err_unexpected", locale, doing=t(f"doing_{doing}", locale))
             error = "unexpected error"
@@ -755,6 +778,23 @@ class Conversation:
         if item.size:
             details.append(human_size(item.size))
         return f"{item.name} ({', '.join(details)})" if details else item.name
+
+
+def _counted(attachment: Attachment) -> Attachment:
+    """The same attachment, its bytes counted into the relayed-bytes metric as they stream."""
+
+    @asynccontextmanager
+    async def open_counted() -> AsyncIterator[ByteStream]:
+        async with attachment.open() as stream:
+
+            async def chunks() -> ByteStream:
+                async for chunk in stream:
+                    metrics.bytes_relayed(len(chunk), "in")
+                    yield chunk
+
+            yield chunks()
+
+    return replace(attachment, open=open_counted)
 
 
 async def _closing(events: AsyncIterator[T]) -> AsyncIterator[T]:

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import media
+from bot import media, metrics
 from bot.backends.base import Backend, ExportResult
 from bot.errors import CorruptInput, NotAVideo
 from bot.ports import OutboundVideo, Port
@@ -75,6 +75,7 @@ async def deliver(
         with contextlib.suppress(Exception):
             await port.typing("upload_video")
         await send_reliably(pacer, lambda: port.send_video(video, caption))
+        metrics.bytes_relayed(size, "out")
         return Delivered(size, as_link=False)
     finally:
         if owned is not None:
