@@ -41,7 +41,7 @@ async def test_upload_instruction_export_delivers_the_video(
         await bot.say(port, INSTRUCTION)
         answer = await port.wait_text("compressed to 48 MB")
         assert "Click the Export button" not in answer.text
-        assert "press ⬇️ Export below" in answer.text
+        assert "Press ⬇️ Export below" in answer.text
         offer = await port.wait_text("export to get the video")
         assert any(button.command == "/export" for button in offer.buttons)
         await bot.conversation.wait_idle()
