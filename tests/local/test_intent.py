@@ -94,6 +94,8 @@ TIMES = {
     "从1分钟到2分钟": R(trim_start=60.0, trim_end=120.0),
     "最后10秒": R(trim_start=-10.0),
     "最后两分钟": R(trim_start=-120.0),
+    "只要后30秒": R(trim_start=-30.0),
+    "前一分三十秒": R(trim_start=0.0, trim_end=90.0),
     "时长控制在30秒以内": R(trim_start=0.0, trim_end=30.0),
     "从0:30开始": R(trim_start=30.0),
     "到1:00为止": R(trim_end=60.0),
@@ -258,6 +260,8 @@ QUALITY_SCOPE_VERB = {
     "shrink this please": R(wants_compress=True),
     "small enough to email": R(wants_compress=True),
     "压缩一下": R(wants_compress=True),
+    "压缩后十分清晰": R(wants_compress=True),  # 后 is "after", 十分 is "very": no trim
+    "画质十分重要，压缩到10M": R(target_bytes=10 * MB, wants_compress=True),
     "变小一点": R(wants_compress=True),
     "减少体积": R(wants_compress=True),
     "视频太大了": R(wants_compress=True),

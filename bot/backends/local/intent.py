@@ -91,12 +91,14 @@ def _normalize(text: str) -> str:
     return _CN_NUMBER.sub(lambda m: str(_cn_to_int(m.group(0))), s)
 
 
-# Chinese numerals before a unit: "前三十秒", "二十兆", "两分钟", "帧率二十四" is left alone.
+# Chinese numerals before a unit: "前三十秒", "二十兆", "两分钟"; "帧率二十四" is left alone, and so
+# is "十分清晰" ("very clear"): a minute in words is 分钟, or 分 with seconds after it.
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
 _CN_DIGITS |= {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_NUMBER = re.compile(
-    r"[零〇一二两三四五六七八九十百千]+(?=\s*(?:秒|分钟|分(?!辨)|小时|兆|帧|mb|m|gb|g)" + _R + ")"
+    r"[零〇一二两三四五六七八九十百千]+"
+    r"(?=\s*(?:秒|分钟|分\s*[零〇一二两三四五六七八九十0-9]+\s*秒|小时|兆|帧|mb|m|gb|g)" + _R + ")"
 )
 
 
@@ -247,8 +249,10 @@ _RANGE = _c(
 _FIRST = _c(
     rf"""(?:{_FIRST_W}|(?:截取|保留|只要|只留|只保留)?(?:前|开头|(?<!镜)头|片头))\s*(?P<t>{_TIME})"""
 )
+# A bare 后 only starts a phrase: in "压缩后" it means "after".
 _LAST = _c(
-    rf"(?:{_LAST_W}|(?:截取|保留|只要|只留|只保留)?(?:最后|结尾|末尾|(?<![然之以随])后))\s*(?P<t>{_TIME})"
+    rf"""(?:{_LAST_W}|(?:截取|保留|只要|只留|只保留)?(?:最后|结尾|末尾)
+         |(?:截取|保留|只要|只留|只保留)后|(?<![\u4e00-\u9fff])后)\s*(?P<t>{_TIME})"""
 )
 _SHORTEN = _c(
     rf"""(?:{_L}(?:trim|cut|shorten|clip|make|keep|limit|reduce|get|bring)
