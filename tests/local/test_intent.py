@@ -261,7 +261,8 @@ QUALITY_SCOPE_VERB = {
     "small enough to email": R(wants_compress=True),
     "压缩一下": R(wants_compress=True),
     "压缩后十分清晰": R(wants_compress=True),  # 后 is "after", 十分 is "very": no trim
-    "画质十分重要，压缩到10M": R(target_bytes=10 * MB, wants_compress=True),
+    "画质十分重要，压缩到10M": R(target_bytes=10 * MB, keep_quality=True, wants_compress=True),
+    "quality is important": R(keep_quality=True),
     "变小一点": R(wants_compress=True),
     "减少体积": R(wants_compress=True),
     "视频太大了": R(wants_compress=True),

@@ -452,13 +452,14 @@ _KEEP_QUALITY = _c(
         quality{_R}
       | {_L}(?:don't|dont|do\s+not|never)\s+(?:lose|ruin|hurt|degrade|reduce|lower|sacrifice|kill)
         \s+(?:the\s+|much\s+|any\s+|too\s+much\s+)?(?:video\s+|image\s+)?quality{_R}
-      | {_L}quality\s+(?:first|matters|intact){_R}
+      | {_L}quality\s+(?:first|matters|intact|is\s+(?:important|key|everything)){_R}
       | {_L}keep\s+it\s+(?:sharp|crisp|clear|clean|looking\s+good){_R}
       | {_L}(?:visually\s+)?lossless(?:ly)?{_R}
       | (?:不|别|不要|不想|没有|尽量不|不会)(?:损失|损|降低|影响|牺牲|丢失|损伤|降)(?:太多)?
             (?:画质|质量|清晰度|画面)
       | (?:保持|保留|保证|维持|不变的?)(?:原有|原来的?|原始)?(?:的)?(?:画质|质量|清晰度|清晰)
-      | (?:画质|质量|清晰度)(?:不变|无损|优先|不要?(?:变)?差|别(?:变)?差)
+      | (?:画质|质量|清晰度)(?:不变|无损|优先|不要?(?:变)?差|别(?:变)?差
+        |(?:很|十分|非常|比较|最)?重要)
       | 无损 | 高画质 | 原画质 | 不失真 | 不要模糊 | 别糊 | 不要糊"""
 )
 _ALL = _c(
