@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 from bot.texts import t
@@ -131,7 +132,7 @@ def translate_gui(text: str, locale: str | None) -> Translated:
     offer_export = show_summary = False
     for pattern, key, effect in _GUI:
         if pattern.search(text):
-            text = pattern.sub(lambda match, key=key: _in_place(match, t(key, locale)), text)
+            text = pattern.sub(partial(_in_place, replacement=t(key, locale)), text)
             offer_export |= effect == "export"
             show_summary |= effect == "summary"
     return Translated(text, offer_export, show_summary)
