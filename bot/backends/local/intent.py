@@ -6,18 +6,22 @@ fixed set of patterns run over a normalized copy of the text, each claiming the 
 that no later pattern reads them again ("1280x720" is never also "720p"; "1m30s" is never "1 MB").
 
 Decisions where people are ambiguous:
-- Units: MB/M/兆 = 10^6 bytes, MiB = 2^20, GB/G = 10^9, GiB = 2^30, KB = 10^3, KiB = 2^10.
-  A comma between digits is a thousands separator when three digits follow ("1,500 MB" = 1500 MB)
-  and a decimal point when one or two digits and a size unit follow ("1,5 GB" = 1.5 GB); anything
-  else is a list ("1280x720,30fps").
+- Units: MB/M/兆 = 10^6 bytes, MiB = 2^20, GB/G = 10^9, GiB = 2^30, KB = 10^3, KiB = 2^10; "Mb"
+  is read as MB (nobody asks for megabits). A comma between digits is a thousands separator when
+  three digits follow ("1,500 MB" = 1500 MB) and a decimal point when one or two digits and a size
+  unit follow ("1,5 GB" = 1.5 GB); anything else is a list ("1280x720,30fps").
 - Several sizes: the smallest one named with a target word ("to", "under", "以内") wins, else the
-  smallest: "my 500MB video to 50MB" means 50 MB.
+  smallest: "my 500MB video to 50MB" means 50 MB. Several heights or frame rates are a from-to
+  ("4k to 1080p"): the lowest wins. Several codecs: the last named ("from h264 to hevc").
 - Times: a number without a unit is seconds, or the other end's unit in a range ("10 to 45s").
   Negative times count back from the end: "last 10 seconds" -> trim_start -10; "drop the last 5
-  seconds" -> trim_end -5.
+  seconds" -> trim_end -5. "The first half" needs the duration, so it is not understood.
 - "half" alone and "缩小一半" halve the resolution; "half the size" / "体积减半" halve the file.
   "compress 30%" / "压缩30%" take 30% off (0.7 of the size); "to 30%" / "压缩到30%" keep 30%.
-- "for Discord", "fit Telegram", "适合微信": the chat's upload limit (the only limit we know).
+- "for Discord", "fit Telegram", "适合微信", "too big to send": the chat's upload limit (the only
+  limit we know).
+- A wish said the other way ("don't remove the audio", "不要去掉声音") is not that wish.
+- Links, mentions and file names say nothing, except a file's extension ("out.webm" is VP9).
 - "all" / "全部" alone is not a request: it says which videos, not what to do with them.
 """
 
