@@ -416,3 +416,39 @@ async def test_progress_spans_both_passes_with_an_eta_about_once_a_second(
         same_stage = itertools.pairwise(stamped)
         gaps = [b[0] - a[0] for a, b in same_stage if a[1].stage == b[1].stage]
         assert all(gap >= 0.9 for gap in gaps)
+
+
+async def test_a_finished_export_is_handed_over_after_a_restart(
+    backend_factory: BackendFactory, clips: Clips
+) -> None:
+    ctx = TurnContext(locale="en", upload_limit=150_000)
+    async with backend_factory() as backend:
+        session = await session_with(backend, clips.main)
+        job = await backend.start_export(session, "job/restart 1", ctx)
+        first = [e async for e in backend.watch_export(job)][-1]
+        assert isinstance(first, ExportResult) and first.path is not None
+    async with backend_factory() as backend:
+        again = [e async for e in backend.watch_export(job)][-1]
+        assert isinstance(again, ExportResult)
+        assert again.path == first.path and again.job_id == job
+        await backend.release(again)
+        assert not first.path.exists()
+        assert backend.workspace.load(session).exports == {}
+        with pytest.raises(Exception, match="no local export"):
+            async for _ in backend.watch_export(job):
+                pass
+
+
+async def test_start_up_drops_directories_that_are_not_sessions(
+    backend_factory: BackendFactory, clips: Clips
+) -> None:
+    async with backend_factory() as backend:
+        session = await session_with(backend, clips.main)
+        root = backend.workspace.root
+    (root / "stray").mkdir()
+    broken = root / ("ab" * 16)
+    broken.mkdir()
+    (broken / "manifest.json").write_text('{"id": "cut sh')
+    async with backend_factory() as backend:
+        assert sorted(p.name for p in root.iterdir()) == [session]
+        assert len((await backend.state(session)).tracks) == 1

@@ -66,6 +66,7 @@ log = logging.getLogger(__name__)
 CHUNK = 1 << 20
 _NOT_VIDEO_MIME = ("image/", "text/", "audio/", "application/pdf", "application/json")
 _SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,5}$")
+_FILE_SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
 def build_want(
@@ -195,10 +196,12 @@ class LocalBackend:
         mime = (attachment.mime or "").lower()
         if mime.startswith(_NOT_VIDEO_MIME):
             raise NotAVideo(f"sent as {mime}")
+        expected = attachment.size
+        if expected is None and attachment.local_path is not None:
+            expected = await asyncio.to_thread(_size, attachment.local_path)
         await asyncio.to_thread(
-            self._workspace.make_room, attachment.size or 0, keep=session,
-            protect=frozenset(self._busy),
-        )  # fmt: skip
+            self._workspace.make_room, expected or 0, keep=session, protect=frozenset(self._busy)
+        )
         directory = self._workspace.dir(session)
         suffix = Path(attachment.name).suffix.lower()
         number = len(manifest.uploads) + 1
@@ -210,8 +213,6 @@ class LocalBackend:
                 await asyncio.to_thread(shutil.copyfile, attachment.local_path, part)
             else:
                 await self._receive(attachment, part)
-            if attachment.local_path is not None:
-                await asyncio.to_thread(self._check_budget, part)
             await asyncio.to_thread(part.replace, dest)
             info = await probe(dest)
         except BaseException:
@@ -249,10 +250,6 @@ class LocalBackend:
                         raise FileTooLarge(f"over the work budget at {written}", limit=room)
                     await asyncio.to_thread(f.write, chunk)
 
-    def _check_budget(self, path: Path) -> None:
-        if self._workspace.used() > self._workspace.budget:
-            raise FileTooLarge("over the work budget", limit=path.stat().st_size)
-
     async def state(self, session: str) -> Timeline:
         manifest = self._workspace.load(session)
         tracks = tuple(
@@ -288,7 +285,8 @@ class LocalBackend:
                             note = note_text(event, job.want, job.info, locale)
                             if note:
                                 yield Text(note)
-                            yield ResultReady(self._result(event, job, locale, len(jobs) > 1))
+                            result = self._result(event, job, locale, named=len(jobs) > 1)
+                            yield ResultReady(result)
         except ClipbridgeError as error:
             yield Failure(error)
         yield TurnEnded(saw_text=True)
@@ -324,7 +322,8 @@ class LocalBackend:
                 self._workspace.make_room, estimate, keep=session, protect=frozenset(self._busy)
             )
             job_id = job_id or uuid.uuid4().hex
-            out = self._workspace.dir(session) / f"out-{job_id[:40]}.mp4"
+            name = _FILE_SAFE.sub("", job_id)[:40] or uuid.uuid4().hex
+            out = self._workspace.dir(session) / f"out-{name}.mp4"
             self._busy.add(job.info.path)
             try:
                 async with aclosing(
@@ -339,6 +338,10 @@ class LocalBackend:
         finally:
             ticket.release()
 
+    def _job_of(self, path: Path) -> str:
+        manifest = self._workspace.load(path.parent.name)
+        return next((o.job_id for o in manifest.outputs if o.file == path.name), path.stem)
+
     def _record(self, session: str, job_id: str, outcome: Outcome, upload: UploadEntry) -> None:
         manifest = self._workspace.load(session)
         filename = _output_name(upload.name, outcome)
@@ -347,12 +350,14 @@ class LocalBackend:
         )
         self._workspace.save(manifest)
 
-    def _result(self, outcome: Outcome, job: _Job, locale: str, named: bool) -> ExportResult:
+    def _result(
+        self, outcome: Outcome, job: _Job, locale: str, *, named: bool, job_id: str | None = None
+    ) -> ExportResult:
         summary = summarize(outcome, job.want, locale)
         if named:
             summary = t("engine_summary_named", locale, name=job.upload.name, summary=summary)
         return ExportResult(
-            job_id=outcome.path.stem.removeprefix("out-"),
+            job_id=job_id or self._job_of(outcome.path),
             filename=_output_name(job.upload.name, outcome),
             size=outcome.size,
             path=outcome.path,
@@ -406,9 +411,12 @@ class LocalBackend:
         return export
 
     async def _export(self, session: str, job_id: str, events: asyncio.Queue[object]) -> None:
+        """Runs the export, speaking through `events`. A failed or cancelled export forgets its
+        entry; a finished one keeps it until `release`, so a restart can still hand it over."""
+        finished = False
         try:
-            result = await self._export_result(session, job_id, events)
-            events.put_nowait(result)
+            events.put_nowait(await self._export_result(session, job_id, events))
+            finished = True
         except asyncio.CancelledError:
             events.put_nowait(Cancelled(f"export {job_id} cancelled"))
             raise
@@ -418,10 +426,14 @@ class LocalBackend:
             log.exception("local export %s failed", job_id)
             events.put_nowait(RenderFailed(f"{type(error).__name__}: {error}"))
         finally:
-            with contextlib.suppress(SessionNotFound):
-                manifest = self._workspace.load(session)
-                if manifest.exports.pop(job_id, None) is not None:
-                    self._workspace.save(manifest)
+            if not finished:
+                self._forget_export(session, job_id)
+
+    def _forget_export(self, session: str, job_id: str) -> None:
+        with contextlib.suppress(SessionNotFound):
+            manifest = self._workspace.load(session)
+            if manifest.exports.pop(job_id, None) is not None:
+                self._workspace.save(manifest)
 
     async def _export_result(
         self, session: str, job_id: str, events: asyncio.Queue[object]
@@ -433,7 +445,7 @@ class LocalBackend:
         if ready:
             latest = ready[-1]
             info = await probe(directory / latest.file)
-            return ExportResult(job_id=latest.job_id, filename=latest.filename, size=info.size,
+            return ExportResult(job_id=job_id, filename=latest.filename, size=info.size,
                                 path=info.path, duration=info.duration, width=info.width,
                                 height=info.height)  # fmt: skip
         request = EncodeRequest(fit_chat=True)
@@ -444,7 +456,7 @@ class LocalBackend:
                 if isinstance(event, Progress):
                     events.put_nowait(event)
                 else:
-                    return self._result(event, job, entry.locale, named=False)
+                    return self._result(event, job, entry.locale, named=False, job_id=job_id)
         raise RenderFailed("the encode ended without a result")
 
     def open_result(self, result: ExportResult) -> AbstractAsyncContextManager[ByteStream]:
@@ -456,8 +468,10 @@ class LocalBackend:
         with contextlib.suppress(SessionNotFound):
             manifest = self._workspace.load(path.parent.name)
             outputs = [o for o in manifest.outputs if o.file != path.name]
-            if outputs != manifest.outputs:
-                self._workspace.save(manifest.model_copy(update={"outputs": outputs}))
+            exports = {k: v for k, v in manifest.exports.items() if k != result.job_id}
+            if outputs != manifest.outputs or exports != manifest.exports:
+                update = {"outputs": outputs, "exports": exports}
+                self._workspace.save(manifest.model_copy(update=update))
 
     async def credits(self) -> Credits | None:
         return None
@@ -491,6 +505,10 @@ def _output_name(source_name: str, outcome: Outcome) -> str:
     if outcome.kept_source:
         return Path(source_name).name or f"{stem}{outcome.path.suffix}"
     return f"{stem}-{outcome.plan.short_side}p.mp4"
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size
 
 
 def _remove(*paths: Path) -> None:

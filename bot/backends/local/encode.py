@@ -29,7 +29,7 @@ __all__ = ["MAX_ATTEMPTS", "Outcome", "encode"]
 
 MAX_ATTEMPTS = 6
 """Pass-2 runs at most per encode; each aims lower, so the loop always ends under the target."""
-UNDERFILL = 0.92
+UNDERFILL = 0.95
 """Below this share of the target, one more pass 2 aims higher."""
 PROGRESS_INTERVAL = 1.0
 

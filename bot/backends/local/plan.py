@@ -33,12 +33,14 @@ FLOOR = 240
 AUDIO_LADDER = (128_000, 96_000, 64_000, 48_000, 32_000)
 MIN_AUDIO = AUDIO_LADDER[-1]
 
-GOOD_BPP = 0.05
-"""H.264 bits per pixel per frame under which the next rung down looks better than this one."""
+GOOD_BPP = 0.028
+"""H.264 bits per pixel per frame under which the next rung down looks better than this one
+(about 850 kbit/s per megapixel at 30 fps, where 8mb.local's ladder also starts to step)."""
 FLOOR_BPP = 0.012
 """H.264 bits per pixel per frame under which even 240p is mush: the target is refused."""
-FILL = 0.975
-"""Share of the byte budget the first encode aims for: two-pass x264 lands within about 2%."""
+FILL = 0.99
+"""Share of the byte budget the first encode aims for: two-pass x264 lands within about 1%, and
+an overshoot is caught and encoded again."""
 STEP_FPS = 30.0
 """High frame rates are capped here once the budget is tight, before the picture shrinks."""
 
@@ -186,7 +188,7 @@ def correct(current: Plan, actual_size: int, *, fill: float = FILL) -> Plan:
     video_budget = (current.target - overhead - audio_bytes) * fill
     ratio = video_budget / video_actual
     if actual_size > current.target:
-        ratio = min(ratio, 0.97)  # strictly less than before, even when the miss was tiny
+        ratio = min(ratio, 0.985)  # strictly less than before, even when the miss was tiny
     bitrate = max(1_000, int(current.video_bitrate * ratio))
     return replace(current, video_bitrate=bitrate)
 

@@ -79,7 +79,11 @@ class Workspace:
                     shutil.rmtree(leftover, ignore_errors=True)
                 elif leftover.suffix == ".part":
                     leftover.unlink(missing_ok=True)
-            manifest = self.load(directory.name)
+            try:
+                manifest = self.load(directory.name)
+            except (SessionNotFound, ValueError):  # not ours, or a manifest cut short
+                shutil.rmtree(directory, ignore_errors=True)
+                continue
             kept = [o for o in manifest.outputs if (directory / o.file).exists()]
             if kept != manifest.outputs:
                 self.save(manifest.model_copy(update={"outputs": kept}))
