@@ -212,10 +212,12 @@ async def test_after_the_ttl_the_port_posts_in_the_channel_or_by_dm(
         await _until_expired(port.reply_to)
         assert port.upload_limit == 10 * 1024 * 1024  # the guild's (tier 0) from now on
         await port.edit_text(ref, "⏳ 50%")
+        await port.typing("upload_video")  # the "thinking…" response no longer shows it
         fake.deny_channel(CHANNEL)
         await port.edit_text(ref, "⏳ 90%")
         sent = await port.send_text("done")
 
+    assert any(c.path == f"/channels/{CHANNEL}/typing" for c in fake.calls)
     moved = [m for m in fake.in_channel(CHANNEL) if m["content"] == "⏳ 50%"]
     assert len(moved) == 1 and "interaction_token" not in moved[0]
     assert fake.messages[ref.id]["content"] == t("discord_moved", "en-US")
@@ -307,3 +309,31 @@ async def _until_expired(reply_to: str | None) -> None:
     async with asyncio.timeout(5):
         while time.time() < expires:
             await asyncio.sleep(expires - time.time())
+
+
+class SlowCore(RecordingCore):
+    """A core that takes its time before acknowledging anything."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+
+    async def handle(self, inbound: Any, port: Any) -> None:
+        await super().handle(inbound, port)
+        await self.release.wait()
+
+
+async def test_commands_are_deferred_within_three_seconds_whatever_the_core_does(
+    fake: FakeDiscord, tmp_path: Path, log_lines: LogLines
+) -> None:
+    core = SlowCore()
+    async with open_adapter(make_settings(tmp_path), core):
+        payload = fake.slash_command("status", channel=_channel(fake), guild_id=GUILD)
+        await fake.dispatch("INTERACTION_CREATE", payload)
+        [deferral] = await fake.wait_for(
+            lambda: [c for c in fake.calls if payload["token"] in c.path], timeout=3.0
+        )
+        inbound, _ = await core.wait()
+        core.release.set()
+    assert deferral.path == f"/interactions/{payload['id']}/{payload['token']}/callback"
+    assert deferral.payload == {"type": 5} and inbound.text == "/status"
