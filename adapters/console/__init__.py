@@ -107,7 +107,10 @@ def to_inbound(line: str, number: int) -> Inbound | None:
     text = line.strip()
     if not text:
         return None
-    words = shlex.split(text) if not text.startswith("/") or text.startswith("/attach") else []
+    try:
+        words = shlex.split(text)
+    except ValueError:  # an unbalanced quote: plain text, not a path
+        words = []
     if words and words[0] == "/attach":
         words = words[1:]
     if words and Path(words[0]).expanduser().is_file():
@@ -122,6 +125,7 @@ async def chat(settings: Settings, lines: TextIO, out: TextIO, results: Path, li
     from bot.app import open_core  # the core's lifecycle lives in one place
 
     port = ConsolePort(out, results, limit)
+    interactive = lines.isatty()
     async with open_core(settings) as core:
         conversation = core.conversation
         conversation.add_adapter(ConsoleAdapter(port))
@@ -134,6 +138,8 @@ async def chat(settings: Settings, lines: TextIO, out: TextIO, results: Path, li
             inbound = to_inbound(line, number)
             if inbound is not None:
                 await conversation.handle(inbound, port)
+                if not interactive:  # a piped script runs one line at a time, in order
+                    await conversation.wait_idle()
         await conversation.wait_idle()
 
 
