@@ -186,7 +186,7 @@ class Bot:
 
 @asynccontextmanager
 async def open_bot(
-    tmp_path: Path, fake: FakeDiscord, nemo: FakeNemo, **overrides: Any
+    tmp_path: Path, fake: FakeDiscord, nemo: FakeNemo, *, grace: float = 1.0, **overrides: Any
 ) -> AsyncIterator[Bot]:
     settings = make_settings(tmp_path, nemo.url, **overrides)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -200,6 +200,6 @@ async def open_bot(
             async with open_adapter(settings, core) as adapter:
                 conversation.add_adapter(adapter)
                 yield Bot(fake, nemo, core, adapter, store)
-                await conversation.close(grace=1.0)
+                await conversation.close(grace=grace)
         finally:
             await conversation.close(grace=0)

@@ -312,3 +312,35 @@ async def test_the_bot_token_never_reaches_nemovideo_or_the_logs(
         )
         assert TOKEN not in seen and secret not in seen
     # log_lines checks every log line when the test ends.
+
+
+async def test_a_restarted_bot_delivers_the_export_in_flight_once(
+    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path, log_lines: LogLines
+) -> None:
+    nemo.script_render(polls=6, size=RENDER)
+    channel = fake.text_channel(CHANNEL, GUILD)
+    async with open_bot(tmp_path, fake, nemo, grace=0, nemo_render_poll_interval=0.1) as bot:
+        att = fake.add_attachment("a.mp4", CLIP, "video/mp4", channel_id=CHANNEL)
+        await bot.send(
+            "INTERACTION_CREATE",
+            fake.slash_command(
+                "compress",
+                [_video_option(att)],
+                attachments=(att,),
+                channel=channel,
+                guild_id=GUILD,
+            ),
+        )
+        export = fake.slash_command("export", channel=channel, guild_id=GUILD)
+        await fake.dispatch("INTERACTION_CREATE", export)
+        await nemo.wait_calls("render_poll", n=1)
+    assert _files(fake, CHANNEL) == []  # stopped mid-render
+
+    async with open_bot(tmp_path, fake, nemo, nemo_render_poll_interval=0.01) as bot:
+        await bot.conversation.resume()
+        await bot.conversation.wait_idle()
+
+    [delivered] = _files(fake, CHANNEL)
+    assert delivered["size"] == RENDER
+    [upload] = [c for c in fake.calls if c.files]
+    assert upload.path == f"/webhooks/{fake.app_id}/{export['token']}"  # the stored token
