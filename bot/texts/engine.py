@@ -39,6 +39,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "({size}), so here is the original, untouched.",
         "zh": "无损画质重新编码会让文件比原文件（{size}）更大，所以这里发回原文件，未做改动。",
     },
+    "engine_kept_compact": {
+        "en": "It is already compact ({size}): re-encoding would not make it smaller, so here "
+        "is the original, untouched.",
+        "zh": "它已经很紧凑了（{size}）：重新编码也不会更小，所以这里发回原文件，未做改动。",
+    },
     "engine_stepped_down": {
         "en": "To fit {target}, the picture was lowered to {height}p: at the full size it "
         "would have looked blocky.",

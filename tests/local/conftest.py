@@ -45,6 +45,7 @@ CLIP_FILES = {
     "vfr": "vfr.mp4",  # irregular frame spacing
     "silent": "silent.mp4",  # no audio track
     "tenbit": "tenbit.mp4",  # HEVC 10-bit 4:2:0
+    "anamorphic": "anamorphic.mp4",  # 320x240 pixels 4:3 wide: shown 427x240
     "long": "long.mp4",  # 640x360, 10 s: long enough to cancel in the middle
     "image": "image.mp4",  # a PNG renamed .mp4
     "text": "text.mp4",  # a text file renamed .mp4
@@ -73,6 +74,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
            "-vf", "select='lt(mod(n,5),3)'", "-fps_mode", "vfr", *x264, "-crf", "16",
            str(c.vfr))  # fmt: skip
     ffmpeg("-f", "lavfi", "-i", SRC.format(d=3), *x264, "-crf", "16", str(c.silent))
+    ffmpeg("-f", "lavfi", "-i", SRC.format(d=2), "-vf", "setsar=4/3", *x264, str(c.anamorphic))
     ffmpeg("-f", "lavfi", "-i", SRC.format(d=3), "-c:v", "libx265", "-preset", "ultrafast",
            "-pix_fmt", "yuv420p10le", "-x265-params", "log-level=error", "-crf", "18",
            str(c.tenbit))  # fmt: skip

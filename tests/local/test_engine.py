@@ -155,6 +155,7 @@ async def test_awkward_inputs_become_plain_playable_mp4(
         assert info.pix_fmt == "yuv420p" and info.bit_depth == 8
         assert info.duration == pytest.approx(source.duration, abs=0.2)
         assert info.has_audio == source.has_audio
+        assert info.width / info.height == pytest.approx(source.width / source.height, rel=0.02)
         if "KB" in text:
             assert result.size <= int(text.split()[1].removesuffix("KB")) * 1000
 

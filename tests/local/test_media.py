@@ -37,6 +37,8 @@ async def test_ten_bit_odd_vfr_and_silent_inputs(clips: Clips) -> None:
     assert (odd.width, odd.height) == (321, 241)
     vfr = await probe(clips.vfr)
     assert 10 < vfr.fps < 30
+    wide = await probe(clips.anamorphic)
+    assert (wide.width, wide.height, wide.coded_width) == (427, 240, 320)
     silent = await probe(clips.silent)
     assert not silent.has_audio and silent.audio_bitrate is None
 

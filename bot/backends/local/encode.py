@@ -96,7 +96,8 @@ class _Job:
                 # the estimate said a constant-quality encode would fit: it did not
                 plan = planning.plan_bitrate(self.info, self.want, fill=self.fill)
             elif size >= self.info.size and not self.want.changes_picture:
-                yield await self._keep_source(plan, note="engine_kept_smaller")
+                note = "engine_kept_smaller" if self.want.keep_quality else "engine_kept_compact"
+                yield await self._keep_source(plan, note=note)
                 return
             else:
                 yield await self._finish(part, plan)
