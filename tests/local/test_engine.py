@@ -114,9 +114,9 @@ async def test_tight_target_steps_down_the_resolution(
 ) -> None:
     async with backend_factory() as backend:
         session = await session_with(backend, clips.long)
-        events = await run_turn(backend, session, "under 250KB")
+        events = await run_turn(backend, session, "under 150KB")
         result = only_result(events)
-        assert result.size <= 250_000
+        assert result.size <= 150_000
         assert result.height is not None and result.height < 360 and result.height >= 240
         assert any(isinstance(e, Text) and "240p" in e.text for e in events)
 

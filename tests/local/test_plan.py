@@ -75,13 +75,13 @@ def test_tight_budget_steps_down_the_ladder_and_shrinks_audio() -> None:
 
 
 def test_portrait_video_steps_down_by_its_width() -> None:
-    p = plan(video(1080, 1920), Want(target=5 * MB, target_asked=True))
+    p = plan(video(1080, 1920), Want(target=3 * MB, target_asked=True))
     assert p.width < p.height
     assert p.width in (720, 540, 480, 360, 240)
 
 
 def test_high_frame_rate_is_capped_before_the_picture_shrinks() -> None:
-    p = plan(video(fps=60.0), Want(target=12 * MB, target_asked=True))
+    p = plan(video(fps=60.0), Want(target=6 * MB, target_asked=True))
     assert p.fps == 30.0
 
 

@@ -14,6 +14,7 @@ import logging
 import re
 import shutil
 import uuid
+from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import AbstractAsyncContextManager, aclosing, asynccontextmanager
 from dataclasses import dataclass
@@ -45,7 +46,6 @@ from bot.errors import (
     Cancelled,
     ClipbridgeError,
     FileTooLarge,
-    InputError,
     NoInput,
     NotAVideo,
     RenderFailed,
@@ -153,7 +153,7 @@ class LocalBackend:
         self._pool = Pool(settings.encode_workers)
         self._fill = fill
         self._exports: dict[str, _Export] = {}
-        self._busy: set[Path] = set()  # files an encode is reading: never evicted
+        self._busy: Counter[Path] = Counter()  # uploads encodes are reading: never evicted
 
     @property
     def name(self) -> str:
@@ -200,7 +200,7 @@ class LocalBackend:
         if expected is None and attachment.local_path is not None:
             expected = await asyncio.to_thread(_size, attachment.local_path)
         await asyncio.to_thread(
-            self._workspace.make_room, expected or 0, keep=session, protect=frozenset(self._busy)
+            self._workspace.make_room, expected or 0, keep=session, protect=frozenset(+self._busy)
         )
         directory = self._workspace.dir(session)
         suffix = Path(attachment.name).suffix.lower()
@@ -265,7 +265,7 @@ class LocalBackend:
         try:
             request = parse(text)
             jobs, capped = await self._plan_jobs(session, request, ctx.upload_limit)
-        except InputError as error:
+        except ClipbridgeError as error:
             yield Failure(error)
             yield TurnEnded(saw_text=False)
             return
@@ -319,12 +319,12 @@ class LocalBackend:
                 yield Progress(queue_position=position, stage="stage_queued")
             estimate = job.want.target or job.info.size
             await asyncio.to_thread(
-                self._workspace.make_room, estimate, keep=session, protect=frozenset(self._busy)
+                self._workspace.make_room, estimate, keep=session, protect=frozenset(+self._busy)
             )
             job_id = job_id or uuid.uuid4().hex
             name = _FILE_SAFE.sub("", job_id)[:40] or uuid.uuid4().hex
             out = self._workspace.dir(session) / f"out-{name}.mp4"
-            self._busy.add(job.info.path)
+            self._busy[job.info.path] += 1
             try:
                 async with aclosing(
                     encode(self._ffmpeg, job.info, job.want, job.plan, out, fill=self._fill)
@@ -334,7 +334,7 @@ class LocalBackend:
                             self._record(session, job_id, event, job.upload)
                         yield event
             finally:
-                self._busy.discard(job.info.path)
+                self._busy[job.info.path] -= 1
         finally:
             ticket.release()
 

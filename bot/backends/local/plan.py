@@ -33,9 +33,10 @@ FLOOR = 240
 AUDIO_LADDER = (128_000, 96_000, 64_000, 48_000, 32_000)
 MIN_AUDIO = AUDIO_LADDER[-1]
 
-GOOD_BPP = 0.028
+GOOD_BPP = 0.018
 """H.264 bits per pixel per frame under which the next rung down looks better than this one
-(about 850 kbit/s per megapixel at 30 fps, where 8mb.local's ladder also starts to step)."""
+(about 550 kbit/s per megapixel at 30 fps; 8mb.local's ladder steps one rung there too). Above
+it, SSIM and VMAF against the source both favour keeping the size (quick benchmark)."""
 FLOOR_BPP = 0.012
 """H.264 bits per pixel per frame under which even 240p is mush: the target is refused."""
 FILL = 0.99
