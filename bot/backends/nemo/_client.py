@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from types import TracebackType
 from typing import Any, Self, TypeVar
+from urllib.parse import quote
 
 import httpx
 
@@ -160,7 +161,7 @@ class NemoClient:
         return parse(CreditsBalance, data, f"GET {path}")
 
     async def state(self, session_id: str) -> SessionState:
-        path = f"/api/state/{APP}/me/{session_id}/latest"
+        path = f"/api/state/{APP}/me/{_seg(session_id)}/latest"
         data = await self._json("GET", path, idempotent=True)
         state = parse(SessionState, data, f"GET {path}")
         await self.auth.remember_user(state.user_id)
@@ -219,7 +220,7 @@ class NemoClient:
         extension = check_file(name, mime, size, limit)
         if not name.lower().endswith(f".{extension}"):
             name = f"{name}.{extension}"  # the type came from the MIME type: say it in the name
-        path = f"/api/upload-video/{APP}/me/{session_id}"
+        path = f"/api/upload-video/{APP}/me/{_seg(session_id)}"
         where = f"POST {path}"
         timeout = httpx.Timeout(
             self._settings.nemo_request_timeout,
@@ -243,7 +244,7 @@ class NemoClient:
 
     async def upload_url(self, session_id: str, url: str) -> list[UploadedFileInfo]:
         """Have the service fetch `url` itself. Only for URLs that carry no secret."""
-        path = f"/api/upload-video/{APP}/me/{session_id}"
+        path = f"/api/upload-video/{APP}/me/{_seg(session_id)}"
         data = await self._json("POST", path, json={"urls": [url], "source_type": "url"})
         return parse(UploadAnswer, data, f"POST {path}").all_files
 
@@ -280,12 +281,12 @@ class NemoClient:
         return job
 
     async def render_status(self, render_id: str) -> RenderJob:
-        path = f"/api/render/proxy/lambda/{render_id}"
+        path = f"/api/render/proxy/lambda/{_seg(render_id)}"
         data = await self._json("GET", path, idempotent=True)
         return render_job(data, f"GET {path}")
 
     async def cancel_render(self, render_id: str) -> None:
-        await self._json("POST", f"/api/render/proxy/lambda/{render_id}/cancel")
+        await self._json("POST", f"/api/render/proxy/lambda/{_seg(render_id)}/cancel")
 
     def download(
         self, render_id: str, url: str | None = None
@@ -295,7 +296,7 @@ class NemoClient:
 
     @asynccontextmanager
     async def _download(self, render_id: str, url: str | None) -> AsyncIterator[ByteStream]:
-        fallback = f"api/render/proxy/{render_id}/download"
+        fallback = f"api/render/proxy/{_seg(render_id)}/download"
         target = self._api.join(url or fallback)
         ours = (target.scheme, target.host, target.port) == (
             self._api.scheme,
@@ -430,6 +431,11 @@ class NemoClient:
             raise ProtocolError(f"{where}: HTTP {response.status_code} {kind}, not a stream")
 
         return await self._exchange(once, where=where, idempotent=idempotent, authorized=authorized)
+
+
+def _seg(value: str) -> str:
+    """An id as one path segment, whatever it contains."""
+    return quote(value, safe="")
 
 
 def _transient(where: str, exc: httpx.TransportError, *, sent: bool = False) -> Transient:
