@@ -3,6 +3,7 @@ Bot API: private chats, groups, topics, albums, links, size limits, buttons, com
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 from aiohttp import web
@@ -252,3 +253,21 @@ async def test_commands_are_published_in_english_and_chinese(
     assert names == ["start", "help", "export", "status", "credits", "cancel", "new", "lang"]
     assert [c["command"] for c in fake_tg.commands["zh"]] == names
     assert fake_tg.commands["zh"][2]["description"] == "导出视频"
+
+
+async def test_the_download_is_streamed_not_buffered(
+    adapter: TelegramAdapter, fake_tg: FakeTelegram, core: RecordingCore
+) -> None:
+    await fake_tg.push(fake_tg.message(42, video=fake_tg.video(19 * MB)))
+    [inbound] = await core.wait(1)
+    tracemalloc.start()
+    try:
+        total = 0
+        async with inbound.attachments[0].open() as stream:
+            async for chunk in stream:
+                total += len(chunk)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert total == 19 * MB
+    assert peak < 4 * MB  # the fake and the client together, for a 19 MB file

@@ -60,7 +60,7 @@ async def test_a_refused_start_leaves_nothing_running(
         fake_tg, tmp_path, telegram_mode="webhook", public_url="ftp://not-https.example"
     )
     adapter = TelegramAdapter(settings, core)
-    with pytest.raises(tg_error.BadRequest, match="(?i)bad webhook"):
+    with pytest.raises(tg_error.BadRequest, match=r"(?i)bad webhook"):
         async with adapter:
             pass
     assert fake_tg.webhook is None
