@@ -183,11 +183,11 @@ def _describe(path: Path, size: int, container: av.container.InputContainer) -> 
         coded_height=coded_h,
         rotation=rotation,
         fps=round(fps, 3),
-        codec=ctx.name,
+        codec=ctx.codec.canonical_name,  # "av1", not the decoder's name "libdav1d"
         pix_fmt=pix_fmt,
         bit_depth=_bit_depth(pix_fmt),
         has_audio=audio is not None,
-        audio_codec=audio.codec_context.name if audio is not None else None,
+        audio_codec=audio.codec_context.codec.canonical_name if audio is not None else None,
         audio_bitrate=(audio.bit_rate or None) if audio is not None else None,
         video_bitrate=video.bit_rate or None,
         container=fmt,

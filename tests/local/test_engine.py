@@ -453,3 +453,17 @@ async def test_start_up_drops_directories_that_are_not_sessions(
     async with backend_factory() as backend:
         assert sorted(p.name for p in root.iterdir()) == [session]
         assert len((await backend.state(session)).tracks) == 1
+
+
+@pytest.mark.parametrize(("codec", "name"), [("H.265", "hevc"), ("VP9", "vp9"), ("AV1", "av1")])
+async def test_other_codecs_hit_their_targets_too(
+    backend_factory: BackendFactory, clips: Clips, codec: str, name: str
+) -> None:
+    async with backend_factory() as backend:
+        session = await session_with(backend, clips.main)
+        result = only_result(await run_turn(backend, session, f"under 120KB, {codec}"))
+        assert result.path is not None and result.size is not None
+        assert result.size <= 120_000
+        info = await probe(result.path)
+        assert info.codec == name and info.pix_fmt == "yuv420p"
+        assert codec in result.summary
