@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dtm
 import os
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,18 @@ async def test_url_fetch_lets_telegram_fetch_small_public_results(
             assert [u.size for u in fake_tg.uploads] == [len(body)]
     finally:
         await runner.cleanup()
+
+
+async def test_the_upload_is_streamed_from_disk(
+    adapter: TelegramAdapter, fake_tg: FakeTelegram, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "big.mp4", 40 * MB)
+    port = adapter.port_for(CHAT)
+    tracemalloc.start()
+    try:
+        await port.send_video(OutboundVideo(path, 40 * MB, "big.mp4", duration=5), "")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [u.size for u in fake_tg.uploads] == [40 * MB]
+    assert peak < 6 * MB  # client and fake together, for a 40 MB file
