@@ -12,7 +12,7 @@ from aiohttp import web
 
 import bot
 from bot.backends.nemo import CLIENT_ID_KEY, TOKEN_KEY, NemoClient
-from bot.errors import ProtocolError, RateLimited, TokenError
+from bot.errors import ProtocolError, RateLimited, TokenError, Transient
 from bot.logs import REDACTED, redact
 from bot.store import SqliteStore
 from tests.fakes.nemovideo import FakeNemo
@@ -252,3 +252,25 @@ async def test_tokens_never_reach_logs_or_errors(
             if record.name != "aiosqlite":  # logs SQL parameters at DEBUG: redacted on output
                 assert token not in message, record.name
             assert token not in redact(message)
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"status": 500}, Transient),
+        ({"status": 503, "body": "<html>down</html>"}, Transient),
+        ({"code": 1001}, TokenError),
+        ({"code": 9999}, ProtocolError),
+        ({"body": {"code": 0, "data": {"credits": 100}}}, ProtocolError),  # no token in it
+    ],
+)
+async def test_token_call_failures(
+    options: dict[str, object], expected: type[Exception], client: NemoClient, fake: FakeNemo
+) -> None:
+    fake.fail("token", **options)  # type: ignore[arg-type]
+    with pytest.raises(expected):
+        await client.credits()
+    assert len(fake.calls("token")) == 1  # not idempotent: rate limited per client, never retried
+    assert fake.calls("credits") == []
+    await client.credits()  # the next call tries again and succeeds
+    assert fake.tokens_issued == 1

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.backends.base import ExportResult, Progress, TurnContext
-from bot.backends.nemo import NemoBackend
+from bot.backends.nemo import Draft, NemoBackend
 from bot.errors import NoInput, RenderFailed
 from bot.timeline import diff
 from tests.fakes.nemovideo import FakeNemo, mp4ish_bytes
@@ -45,6 +45,13 @@ async def test_summary_in_the_seed_format(backend: NemoBackend, fake: FakeNemo) 
     assert timeline.summary("zh").startswith("时间线（3 条轨道）：1. 视频: city timelapse (0-10s)")
     assert timeline.exportable
     assert [t.segments for t in timeline.tracks] == [1, 1, 1]
+
+
+def test_draft_model_keeps_unknown_keys() -> None:
+    draft = Draft.model_validate(SEED_DRAFT)
+    assert [track.tt for track in draft.t] == [0, 1, 7]
+    assert draft.exportable
+    assert draft.model_dump(exclude_unset=True) == SEED_DRAFT
 
 
 async def test_draft_at_data_level(backend: NemoBackend, fake: FakeNemo) -> None:
