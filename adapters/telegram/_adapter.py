@@ -28,13 +28,14 @@ from typing import Protocol, Self
 
 import httpx
 from aiohttp import web
-from telegram import BotCommand, Message, Update, User
+from telegram import BotCommand, MaybeInaccessibleMessage, Message, Update, User
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from adapters.telegram import _redact
 from adapters.telegram._errors import translated
 from adapters.telegram._files import TelegramFiles
 from adapters.telegram._inbound import (
+    PLATFORM,
     chat_key,
     instruction,
     is_addressed,
@@ -42,6 +43,7 @@ from adapters.telegram._inbound import (
     media_of,
     user_ref,
 )
+from adapters.telegram._lanes import Lanes
 from adapters.telegram._port import TelegramPort
 from bot.config import MB, Settings
 from bot.errors import ConfigError
@@ -115,6 +117,7 @@ class TelegramAdapter:
         self._me: User | None = None
         self._albums: dict[str, _Album] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._lanes = Lanes()
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -194,7 +197,8 @@ class TelegramAdapter:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         for group in list(self._albums):
-            await self._flush_album(group)
+            self._flush_album(group)
+        await self._lanes.join()
         if app.running:
             await app.stop()
 
@@ -264,8 +268,11 @@ class TelegramAdapter:
         )
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.callback_query is not None:
-            await self._on_button(update)
+        """Sorts an update into its chat's lane and returns at once (see `_lanes`)."""
+        query = update.callback_query
+        if query is not None and query.message is not None:
+            key = self._key(query.message)
+            self._lanes.submit(key, lambda: self._on_button(update))
         elif update.message is not None:
             message = update.message
             if message.from_user is None or message.from_user.is_bot:
@@ -273,7 +280,14 @@ class TelegramAdapter:
             if message.media_group_id:
                 self._collect(message.media_group_id, update.update_id, message)
             else:
-                await self._dispatch(update.update_id, [message])
+                key = chat_key(message)
+                self._lanes.submit(key, lambda: self._dispatch(update.update_id, [message]))
+
+    @staticmethod
+    def _key(message: MaybeInaccessibleMessage) -> ChatKey:
+        if isinstance(message, Message):
+            return chat_key(message)
+        return ChatKey(PLATFORM, str(message.chat.id))
 
     async def _on_button(self, update: Update) -> None:
         query = update.callback_query
@@ -283,10 +297,7 @@ class TelegramAdapter:
         message = query.message
         if not query.data or message is None:
             return
-        thread = None
-        if isinstance(message, Message) and message.is_topic_message:
-            thread = message.message_thread_id
-        key = ChatKey(self.platform, str(message.chat.id), str(thread) if thread else None)
+        key = self._key(message)
         inbound = Inbound(
             chat=key,
             user=user_ref(query.from_user),
@@ -316,16 +327,15 @@ class TelegramAdapter:
             if quiet >= self._album_window:
                 break
             await asyncio.sleep(self._album_window - quiet)
-        try:
-            await self._flush_album(group)
-        except Exception:
-            log.exception("telegram album could not be handled")
+        self._flush_album(group)
 
-    async def _flush_album(self, group: str) -> None:
+    def _flush_album(self, group: str) -> None:
         album = self._albums.pop(group, None)
         if album and album.items:
             items = sorted(album.items, key=lambda item: item[0])
-            await self._dispatch(items[0][0], [message for _, message in items])
+            messages = [message for _, message in items]
+            call = lambda: self._dispatch(items[0][0], messages)  # noqa: E731
+            self._lanes.submit(chat_key(messages[0]), call)
 
     async def _dispatch(self, update_id: int, messages: list[Message]) -> None:
         """Messages (one, or an album's) from one person in one chat, into one Inbound."""

