@@ -8,9 +8,10 @@ the bot's aiohttp server mounts `adapter.webhook_handler` at `WEBHOOK_PATH`, and
 registers `PUBLIC_URL + WEBHOOK_PATH` with Telegram together with a secret token that every
 delivery must carry in `X-Telegram-Bot-Api-Secret-Token`.
 
-Each update becomes one `Inbound` for the core (`_inbound` has the rules); an album arrives as
-several updates sharing a `media_group_id`, collected for a moment and handed over as one Inbound
-with several attachments, so it is acknowledged once.
+Each update becomes one `Inbound` for the core (`_inbound` has the rules), handed over in its
+chat's lane (`_lanes`) so chats never wait on each other. An album arrives as several updates
+sharing a `media_group_id`, collected for a moment and handed over as one Inbound with several
+attachments, so it is acknowledged once.
 """
 
 from __future__ import annotations

@@ -29,6 +29,8 @@ CLOUD_UPLOAD_LIMIT = 50 * MB
 LOCAL_UPLOAD_LIMIT = 2000 * MB
 URL_FETCH_LIMIT = 20 * MB
 """Telegram fetches a video given by URL itself only up to this size."""
+ANSWER_AFTER_UPLOAD = 300.0
+"""Seconds Telegram may take to answer once a video is uploaded (it processes it first)."""
 CALLBACK_DATA_LIMIT = 64  # bytes
 BUTTONS_PER_ROW = 2
 
@@ -175,7 +177,11 @@ class TelegramPort:
                     meta["thumbnail"] = InputFile(thumb, filename="thumb.jpg")
             with translated():
                 message = await self._bot.send_video(
-                    video=content, caption=caption or None, **meta, **self._where()
+                    video=content,
+                    caption=caption or None,
+                    read_timeout=ANSWER_AFTER_UPLOAD,
+                    **meta,
+                    **self._where(),
                 )
         return MessageRef(str(message.message_id))
 
