@@ -56,8 +56,15 @@ def build_backend(settings: Settings, store: SqliteStore) -> Backend:
 @asynccontextmanager
 async def open_core(settings: Settings) -> AsyncIterator[Core]:
     """The store, the backend and the conversation over them, closed in reverse order."""
-    async with SqliteStore(settings.database) as store, build_backend(settings, store) as backend:
-        conversation = Conversation(settings, store, backend)
+    async with AsyncExitStack() as stack:
+        store = await stack.enter_async_context(SqliteStore(settings.database))
+        backend = await stack.enter_async_context(build_backend(settings, store))
+        fallback = None
+        if settings.fallback_to_local and backend.name != "local":
+            from bot.backends.local import LocalBackend
+
+            fallback = await stack.enter_async_context(LocalBackend(settings))
+        conversation = Conversation(settings, store, backend, fallback=fallback)
         try:
             yield Core(conversation, store, backend)
         finally:

@@ -89,9 +89,17 @@ class _Work:
     inbound: Inbound | None = None
     resume: Job | None = None  # an export found in flight at start-up
     job: Job | None = None
+    backend: Backend | None = None  # the one holding this chat's session, once known
+    received: bool = False  # an upload got at least one file in
     progress: ProgressMessage | None = None
     task: asyncio.Task[None] | None = None
     shutdown: bool = False  # cancelled because the process is stopping: keep the job for resume
+
+
+@dataclass(frozen=True, slots=True)
+class _Session:
+    backend: Backend
+    id: str
 
 
 @dataclass(eq=False)
@@ -111,12 +119,17 @@ class Conversation:
         store: Store,
         backend: Backend,
         *,
+        fallback: Backend | None = None,
         max_queue: int = 3,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings
         self._store = store
-        self._backend = backend
+        self._primary = backend
+        self._fallback = (
+            fallback if fallback is not None and fallback.name != backend.name else None
+        )
+        self._backends = {b.name: b for b in (backend, self._fallback) if b is not None}
         self._max_queue = max_queue
         self._clock = clock
         self._ffmpeg = media.ffmpeg_exe(settings)
@@ -140,6 +153,8 @@ class Conversation:
             if adapter is None:
                 continue  # that platform is not running in this process; leave the job for it
             port = adapter.port_for(found.chat, found.reply_to)
+            if found.backend not in self._backends:
+                continue  # made with a backend this process does not run; leave it be
             if found.kind == "export" and found.backend_job:
                 job = found
                 if job.state == "delivering":  # died mid-post: a duplicate beats a lost video
@@ -286,9 +301,21 @@ class Conversation:
                 self._start(chat, chat.queue.popleft())
 
     async def _perform(self, chat: _Chat, work: _Work) -> None:
+        try:
+            await self._perform_once(chat, work)
+        except NoCredits:
+            if not await self._fall_back(chat, work):
+                raise
+            if work.kind == "upload":  # the files are in; only the caption's instruction reruns
+                await self._follow_up(chat, work)
+            else:
+                await self._perform_once(chat, work)
+
+    async def _perform_once(self, chat: _Chat, work: _Work) -> None:
         match work.kind:
             case "upload":
                 await self._upload(chat, work)
+                await self._follow_up(chat, work)
             case "turn":
                 with metrics.timed("turn"):
                     await self._turn(chat, work, work.text)
@@ -317,7 +344,7 @@ class Conversation:
         self._dequeued(dropped)
         if work.kind == "export" and work.job is not None and work.job.backend_job:
             try:
-                await self._backend.cancel_export(work.job.backend_job)
+                await (work.backend or self._primary).cancel_export(work.job.backend_job)
             except ClipbridgeError:
                 log.warning("backend refused to cancel render %s", work.job.backend_job)
         work.task.cancel()
@@ -337,19 +364,22 @@ class Conversation:
         received: list[UploadedFile] = []
         problems: list[str] = []
         async with self._progress(chat, work, t("receiving", work.locale, names=names)):
-            session = await self._session(chat.key, work.locale)
+            current = await self._session(chat.key, work.locale)
+            work.backend = current.backend
             for attachment in attachments:
                 try:
                     try:
-                        received.append(await self._backend.upload(session, attachment))
+                        received.append(await current.backend.upload(current.id, attachment))
                     except SessionNotFound:
-                        session = await self._renew_session(chat.key, work.locale)
+                        current = await self._renew_session(chat.key, work.locale)
                         await self._say(chat, work.port, t("session_lost_retrying", work.locale))
-                        received.append(await self._backend.upload(session, attachment))
+                        received.append(await current.backend.upload(current.id, attachment))
                 except InputError as error:
                     problems.append(
                         f"{attachment.name}: {self._explain(error, work.locale, work.user)}"
                     )
+                else:
+                    await self._keep_fallback_copy(chat.key, current, attachment)
         assert work.progress is not None
         lines = [self._describe_upload(item) for item in received]
         if len(lines) == 1:
@@ -365,8 +395,13 @@ class Conversation:
         await work.progress.finish(text)
         for problem in problems:
             await self._say(chat, work.port, problem)
+        work.received = bool(received)
+
+    async def _follow_up(self, chat: _Chat, work: _Work) -> None:
+        """The caption that came with files: run it once they are in."""
+        assert work.inbound is not None
         instruction = work.inbound.text.strip()
-        if received and instruction:
+        if work.received and instruction:
             decision = route(instruction)
             if decision.action == "export":
                 await self._export(chat, work)
@@ -378,13 +413,14 @@ class Conversation:
         results: list[ExportResult] = []
         saw_text = broken = offer_export = show_summary = False
         async with self._progress(chat, work, t("working", locale)) as progress:
-            session = await self._session(chat.key, locale)
+            current = await self._session(chat.key, locale)
+            work.backend = current.backend
             work.job = await self._store.add_job(
-                self._job(chat, work, session, kind="turn", state="running")
+                self._job(chat, work, current, kind="turn", state="running")
             )
-            before = await self._state_or_none(session)
+            before = await self._state_or_none(current)
             context = TurnContext(locale=locale, upload_limit=port.upload_limit, chat=str(chat.key))
-            events = self._backend.turn(session, text, context)
+            events = current.backend.turn(current.id, text, context)
             async for event in _closing(events):
                 match event:
                     case Text(text=words):
@@ -414,7 +450,7 @@ class Conversation:
         for result in results:
             await self._deliver(chat, work, result)
         if broken or not (saw_text or results):
-            await self._report_changes(chat, port, locale, session, before, broken=broken)
+            await self._report_changes(chat, port, locale, current, before, broken=broken)
         elif show_summary:
             await self._status(chat, port, locale)
         if offer_export and not results:
@@ -427,34 +463,31 @@ class Conversation:
         async with self._progress(chat, work, first) as progress:
             if work.resume is not None:
                 job = work.job = work.resume
+                backend = work.backend = self._backends[job.backend]
                 if job.state == "pending":  # we may have died before the submit went out
-                    used = await self._backend.start_export(job.session, job.id, self._ctx(work))
+                    used = await backend.start_export(job.session, job.id, self._ctx(work))
                     job = work.job = await self._store.update_job(
                         job, state="running", backend_job=used
                     )
             else:
-                existing = await self._store.get_session(chat.key)
-                timeline = await self._state_or_none(existing.session) if existing else None
+                existing = await self._existing(chat.key)
+                timeline = await self._state_or_none(existing) if existing else None
                 if existing is None or timeline is None or not timeline.exportable:
                     await progress.finish(t("nothing_to_export", locale))
                     return
+                backend = work.backend = existing.backend
                 render_id = f"render_{uuid.uuid4().hex}"
                 job = self._job(
-                    chat,
-                    work,
-                    existing.session,
-                    kind="export",
-                    state="pending",
-                    backend_job=render_id,
+                    chat, work, existing, kind="export", state="pending", backend_job=render_id
                 )
                 job = work.job = await self._store.add_job(job)  # before the submit, for resume
-                used = await self._backend.start_export(job.session, render_id, self._ctx(work))
+                used = await backend.start_export(job.session, render_id, self._ctx(work))
                 job = work.job = await self._store.update_job(
                     job, state="running", backend_job=used
                 )
             assert job.backend_job is not None
             result: ExportResult | None = None
-            async for event in _closing(self._backend.watch_export(job.backend_job)):
+            async for event in _closing(backend.watch_export(job.backend_job)):
                 if isinstance(event, ExportResult):
                     result = event
                 elif event.percent is not None:
@@ -466,32 +499,65 @@ class Conversation:
             await self._deliver(chat, work, result)
             work.job = await self._store.update_job(job, state="done")
 
+    async def _keep_fallback_copy(
+        self, chat: ChatKey, current: _Session, attachment: Attachment
+    ) -> None:
+        """With FALLBACK_TO_LOCAL the local engine keeps its own copy of every upload, so a chat
+        whose cloud credits run out goes on without sending its videos again."""
+        if self._fallback is None or current.backend is self._fallback:
+            return
+        key = f"fallback_session:{chat}"
+        try:
+            session = await self._store.get_meta(key)
+            if session is None:
+                session = await self._fallback.open_session("en")
+                await self._store.set_meta(key, session)
+            await self._fallback.upload(session, attachment)
+        except ClipbridgeError as error:
+            log.warning("no local copy of %s for the fallback: %s", attachment.name, error.detail)
+
+    async def _fall_back(self, chat: _Chat, work: _Work) -> bool:
+        """NemoVideo has no credits: move the chat to the local engine's copy, if there is one."""
+        if self._fallback is None or work.backend is self._fallback:
+            return False
+        session = await self._store.get_meta(f"fallback_session:{chat.key}")
+        if session is None:
+            return False
+        log.warning("out of credits: %s goes on with the local engine", chat.key)
+        await self._store.set_session(chat.key, self._fallback.name, session)
+        await self._close_job(work, "failed", "no credits: fell back to the local engine")
+        if work.progress is not None:
+            await work.progress.finish(t("fallback_local", work.locale))
+        work.job = None
+        return True
+
     async def _deliver(self, chat: _Chat, work: _Work, result: ExportResult) -> None:
+        backend = work.backend or self._primary
         try:
             await deliver(
                 result,
                 work.port,
-                self._backend,
+                backend,
                 locale=work.locale,
                 pacer=chat.pacer,
                 work_dir=self._settings.work_dir,
                 ffmpeg=self._ffmpeg,
             )
         finally:
-            await self._backend.release(result)
+            await backend.release(result)
 
     # Quick answers -----------------------------------------------------------------------------
 
     async def _status(self, chat: _Chat, port: Port, locale: str) -> None:
-        existing = await self._store.get_session(chat.key)
-        if existing is None or existing.backend != self._backend.name:
+        existing = await self._existing(chat.key)
+        if existing is None:
             await self._say(chat, port, t("no_session", locale))
             return
-        timeline = await self._backend.state(existing.session)
+        timeline = await existing.backend.state(existing.id)
         await self._say(chat, port, timeline.summary(locale), self._buttons(locale, cancel=False))
 
     async def _credits(self, chat: _Chat, port: Port, locale: str, *, admin: bool) -> None:
-        credits = await self._backend.credits()
+        credits = await self._primary.credits()
         if credits is None:
             text = t("credits_unlimited", locale)
         elif admin:
@@ -531,13 +597,13 @@ class Conversation:
         chat: _Chat,
         port: Port,
         locale: str,
-        session: str,
+        current: _Session,
         before: Timeline | None,
         *,
         broken: bool,
     ) -> None:
         """A silent or broken turn: tell the person what the agent changed, from the state."""
-        after = await self._backend.state(session)
+        after = await current.backend.state(current.id)
         if broken:
             await self._say(chat, port, t("stream_broken", locale) + "\n" + after.summary(locale))
             return
@@ -551,7 +617,8 @@ class Conversation:
     async def _report_interrupted_turn(self, job: Job, port: Port) -> None:
         chat = self._chat(job.chat)
         try:
-            summary = (await self._backend.state(job.session)).summary(job.locale)
+            state = await self._backends[job.backend].state(job.session)
+            summary = state.summary(job.locale)
         except ClipbridgeError:
             summary = t("no_session", job.locale)
         await self._say(chat, port, t("restarted_during_turn", job.locale) + "\n" + summary)
@@ -729,7 +796,7 @@ class Conversation:
         self,
         chat: _Chat,
         work: _Work,
-        session: str,
+        session: _Session,
         *,
         kind: Literal["turn", "export"],
         state: Literal["pending", "running"],
@@ -740,28 +807,31 @@ class Conversation:
             chat=chat.key,
             user=work.user,
             kind=kind,
-            backend=self._backend.name,
-            session=session,
+            backend=session.backend.name,
+            session=session.id,
             state=state,
             backend_job=backend_job,
             reply_to=work.port.reply_to,
             locale=work.locale,
         )
 
-    async def _session(self, chat: ChatKey, locale: str) -> str:
-        existing = await self._store.get_session(chat)
-        if existing is not None and existing.backend == self._backend.name:
-            return existing.session
-        return await self._renew_session(chat, locale)
+    async def _existing(self, chat: ChatKey) -> _Session | None:
+        stored = await self._store.get_session(chat)
+        if stored is None or stored.backend not in self._backends:
+            return None
+        return _Session(self._backends[stored.backend], stored.session)
 
-    async def _renew_session(self, chat: ChatKey, locale: str) -> str:
-        session = await self._backend.open_session(locale)
-        await self._store.set_session(chat, self._backend.name, session)
+    async def _session(self, chat: ChatKey, locale: str) -> _Session:
+        return await self._existing(chat) or await self._renew_session(chat, locale)
+
+    async def _renew_session(self, chat: ChatKey, locale: str) -> _Session:
+        session = _Session(self._primary, await self._primary.open_session(locale))
+        await self._store.set_session(chat, session.backend.name, session.id)
         return session
 
-    async def _state_or_none(self, session: str) -> Timeline | None:
+    async def _state_or_none(self, session: _Session) -> Timeline | None:
         try:
-            return await self._backend.state(session)
+            return await session.backend.state(session.id)
         except SessionNotFound:
             raise
         except ClipbridgeError:

@@ -184,6 +184,10 @@ TEXTS.update(
             "zh": "用文字告诉我要怎么改",
         },
         "gui_open": {"en": "send /status", "zh": "发送 /status"},
+        "fallback_local": {
+            "en": "💡 The cloud service is out of credits, so I'm doing this on the bot's own computer instead.",
+            "zh": "💡 云端服务积分已用完，改用机器人本机处理。",
+        },
         # Delivery
         "delivered": {"en": "✅ Here is your video ({size}).", "zh": "✅ 这是你的视频（{size}）。"},
         "too_big_link": {

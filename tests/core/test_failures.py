@@ -151,3 +151,36 @@ async def test_credits_numbers_for_admins_only(fake: FakeNemo, open_bot: BotFact
         await bot.conversation.wait_idle()
     assert user_port.texts() == [t("credits_ok", "en")]
     assert "25000" in admin_port.texts()[0]
+
+
+async def test_out_of_credits_falls_back_to_the_local_engine(
+    fake: FakeNemo, tmp_path: Path, tiny_mp4: Path
+) -> None:
+    from bot.backends.local import LocalBackend
+    from bot.backends.nemo import NemoBackend
+    from bot.conversation import Conversation
+    from bot.store import SqliteStore
+    from bot.streams import file_attachment
+    from tests.core.conftest import make_settings
+
+    settings = make_settings(fake, tmp_path, fallback_to_local=True)
+    async with (
+        SqliteStore(settings.database) as store,
+        NemoBackend(settings, store, retries=1, backoff=0.01) as nemo,
+        LocalBackend(settings) as local,
+    ):
+        conversation = Conversation(settings, store, nemo, fallback=local)
+        bot = Bot(conversation, store, nemo, settings)
+        port = bot.port()
+        fake.fail("turn", code=2001)
+        clip = (file_attachment(tiny_mp4),)
+        await bot.say(port, "compress to under 60KB", attachments=clip)
+        video = await port.wait_for(lambda s: s.kind == "video", timeout=60)
+        await conversation.wait_idle()
+        assert t("fallback_local", "en") in port.texts()
+        assert video.video_size is not None and video.video_size <= 60_000
+        stored = await store.get_session(port.chat)
+        assert stored is not None and stored.backend == "local"
+        assert await store.active_jobs() == []
+        await conversation.close(grace=0)
+    assert len(fake.calls("upload")) == 1, "the cloud got the file once; the local copy is ours"
