@@ -175,3 +175,16 @@ class _Adapter:
 
     def port_for(self, chat: object, reply_to: str | None = None) -> object:
         return self._port
+
+
+async def test_allowlists_and_the_daily_limit(fake: FakeNemo, open_bot: BotFactory) -> None:
+    async with open_bot(allowed_users="test:friend", max_jobs_per_day=1) as bot:
+        stranger, friend = bot.port("1"), bot.port("2")
+        await bot.say(stranger, "hello", user=UserRef("test", "stranger"))
+        await stranger.wait_text("This bot is private")
+        await bot.say(friend, "first", user=UserRef("test", "friend"))
+        await bot.conversation.wait_idle()
+        await bot.say(friend, "second", user=UserRef("test", "friend"))
+        await friend.wait_text("today's limit of 1")
+        await bot.conversation.wait_idle()
+    assert [turn.message for turn in fake.turns] == ["first"]
