@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import httpx
@@ -144,3 +146,16 @@ def test_registries_are_independent(fresh: metrics.Metrics) -> None:
     other = metrics.Metrics()
     assert other.value("clipbridge_updates_received_total", platform="telegram") == 0
     assert fresh.value("clipbridge_updates_received_total", platform="telegram") == 1
+
+
+def test_ops_modules_import_no_chat_platform() -> None:
+    """A Discord-only deployment never loads `telegram`, and the reverse: ops code is neutral."""
+    code = (
+        "import sys, bot.http, bot.metrics, bot.logs, bot.settings_check, bot.doctor; "
+        "loaded = [m for m in ('telegram', 'discord') if m in sys.modules]; "
+        "sys.exit(f'imported {loaded}' if loaded else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
