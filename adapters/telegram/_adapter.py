@@ -44,7 +44,7 @@ from adapters.telegram._inbound import (
     media_of,
     user_ref,
 )
-from adapters.telegram._lanes import Lanes
+from adapters.telegram._lanes import Call, Lanes
 from adapters.telegram._port import TelegramPort
 from bot.config import MB, Settings
 from bot.errors import ConfigError
@@ -70,9 +70,12 @@ class Core(Protocol):
 
 @dataclass
 class _Album:
-    """Messages of one media group, waiting until no more arrive."""
+    """Messages of one media group, waiting until no more arrive; and the chat's messages that
+    came meanwhile, which go after it ("join these" typed right after the album)."""
 
+    chat: ChatKey
     items: list[tuple[int, Message]] = field(default_factory=list)
+    after: list[Call] = field(default_factory=list)
     last: float = 0.0
 
 
@@ -272,8 +275,7 @@ class TelegramAdapter:
         """Sorts an update into its chat's lane and returns at once (see `_lanes`)."""
         query = update.callback_query
         if query is not None and query.message is not None:
-            key = self._key(query.message)
-            self._lanes.submit(key, lambda: self._on_button(update))
+            self._submit(self._key(query.message), lambda: self._on_button(update))
         elif update.message is not None:
             message = update.message
             if message.from_user is None or message.from_user.is_bot:
@@ -281,8 +283,16 @@ class TelegramAdapter:
             if message.media_group_id:
                 self._collect(message.media_group_id, update.update_id, message)
             else:
-                key = chat_key(message)
-                self._lanes.submit(key, lambda: self._dispatch(update.update_id, [message]))
+                call = lambda: self._dispatch(update.update_id, [message])  # noqa: E731
+                self._submit(chat_key(message), call)
+
+    def _submit(self, chat: ChatKey, call: Call) -> None:
+        """Into the chat's lane, or behind an album the chat is still sending."""
+        album = next((a for a in self._albums.values() if a.chat == chat), None)
+        if album is not None:
+            album.after.append(call)
+        else:
+            self._lanes.submit(chat, call)
 
     @staticmethod
     def _key(message: MaybeInaccessibleMessage) -> ChatKey:
@@ -311,7 +321,7 @@ class TelegramAdapter:
         await self._core.handle(inbound, self.port_for(key))
 
     def _collect(self, group: str, update_id: int, message: Message) -> None:
-        album = self._albums.setdefault(group, _Album())
+        album = self._albums.setdefault(group, _Album(chat_key(message)))
         album.items.append((update_id, message))
         album.last = time.monotonic()
         if len(album.items) == 1:
@@ -335,8 +345,9 @@ class TelegramAdapter:
         if album and album.items:
             items = sorted(album.items, key=lambda item: item[0])
             messages = [message for _, message in items]
-            call = lambda: self._dispatch(items[0][0], messages)  # noqa: E731
-            self._lanes.submit(chat_key(messages[0]), call)
+            self._lanes.submit(album.chat, lambda: self._dispatch(items[0][0], messages))
+            for call in album.after:
+                self._submit(album.chat, call)  # behind the next album, if one is collecting
 
     async def _dispatch(self, update_id: int, messages: list[Message]) -> None:
         """Messages (one, or an album's) from one person in one chat, into one Inbound."""

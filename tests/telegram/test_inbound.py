@@ -173,12 +173,11 @@ async def test_an_album_is_one_inbound_with_every_video(
         fake_tg.message(42, media_group_id="g1", text="join these", video=fake_tg.video(MB))
     )
     await fake_tg.push(fake_tg.message(42, media_group_id="g1", video=fake_tg.video(MB)))
-    [inbound] = await core.wait(1)
-    assert inbound.text == "join these"
-    assert len(inbound.attachments) == 3
-    await fake_tg.push(fake_tg.message(42, text="after"))
-    got = await core.wait(2)
-    assert got[1].text == "after"
+    await fake_tg.push(fake_tg.message(42, text="and make it 720p"))  # typed right after
+    first, second = await core.wait(2)
+    assert first.text == "join these"
+    assert len(first.attachments) == 3
+    assert second.text == "and make it 720p"  # held back until the album was handed over
 
 
 async def test_a_video_link_in_text_is_a_public_attachment(
