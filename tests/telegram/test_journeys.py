@@ -302,11 +302,11 @@ async def test_a_chat_under_flood_control_does_not_hold_up_another(
     open_stack: StackFactory, fake_tg: FakeTelegram
 ) -> None:
     async with open_stack() as stack:
-        fake_tg.fail_next("sendMessage", retry_after=2)  # the first chat's answer is refused
+        fake_tg.fail_next("sendMessage", retry_after=3)  # the first chat's answer is refused
         await fake_tg.push(fake_tg.message(1001, user_id=1001, text="/start"))
         await fake_tg.wait_for(lambda: len(fake_tg.calls_of("sendMessage")) == 1)
         await fake_tg.push(fake_tg.message(1002, user_id=1002, text="/start"))
-        await fake_tg.wait_for(lambda: len(fake_tg.sent(1002)) == 1, timeout=1.5)
+        await fake_tg.wait_for(lambda: len(fake_tg.sent(1002)) == 1, timeout=2)
         assert fake_tg.sent(1001) == []  # still waiting out its retry-after
         await fake_tg.wait_for(lambda: len(fake_tg.sent(1001)) == 1, timeout=5)
         await stack.idle()
