@@ -173,17 +173,26 @@ class Conversation:
         """Stop taking work, give running jobs `grace` seconds, then stop them. Exports keep
         their stored state so the next start resumes them; nothing is marked cancelled."""
         self._closing = True
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=grace)
         for chat in self._chats.values():
             self._dequeued(len(chat.queue))
             chat.queue.clear()
-            if chat.current is not None and chat.current.task is not None:
-                chat.current.shutdown = True
-                chat.current.task.cancel()
+            if chat.current is not None and chat.current.kind == "export":
+                self._interrupt(chat.current)  # resumable: no reason to wait for it
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=grace)
+        for chat in self._chats.values():
+            if chat.current is not None:
+                self._interrupt(chat.current)
         for task in list(self._tasks):
             task.cancel()
         await self.wait_idle()
+
+    @staticmethod
+    def _interrupt(work: _Work) -> None:
+        """Stop `work` for a shutdown: its job stays as it is in the store, for `resume()`."""
+        work.shutdown = True
+        if work.task is not None:
+            work.task.cancel()
 
     # The entry point ---------------------------------------------------------------------------
 
