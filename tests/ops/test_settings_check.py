@@ -230,3 +230,20 @@ def test_error_text_lists_every_problem() -> None:
     assert text.startswith("2 configuration problems:\n- ADMINS entry 'x'")
     assert "\n- FFMPEG_PATH=/nonexistent/ffmpeg does not exist" in text
     assert caught.value.__cause__ is None  # pydantic's text (with inputs) is not chained
+
+
+def test_secrets_never_print() -> None:
+    secrets = {
+        "TELEGRAM_BOT_TOKEN": TG_TOKEN,
+        "DISCORD_BOT_TOKEN": DISCORD_TOKEN,
+        "NEMO_TOKEN": "nmv_usr_never_printed_0123456789",
+        "TELEGRAM_WEBHOOK_SECRET": "webhook_secret_never_printed",
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in secrets.items():
+            mp.setenv(name, value)
+        settings = load_settings(env_file=None)
+    shown = " ".join([repr(settings), str(settings), settings.model_dump_json()])
+    for value in secrets.values():
+        assert value not in shown
+    assert sorted(settings.secrets()) == sorted(secrets.values())
