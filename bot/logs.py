@@ -136,8 +136,10 @@ class RedactionFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = self._clean(record.stack_info)
         for key, value in list(vars(record).items()):
-            if key not in _STANDARD_ATTRS and isinstance(value, str):
-                setattr(record, key, self._clean(value))
+            if key in _STANDARD_ATTRS or value is None or isinstance(value, bool | int | float):
+                continue
+            # A dict or object passed in `extra` is shown as its repr: redact that text.
+            setattr(record, key, self._clean(value if isinstance(value, str) else repr(value)))
         return True
 
     def _clean(self, text: str) -> str:

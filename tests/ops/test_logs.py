@@ -96,6 +96,7 @@ def test_exceptions_and_tracebacks_are_redacted(output: io.StringIO) -> None:
     except ValueError as exc:
         log.error("wrapped", exc_info=exc)
     log.info("stack", stack_info=True, extra={"detail": f"extra field {WEBHOOK_SECRET}"})
+    log.info("headers", extra={"headers": {"Authorization": f"Bot {DISCORD_TOKEN}"}})
     text = output.getvalue()
     assert_clean(text)
     assert "Traceback (most recent call last)" in text
@@ -178,7 +179,9 @@ def test_json_lines() -> None:
             try:
                 raise KeyError(TG_TOKEN)
             except KeyError:
-                log.exception("boom %s", NEMO_TOKEN)
+                log.exception(
+                    "boom %s", NEMO_TOKEN, extra={"request": {"url": f"/bot{TG_TOKEN}/getMe"}}
+                )
         log.debug("not shown at INFO")
         logging.getLogger("httpx").info("quiet at INFO: only warnings from httpx")
     finally:
@@ -191,6 +194,7 @@ def test_json_lines() -> None:
     assert entry["chat"] == "telegram:42"
     assert entry["job"] == "j1"
     assert entry["msg"] == "boom [REDACTED]"
+    assert entry["request"] == "{'url': '/bot[REDACTED]/getMe'}"
     assert "KeyError" in entry["exc"]
     assert_clean(lines[0])
 
