@@ -131,7 +131,7 @@ class _Job:
                 raised = True  # far under: one try higher, keeping this one if that overshoots
             elif best is not None:
                 break
-            plan = planning.correct(plan, size, fill=self.fill)
+            plan = planning.correct(plan, size, fill=min(self.fill, planning.FILL))
             stage, lo, span = "stage_retry", 0.0, 1.0
         if best is None:
             raise RenderFailed(f"still over {plan.target} bytes after {self.attempts} passes")
