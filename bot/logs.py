@@ -56,7 +56,7 @@ _TELEGRAM_FILE_URL = re.compile(r"(?:https?://)?[^\s\"'<>]*/file/bot[^\s\"'<>/]+
 _TELEGRAM_BOT_PATH = re.compile(r"/bot\d+(?::|%3A)[^\s\"'<>/]*")
 # A bare Telegram token: the bot id, a colon, and 30 or more URL-safe characters.
 _TELEGRAM_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}")
-_BEARER = re.compile(r"(?i)\b(bearer|bot)\s+[A-Za-z0-9._~+/=-]{16,}")
+_BEARER = re.compile(r"\b(Bearer|bearer|BEARER|Bot)\s+[A-Za-z0-9._~+/=-]{16,}")
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is redacted too.
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "chat", "job"}
