@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import aiosqlite
 import httpx
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 import bot
 from bot.config import Settings
@@ -101,8 +102,12 @@ async def diagnose(
     configuration check and skip the rest."""
     try:
         settings = Settings(_env_file=env_file, **overrides)
-    except ValidationError as exc:
-        detail = "\n".join(describe_validation_error(exc))
+    except (ValidationError, SettingsError) as exc:
+        detail = (
+            "\n".join(describe_validation_error(exc))
+            if isinstance(exc, ValidationError)
+            else f"The settings could not be read: {exc}"
+        )
         skipped = "skipped: the configuration could not be read"
         names = ("ffmpeg", "database", "nemovideo", "telegram", "discord")
         return [Check("configuration", "failed", detail)] + [
