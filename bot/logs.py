@@ -42,6 +42,7 @@ __all__ = [
     "log_context",
     "redact",
     "register_secret",
+    "registered_secrets",
     "setup_logging",
 ]
 
@@ -68,6 +69,11 @@ def register_secret(value: str | None) -> None:
     """Redact `value` from every log record from now on (a token obtained at run time)."""
     if value and len(value) >= 4:
         _registered.add(value)
+
+
+def registered_secrets() -> frozenset[str]:
+    """The secrets registered at run time so far (for checks over whole test runs)."""
+    return frozenset(_registered)
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:

@@ -1,3 +1,53 @@
-"""Shared fixtures. Fakes live in tests/fakes and import nothing from bot/ or adapters/."""
+"""Shared fixtures. Fakes live in tests/fakes and import nothing from bot/ or adapters/.
+
+Over the whole run, every log record of every test (ours and every library's) also goes through
+the production log handler, redaction filter included; when the run ends, the text it wrote must
+hold none of the secrets the tests configure, nor any secret registered at run time.
+"""
 
 from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from bot import logs
+
+# Every secret a test configures; a test that adds one adds it here.
+TEST_SECRETS = (
+    "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw3",  # telegram, app
+    "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1",  # ops
+    "123456789:AAHsecretsecretsecretsecretsecret12",  # nemo upload
+    "MTAxMjM0NTY3ODkwMTIzNDU2Nw.GhIjKl.discord-secret-value-xyz",  # ops
+    "MTE4NzY1NDMyMTAxMjM0NTY3OA.GhIjKl.s3cr3t-b0t-t0k3n_ABCDEFGHIJKLMNOPQRSTUV",  # discord
+    "nmv_usr_0123456789abcdef0123456789abcdef",  # ops
+    "nmv_usr_doctor_0123456789abcdef",  # ops
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_secret_in_any_log_line() -> Iterator[None]:
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    handler.set_name("whole-run-secret-check")
+    handler.setLevel(logging.INFO)
+    handler.addFilter(logs.ContextFilter())
+    handler.addFilter(logs.RedactionFilter(TEST_SECRETS))
+    handler.setFormatter(logs.PlainFormatter())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(min(level, logging.INFO) if level else logging.INFO)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    text = written.getvalue()
+    assert text, "nothing was logged over the whole run: the check is not wired"
+    secrets = {*TEST_SECRETS, *logs.registered_secrets()}
+    secrets |= {secret.split(":", 1)[1] for secret in TEST_SECRETS if ":" in secret}
+    leaked = sorted(secret[:12] + "…" for secret in secrets if secret in text)
+    assert not leaked, f"secrets in the logs of this run: {leaked}"
