@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import re
 import tempfile
 import time
 import tracemalloc
@@ -27,6 +26,7 @@ import discord
 import yarl
 
 from adapters.discord import DiscordAdapter
+from benchmarks.report import write_section
 from bot.backends.nemo import NemoBackend
 from bot.config import Settings
 from bot.models import Inbound
@@ -35,7 +35,6 @@ from bot.store import SqliteStore
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.nemovideo import FakeNemo
 
-REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SECTION = "## Discord relay"
 CHANNEL = 600_000_000_000_000_001
 RESULT_SIZE = 10 * 1024 * 1024 - 4096
@@ -110,16 +109,6 @@ async def measure(size: int, work: Path) -> dict[str, tuple[float, int, int]]:
     return figures
 
 
-def write_section(text: str) -> None:
-    existing = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(existing):
-        updated = pattern.sub(lambda _: text, existing)
-    else:
-        updated = existing.rstrip("\n") + "\n\n" + text
-    REPORT.write_text(updated)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=200)
@@ -153,7 +142,7 @@ def main() -> None:
         "flat memory peak. Results are posted as multipart from the open file, never read "
         "whole.\n"
     )
-    write_section(text)
+    write_section(SECTION, text)
     print(text)
 
 

@@ -8,15 +8,13 @@ backtrack. Writes the `## Request parser` section of docs/benchmarks.md.
 from __future__ import annotations
 
 import contextlib
-import re
 import time
 from collections.abc import Callable
-from pathlib import Path
 
+from benchmarks.report import write_section
 from bot.backends.local.intent import parse
 from bot.errors import UnclearRequest
 
-REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SECTION = "## Request parser"
 
 EVERYDAY = [
@@ -84,17 +82,6 @@ def measure() -> list[tuple[str, str]]:
     return rows
 
 
-def write_section(text: str) -> None:
-    existing = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(existing):
-        updated = pattern.sub(lambda _: text, existing)
-    else:
-        updated = existing.rstrip("\n") + "\n\n" + text
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(updated)
-
-
 def main() -> None:
     rows = measure()
     lines = [
@@ -109,7 +96,7 @@ def main() -> None:
         "",
     ]
     text = "\n".join(lines) + "\n"  # a blank line before whatever section follows
-    write_section(text)
+    write_section(SECTION, text)
     print(text)
 
 

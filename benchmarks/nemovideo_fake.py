@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import time
 import tracemalloc
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 
+from benchmarks.report import write_section
 from tests.fakes.nemovideo import FakeNemo
 
 HEADERS = {"X-Skill-Source": "clipbridge", "X-Skill-Version": "bench", "X-Skill-Platform": "bench"}
 BLOCK = b"\x01" * 65536
-REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SECTION = "## Fake NemoVideo"
 
 
@@ -86,17 +84,6 @@ async def measure(size: int, traced: bool) -> tuple[float, float, int]:
     return uploaded - started, done - uploaded, peak
 
 
-def write_section(text: str) -> None:
-    existing = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(existing):
-        updated = pattern.sub(lambda _: text, existing)
-    else:
-        updated = existing.rstrip("\n") + "\n\n" + text
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(updated)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=200)
@@ -114,7 +101,7 @@ def main() -> None:
         f"| {mib:.0f} MiB render download (streamed) | {down:.2f} s, {mib / down:.0f} MiB/s |\n"
         f"| tracemalloc peak over both, client and fake together | {peak / 2**20:.2f} MiB |\n"
     )
-    write_section(text)
+    write_section(SECTION, text)
     print(text)
 
 

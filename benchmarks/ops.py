@@ -13,18 +13,16 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import re
 import time
-from pathlib import Path
 
 import httpx
 
+from benchmarks.report import write_section
 from bot import metrics
 from bot.config import Settings
 from bot.http import HttpServer
 from bot.logs import log_context, setup_logging
 
-REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SECTION = "## Operations"
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
 RECORDS = 20_000
@@ -100,17 +98,6 @@ async def http_rows() -> list[tuple[str, str]]:
     return rows
 
 
-def write_section(text: str) -> None:
-    existing = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(existing):
-        updated = pattern.sub(lambda _: text, existing)
-    else:
-        updated = existing.rstrip("\n") + "\n\n" + text
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(updated)
-
-
 def main() -> None:
     rows = logging_rows() + asyncio.run(http_rows())
     lines = [
@@ -125,7 +112,7 @@ def main() -> None:
         "",
     ]
     text = "\n".join(lines)
-    write_section(text)
+    write_section(SECTION, text)
     print(text)
 
 

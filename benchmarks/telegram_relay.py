@@ -31,6 +31,8 @@ from typing import Any
 
 from aiohttp import web
 
+from benchmarks.report import write_section
+
 MB = 1_000_000
 TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw3"
 CHUNK = 256 * 1024
@@ -309,21 +311,8 @@ async def main(write: bool) -> str:
         "",
     ])  # fmt: skip
     if write:
-        update_section(ROOT / "docs" / "benchmarks.md", report)
+        write_section(SECTION, report)
     return report
-
-
-def update_section(path: Path, report: str) -> None:
-    """Replace this benchmark's own `##` section, leaving every other section as it is."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
-    if start is None:
-        path.write_text(text.rstrip("\n") + "\n\n" + report)
-        return
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    rest = "".join(lines[end:])
-    path.write_text("".join(lines[:start]) + report + ("\n" + rest if rest else ""))
 
 
 if __name__ == "__main__":
