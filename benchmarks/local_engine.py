@@ -315,8 +315,8 @@ async def bench(quick: bool, corpus_dir: Path, only: set[str]) -> list[Row]:
     return rows
 
 
-def report(rows: list[Row], quick: bool, command: str, elapsed: float) -> str:
-    lines = [SECTION, ""]
+def report(rows: list[Row], quick: bool, command: str, elapsed: float, title: str) -> str:
+    lines = [title, ""]
     corpus_name = "quick corpus" if quick else "full corpus"
     lines += [
         f"Command: `{command}` ({corpus_name}, {elapsed / 60:.0f} min on this machine: 2 shared "
@@ -383,15 +383,18 @@ def report(rows: list[Row], quick: bool, command: str, elapsed: float) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
+def write_section(text: str, *, append: bool = False) -> None:
+    """Replace the `## Local engine` section with `text`, or add `text` at its end."""
     DOC.parent.mkdir(parents=True, exist_ok=True)
     doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
     start = doc.find(SECTION)
     if start == -1:
-        doc = doc.rstrip("\n") + "\n\n" + text
+        doc = doc.rstrip("\n") + "\n\n" + (text if not append else f"{SECTION}\n\n{text}")
     else:
         nxt = doc.find("\n## ", start + len(SECTION))
-        doc = doc[:start] + text + ("\n" + doc[nxt + 1 :] if nxt != -1 else "")
+        end = nxt + 1 if nxt != -1 else len(doc)
+        body = doc[start:end].rstrip("\n") + "\n\n" + text if append else text
+        doc = doc[:start] + body.rstrip("\n") + "\n" + ("\n" + doc[end:] if nxt != -1 else "")
     DOC.write_text(doc.rstrip("\n") + "\n")
 
 
@@ -401,15 +404,21 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=Path(tempfile.gettempdir()) / "cb-corpus")
     parser.add_argument("--only", action="append", default=[], help="clip names to run")
     parser.add_argument("--no-write", action="store_true", help="print, do not touch the docs")
+    parser.add_argument(
+        "--append", metavar="TITLE", help="add the results under this ### heading, keep the rest"
+    )
     args = parser.parse_args()
     corpus_dir = args.corpus / ("quick" if args.quick else "full")
     started = time.monotonic()
     rows = asyncio.run(bench(args.quick, corpus_dir, set(args.only)))
     command = "python -m benchmarks.local_engine" + (" --quick" if args.quick else "")
-    text = report(rows, args.quick, command, time.monotonic() - started)
+    if args.only:
+        command += "".join(f" --only {name}" for name in args.only)
+    title = f"### {args.append}" if args.append else SECTION
+    text = report(rows, args.quick, command, time.monotonic() - started, title)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(text, append=bool(args.append))
     shutil.rmtree(corpus_dir / "tmp", ignore_errors=True)
 
 

@@ -46,6 +46,7 @@ CLIP_FILES = {
     "silent": "silent.mp4",  # no audio track
     "tenbit": "tenbit.mp4",  # HEVC 10-bit 4:2:0
     "anamorphic": "anamorphic.mp4",  # 320x240 pixels 4:3 wide: shown 427x240
+    "grainy": "grainy.mp4",  # 640x360, 3 s, heavy grain: hard to compress
     "long": "long.mp4",  # 640x360, 10 s: long enough to cancel in the middle
     "image": "image.mp4",  # a PNG renamed .mp4
     "text": "text.mp4",  # a text file renamed .mp4
@@ -78,6 +79,9 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
     ffmpeg("-f", "lavfi", "-i", SRC.format(d=3), "-c:v", "libx265", "-preset", "ultrafast",
            "-pix_fmt", "yuv420p10le", "-x265-params", "log-level=error", "-crf", "18",
            str(c.tenbit))  # fmt: skip
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=3,noise=alls=12:allf=t+u",
+           "-f", "lavfi", "-i", SINE.format(d=3), *x264, "-crf", "16", *aac, "-shortest",
+           str(c.grainy))  # fmt: skip
     ffmpeg("-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=10",
            "-f", "lavfi", "-i", SINE.format(d=10), *x264, "-crf", "18", *aac,
            str(c.long))  # fmt: skip

@@ -15,6 +15,7 @@ from bot.backends.local.plan import (
     plan,
     plan_bitrate,
     smallest_reachable,
+    step_down,
 )
 from bot.errors import TargetUnreachable
 from bot.media import MediaInfo
@@ -75,7 +76,7 @@ def test_tight_budget_steps_down_the_ladder_and_shrinks_audio() -> None:
 
 
 def test_portrait_video_steps_down_by_its_width() -> None:
-    p = plan(video(1080, 1920), Want(target=3 * MB, target_asked=True))
+    p = plan(video(1080, 1920), Want(target=2 * MB, target_asked=True))
     assert p.width < p.height
     assert p.width in (720, 540, 480, 360, 240)
 
@@ -156,6 +157,17 @@ def test_smallest_reachable_is_rounded_and_positive() -> None:
     assert small % 10_000 == 0 and small > 0
     silent = smallest_reachable(video(duration=10.0), Want(target=1, remove_audio=True))
     assert silent < small
+
+
+def test_step_down_goes_one_rung_at_a_time_and_stops_at_240p() -> None:
+    p = plan(video(), Want(target=8 * MB, target_asked=True))
+    assert p.short_side == 1080 and not p.stepped_down
+    seen = []
+    while (lower := step_down(p, 30.0)) is not None:
+        p = lower
+        seen.append(p.short_side)
+    assert seen == [720, 540, 480, 360, 240]
+    assert p.stepped_down and p.width == 426
 
 
 def test_other_codecs_need_fewer_bits() -> None:

@@ -215,8 +215,9 @@ class LocalBackend:
                 await self._receive(attachment, part)
             await asyncio.to_thread(part.replace, dest)
             info = await probe(dest)
-        except BaseException:
+        except BaseException as error:
             await asyncio.to_thread(_remove, part, dest)
+            log.info("upload refused and removed: %s", type(error).__name__)
             raise
         entry = UploadEntry(
             file=dest.name,

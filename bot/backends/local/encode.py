@@ -11,6 +11,7 @@ that is removed however the encode ends, cancellation included.
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import time
 import uuid
@@ -20,12 +21,14 @@ from pathlib import Path
 
 from bot.backends.base import Progress
 from bot.backends.local import plan as planning
-from bot.backends.local.ffmpeg import Ffmpeg, encode_args
+from bot.backends.local.ffmpeg import Ffmpeg, encode_args, mean_quantizer
 from bot.backends.local.plan import Plan, Want
 from bot.errors import RenderFailed
 from bot.media import MediaInfo, probe
 
 __all__ = ["MAX_ATTEMPTS", "Outcome", "encode"]
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
 """Pass-2 runs at most per encode; each aims lower, so the loop always ends under the target."""
@@ -106,13 +109,17 @@ class _Job:
             yield event
 
     async def _two_pass(self, plan: Plan) -> AsyncIterator[Progress | Outcome]:
-        assert plan.target is not None
         passlog = self.tmp / "pass"
         first = plan.codec.first_pass
-        async for progress in self._pass(
-            plan, 1, None, stage="stage_pass1", lo=0.0, span=first, passlog=passlog
-        ):
-            yield progress
+        while True:
+            async for progress in self._pass(
+                plan, 1, None, stage="stage_pass1", lo=0.0, span=first, passlog=passlog
+            ):
+                yield progress
+            lower = planning.step_down(plan, self.info.fps) if self._too_blocky(plan) else None
+            if lower is None:
+                break
+            plan = lower  # measured too coarse for this size: analyse one rung down
         best: tuple[Path, Plan] | None = None
         stage, lo, span = "stage_pass2", first, 1.0 - first
         raised = False
@@ -123,6 +130,7 @@ class _Job:
             ):
                 yield progress
             size = _size(part)
+            assert plan.target is not None
             if size <= plan.target:
                 if best is None or size > _size(best[0]):
                     best = (part, plan)
@@ -136,6 +144,12 @@ class _Job:
         if best is None:
             raise RenderFailed(f"still over {plan.target} bytes after {self.attempts} passes")
         yield await self._finish(*best)
+
+    def _too_blocky(self, plan: Plan) -> bool:
+        if not plan.codec.measured:
+            return False
+        quantizer = mean_quantizer(self.tmp / "pass")
+        return quantizer is not None and quantizer > planning.Q_STEP
 
     async def _pass(
         self,
@@ -167,6 +181,11 @@ class _Job:
     async def _finish(self, part: Path, plan: Plan) -> Outcome:
         info = await probe(part)
         await asyncio.to_thread(part.replace, self.out)
+        log.info(
+            "encoded %s: %s %s %dx%d, %d bytes of %s target in %d runs, %.1fs",
+            self.info.path.name, plan.mode, plan.codec.name, info.width, info.height, info.size,
+            plan.target, self.attempts, time.monotonic() - self.started,
+        )  # fmt: skip
         note = "engine_stepped_down" if plan.stepped_down else None
         return Outcome(
             path=self.out,
@@ -184,6 +203,7 @@ class _Job:
         out = self.out.with_suffix(self.info.path.suffix.lower() or ".mp4")
         await asyncio.to_thread(_link_or_copy, self.info.path, part)
         await asyncio.to_thread(part.replace, out)
+        log.info("kept %s as it is (%s, %d bytes)", self.info.path.name, note, self.info.size)
         return Outcome(
             path=out,
             size=self.info.size,

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import signal
 from collections import deque
 from collections.abc import AsyncIterator
@@ -21,7 +22,7 @@ from typing import Self
 from bot.backends.local.plan import Plan
 from bot.errors import RenderFailed
 
-__all__ = ["Ffmpeg", "FfmpegRun", "encode_args"]
+__all__ = ["Ffmpeg", "FfmpegRun", "encode_args", "mean_quantizer"]
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,19 @@ def _video_rate(plan: Plan, pass_no: int, passlog: Path | None) -> list[str]:
                 "-pass", str(pass_no), "-passlogfile", str(passlog)]  # fmt: skip
     return [*rate, "-preset", "8", "-svtav1-params", "verbosity=0",
             "-pass", str(pass_no), "-passlogfile", str(passlog)]  # fmt: skip
+
+
+def mean_quantizer(passlog: Path) -> float | None:
+    """The mean frame quantizer x264's pass 1 wrote to `passlog` (None when it wrote none)."""
+    try:
+        text = Path(f"{passlog}-0.log").read_text(errors="replace")
+    except FileNotFoundError:
+        return None
+    values = [float(q) for q in _QUANTIZER.findall(text)]
+    return sum(values) / len(values) if values else None
+
+
+_QUANTIZER = re.compile(r" q:([0-9.]+)")
 
 
 class Ffmpeg:

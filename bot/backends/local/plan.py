@@ -25,6 +25,7 @@ __all__ = [
     "plan",
     "plan_bitrate",
     "smallest_reachable",
+    "step_down",
 ]
 
 LADDER = (2160, 1440, 1080, 720, 540, 480, 360, 240)
@@ -33,6 +34,12 @@ FLOOR = 240
 AUDIO_LADDER = (128_000, 96_000, 64_000, 48_000, 32_000)
 MIN_AUDIO = AUDIO_LADDER[-1]
 
+PRE_BPP = 0.008
+"""Below this many bits per pixel per frame a rung is not even tried (no pass 1 spent on it)."""
+Q_STEP = 40.0
+"""For H.264, where pass 1 measures the content: a mean quantizer above this at the planned size
+means the picture would be blocky, so the next rung down is tried. Grain and motion push it up,
+calm footage stays low, which a bits-per-pixel rule alone cannot tell apart."""
 GOOD_BPP = 0.018
 """H.264 bits per pixel per frame under which the next rung down looks better than this one
 (about 550 kbit/s per megapixel at 30 fps; 8mb.local's ladder steps one rung there too). Above
@@ -58,10 +65,11 @@ class Codec:
     crf_lossless: int
     crf_default: int
     first_pass: float
+    measured: bool = False  # pass 1 reports quantizers: the ladder is decided by measuring
 
 
 CODECS = {
-    "h264": Codec("h264", "libx264", "H.264", 1.0, 18, 23, 0.45),
+    "h264": Codec("h264", "libx264", "H.264", 1.0, 18, 23, 0.45, measured=True),
     "h265": Codec("h265", "libx265", "H.265", 0.65, 20, 28, 0.3),
     "vp9": Codec("vp9", "libvpx-vp9", "VP9", 0.7, 24, 33, 0.35),
     "av1": Codec("av1", "libsvtav1", "AV1", 0.55, 26, 35, 0.3),
@@ -291,9 +299,10 @@ def _bitrate(info: MediaInfo, want: Want, base: Plan, *, has_audio: bool, fill: 
     eff_fps = fps or info.fps
     if _bpp(video, w, h, eff_fps) < GOOD_BPP * codec.efficiency and eff_fps > STEP_FPS:
         fps, eff_fps = STEP_FPS, STEP_FPS
+    enough = PRE_BPP if codec.measured else GOOD_BPP * codec.efficiency
     for rung in _rungs(min(w, h)):
         w, h = _at_short_side(base.width, base.height, rung)
-        if _bpp(video, w, h, eff_fps) >= GOOD_BPP * codec.efficiency:
+        if _bpp(video, w, h, eff_fps) >= enough:
             break
     stepped = (w, h) != (base.width, base.height)
     if video < _min_video_bitrate(w * h, eff_fps, codec):
@@ -309,6 +318,17 @@ def _bitrate(info: MediaInfo, want: Want, base: Plan, *, has_audio: bool, fill: 
         audio_channels=2 if audio >= 64_000 else 1,
         stepped_down=stepped,
     )
+
+
+def step_down(current: Plan, source_fps: float) -> Plan | None:
+    """The same budget one rung lower, or None at the floor or when the rung would starve."""
+    lower = [r for r in LADDER if FLOOR <= r < current.short_side]
+    if not lower:
+        return None
+    w, h = _at_short_side(current.width, current.height, lower[0])
+    if current.video_bitrate < _min_video_bitrate(w * h, current.fps or source_fps, current.codec):
+        return None
+    return replace(current, width=w, height=h, stepped_down=True)
 
 
 def _rungs(short: int) -> list[int]:
