@@ -237,58 +237,6 @@ class GcPauses:
         }
 
 
-def stream_apart_transport() -> Any:
-    """The fix proposed for `NemoClient`, prototyped through its `transport` option: every
-    `/run_sse` stream gets a connection of its own, outside the shared pool, so the pool's
-    bookkeeping (a scan of every pooled connection on each request start and end, httpcore
-    1.0) only ever sees the short calls. The shared pool keeps the shipped limits."""
-    import httpx
-
-    short = httpx.Limits(max_connections=RAISED_LIMIT, max_keepalive_connections=20)
-    single = httpx.Limits(max_keepalive_connections=0)
-    tls = httpx.create_ssl_context()  # once: loading the CA bundle costs ~17 ms a time
-
-    class Closing(httpx.AsyncByteStream):
-        def __init__(self, stream: Any, transport: httpx.AsyncHTTPTransport) -> None:
-            self._stream = stream
-            self._transport = transport
-
-        async def __aiter__(self) -> Any:
-            async for chunk in self._stream:
-                yield chunk
-
-        async def aclose(self) -> None:
-            try:
-                await self._stream.aclose()
-            finally:
-                await self._transport.aclose()
-
-    class StreamApart(httpx.AsyncBaseTransport):
-        def __init__(self) -> None:
-            self._shared = httpx.AsyncHTTPTransport(verify=tls, limits=short)
-
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            if request.url.path != "/run_sse":
-                return await self._shared.handle_async_request(request)
-            own = httpx.AsyncHTTPTransport(verify=tls, limits=single)
-            try:
-                response = await own.handle_async_request(request)
-            except BaseException:
-                await own.aclose()
-                raise
-            return httpx.Response(
-                response.status_code,
-                headers=response.headers,
-                stream=Closing(response.stream, own),
-                extensions=response.extensions,
-            )
-
-        async def aclose(self) -> None:
-            await self._shared.aclose()
-
-    return StreamApart()
-
-
 class LoopLag:
     """How late a 10 ms sleep wakes up: the event loop's own delay."""
 
@@ -340,8 +288,6 @@ async def run_bot(url: str, shape: TurnShape, case: Case) -> dict[str, Any]:
     if case.pool == "raised":
         limits = httpx.Limits(max_connections=RAISED_LIMIT, max_keepalive_connections=20)
         options["transport"] = httpx.AsyncHTTPTransport(limits=limits)
-    elif case.pool == "apart":
-        options["transport"] = stream_apart_transport()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             _env_file=None,
@@ -484,7 +430,9 @@ def _pct(values: Sequence[float], percent: float) -> float:
 
 
 async def measure(case: Case, shape: TurnShape, profile: str | None = None) -> dict[str, Any]:
-    """Run `case` in a fresh fake and a fresh bot process; the bot's figures and the fake's CPU."""
+    """Run `case` in a fresh fake and a fresh bot process; the bot's figures and the fake's CPU,
+    and the machine's 1-minute load average before it (other work shares the cores)."""
+    load_before = os.getloadavg()[0]
     shape_args = ["--interval", str(shape.interval), "--ticks", str(shape.ticks),
                   "--text-every", str(shape.text_every)]  # fmt: skip
     fake = await asyncio.create_subprocess_exec(
@@ -508,6 +456,7 @@ async def measure(case: Case, shape: TurnShape, profile: str | None = None) -> d
         tail = await asyncio.wait_for(fake.stdout.read(), 30)
         await asyncio.wait_for(fake.wait(), 30)
     result["fake_cpu_s"] = json.loads(tail.decode().strip().splitlines()[-1])["cpu_s"]
+    result["load_before"] = load_before
     return result
 
 
@@ -566,12 +515,13 @@ def render(shape: TurnShape, rate: float, results: list[tuple[Case, dict[str, An
         if case.gc_tuned:
             limit += ", GC tuned"
         failed = f"**{r['failed_chats']}**" if r["failed_chats"] else "0"
+        load = f"{r['load_before']:.1f}" if "load_before" in r else "?"
         rows.append(
             f"| {case.chats} | {case.ramp:g} s | {limit} | {failed} | {r['p50_ms']:.1f} ms |"
             f" {r['p99_ms']:.0f} ms | {r['max_ms']:.0f} ms | {r['first_reply_p99_ms']:.0f} ms |"
             f" {r['texts_per_s']:.0f} | {r['events_per_s']:.0f} | {r['wall_s']:.0f} s |"
             f" {r['cpu_s']:.1f} s | {r['lag_p99_ms']:.0f} ms | {r['gc_max_ms']:.0f} ms"
-            f" ({r['gc_total_ms'] / 1e3:.1f} s) |"
+            f" ({r['gc_total_ms'] / 1e3:.1f} s) | {load} |"
         )
         memory.append(
             f"| {case.chats} | {case.ramp:g} s | {limit} | {r['rss_before_mb']:.1f} MB |"
@@ -610,12 +560,14 @@ def render(shape: TurnShape, rate: float, results: list[tuple[Case, dict[str, An
         " progress message). Texts/s: texts delivered over the span from the first to the"
         " last; events/s: every backend event (tool call, heartbeats, texts) over the wall"
         " time. CPU: the bot process over the run. Loop lag: how late a 10 ms sleep wakes. GC:"
-        " the longest collection (all collections together).",
+        " the longest collection (all collections together). Load: the machine's 1-minute load"
+        " average before the case: the 2 cores are shared with other work, so latencies swing"
+        " from run to run; the bot's CPU time is the steadier figure.",
         "",
         "| chats | arriving over | connection limit | failed turns | p50 latency | p99 latency"
         " | max | first reply p99 | texts/s | events/s | wall | bot CPU | loop lag p99 |"
-        " GC pause max (total) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        " GC pause max (total) | load before |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         f"Failed turns answered: {why}",
@@ -698,7 +650,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--profile", metavar="FILE", help="one case (the first --chats) under cProfile, to FILE"
     )
-    parser.add_argument("--pool", choices=["shipped", "raised", "apart"], default="shipped")
+    parser.add_argument("--pool", choices=["shipped", "raised"], default="shipped")
     parser.add_argument("--serve-fake", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ramp", type=float, default=1.0, help=argparse.SUPPRESS)
     parser.add_argument("--render", metavar="FILE", help=argparse.SUPPRESS)
