@@ -147,17 +147,29 @@ def _explain(error: ClipbridgeError, locale: str) -> str:
     return f"{type(error).__name__}: {error.detail or error}"
 
 
+_last_stage: list[str] = []
+
+
 def _progress(event: Progress, locale: str) -> None:
+    """One line redrawn in place on a terminal; a line per stage when stderr is a file."""
+    tty = sys.stderr.isatty()
+    if not tty and _last_stage[-1:] == [event.stage or ""]:
+        return
+    _last_stage[:] = [event.stage or ""]
     stage = t(event.stage or "stage_encode", locale)
     if event.eta is not None:
         line = t("progress_percent_eta", locale, stage=stage, percent=f"{event.percent:.0f}",
                  eta=human_duration(event.eta))  # fmt: skip
     else:
         line = t("progress_percent", locale, stage=stage, percent=f"{event.percent or 0:.0f}")
-    sys.stderr.write(f"\r{line}\x1b[K")
+    sys.stderr.write(f"\r{line}\x1b[K" if tty else f"{line}\n")
     sys.stderr.flush()
 
 
 def _say(line: str) -> None:
+    if not sys.stderr.isatty():
+        if line:
+            sys.stderr.write(line + "\n")
+        return
     sys.stderr.write(("\r\x1b[K" + line + "\n") if line else "\r\x1b[K")
     sys.stderr.flush()
