@@ -544,7 +544,7 @@ def render(shape: TurnShape, rate: float, results: list[tuple[Case, dict[str, An
         f" heartbeats {shape.interval:g} s apart ({seconds:g} s, from a random phase) with an"
         f" ADK text on every {shape.text_every}th ({shape.texts} texts), each text carrying the"
         f" wall time it was emitted. The chats' messages arrive evenly over the time given"
-        f" ({rate:g} a second, and 1000 in one second as a burst), each handed to"
+        f" ({rate:g} a second, and {traced_case.chats} in one second as a burst), each handed to"
         f" `Conversation.handle` in its own task as an adapter does; the core creates every"
         f" chat's session itself (`POST` session, job row, `GET` state, `/run_sse`). Production"
         f" settings except `edit_interval` 1 s and an operator token. The client's connection"
@@ -590,6 +590,8 @@ def render(shape: TurnShape, rate: float, results: list[tuple[Case, dict[str, An
         "",
         "Targets at 1000 chats: p99 under 100 ms, under 100 KB per idle chat.",
         "",
+        verdict(results),
+        "",
         "Why (cProfile of the bot, `--profile`, and the figures above):",
         "",
         f"- **The shipped pool caps streaming turns at {CLIENT_LIMIT}.** A `/run_sse` holds its"
@@ -624,6 +626,29 @@ def render(shape: TurnShape, rate: float, results: list[tuple[Case, dict[str, An
         " seen.",
         "",
     ])  # fmt: skip
+
+
+def verdict(results: list[tuple[Case, dict[str, Any]]]) -> str:
+    """One paragraph: the largest size's figures against the targets."""
+    largest = max(case.chats for case, _ in results)
+    steady = [(c, r) for c, r in results if c.chats == largest and not c.trace and c.ramp > 1]
+    parts = []
+    for case, r in steady:
+        limit = "the shipped limit" if case.pool == "shipped" else f"a limit of {RAISED_LIMIT}"
+        if case.gc_tuned:
+            limit += " with the collector tuned"
+        failed = f", {r['failed_chats']} of {largest} turns failed" if r["failed_chats"] else ""
+        parts.append(f"{r['p99_ms']:.0f} ms on {limit}{failed}")
+    idle = max(r["idle_kb_per_chat"] for c, r in results if c.chats == largest and not c.trace)
+    traced = next(r for c, r in results if c.trace)
+    live = traced["retained_bytes"] / traced["chats"] / 1000
+    p99_met = all(r["p99_ms"] < 100 and not r["failed_chats"] for _, r in steady)
+    return (
+        f"**Result at {largest} chats.** p99 latency {'met' if p99_met else 'missed'}: "
+        + "; ".join(parts)
+        + f". Memory {'met' if idle < 100 else 'missed'}: at most {idle:.0f} KB of RSS per idle"
+        f" chat, of which {live:.1f} KB are live Python objects."
+    )
 
 
 SOURCES = {
