@@ -106,7 +106,12 @@ class NemoClient:
         self._http = httpx.AsyncClient(
             base_url=self._api,
             timeout=httpx.Timeout(self._settings.nemo_request_timeout),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=20),
+            limits=httpx.Limits(
+                max_connections=self._settings.nemo_max_connections,
+                # httpcore evicts idle connections past this count on every request: keep it at
+                # the pool's size, or busy bots reconnect for every call.
+                max_keepalive_connections=self._settings.nemo_max_connections,
+            ),
             headers={"User-Agent": f"clipbridge/{bot.__version__}"},
             transport=self._transport,
         )
@@ -181,8 +186,9 @@ class NemoClient:
         }
         settings = self._settings
         # Our own timers bound the stream; the socket's read timeout only backs them up.
+        # A turn past NEMO_MAX_CONNECTIONS waits for a connection (pool=None) rather than failing.
         timeout = httpx.Timeout(
-            settings.nemo_request_timeout, read=settings.nemo_heartbeat_timeout + 5.0
+            settings.nemo_request_timeout, read=settings.nemo_heartbeat_timeout + 5.0, pool=None
         )
 
         def request(headers: dict[str, str]) -> httpx.Request:
