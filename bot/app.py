@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -96,11 +97,21 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             discord = await stack.enter_async_context(DiscordAdapter(settings, core.conversation))
             core.conversation.add_adapter(discord)
         await core.conversation.resume()
+        _tune_gc()
         log.info("clipbridge is running with the %s backend", core.backend.name)
         await stop.wait()
         log.info("stopping: letting running work finish for up to %.0fs", settings.shutdown_grace)
         await core.conversation.close(settings.shutdown_grace)
     log.info("stopped")
+
+
+def _tune_gc() -> None:
+    """Everything loaded so far lives as long as the process: keep it out of every collection,
+    and collect the young generation less often. With a thousand turns streaming this halved the
+    p99 latency and the longest GC pause (docs/benchmarks.md, "Conversation core")."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 1_000)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -203,10 +203,9 @@ class Conversation:
             await self._handle(inbound, port)
 
     async def _handle(self, inbound: Inbound, port: Port) -> None:
-        chat = self._chat(inbound.chat)
         if self._closing:
             locale = normalize_locale(inbound.locale)
-            await self._say(chat, port, t("shutting_down", locale))
+            await self._say(self._chat(inbound.chat), port, t("shutting_down", locale))
             return
         if inbound.update_id and not await self._store.first_sight(
             inbound.chat.platform, inbound.update_id
@@ -214,6 +213,7 @@ class Conversation:
             log.info("update %s seen before; ignored", inbound.update_id)
             return
         locale = await self._locale(inbound)
+        chat = self._chat(inbound.chat)  # after the awaits: an idle chat may have been let go
         if not self._allowed(inbound):
             await self._say(chat, port, t("err_access_denied", locale))
             return
@@ -269,6 +269,7 @@ class Conversation:
                 limit = self._settings.max_jobs_per_day
             await self._say(chat, work.port, t(denied.reason, work.locale, n=limit))
             return
+        chat = self._chat(chat.key)  # the same object, unless it went idle and was let go
         if chat.current is not None and len(chat.queue) >= self._max_queue:
             await self._say(chat, work.port, t("busy", work.locale))
             return
@@ -308,6 +309,8 @@ class Conversation:
             if chat.queue and not self._closing:
                 self._dequeued(1)
                 self._start(chat, chat.queue.popleft())
+            elif chat.pacer.blocked_for() == 0 and self._chats.get(chat.key) is chat:
+                del self._chats[chat.key]  # idle: a chat costs nothing until it speaks again
 
     async def _perform(self, chat: _Chat, work: _Work) -> None:
         try:
