@@ -755,7 +755,8 @@ def verdict(results: list[tuple[Case, dict[str, Any]]]) -> str:
         f" {largest} turns failed"
         + "".join(contrast)
         + f". Memory {'met' if idle < 100 else 'missed'}: {idle:.0f} KB of RSS per idle chat,"
-        f" of which {live:.1f} KB are live Python objects."
+        f" of which {live:.1f} KB are live Python objects (the pool's idle connections and"
+        " grown tables counted in)."
     )
 
 
