@@ -86,8 +86,8 @@ class Settings(BaseSettings):
     nemo_skill_platform: str = "clipbridge"
     """Sent as X-Skill-Platform."""
     nemo_max_connections: int = Field(default=1000, ge=1)
-    """Connections to NemoVideo at once. Each running turn holds one for its whole stream, so this
-    bounds the turns in flight; a turn past it waits for a free connection."""
+    """Streaming connections to NemoVideo at once (turns, uploads, downloads; short calls have
+    their own small pool). A turn past it waits for a free connection."""
     nemo_request_timeout: float = Field(default=30.0, gt=0)
     """Seconds to wait for one NemoVideo call (not a streaming turn)."""
     nemo_turn_timeout: float = Field(default=900.0, gt=0)

@@ -101,21 +101,27 @@ class NemoClient:
             refresh_margin=token_refresh_margin,
         )
         self._http: httpx.AsyncClient | None = None
+        self._streams: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> Self:
-        self._http = httpx.AsyncClient(
+        self._http = self._client(httpx.Limits(max_connections=100, max_keepalive_connections=20))
+        # Turns, uploads and downloads hold a connection for minutes. In a pool of their own they
+        # never starve the short calls, and without keep-alive httpcore's scan of the pool on
+        # every request (quadratic in idle connections, encode/httpcore#1035) stays cheap.
+        streams = self._settings.nemo_max_connections
+        self._streams = self._client(
+            httpx.Limits(max_connections=streams, max_keepalive_connections=0)
+        )
+        return self
+
+    def _client(self, limits: httpx.Limits) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
             base_url=self._api,
             timeout=httpx.Timeout(self._settings.nemo_request_timeout),
-            limits=httpx.Limits(
-                max_connections=self._settings.nemo_max_connections,
-                # httpcore evicts idle connections past this count on every request: keep it at
-                # the pool's size, or busy bots reconnect for every call.
-                max_keepalive_connections=self._settings.nemo_max_connections,
-            ),
+            limits=limits,
             headers={"User-Agent": f"clipbridge/{bot.__version__}"},
             transport=self._transport,
         )
-        return self
 
     async def __aexit__(
         self,
@@ -123,15 +129,23 @@ class NemoClient:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        for client in (self._http, self._streams):
+            if client is not None:
+                await client.aclose()
+        self._http = self._streams = None
 
     @property
     def http(self) -> httpx.AsyncClient:
         if self._http is None:
             raise RuntimeError("NemoClient is not open: use `async with NemoClient(...)`")
         return self._http
+
+    @property
+    def streams(self) -> httpx.AsyncClient:
+        """The pool for long exchanges: turns, uploads, downloads."""
+        if self._streams is None:
+            raise RuntimeError("NemoClient is not open: use `async with NemoClient(...)`")
+        return self._streams
 
     # links ---------------------------------------------------------------------------------------
 
@@ -237,7 +251,7 @@ class NemoClient:
             async with opener() as source:
                 body = MultipartBody(source, name, size, limit, content_type=mime or "")
                 try:
-                    response = await self.http.post(
+                    response = await self.streams.post(
                         path, content=body, headers={**headers, **body.headers}, timeout=timeout
                     )
                 except httpx.TransportError as exc:
@@ -420,7 +434,7 @@ class NemoClient:
 
         async def once(headers: dict[str, str]) -> httpx.Response:
             try:
-                response = await self.http.send(request(headers), stream=True)
+                response = await self.streams.send(request(headers), stream=True)
             except httpx.TransportError as exc:
                 raise _transient(where, exc, sent=not idempotent) from None
             log.debug("%s -> %s", where, response.status_code)
