@@ -27,13 +27,15 @@ the idle figure after every turn has ended and `gc.collect()`; then again after 
 `malloc_trim(0)`. A separate run with `tracemalloc` gives the Python memory the core still holds
 per idle chat (tracemalloc slows the process: its timings are not used).
 
-Connections: a turn holds one of `NemoClient`'s pooled connections for its whole stream; the pool
-holds `NEMO_MAX_CONNECTIONS` (default 1000) and keeps as many idle ones alive. Every size runs as
-shipped: the settings' defaults. One contrast case (`--keepalive 20`) runs the largest size with
-the pool's keep-alive bound at 20, as it was before it was raised to the pool's size, through the
-`transport` option `NemoClient` offers for tests and benchmarks: the profile showed the raised
-bound is what costs the latency. `--max-connections` runs a case with fewer connections than
-chats. The findings are written under `## Conversation core` in docs/benchmarks.md.
+Connections: `NemoClient` has two httpx pools. A turn holds one connection of the stream pool
+(`NEMO_MAX_CONNECTIONS`, none kept alive) for its whole stream and waits for one when all are
+taken; the session and state calls before it use the pool for short calls. The bot samples how
+many connections each pool holds open every 10 ms and reads both pools' limits from the running
+client, so the tables name the pools as they were. Every size runs as shipped: the settings'
+defaults. One contrast case runs a few chats with long turns and fewer stream connections than
+chats (`--max-connections`), so that some turns wait for a connection longer than the request
+timeout: it shows whether they wait or fail. The findings are written under
+`## Conversation core` in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -68,7 +70,10 @@ REQUEST = "compress this video to under 50MB"
 STAMP = re.compile(r"stamp=(\d+)")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MB = 1_000_000
-CONTRAST_KEEPALIVE = 20  # the contrast case's keep-alive bound: httpx's default, and ours before
+# The contrast: twice as many chats as stream connections, with turns long enough that the second
+# half waits longer than the request timeout (30 s by default) for a connection.
+CONTRAST_CHATS = 20
+CONTRAST_CONNECTIONS = 10
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,7 @@ class Records:
         self.delivered_ns = array.array("q", bytes(8 * chats * texts))
         self.arrived_ns = array.array("q", bytes(8 * chats))
         self.first_reply_ns = array.array("q", bytes(8 * chats))
+        self.first_text_ns = array.array("q", bytes(8 * chats))  # the turn's first stamped text
         self.failed = bytearray(chats)  # 1: the chat got something else than its texts
         self.texts = 0
         self.other: list[str] = []  # anything but a stamped text or the progress message
@@ -170,6 +176,8 @@ class Records:
             if not text.startswith("⏳"):
                 self.unexpected(index, text)
             return
+        if not self.first_text_ns[index]:
+            self.first_text_ns[index] = now
         self.latency_ns[self.texts] = now - int(found[1])
         self.delivered_ns[self.texts] = now
         self.texts += 1
@@ -265,34 +273,56 @@ class LoopLag:
         }
 
 
+class PoolWatch:
+    """How many connections each of `NemoClient`'s pools holds open, sampled every 10 ms."""
+
+    def __init__(self, pools: dict[str, Any]) -> None:
+        self.pools = pools  # name -> httpcore.AsyncConnectionPool
+        self.peak = dict.fromkeys(pools, 0)
+        self.stop = asyncio.Event()
+
+    async def run(self) -> None:
+        while not self.stop.is_set():
+            for name, pool in self.pools.items():
+                self.peak[name] = max(self.peak[name], len(pool.connections))
+            await asyncio.sleep(0.01)
+
+    def figures(self) -> dict[str, dict[str, int]]:
+        return {
+            name: {
+                "max": pool._max_connections,
+                "keepalive": pool._max_keepalive_connections,
+                "peak": self.peak[name],
+                "open_idle": len(pool.connections),  # once every turn has ended
+            }
+            for name, pool in self.pools.items()
+        }
+
+
 @dataclass(frozen=True)
 class Case:
     """One measured run: `chats` chats whose messages arrive evenly over `ramp` seconds, with
-    `NEMO_MAX_CONNECTIONS` as shipped (None) or `max_connections`, and the pool's keep-alive
-    bound as shipped (None: the same) or `keepalive`."""
+    `NEMO_MAX_CONNECTIONS` as shipped (None) or `max_connections`, and turns of `shape` (None:
+    the run's)."""
 
     chats: int
     ramp: float = 1.0
     max_connections: int | None = None
-    keepalive: int | None = None
     trace: bool = False
+    shape: TurnShape | None = None
 
     @property
     def shipped(self) -> bool:
-        return self.max_connections is None and self.keepalive is None
+        return self.max_connections is None
 
     def args(self) -> list[str]:
         flags = ["--bot", str(self.chats), "--ramp", str(self.ramp)]
         if self.max_connections is not None:
             flags += ["--max-connections", str(self.max_connections)]
-        if self.keepalive is not None:
-            flags += ["--keepalive", str(self.keepalive)]
         return flags + ["--trace"] * self.trace
 
 
 async def run_bot(url: str, shape: TurnShape, case: Case) -> dict[str, Any]:
-    import httpx
-
     from bot.app import _tune_gc
     from bot.backends.nemo import NemoBackend
     from bot.config import Settings
@@ -314,17 +344,9 @@ async def run_bot(url: str, shape: TurnShape, case: Case) -> dict[str, Any]:
             edit_interval=1.0,
             **limit,
         )
-        options: dict[str, Any] = {}
-        if case.keepalive is not None:
-            # The client's own limits, but for the keep-alive bound; a transport brings its pool.
-            limits = httpx.Limits(
-                max_connections=settings.nemo_max_connections,
-                max_keepalive_connections=case.keepalive,
-            )
-            options["transport"] = httpx.AsyncHTTPTransport(limits=limits)
         async with (
             SqliteStore(settings.database) as store,
-            NemoBackend(settings, store, **options) as backend,
+            NemoBackend(settings, store) as backend,
         ):
             conversation = Conversation(settings, store, backend)
             try:
@@ -361,6 +383,15 @@ async def run_bot(url: str, shape: TurnShape, case: Case) -> dict[str, Any]:
                     records.arrived_ns[i] = time.time_ns()
                     await conversation.handle(inbound, StampPort(key, i, records))
 
+                # httpx keeps each client's httpcore pool on its transport: private, read only.
+                client = backend.client
+                watch = PoolWatch(
+                    {
+                        "streams": client.streams._transport._pool,  # type: ignore[attr-defined]
+                        "short": client.http._transport._pool,  # type: ignore[attr-defined]
+                    }
+                )
+                watcher = asyncio.create_task(watch.run())
                 gc.callbacks.append(gc_pauses)
                 lagger = asyncio.create_task(lag.run())
                 started = time.time_ns()
@@ -374,6 +405,9 @@ async def run_bot(url: str, shape: TurnShape, case: Case) -> dict[str, Any]:
                 gc.callbacks.remove(gc_pauses)
                 lag.stop.set()
                 await lagger
+                watch.stop.set()
+                await watcher
+                pools = watch.figures()
                 peak = peak_rss_mb()
 
                 held = {
@@ -399,6 +433,11 @@ async def run_bot(url: str, shape: TurnShape, case: Case) -> dict[str, Any]:
         for reply, arrived in zip(records.first_reply_ns, records.arrived_ns, strict=True)
         if reply
     )
+    first_text = sorted(
+        text - arrived
+        for text, arrived in zip(records.first_text_ns, records.arrived_ns, strict=True)
+        if text
+    )
     delivered = sorted(records.delivered_ns[:n])
     span = (delivered[-1] - delivered[0]) / 1e9 if n > 1 else 0.0
     wall = (ended - started) / 1e9
@@ -407,7 +446,9 @@ async def run_bot(url: str, shape: TurnShape, case: Case) -> dict[str, Any]:
         "ramp": case.ramp,
         "max_connections": settings.nemo_max_connections,
         "max_connections_set": case.max_connections,
-        "keepalive": case.keepalive,
+        "request_timeout_s": settings.nemo_request_timeout,
+        "shape": [shape.interval, shape.ticks, shape.text_every],
+        "pools": pools,
         "shipped": case.shipped,
         "gc_threshold": list(gc.get_threshold()),
         "gc_frozen": gc.get_freeze_count(),
@@ -424,6 +465,9 @@ async def run_bot(url: str, shape: TurnShape, case: Case) -> dict[str, Any]:
         "over_100ms": sum(1 for latency in latencies if latency > 100_000_000),
         "first_reply_p50_ms": _pct(first_reply, 50) / 1e6,
         "first_reply_p99_ms": _pct(first_reply, 99) / 1e6,
+        "first_text_p50_s": _pct(first_text, 50) / 1e9,
+        "first_text_min_s": (first_text[0] if first_text else 0) / 1e9,
+        "first_text_max_s": (first_text[-1] if first_text else 0) / 1e9,
         "wall_s": wall,
         "cpu_s": cpu,
         "texts_at_s": [round((_pct(delivered, p) - started) / 1e9, 2) for p in (1, 50, 100)],
@@ -468,8 +512,11 @@ def _pct(values: Sequence[float], percent: float) -> float:
 
 async def measure(case: Case, shape: TurnShape, profile: str | None = None) -> dict[str, Any]:
     """Run `case` in a fresh fake and a fresh bot process; the bot's figures and the fake's CPU,
-    and the machine's 1-minute load average before it (other work shares the cores)."""
+    the machine's 1-minute load average before it (other work shares the cores), and how long the
+    case took. Turns have the case's own shape if it has one, else `shape`."""
     load_before = os.getloadavg()[0]
+    run_started = time.monotonic()
+    shape = case.shape or shape
     shape_args = ["--interval", str(shape.interval), "--ticks", str(shape.ticks),
                   "--text-every", str(shape.text_every)]  # fmt: skip
     fake = await asyncio.create_subprocess_exec(
@@ -494,22 +541,25 @@ async def measure(case: Case, shape: TurnShape, profile: str | None = None) -> d
         await asyncio.wait_for(fake.wait(), 30)
     result["fake_cpu_s"] = json.loads(tail.decode().strip().splitlines()[-1])["cpu_s"]
     result["load_before"] = load_before
+    result["run_s"] = time.monotonic() - run_started
     return result
 
 
-def plan(sizes: list[int], rate: float) -> list[Case]:
-    """Every size arriving at `rate` chats a second as shipped; the largest again with the
-    keep-alive bound of old (the contrast), and under tracemalloc."""
+def plan(sizes: list[int], rate: float, shape: TurnShape) -> list[Case]:
+    """Every size arriving at `rate` chats a second as shipped; the largest again under
+    tracemalloc; and the contrast: `CONTRAST_CHATS` chats on `CONTRAST_CONNECTIONS` stream
+    connections, with turns that last about 40 s, so the second half waits a whole turn."""
     cases = [Case(chats, chats / rate) for chats in sizes]
     largest = max(sizes)
-    cases.append(Case(largest, largest / rate, keepalive=CONTRAST_KEEPALIVE))
     cases.append(Case(largest, largest / rate, trace=True))
+    long_turn = TurnShape(interval=2.0, ticks=20, text_every=shape.text_every)
+    cases.append(Case(CONTRAST_CHATS, CONTRAST_CHATS / rate, CONTRAST_CONNECTIONS, shape=long_turn))
     return cases
 
 
 async def main(sizes: list[int], shape: TurnShape, rate: float, write: bool) -> str:
     results: list[tuple[Case, dict[str, Any]]] = []
-    for case in plan(sizes, rate):
+    for case in plan(sizes, rate, shape):
         result = await measure(case, shape)
         print(json.dumps(result), file=sys.stderr, flush=True)
         check(case, result)
@@ -534,21 +584,25 @@ def check(case: Case, result: dict[str, Any]) -> None:
 
 def case_of(result: dict[str, Any]) -> Case:
     """The case a result line was measured for."""
+    interval, ticks, text_every = result["shape"]
     return Case(
         result["chats"],
         result["ramp"],
         result["max_connections_set"],
-        result["keepalive"],
         "retained_bytes" in result,
+        TurnShape(interval, ticks, text_every),
     )
 
 
+def _pool(pool: dict[str, int]) -> str:
+    return f"{pool['max']}, keep-alive {pool['keepalive']}"
+
+
 def _label(case: Case, r: dict[str, Any]) -> str:
-    """The pool a case ran with, as the tables name it."""
-    if case.shipped:
-        return f"{r['max_connections']}, keep-alive {r['max_connections']} (shipped)"
-    keepalive = case.keepalive if case.keepalive is not None else r["max_connections"]
-    return f"{r['max_connections']}, keep-alive {keepalive} (contrast)"
+    """The pools a case ran with, as read from its client, as the tables name them."""
+    pools = r["pools"]
+    which = "shipped" if case.shipped else "contrast"
+    return f"streams {_pool(pools['streams'])}; short calls {_pool(pools['short'])} ({which})"
 
 
 def render(shape: TurnShape, rate: float, results: list[tuple[Case, dict[str, Any]]]) -> str:
@@ -559,18 +613,23 @@ def render(shape: TurnShape, rate: float, results: list[tuple[Case, dict[str, An
             continue
         pool = _label(case, r)
         failed = f"**{r['failed_chats']}**" if r["failed_chats"] else "0"
+        peaks = f"{r['pools']['streams']['peak']} / {r['pools']['short']['peak']}"
         rows.append(
-            f"| {case.chats} | {case.ramp:g} s | {pool} | {failed} | {r['p50_ms']:.1f} ms |"
-            f" {r['p99_ms']:.0f} ms | {r['max_ms']:.0f} ms |"
-            f" {r['over_100ms'] / r['texts'] * 100:.0f}% | {r['first_reply_p99_ms']:.0f} ms |"
+            f"| {case.chats} | {case.ramp:g} s | {pool} | {peaks} | {failed} |"
+            f" {r['p50_ms']:.1f} ms | {r['p99_ms']:.0f} ms | {r['max_ms']:.0f} ms |"
+            f" {r['over_100ms'] / max(r['texts'], 1) * 100:.0f}% |"
+            f" {r['first_reply_p99_ms']:.0f} ms |"
+            f" {r['first_text_p50_s']:.1f} s ({r['first_text_max_s']:.1f} s) |"
             f" {r['texts_per_s']:.0f} | {r['events_per_s']:.0f} | {r['wall_s']:.0f} s |"
             f" {r['cpu_s']:.1f} s | {r['lag_p99_ms']:.0f} ms ({r['lag_max_ms']:.0f} ms) |"
             f" {r['gc_max_ms']:.0f} ms ({r['gc_total_ms'] / 1e3:.2f} s) |"
             f" {r['load_before']:.1f} |"
         )
+        if not case.shipped:
+            continue  # a handful of chats: per-chat memory would be noise
         peak_per_chat = (r["peak_rss_mb"] - r["rss_before_mb"]) * 1000 / case.chats
         memory.append(
-            f"| {case.chats} | {pool} | {r['rss_before_mb']:.1f} MB | {r['peak_rss_mb']:.1f} MB |"
+            f"| {case.chats} | {r['rss_before_mb']:.1f} MB | {r['peak_rss_mb']:.1f} MB |"
             f" {peak_per_chat:.0f} KB | {r['rss_idle_mb']:.1f} MB |"
             f" {r['idle_kb_per_chat']:.0f} KB | {r['trimmed_kb_per_chat']:.0f} KB |"
             f" {r['chats_held']} | {r['tasks_held']} |"
@@ -583,67 +642,75 @@ def render(shape: TurnShape, rate: float, results: list[tuple[Case, dict[str, An
     shipped = [(c, r) for c, r in results if c.shipped and not c.trace]
     largest = max(c.chats for c, _ in shipped)
     big = next(r for c, r in shipped if c.chats == largest)
-    contrast = next(((c, r) for c, r in results if not c.shipped and not c.trace), None)
-    contrast_verdict = (
-        "Even the contrast misses 100 ms"
-        if contrast and contrast[1]["p99_ms"] >= 100
-        else "The contrast meets 100 ms, narrowly"
+    streams, short = big["pools"]["streams"], big["pools"]["short"]
+    loads = [r["load_before"] for _, r in results]
+    cores = os.cpu_count() or 1
+    total = sum(r["run_s"] for _, r in results)
+    span = f"{min(loads):.1f}" + (
+        f" to {max(loads):.1f}" if max(loads) - min(loads) >= 0.05 else ""
+    )
+    shared = (
+        f" In this run it was {span} on {cores} cores: other work shared them, so the latencies"
+        " carry its noise; the bot's CPU time is the steadier figure."
+        if max(loads) > cores
+        else ""
     )
     return "\n".join([
         SECTION,
         "",
-        f"`python -m benchmarks.core_chats` (about 6 minutes): N chats, each one turn of the real"
-        f" `Conversation` on the real `NemoBackend` and `SqliteStore` against the NemoVideo fake"
-        f" on loopback, {os.cpu_count()} cores, Python {platform.python_version()}. The fake"
-        f" and the bot run in fresh separate processes for every case, so only the bot's CPU"
-        f" and memory are counted. Each turn is a tool call, then {shape.ticks} `: ping`"
-        f" heartbeats {shape.interval:g} s apart ({seconds:g} s, from a random phase) with an"
-        f" ADK text on every {shape.text_every}th ({shape.texts} texts), each text carrying the"
-        f" wall time it was emitted. The chats' messages arrive evenly, {rate:g} a second, each"
-        f" handed to `Conversation.handle` in its own task as an adapter does; the core creates"
-        f" every chat's session itself (`POST` session, job row, `GET` state, `/run_sse`)."
+        f"`python -m benchmarks.core_chats` (this run: {total / 60:.0f} minutes): N chats, each"
+        f" one turn of the real `Conversation` on the real `NemoBackend` and `SqliteStore`"
+        f" against the NemoVideo fake on loopback, {cores} cores, Python"
+        f" {platform.python_version()}. The fake and the bot run in fresh separate processes"
+        f" for every case, so only the bot's CPU and memory are counted. Each turn is a tool"
+        f" call, then {shape.ticks} `: ping` heartbeats {shape.interval:g} s apart"
+        f" ({seconds:g} s, from a random phase) with an ADK text on every"
+        f" {shape.text_every}th ({shape.texts} texts), each text carrying the wall time it was"
+        f" emitted. The chats' messages arrive evenly, {rate:g} a second, each handed to"
+        f" `Conversation.handle` in its own task as an adapter does; the core creates every"
+        f" chat's session itself (`POST` session, job row, `GET` state, `/run_sse`)."
         f" **Shipped** is the product as it is now: the settings' defaults (except"
-        f" `edit_interval` 1 s and an operator token), so `NEMO_MAX_CONNECTIONS`"
-        f" {big['max_connections']} with as many kept alive, `sniffio` installed, and"
-        f" `bot.app._tune_gc()` called after start-up exactly as `bot.app.serve` does (after"
-        f" `Conversation.resume()`, before any traffic: `gc.freeze()`, thresholds"
-        f" {tuple(big['gc_threshold'])}). The **contrast** row is the largest size with the"
-        f" pool's keep-alive bound at {CONTRAST_KEEPALIVE}, as it was before it was raised to the"
-        f" pool's size, passed as a transport through the `transport` option `NemoClient` offers"
-        f" for benchmarks; everything else as shipped. Every case checked that each chat got"
-        f" all its texts and nothing else, except failed turns, which are counted.",
+        f" `edit_interval` 1 s and an operator token) and `bot.app._tune_gc()` called after"
+        f" start-up as `bot.app.serve` does (after `Conversation.resume()`, before any traffic:"
+        f" `gc.freeze()`, thresholds {tuple(big['gc_threshold'])}). `NemoClient` then has two"
+        f" pools, read from the running client: **streams** for turns, uploads and downloads"
+        f" ({streams['max']} connections, `NEMO_MAX_CONNECTIONS`, {streams['keepalive']} kept"
+        f" alive) and **short calls** for the rest ({short['max']} connections,"
+        f" {short['keepalive']} kept alive). Every case checked that each chat got all its"
+        f" texts and nothing else, except failed turns, which are counted.",
         "",
+        *_contrast_setup(results),
         "Latency: from the fake's `time.time_ns()` just before it writes a text event to the"
         " port's `send_text` receiving it (same machine, same clock): loopback, httpx, SSE"
-        " parsing, the core. Over 100 ms: the share of texts later than the target. First"
-        " reply: from a chat's message to its first answer (the progress message). Texts/s:"
-        " texts delivered over the span from the first to the last; events/s: every backend"
-        " event (tool call, heartbeats, texts) over the wall time. CPU: the bot process over"
-        " the run. Loop lag: how late a 10 ms sleep wakes, p99 (longest). GC: the longest"
-        " collection (all collections together). Load: the machine's 1-minute load average"
-        " before the case. The 2 cores were shared with other sessions' work throughout (an"
-        " ffmpeg benchmark among it; see the load column), so latencies swing from run to"
-        " run; the"
-        " bot's CPU time is the steadier figure.",
+        " parsing, the core. Over 100 ms: the share of texts later than the target. Peak open:"
+        " the most connections each pool held open at once (streams / short calls), sampled"
+        " every 10 ms. First reply: from a chat's message to its first answer (the progress"
+        " message). First text: from a chat's message to its turn's first text, median"
+        " (longest); it includes any wait for a stream connection. Texts/s: texts delivered"
+        " over the span from the first to the last; events/s: every backend event (tool call,"
+        " heartbeats, texts) over the wall time. CPU: the bot process over the run. Loop lag:"
+        " how late a 10 ms sleep wakes, p99 (longest). GC: the longest collection (all"
+        " collections together). Load: the machine's 1-minute load average before the case."
+        + shared,
         "",
-        "| chats | arriving over | connections | failed turns | p50 latency | p99 latency | max"
-        " | over 100 ms | first reply p99 | texts/s | events/s | wall | bot CPU |"
-        " loop lag p99 (max) | GC pause max (total) | load before |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| chats | arriving over | pools | peak open | failed turns | p50 latency | p99 latency"
+        " | max | over 100 ms | first reply p99 | first text | texts/s | events/s | wall |"
+        " bot CPU | loop lag p99 (max) | GC pause max (total) | load before |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         f"Failed turns answered: {why}",
         "",
-        "Memory. Baseline: after a warm-up chat's whole turn, before the N chats. Peak: the"
-        " process's high-water mark (ru_maxrss); per chat: (peak − baseline) / N. Idle: every"
-        " turn over, `gc.collect()`; per idle chat: (idle − baseline) / N; trimmed: after"
-        " glibc `malloc_trim(0)` as well. Chats held: entries left in `Conversation._chats`"
-        " once every chat is idle; task ids held: entries in `NemoBackend._tasks` (the warm-up"
-        " chat's included).",
+        "Memory, for the shipped sizes. Baseline: after a warm-up chat's whole turn, before the"
+        " N chats. Peak: the process's high-water mark (ru_maxrss); per chat: (peak − baseline)"
+        " / N. Idle: every turn over, `gc.collect()`; per idle chat: (idle − baseline) / N;"
+        " trimmed: after glibc `malloc_trim(0)` as well. Chats held: entries left in"
+        " `Conversation._chats` once every chat is idle; task ids held: entries in"
+        " `NemoBackend._tasks` (the warm-up chat's included).",
         "",
-        "| chats | connections | RSS baseline | peak RSS | peak per chat | RSS idle |"
-        " RSS per idle chat | per idle chat, trimmed | chats held | task ids held |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| chats | RSS baseline | peak RSS | peak per chat | RSS idle | RSS per idle chat |"
+        " per idle chat, trimmed | chats held | task ids held |",
+        "|---|---|---|---|---|---|---|---|---|",
         *memory,
         "",
         f"What the core still holds, by tracemalloc ({traced_case.chats} chats arriving over"
@@ -657,113 +724,126 @@ def render(shape: TurnShape, rate: float, results: list[tuple[Case, dict[str, An
         "",
         verdict(results),
         "",
-        "Why (cProfile of the bot at 1000 chats, as shipped:"
-        " `python -m benchmarks.core_chats --chats 1000 --profile core.prof`; with the"
-        " contrast's pool: the same with `--keepalive 20`; and the figures above):",
+        "What the figures show:",
         "",
-        "- **Keep-alive at the pool's size makes httpcore's pool bookkeeping quadratic, and it"
-        " saturates the event loop.** httpcore 1.0.9's"
-        " `AsyncConnectionPool._assign_requests_to_connections` runs synchronously on every"
-        " request start and every response close. For each idle connection it counts all"
-        " connections with a list comprehension (line 294, meant to count the idle ones) and"
-        " asks the socket whether the server closed it (a `poll()`); and it hands one idle"
-        " connection to every queued request at once, so all but one fail with"
-        " `ConnectionNotAvailable`, queue again and run another pass (encode/httpcore#1035,"
-        " open). With keep-alive at 20 that line closed any idle connection once the pool held"
-        " more than 20 in all, so idle connections hardly stayed; with keep-alive at 1000 every"
-        " finished call leaves its connection idle in the pool beside the open streams. In the"
-        " shipped profile the pass took 81 s of the 100 s the bot was busy (121 s profiled, 21 s"
-        " waiting in `epoll`): 29 163 passes, 138 million `is_idle()` calls from that one line,"
-        " 4 million `has_expired()` probes, and 60 328 attempts to send 6 006 requests. While"
-        f" passes run nothing else does: at {largest} chats a 10 ms sleep woke up to"
-        f" {big['lag_max_ms'] / 1e3:.1f} s late, the texts arriving meanwhile wait in the"
-        " socket buffers, and that is the p99. The bot's CPU grows far faster than its events:"
-        " see the CPU column from 100 to 1000 chats.",
-        *(
-            [
-                f"- **The contrast row isolates it:** the same {contrast[0].chats} chats with"
-                f" keep-alive at {CONTRAST_KEEPALIVE} had p99 {contrast[1]['p99_ms']:.0f} ms and"
-                f" {contrast[1]['cpu_s']:.1f} s of CPU against {big['p99_ms']:.0f} ms and"
-                f" {big['cpu_s']:.1f} s shipped. Its price is a new TCP connection for nearly"
-                " every short call (2 960 connects for 1000 turns in its profile), cheap on"
-                " loopback but a TLS handshake each against the real service.",
-                f"- **{contrast_verdict}** ({contrast[1]['p99_ms']:.0f} ms at p99). Its"
-                " profile still puts the same pass first: 8.3 s of the 25 s the bot was busy"
-                " (45 s profiled, 20 s in `epoll`), 6 passes per turn, each walking every open"
-                " connection (`is_idle`, `has_expired`, `is_closed` on 485 connections a pass"
-                " on average, up to 1000, then `can_handle_request` and `is_available` on each"
-                " for a queued request). The rest is spread thin: reading and parsing the"
-                " streams (`turn_events`, 6.9 s with httpx's iterators under it), each turn's"
-                " set-up calls (session `POST`, state `GET`) and their connects. On 2 shared"
-                f" cores (load {contrast[1]['load_before']:.1f}) the loop's p99 lag"
-                f" ({contrast[1]['lag_p99_ms']:.0f} ms) and the longest collection"
-                f" ({contrast[1]['gc_max_ms']:.0f} ms) come on top.",
-            ]
-            if contrast
-            else []
-        ),
-        "- **What would fix it** (not measured here): keep the pool from walking hundreds of"
-        " connections for every short call. Give the streaming turns their own pool without"
-        " keep-alive and the session, state and upload calls a small pool that keeps ~20"
-        " connections alive: their passes then walk ~20 connections, not 1000, and the stream"
-        " pool holds no idle sockets. Or carry an httpcore whose pass is linear once one is"
-        " released (encode/httpcore#1035 proposes it). Until then keep-alive at the pool's"
-        " size is the slower setting by far, and the keep-alive bound of 20 the lesser evil.",
-        f"- **Garbage collection is no longer the cause:** with `_tune_gc()` the longest"
-        f" collection at {largest} chats as shipped was {big['gc_max_ms']:.0f} ms, all"
-        f" together {big['gc_total_ms'] / 1e3:.2f} s of a {big['wall_s']:.0f} s run. `sniffio`"
-        " is found now, so httpcore's failed import on every lock is gone (sniffio's lookups"
-        " cost 0.3 s of the contrast's 25 s busy).",
-        "- **Turns past `NEMO_MAX_CONNECTIONS` wait only if the wait is short.** `pool=None`"
-        " is on the `/run_sse` request alone; the session `POST` and the state `GET` before it"
-        " keep the 30 s pool timeout (`nemo_request_timeout`). With 30 chats, 10 connections"
-        " and 40 s turns (`python -m benchmarks.core_chats --chats 30 --max-connections 10"
-        " --interval 2 --ticks 20 --profile x.prof`), 20 of 30 turns failed with `PoolTimeout`"
-        " on `POST /api/tasks/me/with-session/…` and those chats were told the service could"
-        " not be reached. Real turns last minutes, so a chat past the limit fails after 30 s"
-        " unless every call of a turn waits for its connection.",
-        "",
-        "Memory is within target: RSS per idle chat is mostly the allocator's high-water mark"
-        " from the turns in flight (arenas it keeps), not live data. Idle chats are let go:"
-        " `Conversation._chats` is empty once every turn ends (what tracemalloc still finds"
-        " there is the dict's grown table). What still grows with every chat ever seen is"
-        " `NemoBackend._tasks`, a session id and a task id per chat (the `decoder.py` line);"
-        " the idle keep-alive connections' locks are held per connection, not per chat.",
+        *_findings(results),
         "",
     ])  # fmt: skip
 
 
-def verdict(results: list[tuple[Case, dict[str, Any]]]) -> str:
-    """One paragraph: the largest size's figures as shipped against the targets."""
-    largest = max(case.chats for case, _ in results)
-    mine = [(c, r) for c, r in results if c.chats == largest and not c.trace]
-    shipped = next(r for c, r in mine if c.shipped)
-    idle = shipped["idle_kb_per_chat"]
+def _contrast_setup(results: list[tuple[Case, dict[str, Any]]]) -> list[str]:
+    """The paragraph that says what the contrast row is, if the run had one."""
+    contrast = next(((c, r) for c, r in results if not c.shipped), None)
+    if contrast is None:
+        return []
+    case, r = contrast
+    interval, ticks, text_every = r["shape"]
+    return [
+        f"The **contrast** row: {case.chats} chats on {r['pools']['streams']['max']} stream"
+        f" connections (`NEMO_MAX_CONNECTIONS={case.max_connections}`), each turn"
+        f" {ticks * interval:g} s ({ticks} heartbeats {interval:g} s apart, a text on every"
+        f" {text_every}th), everything else as shipped. Once every stream connection is taken,"
+        f" a turn has to wait for one to be freed, here about a whole turn, longer than the"
+        f" {r['request_timeout_s']:g} s request timeout (`NEMO_REQUEST_TIMEOUT`): the row"
+        f" shows whether such turns wait or fail.",
+        "",
+    ]
+
+
+def _findings(results: list[tuple[Case, dict[str, Any]]]) -> list[str]:
+    """The findings as bullets, every figure from `results`."""
+    shipped = sorted(((c, r) for c, r in results if c.shipped and not c.trace), key=_chats)
+    largest, big = shipped[-1]
+    streams, short = big["pools"]["streams"], big["pools"]["short"]
+    cpu = ", ".join(f"{r['cpu_s'] / c.chats * 1e3:.0f} ms at {c.chats}" for c, r in shipped)
+    lags = ", ".join(f"{r['lag_p99_ms']:.0f} ms at {c.chats}" for c, r in shipped)
+    p99s = ", ".join(f"{r['p99_ms']:.0f} ms at {c.chats}" for c, r in shipped)
+    found = [
+        f"- **Pools.** At {largest.chats} chats the stream pool held up to {streams['peak']}"
+        f" connections open at once (of {streams['max']}) and {streams['open_idle']} once every"
+        f" turn had ended; the short-call pool held up to {short['peak']} (of {short['max']})"
+        f" and kept {short['open_idle']} open at the end (it keeps up to {short['keepalive']}).",
+        "",  # the cost per chat, below
+        f"- **Garbage collection:** with `_tune_gc()` the longest collection at"
+        f" {largest.chats} chats was {big['gc_max_ms']:.0f} ms, all together"
+        f" {big['gc_total_ms'] / 1e3:.2f} s of a {big['wall_s']:.0f} s run.",
+    ]
+    first, last = shipped[0][1]["cpu_s"] / shipped[0][0].chats, big["cpu_s"] / largest.chats
+    grows = "grows with the chats" if last > 1.5 * first else "stays about level"
+    found[1] = (
+        f"- **The bot's CPU per chat {grows}** ({last / first:.1f}× from"
+        f" {shipped[0][0].chats} to {largest.chats} chats): {cpu}. p99 latency: {p99s}; the"
+        f" loop's p99 lag: {lags}."
+    )
+    contrast = next(((c, r) for c, r in results if not c.shipped), None)
+    if contrast is not None:
+        case, r = contrast
+        interval, ticks, _ = r["shape"]
+        waited = r["first_text_max_s"] - r["first_text_min_s"]
+        failed = r["failed_chats"]
+        waits = "wait" if not failed and waited > r["request_timeout_s"] else "do not all wait"
+        outcome = (
+            "none failed"
+            if not failed
+            else f"**{failed} failed** (answered: {'; '.join(r['other']) or '?'})"
+        )
+        found.append(
+            f"- **Turns past `NEMO_MAX_CONNECTIONS` {waits}.** In the contrast the stream pool"
+            f" held up to {r['pools']['streams']['peak']} connections while the short-call pool"
+            f" served the session and state calls (up to {r['pools']['short']['peak']} open)."
+            f" The first chat saw its turn's first text {r['first_text_min_s']:.1f} s after its"
+            f" message, the last {r['first_text_max_s']:.1f} s after: {waited:.0f} s later,"
+            f" against {ticks * interval:g} s turns and a {r['request_timeout_s']:g} s request"
+            f" timeout. Of {case.chats} turns {outcome}; the texts that came had p99"
+            f" {r['p99_ms']:.0f} ms."
+        )
     traced = next(r for c, r in results if c.trace)
     live = traced["retained_bytes"] / traced["chats"] / 1000
+    held = (
+        "`Conversation._chats` was empty once every turn ended at every size"
+        if all(r["chats_held"] == 0 for _, r in shipped)
+        else "`Conversation._chats` still held chats once every turn ended (the chats held column)"
+    )
+    kept = (
+        "; `NemoBackend._tasks` held one entry per chat ever seen (the task ids column), so it"
+        " grows with every new chat"
+        if all(r["tasks_held"] == c.chats + 1 for c, r in shipped)
+        else ""
+    )
+    found.append(
+        f"- **Memory:** {big['idle_kb_per_chat']:.0f} KB of RSS per idle chat at"
+        f" {largest.chats} chats ({big['trimmed_kb_per_chat']:.0f} KB after `malloc_trim`),"
+        f" of which {live:.1f} KB are Python allocations still live by tracemalloc; the rest"
+        f" is memory the process keeps beyond them. {held}{kept}."
+    )
+    return found
+
+
+def _chats(item: tuple[Case, dict[str, Any]]) -> int:
+    return item[0].chats
+
+
+def verdict(results: list[tuple[Case, dict[str, Any]]]) -> str:
+    """One paragraph: the largest shipped size's figures against the targets."""
+    shipped_cases = [(c, r) for c, r in results if c.shipped and not c.trace]
+    largest = max(c.chats for c, _ in shipped_cases)
+    shipped = next(r for c, r in shipped_cases if c.chats == largest)
+    idle = shipped["idle_kb_per_chat"]
     met = shipped["p99_ms"] < 100 and not shipped["failed_chats"]
     failed = shipped["failed_chats"]
-    contrast = [
-        f"; {r['p99_ms']:.0f} ms with keep-alive at {c.keepalive} (the contrast)"
-        for c, r in mine
-        if not c.shipped and c.keepalive is not None
-    ]
-    late = shipped["over_100ms"] / shipped["texts"] * 100
+    late = shipped["over_100ms"] / max(shipped["texts"], 1) * 100
     return (
         f"**Result at {largest} chats, as shipped.** p99 latency {'met' if met else 'missed'}:"
         f" {shipped['p99_ms']:.0f} ms ({late:.0f}% of texts over 100 ms), {failed} of"
-        f" {largest} turns failed"
-        + "".join(contrast)
-        + f". Memory {'met' if idle < 100 else 'missed'}: {idle:.0f} KB of RSS per idle chat,"
-        f" of which {live:.1f} KB are live Python objects (the pool's idle connections and"
-        " grown tables counted in)."
+        f" {largest} turns failed. Memory {'met' if idle < 100 else 'missed'}: {idle:.0f} KB of"
+        f" RSS per idle chat."
     )
 
 
 SOURCES = {
     "decoder.py": "a session id and a task id per chat, kept in `NemoBackend._tasks`",
-    "_asyncio.py": "anyio locks and read queues of the idle connections the pool keeps alive",
-    "locks.py": "asyncio events of the idle connections the pool keeps alive (per connection)",
+    "_asyncio.py": "anyio locks and read queues of open connections (per connection)",
+    "locks.py": "asyncio events of open connections (per connection)",
 }
 
 
@@ -776,7 +856,8 @@ def _source(line: str, chats: int) -> str:
     if name in SOURCES:
         note = SOURCES[name]
     elif count < 10:
-        note = "one table, grown while the turns ran and kept (not per chat)"
+        blocks = "block" if count == 1 else "blocks"
+        note = f"{count} {blocks} for {chats} chats: not per chat (a container grown and kept)"
     else:
         note = ""
     shown = f"`{name}:{number}`: {rest}"
@@ -796,10 +877,7 @@ if __name__ == "__main__":
         "--profile", metavar="FILE", help="one case (the first --chats) under cProfile, to FILE"
     )
     parser.add_argument(
-        "--max-connections", type=int, help="NEMO_MAX_CONNECTIONS (default: as shipped)"
-    )
-    parser.add_argument(
-        "--keepalive", type=int, help="the pool's keep-alive bound (default: as shipped)"
+        "--max-connections", type=int, help="NEMO_MAX_CONNECTIONS, the stream pool's size"
     )
     parser.add_argument("--serve-fake", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ramp", type=float, default=1.0, help=argparse.SUPPRESS)
@@ -812,7 +890,7 @@ if __name__ == "__main__":
     if args.serve_fake:
         asyncio.run(serve_fake(turn_shape))
     elif args.bot:
-        bot_case = Case(args.bot, args.ramp, args.max_connections, args.keepalive, args.trace)
+        bot_case = Case(args.bot, args.ramp, args.max_connections, args.trace)
         print(json.dumps(asyncio.run(run_bot(args.url, turn_shape, bot_case))), flush=True)
     elif args.render:  # the report again from the figures a run printed to stderr
         found = [json.loads(line) for line in Path(args.render).read_text().splitlines()]
@@ -822,7 +900,7 @@ if __name__ == "__main__":
             write_section(SECTION, report)
         print(report)
     elif args.profile:
-        one = Case(args.chats[0], args.chats[0] / args.rate, args.max_connections, args.keepalive)
+        one = Case(args.chats[0], args.chats[0] / args.rate, args.max_connections)
         print(json.dumps(asyncio.run(measure(one, turn_shape, args.profile)), indent=1))
     else:
         print(asyncio.run(main(args.chats, turn_shape, args.rate, not args.no_write)))
