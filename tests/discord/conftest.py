@@ -8,7 +8,6 @@ test is about the adapter alone. `log_lines` fails the test if the bot token rea
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from bot.ports import Port
 from bot.store import SqliteStore
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.nemovideo import FakeNemo
+from tests.log_capture import LogLines, unredacted_log_lines
 
 TOKEN = "MTE4NzY1NDMyMTAxMjM0NTY3OA.GhIjKl.s3cr3t-b0t-t0k3n_ABCDEFGHIJKLMNOPQRSTUV"
 GUILD = 500_000_000_000_000_001
@@ -37,33 +37,11 @@ DM_CHANNEL = 500_000_000_000_000_004
 FAST_NEMO = {"retries": 2, "backoff": 0.01, "rate_limit_wait": 0.05, "max_retry_after": 2.0}
 
 
-class LogLines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
 @pytest.fixture
 def log_lines() -> Iterator[LogLines]:
     """Every log line of the test, at DEBUG; none may contain the bot token or its secret part."""
-    handler = LogLines()
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield handler
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
-    assert handler.lines, "nothing was logged: the capture is broken"
-    secret = TOKEN.rsplit(".", 1)[1]
-    leaked = [line for line in handler.lines if TOKEN in line or secret in line]
-    assert leaked == [], leaked[:3]
+    with unredacted_log_lines(TOKEN, TOKEN.rsplit(".", 1)[1]) as lines:
+        yield lines
 
 
 @pytest.fixture

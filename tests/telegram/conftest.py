@@ -4,7 +4,6 @@ and a log capture that fails the test if the bot token ever appears in a log lin
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from bot.config import Settings
 from bot.models import Inbound
 from bot.ports import Port
 from tests.fakes.telegram_api import FakeTelegram
+from tests.log_capture import LogLines, unredacted_log_lines
 
 TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw3"
 
@@ -41,32 +41,11 @@ class RecordingCore:
         return [inbound for inbound, _ in self.inbound]
 
 
-class LogLines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
 @pytest.fixture
 def log_lines() -> Iterator[LogLines]:
     """Every log line of the test, at DEBUG; none may contain the token."""
-    handler = LogLines()
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield handler
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
-    assert handler.lines, "nothing was logged: the capture is broken"
-    leaked = [line for line in handler.lines if TOKEN in line or TOKEN.split(":")[1] in line]
-    assert leaked == [], leaked[:3]
+    with unredacted_log_lines(TOKEN, TOKEN.split(":")[1]) as lines:
+        yield lines
 
 
 @pytest.fixture
