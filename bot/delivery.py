@@ -49,6 +49,7 @@ async def deliver(
         return Delivered(result.size, as_link=True)
 
     owned: Path | None = None
+    video: OutboundVideo | None = None
     try:
         if result.path is not None:
             path = result.path
@@ -80,7 +81,8 @@ async def deliver(
     finally:
         if owned is not None:
             owned.unlink(missing_ok=True)
-            owned.with_suffix(".jpg").unlink(missing_ok=True)
+        if video is not None and video.thumbnail is not None:
+            video.thumbnail.unlink(missing_ok=True)
 
 
 async def _download(result: ExportResult, backend: Backend, path: Path, limit: int) -> None:
@@ -102,7 +104,9 @@ async def _describe(
     filename = result.filename or path.name
     try:
         info = await media.probe(path)
-        poster = await media.thumbnail(path, work_dir / f"{path.stem}.jpg", ffmpeg=ffmpeg)
+        poster = await media.thumbnail(
+            path, work_dir / f"poster-{uuid.uuid4().hex}.jpg", ffmpeg=ffmpeg
+        )
     except (NotAVideo, CorruptInput):
         log.warning("result %s could not be probed; sending it without metadata", result.job_id)
         return OutboundVideo(path=path, size=size, filename=filename, source_url=result.url)

@@ -92,3 +92,12 @@ def test_the_run_command_starts_the_console_chat(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "clipbridge chat (local ffmpeg)" in done.stdout
     assert "/export" in done.stdout
+
+
+async def test_delivery_leaves_no_work_files_behind(tmp_path: Path, phone_clip: Path) -> None:
+    lines = io.StringIO(f"{phone_clip} compress to under 300KB\n")
+    await chat(local_settings(tmp_path), lines, io.StringIO(), tmp_path / "results", 10**9)
+    work = tmp_path / "data" / "work"
+    posters = [p for p in work.rglob("*.jpg")] + [p for p in work.rglob("delivery-*")]
+    assert posters == [], "thumbnails and downloads are removed once the video is posted"
+    assert len(list((tmp_path / "results").iterdir())) == 1
