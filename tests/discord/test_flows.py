@@ -25,6 +25,22 @@ def _video_option(att: dict[str, Any]) -> dict[str, Any]:
     return {"name": "video", "type": 11, "value": att["id"]}
 
 
+def _compress(
+    fake: FakeDiscord,
+    att: dict[str, Any],
+    channel: dict[str, Any],
+    instructions: str | None = None,
+    **details: Any,
+) -> dict[str, Any]:
+    """`/compress` with `att` (and its instructions) in a guild channel."""
+    options = [_video_option(att)]
+    if instructions:
+        options.append({"name": "instructions", "type": 3, "value": instructions})
+    return fake.slash_command(
+        "compress", options, attachments=(att,), channel=channel, guild_id=GUILD, **details
+    )
+
+
 def _bot_messages(fake: FakeDiscord, channel: int) -> list[dict[str, Any]]:
     return [m for m in fake.in_channel(channel) if m["author"]["id"] == fake.bot_user["id"]]
 
@@ -44,10 +60,7 @@ async def test_compress_from_attachment_to_delivered_file(
     channel = fake.text_channel(CHANNEL, GUILD)
     async with open_bot(tmp_path, fake, nemo) as bot:
         att = fake.add_attachment("holiday.mp4", CLIP, "video/mp4", channel_id=CHANNEL)
-        options = [_video_option(att), {"name": "instructions", "type": 3, "value": "under 5MB"}]
-        compress = fake.slash_command(
-            "compress", options, attachments=(att,), channel=channel, guild_id=GUILD
-        )
+        compress = _compress(fake, att, channel, "under 5MB")
         await bot.send("INTERACTION_CREATE", compress)
 
         # Deferred first, then the deferred response became the core's first message.
@@ -81,14 +94,7 @@ async def test_result_over_the_interaction_limit_is_a_link(
         att = fake.add_attachment("long.mp4", CLIP, "video/mp4", channel_id=CHANNEL)
         await bot.send(
             "INTERACTION_CREATE",
-            fake.slash_command(
-                "compress",
-                [_video_option(att)],
-                attachments=(att,),
-                channel=channel,
-                guild_id=GUILD,
-                size_limit=limit,
-            ),
+            _compress(fake, att, channel, size_limit=limit),
         )
         await bot.send(
             "INTERACTION_CREATE",
@@ -156,13 +162,7 @@ async def test_a_thread_has_its_own_session(
             att = fake.add_attachment("a.mp4", CLIP, "video/mp4", channel_id=where["id"])
             await bot.send(
                 "INTERACTION_CREATE",
-                fake.slash_command(
-                    "compress",
-                    [_video_option(att)],
-                    attachments=(att,),
-                    channel=where,
-                    guild_id=GUILD,
-                ),
+                _compress(fake, att, where),
             )
         chats = {str(s.chat) for s in await _sessions(bot.store)}
 
@@ -192,13 +192,7 @@ async def test_a_job_that_outlives_the_interaction_token_finishes_in_the_channel
         att = fake.add_attachment("long.mp4", CLIP, "video/mp4", channel_id=CHANNEL)
         await bot.send(
             "INTERACTION_CREATE",
-            fake.slash_command(
-                "compress",
-                [_video_option(att)],
-                attachments=(att,),
-                channel=channel,
-                guild_id=GUILD,
-            ),
+            _compress(fake, att, channel),
         )
         export = fake.slash_command("export", channel=channel, guild_id=GUILD)
         await bot.send("INTERACTION_CREATE", export)
@@ -226,13 +220,7 @@ async def test_429_on_edits_loses_nothing(
         att = fake.add_attachment("holiday.mp4", CLIP, "video/mp4", channel_id=CHANNEL)
         await bot.send(
             "INTERACTION_CREATE",
-            fake.slash_command(
-                "compress",
-                [_video_option(att), {"name": "instructions", "type": 3, "value": "smaller"}],
-                attachments=(att,),
-                channel=channel,
-                guild_id=GUILD,
-            ),
+            _compress(fake, att, channel, "smaller"),
         )
 
     refused = [c for c in fake.calls if c.status == 429]
@@ -249,14 +237,7 @@ async def test_non_video_attachments_get_a_clear_answer(
     channel = fake.text_channel(CHANNEL, GUILD)
     async with open_bot(tmp_path, fake, nemo) as bot:
         png = fake.add_attachment("cat.png", b"\x89PNG....", "image/png", channel_id=CHANNEL)
-        command = fake.slash_command(
-            "compress",
-            [_video_option(png)],
-            attachments=(png,),
-            channel=channel,
-            guild_id=GUILD,
-            locale="zh-CN",
-        )
+        command = _compress(fake, png, channel, locale="zh-CN")
         await fake.dispatch("INTERACTION_CREATE", command)
         answer = await fake.wait_for(lambda: [c for c in fake.calls if command["token"] in c.path])
         txt = fake.add_attachment("notes.txt", b"hello", "text/plain", channel_id=DM_CHANNEL)
@@ -284,13 +265,7 @@ async def test_the_bot_token_never_reaches_nemovideo_or_the_logs(
         att = fake.add_attachment("holiday.mp4", CLIP, "video/mp4", channel_id=CHANNEL)
         await bot.send(
             "INTERACTION_CREATE",
-            fake.slash_command(
-                "compress",
-                [_video_option(att)],
-                attachments=(att,),
-                channel=channel,
-                guild_id=GUILD,
-            ),
+            _compress(fake, att, channel),
         )
         await bot.send(
             "INTERACTION_CREATE", fake.slash_command("export", channel=channel, guild_id=GUILD)
@@ -323,13 +298,7 @@ async def test_a_restarted_bot_delivers_the_export_in_flight_once(
         att = fake.add_attachment("a.mp4", CLIP, "video/mp4", channel_id=CHANNEL)
         await bot.send(
             "INTERACTION_CREATE",
-            fake.slash_command(
-                "compress",
-                [_video_option(att)],
-                attachments=(att,),
-                channel=channel,
-                guild_id=GUILD,
-            ),
+            _compress(fake, att, channel),
         )
         export = fake.slash_command("export", channel=channel, guild_id=GUILD)
         await fake.dispatch("INTERACTION_CREATE", export)
