@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import imageio_ffmpeg
 import pytest
 
 from bot.backends.nemo import NemoBackend
@@ -18,6 +16,7 @@ from bot.conversation import Conversation
 from bot.models import ChatKey, Inbound, UserRef
 from bot.store import SqliteStore
 from bot.streams import file_attachment
+from tests.clips import make_clip
 from tests.fakes.nemovideo import FakeNemo
 from tests.recording_port import RecordingPort
 
@@ -26,15 +25,7 @@ from tests.recording_port import RecordingPort
 def tiny_mp4(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real 2-second 160x120 H.264 clip with audio."""
     path = tmp_path_factory.mktemp("clips") / "clip.mp4"
-    subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y",
-         "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=15:duration=2",
-         "-f", "lavfi", "-i", "sine=frequency=440:duration=2",
-         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
-         "-shortest", str(path)],
-        check=True,
-    )  # fmt: skip
-    return path
+    return make_clip(path, size="160x120", rate=15, duration=2)
 
 
 @pytest.fixture

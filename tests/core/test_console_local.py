@@ -8,27 +8,24 @@ import subprocess
 import sys
 from pathlib import Path
 
-import imageio_ffmpeg
 import pytest
 
 from adapters.console import chat
 from bot.config import Settings
 from bot.media import probe
+from tests.clips import make_clip
 
 
 @pytest.fixture(scope="module")
 def phone_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """4 s of moving 480x360 picture with audio: big enough that a size target means work."""
-    path = tmp_path_factory.mktemp("console") / "holiday.mp4"
-    subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y",
-         "-f", "lavfi", "-i", "testsrc2=size=480x360:rate=25:duration=4",
-         "-f", "lavfi", "-i", "sine=frequency=330:duration=4",
-         "-c:v", "libx264", "-preset", "ultrafast", "-qp", "10", "-pix_fmt", "yuv420p",
-         "-c:a", "aac", "-b:a", "128k", "-shortest", str(path)],
-        check=True,
-    )  # fmt: skip
-    return path
+    return make_clip(
+        tmp_path_factory.mktemp("console") / "holiday.mp4",
+        size="480x360",
+        duration=4,
+        video=("-preset", "ultrafast", "-qp", "10"),
+        audio_codec=("-c:a", "aac", "-b:a", "128k"),
+    )
 
 
 def local_settings(tmp_path: Path) -> Settings:

@@ -3,18 +3,17 @@ result uploaded into the interaction from disk."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import imageio_ffmpeg
 import pytest
 
 from bot.backends.local import LocalBackend
 from bot.conversation import Conversation
 from bot.store import SqliteStore
+from tests.clips import make_clip
 from tests.discord.conftest import (
     CHANNEL,
     GUILD,
@@ -32,14 +31,12 @@ TARGET = 150_000
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three seconds of noisy 320x240 at a high bitrate: well over the target below."""
-    path = tmp_path_factory.mktemp("discord-clips") / "noisy.mp4"
-    subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y",
-         "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=3,noise=alls=40:allf=t",
-         "-c:v", "libx264", "-preset", "ultrafast", "-crf", "12", "-pix_fmt", "yuv420p",
-         str(path)],
-        check=True, timeout=60,
-    )  # fmt: skip
+    path = make_clip(
+        tmp_path_factory.mktemp("discord-clips") / "noisy.mp4",
+        audio=False,
+        picture_filter="noise=alls=40:allf=t",
+        video=("-preset", "ultrafast", "-crf", "12"),
+    )
     assert path.stat().st_size > 2 * TARGET
     return path
 

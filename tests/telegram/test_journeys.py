@@ -7,14 +7,12 @@ Every test here also runs under the `log_lines` check: the bot token never appea
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import imageio_ffmpeg
 import pytest
 
 from adapters.telegram import TelegramAdapter
@@ -24,6 +22,7 @@ from bot.backends.nemo import NemoBackend
 from bot.conversation import Conversation
 from bot.store import SqliteStore
 from bot.texts import t
+from tests.clips import make_clip
 from tests.fakes.nemovideo import FakeNemo
 from tests.fakes.telegram_api import MB, FakeTelegram
 from tests.telegram.conftest import TOKEN, LogLines, make_settings
@@ -34,16 +33,7 @@ CHAT = 42
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real 3-second 320x240 H.264 clip with audio."""
-    path = tmp_path_factory.mktemp("clips") / "clip.mp4"
-    subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y",
-         "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=3",
-         "-f", "lavfi", "-i", "sine=frequency=440:duration=3",
-         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
-         "-shortest", str(path)],
-        check=True,
-    )  # fmt: skip
-    return path
+    return make_clip(tmp_path_factory.mktemp("clips") / "clip.mp4")
 
 
 @dataclass
