@@ -133,6 +133,13 @@ class Settings(BaseSettings):
     discord_guild_id: str | None = None
     """Sync commands to this guild only (instant, for testing); unset syncs globally."""
 
+    @field_validator("data_dir", "database_path")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        # Resolved once, against the folder the bot was started in: ffmpeg and other subprocesses
+        # run in other directories, so a relative DATA_DIR would point somewhere else for them.
+        return None if value is None else value.expanduser().absolute()
+
     @field_validator("admins", "allowed_users", "allowed_chats", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:

@@ -62,6 +62,7 @@ async def encode(
     fill: float = planning.FILL,
 ) -> AsyncGenerator[Progress | Outcome, None]:
     """Yields `Progress` while working and the `Outcome` last. `out` is written only whole."""
+    out = out.absolute()  # ffmpeg runs inside `tmp`: every path it is given must be absolute
     tmp = out.parent / f".tmp-{uuid.uuid4().hex[:12]}"
     tmp.mkdir(parents=True)
     try:
