@@ -59,6 +59,7 @@ class MediaInfo:
     has_audio: bool
     audio_codec: str | None = None
     audio_bitrate: int | None = None  # bits per second, when the container says
+    audio_rate: int | None = None  # samples per second
     video_bitrate: int | None = None
     container: str = ""
 
@@ -189,6 +190,7 @@ def _describe(path: Path, size: int, container: av.container.InputContainer) -> 
         has_audio=audio is not None,
         audio_codec=audio.codec_context.codec.canonical_name if audio is not None else None,
         audio_bitrate=(audio.bit_rate or None) if audio is not None else None,
+        audio_rate=(audio.codec_context.sample_rate or None) if audio is not None else None,
         video_bitrate=video.bit_rate or None,
         container=fmt,
     )

@@ -177,3 +177,34 @@ def test_other_codecs_need_fewer_bits() -> None:
     assert h265.codec.encoder == "libx265"
     assert h265.short_side >= h264.short_side
     assert replace(h265, codec=h264.codec).video_bitrate == h264.video_bitrate
+
+
+@pytest.mark.parametrize("codec", ["h264", "h265", "vp9", "av1"])
+@pytest.mark.parametrize("seconds", [40.0, 50.0, 60.0])
+def test_every_target_from_the_floor_up_is_planned_not_refused(codec: str, seconds: float) -> None:
+    # a 1080p clip asked for 1.5 to 2 MB was refused as "smallest about 320 KB": the rung picked
+    # by the pre-check failed the floor, though the rungs below it met it
+    info = video(duration=seconds, audio_bitrate=69_000)
+    smallest = smallest_reachable(info, Want(target=1, target_asked=True, codec=codec))
+    for target in range(smallest, 20 * MB, 50_000):
+        p = plan(info, Want(target=target, target_asked=True, codec=codec))
+        assert p.mode == "bitrate" and p.short_side >= 240, target
+    with pytest.raises(TargetUnreachable) as caught:
+        plan(info, Want(target=smallest - 10_000, target_asked=True, codec=codec))
+    assert caught.value.smallest == smallest
+
+
+def test_a_tiny_long_clip_has_a_floor_of_its_own_size_class() -> None:
+    # 64x64, an hour at 10 fps, a lean AAC track: "under 10MB" was refused as needing 27.7 MB
+    # (24 kbit/s of video and 32 kbit/s of audio, whatever the picture)
+    info = video(width=64, height=64, duration=3600.0, fps=10.0, size=28 * MB,
+                 audio_bitrate=14_772, audio_rate=44_100)  # fmt: skip
+    p = plan(info, Want(target=10 * MB, target_asked=True))
+    assert p.mode == "bitrate" and (p.width, p.height) == (64, 64)
+    assert p.copy_audio and p.audio_bitrate == 14_772  # re-encoding at 32 kbit/s only adds
+    assert smallest_reachable(info, Want(target=1, target_asked=True)) < 10 * MB
+
+
+def test_a_file_that_already_fits_is_kept_whatever_the_floor() -> None:
+    info = video(width=64, height=64, duration=3600.0, fps=10.0, size=5_300_000)
+    assert plan(info, Want(target=10 * MB, target_asked=True)).mode == "keep"

@@ -62,7 +62,8 @@ async def encode(
     fill: float = planning.FILL,
 ) -> AsyncGenerator[Progress | Outcome, None]:
     """Yields `Progress` while working and the `Outcome` last. `out` is written only whole."""
-    out = out.absolute()  # ffmpeg runs inside `tmp`: every path it is given must be absolute
+    # ffmpeg runs inside `tmp`: every path it is given must be absolute
+    out = await asyncio.to_thread(out.absolute)
     tmp = out.parent / f".tmp-{uuid.uuid4().hex[:12]}"
     tmp.mkdir(parents=True)
     try:

@@ -51,6 +51,8 @@ FILL = 0.99
 an overshoot is caught and encoded again."""
 STEP_FPS = 30.0
 """High frame rates are capped here once the budget is tight, before the picture shrinks."""
+MIN_VIDEO = 1_000
+"""x264, libvpx and SVT-AV1 take bit rates in whole kbit/s: 1 kbit/s is the least they accept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +132,11 @@ class Plan:
         return min(self.width, self.height)
 
 
-def muxing_overhead(duration: float, fps: float, audio: bool) -> int:
-    """MP4 bytes that are not media: the index (a few bytes per sample) and fixed boxes."""
+def muxing_overhead(duration: float, fps: float, audio: bool, audio_rate: int | None = None) -> int:
+    """MP4 bytes that are not media: the index (a few bytes per sample) and fixed boxes. An AAC
+    frame is 1024 samples, so the audio's share follows its sample rate (48 kHz when unknown)."""
     frames = duration * fps
-    audio_frames = duration * 48_000 / 1024 if audio else 0
+    audio_frames = duration * (audio_rate or 48_000) / 1024 if audio else 0
     return math.ceil(4096 + 16 * frames + 10 * audio_frames)
 
 
@@ -149,14 +152,15 @@ def plan(info: MediaInfo, want: Want, *, fill: float = FILL) -> Plan:
 
     if want.target is None:
         return _quality(info, want, base)
+    untouched = not want.changes_picture and _deliverable(info)
+    if want.target_asked and untouched and info.size <= want.target:
+        # already fits: whatever the floor of a new encode, the file itself is proof enough
+        return replace(base, mode="keep", width=info.width, height=info.height)
     smallest = smallest_reachable(info, want)
     if want.target < smallest:
         raise TargetUnreachable(target=want.target, smallest=smallest)
     if _natural_size(info, want, base) <= want.target:
         # a constant-quality encode should fit: no reason to spend the whole budget
-        untouched = not want.changes_picture and _deliverable(info)
-        if want.target_asked and untouched and info.size <= want.target:
-            return replace(base, mode="keep", width=info.width, height=info.height)
         return _quality(info, want, base)
     return _bitrate(info, want, base, has_audio=has_audio, fill=fill)
 
@@ -179,10 +183,9 @@ def smallest_reachable(info: MediaInfo, want: Want) -> int:
     fps = min(_fps(info, want) or info.fps, STEP_FPS)
     has_audio = info.has_audio and not want.remove_audio
     codec = CODECS[want.codec]
-    w, h = _at_short_side(info.width, info.height, min(FLOOR, info.width, info.height))
-    video = _min_video_bitrate(w * h, fps, codec)
-    audio = (want.audio_bitrate or MIN_AUDIO) if has_audio else 0
-    overhead = muxing_overhead(duration, fps, has_audio)
+    video = _min_video_bitrate(_floor_pixels(info.width, info.height), fps, codec)
+    audio = _least_audio(info, want) if has_audio else 0
+    overhead = muxing_overhead(duration, fps, has_audio, info.audio_rate)
     need = overhead + (video + audio) * duration / 8 / FILL
     return math.ceil(need / 10_000) * 10_000
 
@@ -286,12 +289,15 @@ def _bitrate(info: MediaInfo, want: Want, base: Plan, *, has_audio: bool, fill: 
     target = want.target
     duration = base.duration
     src_fps = base.fps or info.fps
-    overhead = muxing_overhead(duration, src_fps, has_audio)
+    overhead = muxing_overhead(duration, src_fps, has_audio, info.audio_rate)
     total = (target - overhead) * 8 / duration * fill
     smallest = smallest_reachable(info, want)
     if total <= 0:
         raise TargetUnreachable(target=target, smallest=smallest)
     audio = _audio_for(info, want, total) if has_audio else 0
+    copy_audio = has_audio and _copyable_audio(info, want) and (info.audio_bitrate or 0) <= audio
+    if copy_audio:
+        audio = info.audio_bitrate or audio  # re-encoding at a higher rate only adds bytes
     video = int(total - audio)
 
     fps = base.fps
@@ -299,10 +305,15 @@ def _bitrate(info: MediaInfo, want: Want, base: Plan, *, has_audio: bool, fill: 
     eff_fps = fps or info.fps
     if _bpp(video, w, h, eff_fps) < GOOD_BPP * codec.efficiency and eff_fps > STEP_FPS:
         fps, eff_fps = STEP_FPS, STEP_FPS
+    if video < _min_video_bitrate(_floor_pixels(w, h), eff_fps, codec) and eff_fps > STEP_FPS:
+        fps, eff_fps = STEP_FPS, STEP_FPS  # the floor is reckoned at 30 fps: so is this budget
     enough = PRE_BPP if codec.measured else GOOD_BPP * codec.efficiency
     for rung in _rungs(min(w, h)):
         w, h = _at_short_side(base.width, base.height, rung)
-        if _bpp(video, w, h, eff_fps) >= enough:
+        # the first rung with bits enough for both: a rung that passes the pre-check but not the
+        # floor is no reason to refuse while lower rungs remain
+        floor = _min_video_bitrate(w * h, eff_fps, codec)
+        if _bpp(video, w, h, eff_fps) >= enough and video >= floor:
             break
     stepped = (w, h) != (base.width, base.height)
     if video < _min_video_bitrate(w * h, eff_fps, codec):
@@ -316,6 +327,7 @@ def _bitrate(info: MediaInfo, want: Want, base: Plan, *, has_audio: bool, fill: 
         video_bitrate=video,
         audio_bitrate=audio,
         audio_channels=2 if audio >= 64_000 else 1,
+        copy_audio=copy_audio,
         stepped_down=stepped,
     )
 
@@ -341,8 +353,31 @@ def _bpp(video: float, w: int, h: int, fps: float) -> float:
     return video / (w * h * max(fps, 1.0))
 
 
+def _floor_pixels(width: int, height: int) -> int:
+    """Pixels of the lowest rung a picture of this size steps down to."""
+    w, h = _at_short_side(width, height, min(FLOOR, width, height))
+    return w * h
+
+
 def _min_video_bitrate(pixels: int, fps: float, codec: Codec) -> int:
-    return int(max(24_000 * codec.efficiency, FLOOR_BPP * codec.efficiency * pixels * fps))
+    """The least a picture of `pixels` at `fps` is encoded with; never under the encoders' own
+    minimum (their rate control counts in kbit/s), however small or slow the picture."""
+    return int(max(MIN_VIDEO, FLOOR_BPP * codec.efficiency * pixels * fps))
+
+
+def _copyable_audio(info: MediaInfo, want: Want) -> bool:
+    """The source's track can go into the output as it is: AAC, and no rate asked."""
+    return info.audio_codec == "aac" and want.audio_bitrate is None and bool(info.audio_bitrate)
+
+
+def _least_audio(info: MediaInfo, want: Want) -> int:
+    """The fewest audio bits a second an output can carry: the rate asked, else the lowest rung,
+    or the source's own track when that is already leaner and can be copied."""
+    if want.audio_bitrate:
+        return want.audio_bitrate
+    if _copyable_audio(info, want):
+        return min(MIN_AUDIO, info.audio_bitrate or MIN_AUDIO)
+    return MIN_AUDIO
 
 
 def _audio_for(info: MediaInfo, want: Want, total: float) -> int:
