@@ -44,9 +44,11 @@ from bot.errors import (
     ClipbridgeError,
     CorruptInput,
     FileTooLarge,
+    FormatMismatch,
     InputError,
     NoCredits,
     NoInput,
+    NoResult,
     NotAVideo,
     PlanRequired,
     ProtocolError,
@@ -721,6 +723,11 @@ class Conversation:
                 return t("err_corrupt", locale)
             case NoInput():
                 return t("err_no_input", locale)
+            case NoResult():
+                return t("err_no_result", locale)
+            case FormatMismatch(codec=codec, container=container, fits=fits):
+                return t("err_format_mismatch", locale, codec=codec, container=container,
+                         fits=", ".join(fits))  # fmt: skip
             case UnclearRequest():
                 examples = t("intent_examples", locale) if "intent_examples" in CATALOG else ""
                 return t("err_unclear", locale, examples=examples)

@@ -15,7 +15,9 @@ into a sentence from `bot.texts` in the person's language, so no class here carr
     │   ├── FileTooLarge           over the backend's or platform's size limit  (NemoVideo 4002)
     │   ├── NoInput                nothing to work on yet: no video in the session
     │   ├── UnclearRequest         an instruction the local engine cannot read
-    │   └── TargetUnreachable      a size target that cannot be met; carries the smallest that can
+    │   ├── TargetUnreachable      a size target that cannot be met; carries the smallest that can
+    │   ├── FormatMismatch         a codec asked in a container that cannot hold it (H.264 .webm)
+    │   └── NoResult               /export with no finished result to hand over
     └── BackendError               the backend could not do what we asked
         ├── TokenError             bad or expired token that a refresh did not fix (1001)
         ├── SessionNotFound        the backend forgot the session (1002, HTTP 404)
@@ -39,9 +41,11 @@ __all__ = [
     "ConfigError",
     "CorruptInput",
     "FileTooLarge",
+    "FormatMismatch",
     "InputError",
     "NoCredits",
     "NoInput",
+    "NoResult",
     "NotAVideo",
     "PlanRequired",
     "ProtocolError",
@@ -133,6 +137,22 @@ class TargetUnreachable(InputError):
         super().__init__(detail or f"target {target} unreachable, smallest {smallest}")
         self.target = target
         self.smallest = smallest
+
+
+class FormatMismatch(InputError):
+    """The codec asked cannot go in the container asked. `codec` is its label ("H.264"),
+    `container` the file type ("webm"), `fits` the codecs that container can hold."""
+
+    def __init__(self, *, codec: str, container: str, fits: tuple[str, ...]) -> None:
+        super().__init__(f"{codec} cannot go in {container}")
+        self.codec = codec
+        self.container = container
+        self.fits = fits
+
+
+class NoResult(InputError):
+    """An export was asked but no finished result is waiting: the last request failed, was
+    cancelled, or its result was already sent. Never answered with the untouched original."""
 
 
 class BackendError(ClipbridgeError):

@@ -49,7 +49,50 @@ TEXTS: dict[str, dict[str, str]] = {
         "would have looked blocky.",
         "zh": "为了控制在 {target} 以内，画面降到了 {height}p：保持原尺寸画面会出现明显马赛克。",
     },
+    "engine_kept_nothing": {
+        "en": "So there is nothing to change: here is the original, untouched.",
+        "zh": "所以没有需要改动的地方：这是原文件，未做改动。",
+    },
+    # Wishes the video already meets: said instead of re-encoding for nothing
+    "engine_already_height": {
+        "en": "It is already {height}p.",
+        "zh": "它已经是 {height}p 了。",
+    },
+    "engine_no_upscale": {
+        "en": "It is {height}p, already below {asked}p: I don't enlarge videos, so the picture "
+        "stays as it is.",
+        "zh": "它是 {height}p，已经低于 {asked}p：我不会放大视频，画面保持原样。",
+    },
+    "engine_already_size": {
+        "en": "The picture is already {width}×{height}, no larger than asked: it stays as it is.",
+        "zh": "画面已经是 {width}×{height}，不大于要求：保持原样。",
+    },
+    "engine_already_fps": {"en": "It is already {fps} fps.", "zh": "它已经是 {fps} 帧/秒了。"},
+    "engine_fps_below": {
+        "en": "It is {fps} fps, already under {asked} fps.",
+        "zh": "它是 {fps} 帧/秒，已经低于 {asked} 帧/秒。",
+    },
+    "engine_already_silent": {
+        "en": "It has no sound already.",
+        "zh": "它本来就没有声音。",
+    },
+    # Refusals of the local engine
+    "err_format_mismatch": {
+        "en": "🚫 {codec} can't go in a .{container} file: a .{container} holds {fits}. Ask for "
+        "one of those, or another file type (e.g. .mp4).",
+        "zh": "🚫 {codec} 不能放进 .{container} 文件：.{container} 只能容纳 {fits}。请改用其中一种编码，"
+        "或换一种文件类型（如 .mp4）。",
+    },
+    "err_no_result": {
+        "en": "📭 There is no result to send yet: the last request did not finish (or its result "
+        "was already sent). Tell me again what you want, e.g. “under 8 MB”.",
+        "zh": "📭 还没有可发送的结果：上一次请求没有完成（或结果已经发过了）。请再说一遍你的要求，例如“小于 8 MB”。",
+    },
     # The `clipbridge compress` command
+    "cli_bad_extension": {
+        "en": "I can write .mp4, .webm or .mkv files, not “{suffix}”: choose one of those for -o.",
+        "zh": "我只能写出 .mp4、.webm 或 .mkv 文件，不能写“{suffix}”：请为 -o 选择其中一种。",
+    },
     "cli_done": {
         "en": "{input} ({source}) → {output} ({size}, {ratio} of the original) in {elapsed}",
         "zh": "{input}（{source}）→ {output}（{size}，原大小的 {ratio}），用时 {elapsed}",

@@ -26,6 +26,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "intent_audio_bitrate": {"en": "audio {kbps} kbps", "zh": "音频 {kbps} kbps"},
     "intent_keep_quality": {"en": "keep quality", "zh": "尽量保持画质"},
     "intent_all": {"en": "every video", "zh": "所有视频"},
+    "intent_codec_in": {"en": "{codec} in {container}", "zh": "{container} 格式的 {codec}"},
     # Only the list: the core's err_unclear puts its own sentence before it.
     "intent_examples": {
         "en": (

@@ -27,7 +27,9 @@ from bot.errors import (
     FileTooLarge,
     InputError,
     NoInput,
+    NoResult,
     NotAVideo,
+    RenderFailed,
     TargetUnreachable,
     UnclearRequest,
 )
@@ -330,28 +332,54 @@ async def test_second_encode_waits_in_line_with_its_position(
         assert only_result(second_events).size is not None
 
 
-async def test_export_encodes_to_fit_the_chat_and_release_deletes(
+async def export_events(backend: LocalBackend, job: str) -> list[object]:
+    events: list[object] = []
+    async with asyncio.timeout(60):
+        async for event in backend.watch_export(job):
+            events.append(event)
+    return events
+
+
+async def test_export_with_no_result_says_so_and_never_hands_back_the_original(
+    backend_factory: BackendFactory, clips: Clips, tmp_path: Path
+) -> None:
+    # after a failed encode, /export handed back the untouched upload as if it were the result
+    broken = tmp_path / "ffmpeg"
+    broken.write_text("#!/bin/sh\necho 'Could not open encoder' >&2\nexit 187\n")
+    broken.chmod(0o755)
+    async with backend_factory(ffmpeg_path=broken) as backend:
+        session = await session_with(backend, clips.main)
+        events = await run_turn(backend, session, "under 150KB")
+        assert [type(e.error) for e in events if isinstance(e, Failure)] == [RenderFailed]
+        assert not results(events)
+        job = await backend.start_export(session, "job-1", EN)
+        with pytest.raises(NoResult):
+            await export_events(backend, job)
+        assert backend.workspace.load(session).exports == {}
+    async with backend_factory() as backend:
+        fresh = await session_with(backend, clips.main)  # a video, and no request yet
+        with pytest.raises(NoResult):
+            await export_events(backend, await backend.start_export(fresh, "job-2", EN))
+
+
+async def test_export_hands_over_a_result_and_release_deletes(
     backend_factory: BackendFactory, clips: Clips
 ) -> None:
-    ctx = TurnContext(locale="en", upload_limit=150_000)
     async with backend_factory() as backend:
         session = await session_with(backend, clips.main)
-        job = await backend.start_export(session, "job-1", ctx)
-        events = []
-        async with asyncio.timeout(60):
-            async for event in backend.watch_export(job):
-                events.append(event)
-        result = events[-1]
-        assert isinstance(result, ExportResult) and result.path is not None
-        assert result.size is not None and result.size <= 150_000
+        made = only_result(await run_turn(backend, session, "under 150KB"))
+        result = (await export_events(backend, await backend.start_export(session, "j", EN)))[-1]
+        assert isinstance(result, ExportResult) and result.path == made.path
         received = bytearray()
         async with backend.open_result(result) as stream:
             async for chunk in stream:
                 received += chunk
-        assert bytes(received) == result.path.read_bytes()
+        assert result.path is not None and bytes(received) == result.path.read_bytes()
         await backend.release(result)
         assert not result.path.exists()
         assert backend.workspace.load(session).outputs == []
+        with pytest.raises(NoResult):  # sent already: nothing is made up in its place
+            await export_events(backend, await backend.start_export(session, "j2", EN))
 
 
 async def test_export_hands_over_a_result_a_turn_left(
@@ -365,24 +393,6 @@ async def test_export_hands_over_a_result_a_turn_left(
         exported = events[-1]
         assert isinstance(exported, ExportResult) and exported.path == made.path
         assert not [e for e in events if isinstance(e, Progress)]
-
-
-async def test_cancel_export_stops_it(backend_factory: BackendFactory, clips: Clips) -> None:
-    async with backend_factory() as backend:
-        session = await session_with(backend, clips.long)
-        job = await backend.start_export(session, "job-3", TurnContext("en", 300_000))
-        watcher = backend.watch_export(job)
-        first = await asyncio.wait_for(anext(watcher), 30)
-        assert isinstance(first, Progress)
-        await backend.cancel_export(job)
-        with pytest.raises(Exception) as caught:
-            async with asyncio.timeout(30):
-                async for _ in watcher:
-                    pass
-        assert type(caught.value).__name__ == "Cancelled"
-        directory = backend.workspace.dir(session)
-        assert ffmpeg_processes_under(directory) == []
-        assert not list(directory.glob(".tmp-*")) and not list(directory.glob("out-*"))
 
 
 async def test_sessions_survive_a_restart_and_leftovers_are_cleaned(
@@ -440,10 +450,10 @@ async def test_progress_spans_both_passes_with_an_eta_about_once_a_second(
 async def test_a_finished_export_is_handed_over_after_a_restart(
     backend_factory: BackendFactory, clips: Clips
 ) -> None:
-    ctx = TurnContext(locale="en", upload_limit=150_000)
     async with backend_factory() as backend:
         session = await session_with(backend, clips.main)
-        job = await backend.start_export(session, "job/restart 1", ctx)
+        only_result(await run_turn(backend, session, "under 150KB"))
+        job = await backend.start_export(session, "job/restart 1", EN)
         first = [e async for e in backend.watch_export(job)][-1]
         assert isinstance(first, ExportResult) and first.path is not None
     async with backend_factory() as backend:

@@ -199,8 +199,10 @@ CODECS = {
     "x265": R(codec="h265"),
     "av1 please": R(codec="av1"),
     "vp9": R(codec="vp9"),
-    "convert to webm": R(codec="vp9"),
-    "make it an mp4": R(codec="h264"),
+    "convert to webm": R(codec="vp9", container="webm"),
+    "make it an mp4": R(codec="h264", container="mp4"),
+    "av1 in a webm": R(codec="av1", container="webm"),
+    "as an mkv": R(codec="h264", container="mkv"),
     "convert from h264 to hevc": R(codec="h265"),
     "用H265编码": R(codec="h265"),
     "转成AV1": R(codec="av1"),
@@ -305,10 +307,12 @@ SENTENCES = {
     ),
     "适合Discord，720p，前30秒": R(fit_chat=True, height=720, trim_start=0.0, trim_end=30.0),
     # numbers in names and links are nobody's wish; an extension is
-    "compress my_video_1080p.mp4 to 8mb": R(target_bytes=8 * MB, codec="h264", wants_compress=True),
+    "compress my_video_1080p.mp4 to 8mb": R(
+        target_bytes=8 * MB, codec="h264", container="mp4", wants_compress=True
+    ),
     "https://example.com/v_720p_50mb make it smaller": R(wants_compress=True),
     "<@123456789012345678> under 10MB": R(target_bytes=10 * MB),
-    "save it as out.webm": R(codec="vp9"),
+    "save it as out.webm": R(codec="vp9", container="webm"),
 }
 
 
@@ -424,8 +428,8 @@ DESCRIBED = [
     (
         "compress it, half resolution, from 0:10 to 1:05, vp9",
         None,
-        "Understood: a smaller file, 50% resolution, from 0:10 to 1:05, VP9.",
-        "明白：减小体积，分辨率 50%，从 0:10 到 1:05，VP9。",
+        "Understood: a smaller file, 50% resolution, from 0:10 to 1:05, VP9 in WebM.",
+        "明白：减小体积，分辨率 50%，从 0:10 到 1:05，WebM 格式的 VP9。",
     ),
     (
         "width 1280, mp4",

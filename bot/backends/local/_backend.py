@@ -3,7 +3,7 @@
 A session is a directory of uploads (see `workspace`); a turn reads the instruction, plans every
 encode it asks for before starting any (so an unreachable target is refused with nothing spent),
 then runs them one by one through the shared worker pool, reporting queue position and progress.
-Exports encode the latest upload to fit the chat, unless a turn already left a result waiting.
+An export hands over a result a turn left waiting, and never encodes: with none waiting it says so.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from bot.errors import (
     ClipbridgeError,
     FileTooLarge,
     NoInput,
+    NoResult,
     NotAVideo,
     RenderFailed,
     SessionNotFound,
@@ -70,10 +71,17 @@ _FILE_SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
 def build_want(
-    request: EncodeRequest, info: MediaInfo, upload_limit: int | None
+    request: EncodeRequest,
+    info: MediaInfo,
+    upload_limit: int | None,
+    *,
+    container: str | None = None,
 ) -> tuple[Want, bool]:
     """The engine's terms for `request` on `info`. Returns the want, and whether the target is
-    only the chat's limit put there because no size was asked (to say so)."""
+    only the chat's limit put there because no size was asked (to say so). `container` is one
+    the output must have (the command's `-o` name), over any the words name; a codec it cannot
+    hold raises `FormatMismatch`."""
+    codec, container = planning.resolve_format(request.codec, container or request.container)
     target = request.target_bytes
     if request.size_fraction is not None:
         fraction = int(info.size * request.size_fraction)
@@ -86,7 +94,11 @@ def build_want(
     want = Want(
         target=target,
         target_asked=asked,
-        codec=request.codec or "h264",
+        asked=target if asked else None,
+        codec=codec,
+        container=container,
+        format_asked=request.codec is not None or container != "mp4",
+        shrink=request.wants_compress,
         height=request.height,
         width=request.width,
         scale=request.scale,
@@ -108,8 +120,8 @@ def summarize(outcome: Outcome, want: Want, locale: str) -> str:
     if outcome.kept_source:
         return t("engine_summary_source", locale, **params)
     codec = outcome.plan.codec.label
-    if want.target is not None and want.target_asked:
-        target = human_size(want.target, locale)
+    if want.asked is not None:
+        target = human_size(want.asked, locale)
         return t("engine_summary_target", locale, target=target, codec=codec, **params)
     return t("engine_summary", locale, codec=codec, **params)
 
@@ -117,7 +129,7 @@ def summarize(outcome: Outcome, want: Want, locale: str) -> str:
 def note_text(outcome: Outcome, want: Want, info: MediaInfo, locale: str) -> str | None:
     if outcome.note is None:
         return None
-    target = human_size(want.target or info.size, locale)
+    target = human_size(want.asked or want.target or info.size, locale)
     return t(
         outcome.note,
         locale,
@@ -125,6 +137,11 @@ def note_text(outcome: Outcome, want: Want, info: MediaInfo, locale: str) -> str
         target=target,
         height=outcome.plan.short_side,
     )
+
+
+def notes_text(notes: list[planning.Note], locale: str) -> str:
+    """What the request did not need, one sentence a line ("It is already 720p.")."""
+    return "\n".join(t(key, locale, **params) for key, params in notes)
 
 
 @dataclass(slots=True)
@@ -135,6 +152,7 @@ class _Job:
     info: MediaInfo
     want: Want
     plan: Plan
+    notes: list[planning.Note]
 
 
 class _Export:
@@ -271,6 +289,8 @@ class LocalBackend:
             yield TurnEnded(saw_text=False)
             return
         said = describe(request, locale, chat_limit=ctx.upload_limit)
+        for line in dict.fromkeys(notes_text(job.notes, locale) for job in jobs):
+            said += f"\n{line}" if line else ""
         if capped:
             said += "\n" + t("engine_capped", locale, size=human_size(ctx.upload_limit, locale))
         if len(jobs) > 1:
@@ -306,8 +326,10 @@ class LocalBackend:
         for upload in chosen:
             info = await probe(directory / upload.file)
             want, cap = build_want(request, info, upload_limit)
+            want, notes = planning.settle(info, want)
             capped = capped or cap
-            jobs.append(_Job(upload, info, want, planning.plan(info, want, fill=self._fill)))
+            plan = planning.plan(info, want, fill=self._fill)
+            jobs.append(_Job(upload, info, want, plan, notes))
         return jobs, capped
 
     async def _run(
@@ -324,7 +346,7 @@ class LocalBackend:
             )
             job_id = job_id or uuid.uuid4().hex
             name = _FILE_SAFE.sub("", job_id)[:40] or uuid.uuid4().hex
-            out = self._workspace.dir(session) / f"out-{name}.mp4"
+            out = self._workspace.dir(session) / f"out-{name}{job.plan.suffix}"
             self._busy[job.info.path] += 1
             try:
                 async with aclosing(
@@ -416,7 +438,7 @@ class LocalBackend:
         entry; a finished one keeps it until `release`, so a restart can still hand it over."""
         finished = False
         try:
-            events.put_nowait(await self._export_result(session, job_id, events))
+            events.put_nowait(await self._export_result(session, job_id))
             finished = True
         except asyncio.CancelledError:
             events.put_nowait(Cancelled(f"export {job_id} cancelled"))
@@ -436,11 +458,8 @@ class LocalBackend:
             if manifest.exports.pop(job_id, None) is not None:
                 self._workspace.save(manifest)
 
-    async def _export_result(
-        self, session: str, job_id: str, events: asyncio.Queue[object]
-    ) -> ExportResult:
+    async def _export_result(self, session: str, job_id: str) -> ExportResult:
         manifest = self._workspace.load(session)
-        entry = manifest.exports.get(job_id) or ExportEntry(upload_limit=0)
         directory = self._workspace.dir(session)
         ready = [o for o in manifest.outputs if (directory / o.file).exists()]
         if ready:
@@ -449,16 +468,10 @@ class LocalBackend:
             return ExportResult(job_id=job_id, filename=latest.filename, size=info.size,
                                 path=info.path, duration=info.duration, width=info.width,
                                 height=info.height)  # fmt: skip
-        request = EncodeRequest(fit_chat=True)
-        jobs, _ = await self._plan_jobs(session, request, entry.upload_limit or None)
-        job = jobs[0]
-        async with aclosing(self._run(session, job, job_id=job_id)) as run:
-            async for event in run:
-                if isinstance(event, Progress):
-                    events.put_nowait(event)
-                else:
-                    return self._result(event, job, entry.locale, named=False, job_id=job_id)
-        raise RenderFailed("the encode ended without a result")
+        # Nothing finished to hand over: the last request failed, was cancelled, or its result was
+        # sent already. Encoding the upload afresh here would answer a question nobody asked,
+        # and handing back the untouched original would look like the result.
+        raise NoResult(f"no finished output in session {session}")
 
     def open_result(self, result: ExportResult) -> AbstractAsyncContextManager[ByteStream]:
         return _stream(self._owned(result))
@@ -505,7 +518,7 @@ def _output_name(source_name: str, outcome: Outcome) -> str:
     stem = Path(source_name).stem or "video"
     if outcome.kept_source:
         return Path(source_name).name or f"{stem}{outcome.path.suffix}"
-    return f"{stem}-{outcome.plan.short_side}p.mp4"
+    return f"{stem}-{outcome.plan.short_side}p{outcome.path.suffix}"
 
 
 def _size(path: Path) -> int:

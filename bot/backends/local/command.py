@@ -14,11 +14,12 @@ import contextlib
 import shutil
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from bot.backends.base import Progress
 from bot.backends.local import plan as planning
-from bot.backends.local._backend import build_want, note_text, summarize
+from bot.backends.local._backend import build_want, note_text, notes_text, summarize
 from bot.backends.local.encode import Outcome, encode
 from bot.backends.local.ffmpeg import Ffmpeg
 from bot.backends.local.intent import EXAMPLES_KEY, describe, parse
@@ -27,6 +28,7 @@ from bot.errors import (
     ClipbridgeError,
     CorruptInput,
     FileTooLarge,
+    FormatMismatch,
     InputError,
     NotAVideo,
     TargetUnreachable,
@@ -73,24 +75,35 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
     if not _is_file(source):
         _say(t("cli_no_file", locale, path=source))
         return EXIT_INPUT
+    asked = args.output
+    container = _container_of(asked) if asked is not None and asked.suffix else None
+    if asked is not None and asked.suffix and container is None:
+        _say(t("cli_bad_extension", locale, suffix=asked.suffix))
+        return EXIT_INPUT
     settings = settings or Settings()
     started = time.monotonic()
     try:
         request = parse(args.instruction)
         info = await probe(source)
-        want, _ = build_want(request, info, int(args.limit * MB))
+        want, _ = build_want(request, info, int(args.limit * MB), container=container)
+        want, notes = planning.settle(info, want)
         plan = planning.plan(info, want)
     except InputError as error:
         _say(_explain(error, locale))
         return EXIT_INPUT
+    if container is not None:  # the output name decided the format: say what it decided
+        request = replace(request, codec=want.codec, container=want.container)  # type: ignore[arg-type]
     _say(describe(request, locale, chat_limit=int(args.limit * MB)))
+    if notes:
+        _say(notes_text(notes, locale))
 
-    output = _output_path(source, args.output)
+    output = _output_path(source, asked, plan)
     work = output.parent / f".{output.name}.work"
     work.mkdir(parents=True, exist_ok=True)
     outcome: Outcome | None = None
     try:
-        events = encode(Ffmpeg(ffmpeg_exe(settings)), info, want, plan, work / "out.mp4")
+        out = work / f"out{plan.suffix}"
+        events = encode(Ffmpeg(ffmpeg_exe(settings)), info, want, plan, out)
         async with contextlib.aclosing(events):
             async for event in events:
                 if isinstance(event, Progress):
@@ -98,7 +111,8 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
                 else:
                     outcome = event
         assert outcome is not None
-        final = output.with_suffix(outcome.path.suffix)
+        # a name asked for is kept as asked; a kept original keeps its own type in the default
+        final = output if asked is not None else output.with_suffix(outcome.path.suffix)
         outcome.path.replace(final)
     except ClipbridgeError as error:
         _say("")
@@ -125,11 +139,20 @@ def _is_file(path: Path) -> bool:
     return path.is_file()
 
 
-def _output_path(source: Path, asked: Path | None) -> Path:
-    default = source.with_name(f"{source.stem}-compressed.mp4")
+def _output_path(source: Path, asked: Path | None, plan: planning.Plan) -> Path:
+    suffix = source.suffix if plan.mode == "keep" else plan.suffix
+    default = source.with_name(f"{source.stem}-compressed{suffix}")
     if asked is None or asked.resolve() == source.resolve():
         return default  # never overwrite the input
-    return asked
+    return asked if asked.suffix else asked.with_name(asked.name + suffix)
+
+
+_CONTAINER_OF_SUFFIX = {".mp4": "mp4", ".m4v": "mp4", ".webm": "webm", ".mkv": "mkv"}
+
+
+def _container_of(path: Path) -> str | None:
+    """The container an output name calls for, or None for a type the engine cannot write."""
+    return _CONTAINER_OF_SUFFIX.get(path.suffix.lower())
 
 
 def _explain(error: ClipbridgeError, locale: str) -> str:
@@ -138,6 +161,9 @@ def _explain(error: ClipbridgeError, locale: str) -> str:
     if isinstance(error, TargetUnreachable):
         return t("err_unreachable", locale, target=human_size(error.target, locale),
                  smallest=human_size(error.smallest, locale))  # fmt: skip
+    if isinstance(error, FormatMismatch):
+        return t("err_format_mismatch", locale, codec=error.codec, container=error.container,
+                 fits=", ".join(error.fits))  # fmt: skip
     if isinstance(error, NotAVideo):
         return t("err_not_video", locale)
     if isinstance(error, CorruptInput):

@@ -90,23 +90,24 @@ class _Job:
 
     async def run(self, plan: Plan) -> AsyncIterator[Progress | Outcome]:
         if plan.mode == "keep":
-            yield await self._keep_source(plan, note="engine_kept_fits")
+            note = "engine_kept_fits" if self.want.asked is not None else "engine_kept_nothing"
+            yield await self._keep_source(plan, note=note)
             return
-        if plan.mode == "crf":
-            part = self.tmp / "quality.mp4"
+        if plan.mode in ("crf", "copy"):
+            part = self.tmp / f"single{plan.suffix}"
             async for progress in self._pass(plan, 0, part, stage="stage_encode", lo=0.0, span=1.0):
                 yield progress
             size = _size(part)
-            if plan.target is not None and size > plan.target:
-                # the estimate said a constant-quality encode would fit: it did not
-                plan = planning.plan_bitrate(self.info, self.want, fill=self.fill)
-            elif size >= self.info.size and not self.want.changes_picture:
+            fits_as_is = plan.target is None or self.info.size <= plan.target
+            if size >= self.info.size and not self.want.changes and fits_as_is:
                 note = "engine_kept_smaller" if self.want.keep_quality else "engine_kept_compact"
                 yield await self._keep_source(plan, note=note)
                 return
-            else:
+            if plan.target is None or size <= plan.target:
                 yield await self._finish(part, plan)
                 return
+            # the estimate said a single encode (or the copy) would fit: it did not
+            plan = planning.plan_bitrate(self.info, self.want, fill=self.fill)
         async for event in self._two_pass(plan):
             yield event
 
@@ -126,7 +127,7 @@ class _Job:
         stage, lo, span = "stage_pass2", first, 1.0 - first
         raised = False
         while self.attempts < MAX_ATTEMPTS:
-            part = self.tmp / f"pass2-{self.attempts}.mp4"
+            part = self.tmp / f"pass2-{self.attempts}{plan.suffix}"
             async for progress in self._pass(
                 plan, 2, part, stage=stage, lo=lo, span=span, passlog=passlog
             ):

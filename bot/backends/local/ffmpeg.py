@@ -34,9 +34,12 @@ def encode_args(
 ) -> list[str]:
     """ffmpeg's arguments (without the program) for one pass of `plan`.
 
-    `pass_no` 0 is a single encode (constant quality), 1 and 2 the two passes; pass 1 writes no
-    file (`out` is ignored) and no audio.
+    `pass_no` 0 is a single encode (constant quality, or a stream copy), 1 and 2 the two passes;
+    pass 1 writes no file (`out` is ignored) and no audio.
     """
+    if plan.mode == "copy":
+        assert out is not None
+        return _copy_args(plan, src, out)
     args = [*_COMMON, "-y"]
     if plan.start > 0:
         args += ["-ss", f"{plan.start:.3f}"]
@@ -46,18 +49,43 @@ def encode_args(
         args += ["-map", "0:a:0"]
     args += ["-vf", _filters(plan), "-c:v", plan.codec.encoder]
     args += _video_rate(plan, pass_no, passlog)
+    if plan.container == "mp4" and plan.codec.encoder in _MP4_TAGS:
+        args += ["-tag:v", _MP4_TAGS[plan.codec.encoder]]  # what Apple's players look for
     if pass_no == 1:
         return [*args, "-an", "-f", "null", os.devnull]
-    if plan.audio_bitrate and plan.copy_audio:
-        args += ["-c:a", "copy"]
-    elif plan.audio_bitrate:
-        args += ["-c:a", "aac", "-b:a", str(plan.audio_bitrate), "-ac", str(plan.audio_channels)]
-    else:
-        args += ["-an"]
     assert out is not None
+    return [*args, *_audio(plan), *_output(plan, out)]
+
+
+def _copy_args(plan: Plan, src: Path, out: Path) -> list[str]:
+    """The picture as it is, bit for bit; only the sound (or the container) changes."""
+    args = [*_COMMON, "-y", "-i", str(src), "-map", "0:v:0"]
+    if plan.audio_bitrate:
+        args += ["-map", "0:a:0"]
+    return [*args, "-c:v", "copy", *_audio(plan), *_output(plan, out)]
+
+
+def _audio(plan: Plan) -> list[str]:
+    if not plan.audio_bitrate:
+        return ["-an"]
+    if plan.copy_audio:
+        return ["-c:a", "copy"]
+    encoder = "libopus" if plan.container == "webm" else "aac"
+    return ["-c:a", encoder, "-b:a", str(plan.audio_bitrate), "-ac", str(plan.audio_channels)]
+
+
+def _output(plan: Plan, out: Path) -> list[str]:
     # the source's metadata (and its rotation flag, now applied to the pixels) stays behind
-    args += ["-map_metadata", "-1", "-map_chapters", "-1", "-sn", "-dn"]
-    return [*args, "-movflags", "+faststart", "-f", "mp4", str(out)]
+    args = ["-map_metadata", "-1", "-map_chapters", "-1", "-sn", "-dn"]
+    return [*args, *_MUXERS[plan.container], str(out)]
+
+
+_MUXERS = {
+    "mp4": ["-movflags", "+faststart", "-f", "mp4"],
+    "webm": ["-f", "webm"],
+    "mkv": ["-f", "matroska"],
+}
+_MP4_TAGS = {"libx264": "avc1", "libx265": "hvc1"}
 
 
 def _filters(plan: Plan) -> str:
@@ -74,8 +102,8 @@ def _video_rate(plan: Plan, pass_no: int, passlog: Path | None) -> list[str]:
     if pass_no == 0:
         assert plan.crf is not None
         quality = {
-            "libx264": ["-preset", "medium", "-crf", str(plan.crf), "-tag:v", "avc1"],
-            "libx265": ["-preset", "medium", "-crf", str(plan.crf), "-tag:v", "hvc1",
+            "libx264": ["-preset", "medium", "-crf", str(plan.crf)],
+            "libx265": ["-preset", "medium", "-crf", str(plan.crf),
                         "-x265-params", "log-level=error"],
             "libvpx-vp9": ["-crf", str(plan.crf), "-b:v", "0", "-row-mt", "1",
                            "-deadline", "good", "-cpu-used", "3"],
@@ -93,10 +121,10 @@ def _video_rate(plan: Plan, pass_no: int, passlog: Path | None) -> list[str]:
             "-bufsize",
             str(plan.video_bitrate * 2),
         ]
-        return [*rate, *vbv, "-preset", "medium", "-fastfirstpass", "0", "-tag:v", "avc1",
+        return [*rate, *vbv, "-preset", "medium", "-fastfirstpass", "0",
                 "-pass", str(pass_no), "-passlogfile", str(passlog)]  # fmt: skip
     if encoder == "libx265":
-        return [*rate, "-preset", "medium", "-tag:v", "hvc1",
+        return [*rate, "-preset", "medium",
                 "-x265-params", f"pass={pass_no}:stats={passlog}.x265:log-level=error"]  # fmt: skip
     if encoder == "libvpx-vp9":
         return [*rate, "-row-mt", "1", "-deadline", "good", "-cpu-used", "3",

@@ -36,11 +36,12 @@ from typing import Literal
 from bot.errors import UnclearRequest
 from bot.texts import human_duration, human_size, t
 
-__all__ = ["EXAMPLES_KEY", "Codec", "EncodeRequest", "describe", "parse"]
+__all__ = ["EXAMPLES_KEY", "Codec", "Container", "EncodeRequest", "describe", "parse"]
 
 EXAMPLES_KEY = "intent_examples"
 
 Codec = Literal["h264", "h265", "av1", "vp9"]
+Container = Literal["mp4", "webm", "mkv"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class EncodeRequest:
     width: int | None = None
     scale: float | None = None  # 0.5 = half the source's width and height
     codec: Codec | None = None  # None = engine default (H.264)
+    container: Container | None = None  # None = the codec's own (VP9 in WebM, else MP4)
     max_fps: float | None = None
     remove_audio: bool = False
     audio_bitrate: int | None = None  # bits per second
@@ -422,10 +424,14 @@ _FPS = _c(
 )
 _CODEC = _c(
     rf"""{_L}(?:(?P<h264>[hx]\.?\s?264|avc)|(?P<h265>[hx]\.?\s?265|hevc)|(?P<av1>av1)
-           |(?P<vp9>vp9|webm)){_R}"""
+           |(?P<vp9>vp9)){_R}"""
 )
 _CODEC_OF: dict[str, Codec] = {"h264": "h264", "h265": "h265", "av1": "av1", "vp9": "vp9"}
-_MP4 = _c(rf"{_L}mp4{_R}")  # the engine's default, H.264 in MP4, is what "make it an mp4" asks
+# A container named is a container wish, and picks the codec when none is named: "make it an
+# mp4" is the engine's default, H.264 in MP4; "convert to webm" is VP9 in WebM.
+_CONTAINER = _c(rf"{_L}(?:(?P<mp4>mp4|m4v)|(?P<webm>webm)|(?P<mkv>mkv|matroska)){_R}")
+_CONTAINER_OF: dict[str, Container] = {"mp4": "mp4", "webm": "webm", "mkv": "mkv"}
+_FIRST_CODEC: dict[str, Codec] = {"mp4": "h264", "webm": "vp9", "mkv": "h264"}
 
 # ---------------------------------------------------------------- platforms, quality, scope, verb
 
@@ -662,8 +668,11 @@ def _read_codec(src: _Text, r: EncodeRequest) -> EncodeRequest:
     for m in src.take(_CODEC):
         if _affirmed(src, m):
             r = replace(r, codec=_CODEC_OF[m.lastgroup or ""])
-    if src.take(_MP4) and r.codec is None:
-        r = replace(r, codec="h264")
+    for m in src.take(_CONTAINER):
+        if _affirmed(src, m):
+            r = replace(r, container=_CONTAINER_OF[m.lastgroup or ""])
+    if r.container is not None and r.codec is None:
+        r = replace(r, codec=_FIRST_CODEC[r.container])
     return r
 
 
@@ -680,6 +689,7 @@ def _check_trim(r: EncodeRequest) -> None:
 # ---------------------------------------------------------------- describe
 
 _CODEC_NAMES: dict[str, str] = {"h264": "H.264", "h265": "H.265", "av1": "AV1", "vp9": "VP9"}
+_CONTAINER_NAMES: dict[str, str] = {"mp4": "MP4", "webm": "WebM", "mkv": "MKV"}
 
 
 def describe(request: EncodeRequest, locale: str, *, chat_limit: int | None = None) -> str:
@@ -721,7 +731,12 @@ def describe(request: EncodeRequest, locale: str, *, chat_limit: int | None = No
         add("intent_audio_bitrate", kbps=f"{r.audio_bitrate / 1000:g}")
     if r.keep_quality:
         add("intent_keep_quality")
-    items.append(_CODEC_NAMES[r.codec or "h264"])
+    codec = _CODEC_NAMES[r.codec or "h264"]
+    container = r.container or ("webm" if r.codec == "vp9" else "mp4")
+    if container == "mp4":
+        items.append(codec)
+    else:
+        add("intent_codec_in", codec=codec, container=_CONTAINER_NAMES[container])
     if r.apply_to_all:
         add("intent_all")
     return t("intent_understood", locale, items=t("intent_separator", locale).join(items))

@@ -12,18 +12,21 @@ import math
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.errors import TargetUnreachable
+from bot.errors import FormatMismatch, TargetUnreachable
 from bot.media import MediaInfo
 
 __all__ = [
     "CODECS",
     "Codec",
+    "Note",
     "Plan",
     "Want",
     "correct",
     "muxing_overhead",
     "plan",
     "plan_bitrate",
+    "resolve_format",
+    "settle",
     "smallest_reachable",
     "step_down",
 ]
@@ -77,7 +80,23 @@ CODECS = {
     "av1": Codec("av1", "libsvtav1", "AV1", 0.55, 26, 35, 0.3),
 }
 
-Mode = Literal["bitrate", "crf", "keep"]
+Mode = Literal["bitrate", "crf", "keep", "copy"]
+
+CONTAINERS: dict[str, tuple[str, ...]] = {
+    "mp4": ("h264", "h265", "vp9", "av1"),
+    "webm": ("vp9", "av1"),
+    "mkv": ("h264", "h265", "vp9", "av1"),
+}
+"""The codecs each output container can hold."""
+HOME = {"h264": "mp4", "h265": "mp4", "vp9": "webm", "av1": "mp4"}
+"""The container a codec goes in unless another is asked: VP9 is a WebM codec; AV1 plays in MP4
+wherever it plays at all, and MP4 is what chat apps show inline."""
+FIRST_CODEC = {"mp4": "h264", "webm": "vp9", "mkv": "h264"}
+"""The codec a container gets when only the container is asked ("make it a webm")."""
+AUDIO_CODECS = {"mp4": ("aac",), "webm": ("opus", "vorbis"), "mkv": ("aac", "opus", "vorbis")}
+"""Audio a container takes as it is; the first is what it gets when audio is encoded."""
+SOURCE_CODECS = {"h264": "h264", "hevc": "h265", "vp9": "vp9", "av1": "av1"}
+"""A probed video codec (ffmpeg's name) as an output codec, for streams copied as they are."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +106,8 @@ class Want:
     target: int | None = None  # bytes the output must never exceed
     target_asked: bool = False  # False: `target` is only the chat's upload limit, a cap
     codec: str = "h264"
+    container: str = "mp4"
+    format_asked: bool = False  # a codec or container was named: a new format may weigh more
     height: int | None = None
     width: int | None = None
     scale: float | None = None
@@ -96,15 +117,25 @@ class Want:
     trim_start: float | None = None  # negative: the last N seconds
     trim_end: float | None = None
     keep_quality: bool = False
+    shrink: bool = False  # "compress", "smaller": worth trying even with no size named
+    asked: int | None = None  # the size the person named, for what is said; `target` may be less
 
     @property
     def changes_picture(self) -> bool:
-        """Anything asked beyond size: then the source cannot be handed back as it is."""
+        """A new size, frame rate or length: every frame has to be encoded again."""
         return bool(
-            self.height or self.width or self.scale or self.max_fps or self.remove_audio
-            or self.audio_bitrate or self.trim_start or self.trim_end is not None
-            or self.codec != "h264"
+            self.height or self.width or self.scale or self.max_fps or self.trim_start
+            or self.trim_end is not None
         )  # fmt: skip
+
+    @property
+    def changes_sound(self) -> bool:
+        return self.remove_audio or self.audio_bitrate is not None
+
+    @property
+    def changes(self) -> bool:
+        """Anything asked beyond size: then the source cannot be handed back as it is."""
+        return self.changes_picture or self.changes_sound or self.format_asked
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +157,15 @@ class Plan:
     copy_audio: bool = False
     target: int | None = None
     stepped_down: bool = False  # the ladder lowered the resolution to fit the budget
+    container: str = "mp4"
 
     @property
     def short_side(self) -> int:
         return min(self.width, self.height)
+
+    @property
+    def suffix(self) -> str:
+        return f".{self.container}"
 
 
 def muxing_overhead(duration: float, fps: float, audio: bool, audio_rate: int | None = None) -> int:
@@ -148,14 +184,20 @@ def plan(info: MediaInfo, want: Want, *, fill: float = FILL) -> Plan:
     fps = _fps(info, want)
     width, height = _dimensions(info, want)
     has_audio = info.has_audio and not want.remove_audio
-    base = Plan("crf", codec, width, height, fps, start, duration, target=want.target)
+    base = Plan("crf", codec, width, height, fps, start, duration, target=want.target,
+                container=want.container)  # fmt: skip
 
+    fits = want.target is None or info.size <= want.target
+    worth_trying = want.shrink or want.keep_quality  # a smaller file might come of it
+    if fits and not want.changes and _deliverable(info) and (want.target_asked or not worth_trying):
+        # already fits, or nothing asked changes anything: the file itself is the answer, and
+        # whatever the floor of a new encode, it is proof enough
+        return replace(base, mode="keep", width=info.width, height=info.height)
+    copy = _copy(info, want, base)
+    if copy is not None and (want.target is None or _copy_size(info, copy) <= want.target):
+        return copy
     if want.target is None:
         return _quality(info, want, base)
-    untouched = not want.changes_picture and _deliverable(info)
-    if want.target_asked and untouched and info.size <= want.target:
-        # already fits: whatever the floor of a new encode, the file itself is proof enough
-        return replace(base, mode="keep", width=info.width, height=info.height)
     smallest = smallest_reachable(info, want)
     if want.target < smallest:
         raise TargetUnreachable(target=want.target, smallest=smallest)
@@ -165,6 +207,75 @@ def plan(info: MediaInfo, want: Want, *, fill: float = FILL) -> Plan:
     return _bitrate(info, want, base, has_audio=has_audio, fill=fill)
 
 
+Note = tuple[str, dict[str, object]]
+"""A `bot.texts` key and its parameters: something to say about the request before any work."""
+
+
+def resolve_format(codec: str | None, container: str | None) -> tuple[str, str]:
+    """The codec and container an output gets: the one named picks the other (VP9 goes in WebM,
+    a WebM gets VP9). Raises `FormatMismatch` when the container cannot hold the codec."""
+    if container is None:
+        container = HOME[codec or "h264"]
+    codec = codec or FIRST_CODEC[container]
+    if codec not in CONTAINERS[container]:
+        fits = tuple(CODECS[c].label for c in CONTAINERS[container])
+        raise FormatMismatch(codec=CODECS[codec].label, container=container, fits=fits)
+    return codec, container
+
+
+def settle(info: MediaInfo, want: Want) -> tuple[Want, list[Note]]:
+    """`want` without the wishes `info` already meets ("720p" on a 720p video, "30fps" on 30 fps,
+    "1080p" on 720p: nothing is ever enlarged), with what to say about each; and, unless a new
+    format was asked, never a result larger than the input."""
+    notes: list[Note] = []
+    if want.format_asked and (SOURCE_CODECS.get(info.codec), _container_of(info)) == (
+        want.codec,
+        want.container,
+    ):
+        want = replace(want, format_asked=False)  # "make it an mp4" of an MP4
+    if (want.height or want.width or want.scale) and _dimensions(info, want) == _even_size(info):
+        short = min(info.width, info.height)
+        if want.height and not want.width:
+            key = "engine_already_height" if want.height == short else "engine_no_upscale"
+            notes.append((key, {"height": short, "asked": want.height}))
+        else:
+            notes.append(("engine_already_size", {"width": info.width, "height": info.height}))
+        want = replace(want, height=None, width=None, scale=None)
+    if want.max_fps and info.fps <= want.max_fps + 0.01:
+        fps, asked = f"{info.fps:.3g}", f"{want.max_fps:g}"
+        key = "engine_already_fps" if fps == asked else "engine_fps_below"
+        notes.append((key, {"fps": fps, "asked": asked}))
+        want = replace(want, max_fps=None)
+    if want.remove_audio and not info.has_audio:
+        notes.append(("engine_already_silent", {}))
+        want = replace(want, remove_audio=False)
+    if not want.format_asked and not want.keep_quality:
+        want = _cap_at_input(info, want)
+    return want, notes
+
+
+def _cap_at_input(info: MediaInfo, want: Want) -> Want:
+    """The input's size as a cap on the result, where it can be met at all (a source leaner
+    than the floor keeps the cap it had)."""
+    if want.target is not None and want.target <= info.size:
+        return want
+    capped = replace(want, target=info.size)
+    if info.size < smallest_reachable(info, capped):
+        return want
+    return capped
+
+
+def _container_of(info: MediaInfo) -> str | None:
+    if info.container.startswith("mov,mp4"):
+        return "mp4"
+    suffix = info.path.suffix.lower().lstrip(".")
+    return suffix if suffix in ("webm", "mkv") else None
+
+
+def _even_size(info: MediaInfo) -> tuple[int, int]:
+    return _even(info.width), _even(info.height)
+
+
 def plan_bitrate(info: MediaInfo, want: Want, *, fill: float = FILL) -> Plan:
     """The two-pass plan for `want.target`, whatever a constant-quality encode might weigh."""
     assert want.target is not None
@@ -172,7 +283,7 @@ def plan_bitrate(info: MediaInfo, want: Want, *, fill: float = FILL) -> Plan:
     start, duration = _window(info, want)
     width, height = _dimensions(info, want)
     base = Plan("bitrate", codec, width, height, _fps(info, want), start, duration,
-                target=want.target)  # fmt: skip
+                target=want.target, container=want.container)  # fmt: skip
     has_audio = info.has_audio and not want.remove_audio
     return _bitrate(info, want, base, has_audio=has_audio, fill=fill)
 
@@ -272,11 +383,42 @@ def _deliverable(info: MediaInfo) -> bool:
     )
 
 
+def _copy(info: MediaInfo, want: Want, base: Plan) -> Plan | None:
+    """The picture copied as it is, when nothing asked touches it ("mute", "as an mkv"): only
+    the sound or the container changes, and the video stream keeps every bit."""
+    source = SOURCE_CODECS.get(info.codec)
+    if source is None or want.changes_picture:
+        return None
+    if want.format_asked and want.codec != source:
+        return None
+    container = want.container if want.format_asked else HOME[source]
+    if source not in CONTAINERS[container] or not (want.changes_sound or want.format_asked):
+        return None
+    keep_audio = info.has_audio and not want.remove_audio
+    copy_audio = keep_audio and want.audio_bitrate is None and _audio_fits(info, container)
+    audio = 0
+    if keep_audio:
+        audio = (info.audio_bitrate or 128_000) if copy_audio else (want.audio_bitrate or 128_000)
+    return replace(base, mode="copy", codec=CODECS[source], width=info.width, height=info.height,
+                   fps=None, audio_bitrate=audio, copy_audio=copy_audio,
+                   container=container)  # fmt: skip
+
+
+def _copy_size(info: MediaInfo, copy: Plan) -> float:
+    """What a stream copy weighs: the source less the sound it drops or re-encodes."""
+    source_audio = (info.audio_bitrate or 0) if info.has_audio else 0
+    return info.size + (copy.audio_bitrate - source_audio) * info.duration / 8
+
+
+def _audio_fits(info: MediaInfo, container: str) -> bool:
+    return info.audio_codec in AUDIO_CODECS[container]
+
+
 def _quality(info: MediaInfo, want: Want, base: Plan) -> Plan:
     codec = base.codec
     crf = codec.crf_lossless if want.keep_quality else codec.crf_default
     has_audio = info.has_audio and not want.remove_audio
-    copy = has_audio and info.audio_codec == "aac" and want.audio_bitrate is None
+    copy = has_audio and _audio_fits(info, want.container) and want.audio_bitrate is None
     audio = 0
     if has_audio:
         audio = want.audio_bitrate or _snap_audio(min(info.audio_bitrate or 128_000, 160_000))
@@ -366,8 +508,10 @@ def _min_video_bitrate(pixels: int, fps: float, codec: Codec) -> int:
 
 
 def _copyable_audio(info: MediaInfo, want: Want) -> bool:
-    """The source's track can go into the output as it is: AAC, and no rate asked."""
-    return info.audio_codec == "aac" and want.audio_bitrate is None and bool(info.audio_bitrate)
+    """The source's track can go into the output as it is: a codec the container takes, and no
+    rate asked."""
+    fits = _audio_fits(info, want.container)
+    return fits and want.audio_bitrate is None and bool(info.audio_bitrate)
 
 
 def _least_audio(info: MediaInfo, want: Want) -> int:
