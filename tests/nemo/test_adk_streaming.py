@@ -54,11 +54,12 @@ async def test_text_before_a_tool_call_is_shown_once(
         adk_reply(PLAN, calls=[("compress_video", {"target_mb": 8})]),
         adk_tool_result("compress_video", {"ok": True, "size_mb": 7.6}),
         adk_reply(DONE),
+        pause(0.3),  # the run ends a moment after its last event: the client is still there
     )
     assert _texts(events) == [PLAN, DONE]
     assert _tools(events) == [ToolActivity("compress_video", "tool_compressing")]
     assert events[-1] == TurnEnded(saw_text=True)
-    assert [t.streaming for t in fake.turns] == [streaming]
+    assert [(t.streaming, t.outcome) for t in fake.turns] == [(streaming, "completed")]
 
 
 @MODES
