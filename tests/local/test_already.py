@@ -59,6 +59,7 @@ async def test_a_wish_already_met_hands_back_the_original_and_says_so(
         assert result.path.read_bytes() == hd720.read_bytes()
         assert sentence in said(events)
         assert "nothing to change" in said(events)
+        assert "No size was given" not in said(events)  # no limit bounds a file handed back
 
 
 async def test_already_met_is_said_in_chinese(backend_factory: BackendFactory, hd720: Path) -> None:

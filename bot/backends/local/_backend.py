@@ -291,7 +291,9 @@ class LocalBackend:
         said = describe(request, locale, chat_limit=ctx.upload_limit)
         for line in dict.fromkeys(notes_text(job.notes, locale) for job in jobs):
             said += f"\n{line}" if line else ""
-        if capped:
+        # the chat's limit is worth a word only where it bounds an encode
+        bounded = [j for j in jobs if j.plan.mode != "keep" and j.want.target == ctx.upload_limit]
+        if capped and bounded:
             said += "\n" + t("engine_capped", locale, size=human_size(ctx.upload_limit, locale))
         if len(jobs) > 1:
             said += "\n" + t("engine_each", locale, count=len(jobs))
@@ -518,6 +520,8 @@ def _output_name(source_name: str, outcome: Outcome) -> str:
     stem = Path(source_name).stem or "video"
     if outcome.kept_source:
         return Path(source_name).name or f"{stem}{outcome.path.suffix}"
+    if outcome.plan.mode == "copy" and not outcome.plan.audio_bitrate:
+        return f"{stem}-muted{outcome.path.suffix}"  # the picture is the source's own
     return f"{stem}-{outcome.plan.short_side}p{outcome.path.suffix}"
 
 
