@@ -42,6 +42,7 @@ __all__ = ["ConsoleAdapter", "ConsolePort", "add_arguments", "chat", "log_file",
 CHAT = ChatKey("console", "local")
 USER = UserRef("console", "you", "you")
 QUIT = ("/quit", "/exit")
+CANCEL_SETTLES = 5.0  # seconds a cancelled job gets to say so before the quit hint
 T = TypeVar("T")
 
 
@@ -77,6 +78,7 @@ async def chat(settings: Settings, lines: TextIO, out: TextIO, results: Path, li
         with session.log_notices(), session.ctrl_c():
             await core.conversation.resume()
             await session.run(LineReader(lines))
+        screen.close()
 
 
 class _Session:
@@ -183,6 +185,10 @@ class _Session:
     async def _cancel(self) -> None:
         cancel = Inbound(CHAT, USER, "/cancel", locale=_system_locale())
         await self._core.conversation.handle(cancel, self._port)
+        # The hint goes last, under the job's own "Cancelled" (it ends within moments).
+        idle = asyncio.shield(self._core.conversation.wait_idle())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(idle, CANCEL_SETTLES)
         await self._port.send_text(t("console_quit_hint", await self._locale()))
 
     async def _or_quit(self, awaitable: Awaitable[T]) -> T | None:

@@ -76,6 +76,14 @@ class Screen:
             self._last = None
             self._fresh_line = self.tty
 
+    def close(self) -> None:
+        """The chat is over: leave the cursor at the start of a line (after an echoed ^C)."""
+        with self._lock:
+            if self._fresh_line:
+                self._out.write("\n")
+                self._out.flush()
+            self._fresh_line = False
+
     def _rows(self, block: str) -> int:
         """How many terminal rows `block` takes, long lines wrapping."""
         columns = max(1, shutil.get_terminal_size().columns)
@@ -141,7 +149,10 @@ def _with_buttons(text: str, buttons: Sequence[Button]) -> str:
 
 
 def _block(prefix: str, text: str) -> str:
-    return prefix + text.replace("\n", "\n" + INDENT)
+    return "\n".join(
+        (INDENT + line if line else "") if n else prefix + line
+        for n, line in enumerate(text.split("\n"))
+    )
 
 
 def _width(line: str) -> int:
