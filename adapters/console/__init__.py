@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from adapters.console.lines import Files, Missing, Text, parse
 from adapters.console.reader import LineReader
 from adapters.console.screen import ConsolePort, Screen
-from bot.config import Settings
+from bot.config import Settings, absolute_path
 from bot.models import ChatKey, Inbound, UserRef
 from bot.routing import route
 from bot.streams import file_attachment
@@ -275,7 +275,9 @@ def _shown(path: Path) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, default=None, help="folder for results (DATA_DIR/out)")
+    parser.add_argument(
+        "--out", type=absolute_path, default=None, help="folder for results (DATA_DIR/out)"
+    )
     parser.add_argument("--limit", type=float, default=2000, help="upload limit in MB (2000)")
 
 
