@@ -20,7 +20,7 @@ import os
 import signal
 import sys
 import uuid
-from collections.abc import Awaitable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
@@ -29,7 +29,7 @@ from adapters.console.lines import Files, Missing, Text, parse
 from adapters.console.reader import LineReader
 from adapters.console.screen import ConsolePort, Screen
 from bot.config import Settings, absolute_path
-from bot.models import ChatKey, Inbound, UserRef
+from bot.models import Attachment, ChatKey, Inbound, UserRef
 from bot.routing import route
 from bot.streams import file_attachment
 from bot.texts import normalize_locale, t
@@ -109,8 +109,8 @@ class _Session:
             self._screen.moved()  # the terminal echoed what was typed
             self._interrupts = 0
             self._noticed = False
-            if line.strip() in QUIT:
-                return
+            if line.strip() in QUIT:  # like the end of input: what was asked for still ends
+                break
             await self._take(line)
             if piped:  # a script runs one line at a time, in order
                 await self._or_quit(asyncio.shield(self._core.conversation.wait_idle()))
@@ -135,7 +135,7 @@ class _Session:
                 else:
                     await self._handle(text)
 
-    async def _handle(self, text: str, attachments: tuple[Any, ...] = ()) -> None:
+    async def _handle(self, text: str, attachments: tuple[Attachment, ...] = ()) -> None:
         self._count += 1
         inbound = Inbound(
             CHAT,
@@ -248,7 +248,7 @@ class _Session:
 
 
 class _NoticeHandler(logging.Handler):
-    def __init__(self, notice: Any) -> None:
+    def __init__(self, notice: Callable[[str], None]) -> None:
         super().__init__(logging.WARNING)
         self._notice_fn = notice
 
