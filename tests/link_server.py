@@ -84,10 +84,11 @@ class LinkServer:
         seen = self._note(request)
         response = web.StreamResponse(headers={"Content-Type": "video/mp4"})
         await response.prepare(request)
-        while not self.stopped.is_set():
-            await response.write(b"\0")
-            seen.sent += 1
-            await self._pause(DRIP_EVERY)
+        with contextlib.suppress(ConnectionError):
+            while not self.stopped.is_set():
+                await response.write(b"\0")
+                seen.sent += 1
+                await self._pause(DRIP_EVERY)
         return response
 
     async def _silent(self, request: web.Request) -> web.StreamResponse:
@@ -100,9 +101,10 @@ class LinkServer:
         response = web.StreamResponse(headers={"Content-Type": "video/mp4"})
         response.content_length = 10**12
         await response.prepare(request)
-        while not self.stopped.is_set():
-            await response.write(b"\0" * 65536)
-            seen.sent += 65536
+        with contextlib.suppress(ConnectionError):  # the client hung up, as it should
+            while not self.stopped.is_set():
+                await response.write(b"\0" * 65536)
+                seen.sent += 65536
         return response
 
     async def _endless(self, request: web.Request) -> web.StreamResponse:
@@ -110,9 +112,10 @@ class LinkServer:
         response = web.StreamResponse(headers={"Content-Type": "video/mp4"})
         response.enable_chunked_encoding()
         await response.prepare(request)
-        while not self.stopped.is_set():
-            await response.write(b"\0" * 65536)
-            seen.sent += 65536
+        with contextlib.suppress(ConnectionError):  # the client hung up, as it should
+            while not self.stopped.is_set():
+                await response.write(b"\0" * 65536)
+                seen.sent += 65536
         return response
 
     async def _page(self, request: web.Request) -> web.StreamResponse:
