@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from ipaddress import ip_address, ip_network
 
 import pytest
+from pydantic import ValidationError
 
+from bot.config import Settings
 from bot.errors import AccessDenied, LinkRefused
 from bot.links import LinkFetcher, LinkPolicy, refusal, shown
 from tests.link_server import LinkServer, closed_port
@@ -192,3 +194,13 @@ async def test_turned_off_links_are_not_fetched_nor_handed_over() -> None:
             async with attachment.open():
                 pass
         assert server.seen == []
+
+
+def test_the_allowlist_setting_takes_networks_and_names_a_bad_one() -> None:
+    settings = Settings(_env_file=None, link_allowed_networks="10.0.0.0/8, fd00::/8")  # type: ignore[call-arg]
+    assert LinkPolicy.from_settings(settings).allowed == (
+        ip_network("10.0.0.0/8"),
+        ip_network("fd00::/8"),
+    )
+    with pytest.raises(ValidationError, match="intranet"):
+        Settings(_env_file=None, link_allowed_networks="intranet")  # type: ignore[call-arg]
