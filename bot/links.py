@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -207,11 +208,22 @@ class _Pinned(AbstractResolver):
 
 
 class LinkFetcher:
-    """Fetches video links under a `LinkPolicy`. `resolver` is a seam for tests (no DNS there)."""
+    """Fetches video links under a `LinkPolicy`.
 
-    def __init__(self, policy: LinkPolicy, resolver: Resolver | None = None) -> None:
+    `resolver` and `ssl_context` (which certificates to trust) are seams for tests: there is no
+    DNS and no public certificate authority there. Certificates are always verified.
+    """
+
+    def __init__(
+        self,
+        policy: LinkPolicy,
+        resolver: Resolver | None = None,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.policy = policy
         self._resolver = resolver
+        self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
 
     def attachment(self, url: str) -> Attachment:
         """A link someone sent, as an `Attachment` whose `open()` goes through this fetcher.
@@ -263,7 +275,9 @@ class LinkFetcher:
     async def _open(self, url: str) -> AsyncIterator[ByteStream]:
         deadline = asyncio.get_running_loop().time() + self.policy.timeout
         pinned = _Pinned()
-        connector = aiohttp.TCPConnector(resolver=pinned, use_dns_cache=False, force_close=True)
+        connector = aiohttp.TCPConnector(
+            resolver=pinned, use_dns_cache=False, force_close=True, ssl=self._ssl
+        )
         async with aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),

@@ -7,6 +7,9 @@ connections themselves are real, to servers on 127.0.0.1 and 127.0.0.2.
 from __future__ import annotations
 
 import asyncio
+import shutil
+import ssl
+import subprocess
 import time
 from collections.abc import Sequence
 from ipaddress import ip_address, ip_network
@@ -204,3 +207,37 @@ def test_the_allowlist_setting_takes_networks_and_names_a_bad_one() -> None:
     )
     with pytest.raises(ValidationError, match="intranet"):
         Settings(_env_file=None, link_allowed_networks="intranet")  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A self-signed certificate for videos.example.com: (the server's context, a client's that
+    trusts it)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=videos.example.com",
+         "-addext", "subjectAltName=DNS:videos.example.com"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert, key)
+    return server, ssl.create_default_context(cafile=str(cert))
+
+
+async def test_https_names_the_host_while_connecting_to_the_checked_address(
+    certificate: tuple[ssl.SSLContext, ssl.SSLContext],
+) -> None:
+    # The connection goes to 127.0.0.2, yet TLS is for the link's name: SNI and the certificate
+    # check use videos.example.com, so a certificate for another name is refused.
+    server_tls, trust = certificate
+    names = Names(videos_example_com=["127.0.0.2"], other_example_com=["127.0.0.2"])
+    fetcher = LinkFetcher(LinkPolicy(allowed=SECOND), names, ssl_context=trust)
+    async with LinkServer(CLIP, host="127.0.0.2", tls=server_tls) as server:
+        assert await fetch(fetcher, server.url("/clip.mp4", "videos.example.com")) == CLIP
+        with pytest.raises(LinkRefused, match="Certificate"):
+            await fetch(fetcher, server.url("/clip.mp4", "other.example.com"))
+    assert [s.host for s in server.seen] == [f"videos.example.com:{server.port}"]
