@@ -72,6 +72,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "It is {fps} fps, already under {asked} fps.",
         "zh": "它是 {fps} 帧/秒，已经低于 {asked} 帧/秒。",
     },
+    "engine_already_format": {
+        "en": "It is already {codec} in a .{container} file.",
+        "zh": "它已经是 .{container} 文件中的 {codec} 了。",
+    },
     "engine_already_silent": {
         "en": "It has no sound already.",
         "zh": "它本来就没有声音。",

@@ -45,6 +45,7 @@ def said(events: list[object]) -> str:
         ("30fps", "It is already 30 fps."),
         ("1080p", "It is 720p, already below 1080p: I don't enlarge videos"),
         ("720p, 60fps", "It is 30 fps, already under 60 fps."),
+        ("convert to h264 mp4", "It is already H.264 in a .mp4 file."),
     ],
 )
 async def test_a_wish_already_met_hands_back_the_original_and_says_so(

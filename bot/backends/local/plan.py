@@ -233,6 +233,8 @@ def settle(info: MediaInfo, want: Want) -> tuple[Want, list[Note]]:
         want.container,
     ):
         want = replace(want, format_asked=False)  # "make it an mp4" of an MP4
+        label = CODECS[want.codec].label
+        notes.append(("engine_already_format", {"codec": label, "container": want.container}))
     if (want.height or want.width or want.scale) and _dimensions(info, want) == _even_size(info):
         short = min(info.width, info.height)
         if want.height and not want.width:
