@@ -208,3 +208,15 @@ def test_a_tiny_long_clip_has_a_floor_of_its_own_size_class() -> None:
 def test_a_file_that_already_fits_is_kept_whatever_the_floor() -> None:
     info = video(width=64, height=64, duration=3600.0, fps=10.0, size=5_300_000)
     assert plan(info, Want(target=10 * MB, target_asked=True)).mode == "keep"
+
+
+def test_a_correction_sizes_the_index_by_the_source_frame_rate_and_never_starves() -> None:
+    # after 9.15 MB of a 10 MB target, the correction reckoned the index at 30 fps and 48 kHz,
+    # found no room for video, and asked x264 for 1 kbit/s: its second pass refused to start
+    info = video(width=64, height=64, duration=3600.0, fps=10.0, size=28 * MB,
+                 audio_bitrate=14_772, audio_rate=44_100)  # fmt: skip
+    p = plan(info, Want(target=10 * MB, target_asked=True))
+    higher = correct(p, 9_154_927, source_fps=info.fps, audio_rate=info.audio_rate)
+    assert higher.video_bitrate > p.video_bitrate
+    starved = correct(p, 30 * MB, source_fps=info.fps, audio_rate=info.audio_rate)
+    assert starved.video_bitrate >= 2_000

@@ -142,7 +142,13 @@ class _Job:
                 raised = True  # far under: one try higher, keeping this one if that overshoots
             elif best is not None:
                 break
-            plan = planning.correct(plan, size, fill=min(self.fill, planning.FILL))
+            plan = planning.correct(
+                plan,
+                size,
+                fill=min(self.fill, planning.FILL),
+                source_fps=self.info.fps,
+                audio_rate=self.info.audio_rate,
+            )
             stage, lo, span = "stage_retry", 0.0, 1.0
         if best is None:
             raise RenderFailed(f"still over {plan.target} bytes after {self.attempts} passes")

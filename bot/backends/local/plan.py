@@ -54,8 +54,11 @@ FILL = 0.99
 an overshoot is caught and encoded again."""
 STEP_FPS = 30.0
 """High frame rates are capped here once the budget is tight, before the picture shrinks."""
-MIN_VIDEO = 1_000
-"""x264, libvpx and SVT-AV1 take bit rates in whole kbit/s: 1 kbit/s is the least they accept."""
+MIN_VIDEO = 2_000
+"""x264, libvpx and SVT-AV1 take bit rates in whole kbit/s, and x264's second pass refuses a rate
+at its estimated minimum (1 kbit/s for the tiniest pictures): 2 kbit/s is the least asked."""
+MIN_FRAME_BITS = 200
+"""Bits every frame costs however empty (headers, skipped blocks): measured near 100 with x264."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,18 +306,28 @@ def smallest_reachable(info: MediaInfo, want: Want) -> int:
     return math.ceil(need / 10_000) * 10_000
 
 
-def correct(current: Plan, actual_size: int, *, fill: float = FILL) -> Plan:
+def correct(
+    current: Plan,
+    actual_size: int,
+    *,
+    fill: float = FILL,
+    source_fps: float | None = None,
+    audio_rate: int | None = None,
+) -> Plan:
     """A new bitrate after an encode came out at `actual_size`, over or far under its target:
-    scale the video share by how far it missed, aiming a little lower each time."""
+    scale the video share by how far it missed, aiming a little lower each time. `source_fps`
+    and `audio_rate` size the container's index as `plan` did (the frame rate kept is the
+    source's when `current.fps` is None)."""
     assert current.target is not None
-    overhead = muxing_overhead(current.duration, current.fps or 30.0, current.audio_bitrate > 0)
+    fps = current.fps or source_fps or 30.0
+    overhead = muxing_overhead(current.duration, fps, current.audio_bitrate > 0, audio_rate)
     audio_bytes = current.audio_bitrate * current.duration / 8
     video_actual = max(1.0, actual_size - overhead - audio_bytes)
     video_budget = (current.target - overhead - audio_bytes) * fill
     ratio = video_budget / video_actual
     if actual_size > current.target:
         ratio = min(ratio, 0.985)  # strictly less than before, even when the miss was tiny
-    bitrate = max(1_000, int(current.video_bitrate * ratio))
+    bitrate = max(_least_bitrate(fps), int(current.video_bitrate * ratio))
     return replace(current, video_bitrate=bitrate)
 
 
@@ -506,7 +519,12 @@ def _floor_pixels(width: int, height: int) -> int:
 def _min_video_bitrate(pixels: int, fps: float, codec: Codec) -> int:
     """The least a picture of `pixels` at `fps` is encoded with; never under the encoders' own
     minimum (their rate control counts in kbit/s), however small or slow the picture."""
-    return int(max(MIN_VIDEO, FLOOR_BPP * codec.efficiency * pixels * fps))
+    return int(max(_least_bitrate(fps), FLOOR_BPP * codec.efficiency * pixels * fps))
+
+
+def _least_bitrate(fps: float) -> int:
+    """What an encoder can be asked for at all, whatever the picture."""
+    return int(max(MIN_VIDEO, MIN_FRAME_BITS * fps))
 
 
 def _copyable_audio(info: MediaInfo, want: Want) -> bool:
