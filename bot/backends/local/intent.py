@@ -21,7 +21,8 @@ Decisions where people are ambiguous:
 - "for Discord", "fit Telegram", "适合微信", "too big to send": the chat's upload limit (the only
   limit we know).
 - A wish said the other way ("don't remove the audio", "不要去掉声音") is not that wish.
-- Links, mentions and file names say nothing, except a file's extension ("out.webm" is VP9).
+- Links, mentions and file names say nothing, except a file's extension ("out.webm" is VP9 in
+  WebM). A container named picks the codec when none is ("make it an mp4" is H.264).
 - "all" / "全部" alone is not a request: it says which videos, not what to do with them.
 """
 

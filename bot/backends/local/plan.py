@@ -3,7 +3,10 @@
 Pure arithmetic, no I/O: the size budget becomes an audio and a video bitrate after the container's
 overhead; the picture steps down a resolution ladder while its bits per pixel are too few for the
 size; a target that cannot be met is refused here, before any encoding, with the smallest size that
-can be. Everything is in bits per second and bytes (decimal: 8 MB is 8,000,000 bytes).
+can be. Before that, `settle` drops the wishes the video already meets (nothing is enlarged) and
+caps the result at the input's size unless a new format was asked; what only changes the sound or
+the container is a stream copy. The codec picks the container (VP9 goes in WebM) unless one is
+asked. Everything is in bits per second and bytes (decimal: 8 MB is 8,000,000 bytes).
 """
 
 from __future__ import annotations
