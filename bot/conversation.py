@@ -64,10 +64,11 @@ from bot.logs import log_context
 from bot.models import Attachment, ByteStream, ChatKey, Inbound, UserRef
 from bot.ports import Adapter, Button, Port
 from bot.progress import Pacer, ProgressMessage, send_reliably
-from bot.routing import route, split_text, translate_gui
+from bot.routing import route, translate_gui
 from bot.store import Job, Store
 from bot.texts import CATALOG, LANGUAGES, human_duration, human_size, normalize_locale, t
 from bot.timeline import Timeline, diff
+from bot.turn_output import TurnOutput
 
 log = logging.getLogger(__name__)
 
@@ -433,13 +434,14 @@ class Conversation:
             before = await self._state_or_none(current)
             context = TurnContext(locale=locale, upload_limit=port.upload_limit, chat=str(chat.key))
             events = current.backend.turn(current.id, text, context)
+            output = TurnOutput(port.message_limit, locale)
             async for event in _closing(events):
                 match event:
                     case Text(text=words):
                         translated = translate_gui(words, locale)
                         offer_export |= translated.offer_export
                         show_summary |= translated.show_summary
-                        for piece in split_text(translated.text, port.message_limit):
+                        for piece in output.pieces(translated.text):
                             await self._say(chat, port, piece)
                     case ToolActivity(label=label):
                         progress.step(label)
@@ -669,8 +671,10 @@ class Conversation:
             text = self._explain(failure, locale, user)
             error = f"{type(failure).__name__}: {failure.detail}"
             log.warning("%s failed in %s: %s", doing, chat.key, error)
-            if isinstance(failure, NoCredits) and failure.link:
-                log.warning("out of credits; an admin can top up at %s", failure.link)
+            if isinstance(failure, NoCredits):
+                # The top-up (bind) link hands over the bot's account: admins get it in the
+                # chat, and no log line ever carries it.
+                log.warning("out of credits; admins are shown the top-up link in the chat")
         except Exception as unexpected:
             metrics.failure(unexpected)
             log.exception("unexpected error while %s in %s", doing, chat.key)

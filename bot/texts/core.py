@@ -199,6 +199,16 @@ TEXTS.update(
             "e.g. “under {limit}”.",
             "zh": "结果为 {size}，超过了这个聊天允许的大小（{limit}）。请指定大小，例如“小于{limit}”。",
         },
+        "too_big_unknown": {
+            "en": "The result is larger than this chat allows ({limit}), so I stopped downloading "
+            "it. Ask for a size, e.g. “under {limit}”.",
+            "zh": "结果超过了这个聊天允许的大小（{limit}），已停止下载。请指定大小，例如“小于{limit}”。",
+        },
+        "output_cut": {
+            "en": "✂️ The agent's reply was too long for this chat, so the rest was left out. "
+            "Send /status to see the project, or ask for a shorter answer.",
+            "zh": "✂️ 视频代理的回复太长，后面的部分已省略。发送 /status 查看项目，或请它简短回答。",
+        },
         "nothing_to_export": {
             "en": "There is nothing to export yet: send a video and tell me what to do.",
             "zh": "还没有可以导出的内容：请先发送视频并告诉我要做什么。",
