@@ -48,6 +48,7 @@ from adapters.telegram._lanes import Call, Lanes
 from adapters.telegram._port import TelegramPort
 from bot.config import MB, Settings
 from bot.errors import ConfigError
+from bot.links import LinkFetcher, LinkPolicy
 from bot.models import Attachment, ChatKey, Inbound
 from bot.ports import Port
 from bot.texts import human_size, t
@@ -171,7 +172,8 @@ class TelegramAdapter:
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(30.0, read=120.0), follow_redirects=True
         )
-        self._files = TelegramFiles(app.bot, self._client, local_mode=self._local_mode)
+        links = LinkFetcher(LinkPolicy.from_settings(self._settings))
+        self._files = TelegramFiles(app.bot, self._client, local_mode=self._local_mode, links=links)
         await app.initialize()
         self._me = app.bot.bot
         await self._publish_commands()
