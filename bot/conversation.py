@@ -245,7 +245,7 @@ class Conversation:
                 )
             case "credits":
                 admin = self._is_admin(inbound.user)
-                call = self._credits(chat, port, locale, admin=admin)
+                call = self._credits(chat, port, locale, admin=admin, private=not inbound.is_group)
                 self._spawn(
                     self._guarded(chat, port, locale, call, doing="credits", user=inbound.user)
                 )
@@ -571,7 +571,9 @@ class Conversation:
         timeline = await existing.backend.state(existing.id)
         await self._say(chat, port, timeline.summary(locale), self._buttons(locale, cancel=False))
 
-    async def _credits(self, chat: _Chat, port: Port, locale: str, *, admin: bool) -> None:
+    async def _credits(
+        self, chat: _Chat, port: Port, locale: str, *, admin: bool, private: bool = True
+    ) -> None:
         credits = await self._primary.credits()
         if credits is None:
             text = t("credits_unlimited", locale)
@@ -583,6 +585,8 @@ class Conversation:
                 frozen=f"{credits.frozen:g}",
                 total=f"{credits.total:g}",
             )
+            if credits.link and private:  # it hands over the account: never in a group
+                text += "\n" + t("credits_admin_link", locale, link=credits.link)
         else:
             text = t("credits_ok" if credits.available > 0 else "credits_empty", locale)
         await self._say(chat, port, text)

@@ -218,6 +218,10 @@ TEXTS.update(
             "en": "💳 Credits: {available} available, {frozen} reserved, {total} in total.",
             "zh": "💳 积分：可用 {available}，冻结 {frozen}，共 {total}。",
         },
+        "credits_admin_link": {
+            "en": "Top up or bind the account here (admins only, don't share it): {link}",
+            "zh": "在此充值或绑定账号（仅限管理员，请勿分享）：{link}",
+        },
         "credits_ok": {"en": "✅ The bot is ready to work.", "zh": "✅ 机器人可以正常工作。"},
         "credits_empty": {
             "en": "❌ The bot is out of credits right now. The operator has to top up.",

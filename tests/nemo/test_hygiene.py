@@ -240,3 +240,19 @@ async def test_out_of_credits_logs_no_bind_link(
     assert any(link in text for text in port.texts()), "the admin gets it in the chat"
     assert "out of credits" in caplog.text
     assert "bind=" not in caplog.text and link not in caplog.text
+
+
+async def test_admins_get_the_bind_link_with_credits_in_private_only(
+    fake: FakeNemo, open_bot: BotFactory, tiny_mp4: Path
+) -> None:
+    async with open_bot(admins=["test:u1", "test:u2"]) as bot:
+        private, group = bot.port("1"), bot.port("2")
+        await bot.send_file(private, tiny_mp4)  # the anonymous account's user id is known now
+        await bot.conversation.wait_idle()
+        await bot.say(private, "/credits")
+        await bot.say(group, "/credits", is_group=True)
+        await bot.conversation.wait_idle()
+        link = bot.backend.bind_link()
+    assert link and any(link in text for text in private.texts())
+    assert not any("bind=" in text for text in group.texts())
+    assert any("25000" in text for text in group.texts()), "the balance is still told"

@@ -167,7 +167,9 @@ class NemoBackend:
     async def credits(self) -> Credits:
         balance = await self.client.credits()
         total = balance.total if balance.total is not None else balance.available + balance.frozen
-        return Credits(available=balance.available, frozen=balance.frozen, total=total)
+        return Credits(
+            available=balance.available, frozen=balance.frozen, total=total, link=self.bind_link()
+        )
 
     # links for the core (admins and session owners only) ---------------------------------------
 
