@@ -679,7 +679,7 @@ class Conversation:
             if isinstance(failure, NoCredits):
                 # The top-up (bind) link hands over the bot's account: admins get it in the
                 # chat, and no log line ever carries it.
-                log.warning("out of credits; admins are shown the top-up link in the chat")
+                log.warning("out of credits; admins get the top-up link with /credits, in private")
         except Exception as unexpected:
             metrics.failure(unexpected)
             log.exception("unexpected error while %s in %s", doing, chat.key)
