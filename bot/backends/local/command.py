@@ -137,7 +137,7 @@ def _output_path(source: Path, asked: Path | None) -> Path:
 
 def _explain(error: ClipbridgeError, locale: str) -> str:
     if isinstance(error, UnclearRequest):
-        return t("err_unclear", locale, examples=t(EXAMPLES_KEY, locale))
+        return t(error.reason, locale, examples=t(EXAMPLES_KEY, locale))
     if isinstance(error, TargetUnreachable):
         return t("err_unreachable", locale, target=human_size(error.target, locale),
                  smallest=human_size(error.smallest, locale))  # fmt: skip
