@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bot.cli import megabytes
 from bot.config import Settings, absolute_path
 from bot.models import ChatKey, Inbound, UserRef
 from bot.ports import Button, ChatAction, MessageRef, OutboundVideo
@@ -163,7 +164,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=absolute_path, default=None, help="folder for results (DATA_DIR/out)"
     )
-    parser.add_argument("--limit", type=float, default=2000, help="upload limit in MB (2000)")
+    parser.add_argument("--limit", type=megabytes, default=2000, help="upload limit in MB (2000)")
 
 
 def main(args: argparse.Namespace) -> int:

@@ -41,6 +41,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "30 seconds” or “from 0:10 to 0:45”.",
         "zh": "🤔 没看懂这个时间：数字太大了。可以这样说：“前30秒”或“从0:10到0:45”。",
     },
+    # A size on the command line (--limit MB), refused by the same rule as a size said.
+    "cli_bad_megabytes": {
+        "en": "“{value}” is not a size in MB: give a number above 0, such as 50.",
+        "zh": "“{value}”不是以 MB 为单位的大小：请给出大于 0 的数字，例如 50。",
+    },
     # Only the list: the core's err_unclear puts its own sentence before it.
     "intent_examples": {
         "en": (
