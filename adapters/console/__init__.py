@@ -114,11 +114,19 @@ def to_inbound(line: str, number: int) -> Inbound | None:
         words = []
     if words and words[0] == "/attach":
         words = words[1:]
-    if words and Path(words[0]).expanduser().is_file():
+    if words and _names_a_file(words[0]):
         attachment = file_attachment(Path(words[0]))
         instruction = " ".join(words[1:])
         return Inbound(CHAT, USER, instruction, (attachment,), update_id=f"line-{number}")
     return Inbound(CHAT, USER, text, update_id=f"line-{number}")
+
+
+def _names_a_file(word: str) -> bool:
+    """Whether a typed word is a file's path; a word too long for one ("十" * 4096) is not."""
+    try:
+        return Path(word).expanduser().is_file()
+    except OSError:  # ENAMETOOLONG, which is_file() does not swallow
+        return False
 
 
 async def chat(settings: Settings, lines: TextIO, out: TextIO, results: Path, limit: int) -> None:
