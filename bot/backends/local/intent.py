@@ -189,8 +189,8 @@ _AUDIO = r"(?:audio|sound|soundtrack|sound\s+track)"
 _AUDIO_ZH = r"(?:音频|声音|音轨|原声|伴音)"
 _KBPS = r"(?:kbps|kb/s|kbit/s|kbits?|k)"
 _AUDIO_BITRATE = _c(
-    rf"""{_L}(?:{_AUDIO}|{_AUDIO_ZH})\s*(?:bit\s*rate|bitrate|码率|比特率)?\s*
-        (?:to|at|of|=|:|为|到|改为|设为|设置为|降到|降为)?\s*(?P<a>{_NUM})\s*{_KBPS}{_R}
+    rf"""{_L}(?:{_AUDIO}|{_AUDIO_ZH})\s*(?:(?:bit\s*rate|bitrate|码率|比特率)\s*)?
+        (?:(?:to|at|of|=|:|为|到|改为|设为|设置为|降到|降为)\s*)?(?P<a>{_NUM})\s*{_KBPS}{_R}
       | {_L}(?P<b>{_NUM})\s*{_KBPS}{_R}\s*(?:{_AUDIO}|{_AUDIO_ZH})"""
 )
 _REMOVE_AUDIO = _c(
@@ -217,7 +217,7 @@ _MINS = rf"{_NUM}\s*(?:{_MIN_U}(?:\s*{_SECS})?|m\s*{_SECS})"
 _HOURS = rf"{_NUM}\s*{_HOUR_U}(?:\s*{_NUM}\s*(?:{_MIN_U}|m{_END}))?(?:\s*{_SECS})?"
 _CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?"
 _TIME = rf"{_L}(?:{_CLOCK}|{_HOURS}|{_MINS}|{_SECS})"
-_TIME_OR_BARE = rf"(?:{_TIME}|{_L}{_NUM}\s*m?{_R})"  # "m" is minutes only beside a sure time
+_TIME_OR_BARE = rf"(?:{_TIME}|{_L}{_NUM}(?:\s*m)?{_R})"  # "m" is minutes only beside a sure time
 
 _PART = re.compile(rf"({_NUM})\s*({_HOUR_U}|{_MIN_U}|m|{_SEC_U})?")
 _UNIT_SECONDS = [(_HOUR_U, 3600.0), (_MIN_U, 60.0), (r"m", 60.0), (_SEC_U, 1.0)]
@@ -256,7 +256,7 @@ def _group(m: re.Match[str], *names: str) -> str:
 
 def _has_unit(token: str) -> bool:
     """Whether `token` is surely a time: not a bare number, and not "2m" (which may be 2 MB)."""
-    return re.fullmatch(rf"\s*{_NUM}\s*m?\s*", token) is None
+    return re.fullmatch(rf"\s*{_NUM}(?:\s*m)?\s*", token) is None
 
 
 _FIRST_W = r"(?:the\s+)?(?:first|opening|beginning|initial)"
@@ -267,7 +267,7 @@ _DROP_W = (
     r"|去掉|删掉|删除|去除|跳过|剪掉|裁掉|切掉|不要)"
 )
 _ASPECT = _c(
-    r"""(?:crop|aspect|ratio|比例|画幅|裁剪|裁成|裁切)\s*(?:ratio|to|into|为|成|到)?\s*\d{1,2}:\d{1,2}
+    r"""(?:crop|aspect|ratio|比例|画幅|裁剪|裁成|裁切)\s*(?:(?:ratio|to|into|为|成|到)\s*)?\d{1,2}:\d{1,2}
       | \d{1,2}:\d{1,2}\s*(?:aspect|ratio|format|比例|画幅|竖屏|横屏)"""
 )
 _FIRST_OR_LAST_BEFORE = re.compile(r"(?:first|last|final|前|最后|后)\s*$")
@@ -286,7 +286,7 @@ _DROP_LAST = _c(
         (?:end|ending|tail){_R}"""
 )
 _RANGE = _c(
-    rf"""(?:(?:from|between|从|由|第)\s*)?(?P<a>{_TIME_OR_BARE})\s*(?:秒处)?\s*
+    rf"""(?:(?:from|between|从|由|第)\s*)?(?P<a>{_TIME_OR_BARE})\s*(?:秒处\s*)?
          (?:to|until|till|through|and|-|~|到|至|和)\s*(?:第\s*)?(?P<b>{_TIME_OR_BARE})"""
 )
 _FIRST = _c(
@@ -300,24 +300,24 @@ _LAST = _c(
 _SHORTEN = _c(
     rf"""(?:{_L}(?:trim|cut|shorten|clip|make|keep|limit|reduce|get|bring)
               (?:\s+(?:it|this|the\s+video|the\s+clip|down))*\s+(?:to|at)
-         | {_L}(?:make\s+it|keep)\s+(?:only\s+|just\s+)?
+         | {_L}(?:make\s+it|keep)(?:\s+(?:only|just))?
          | {_L}(?:under|below|less\s+than|shorter\s+than|at\s+most|max(?:imum)?|within
               |no\s+longer\s+than|no\s+more\s+than|up\s+to)
          | 剪到|剪成|截到|截成|裁剪到|裁剪成|剪辑到|剪辑成|缩短到|缩短为|截取|只要|只保留|保留
-         | (?:时长|长度|时间)\s*(?:控制在|不超过|小于|为|到|改为|缩短到|限制在|限制为)?
+         | (?:时长|长度|时间)(?:\s*(?:控制在|不超过|小于|为|到|改为|缩短到|限制在|限制为))?
          | 不超过|不到|小于|低于|控制在|限制在
         )\s*(?P<t>{_TIME})
       | (?P<u>{_TIME})\s*(?:以内|之内|以下|内|or\s+less|max|long)"""
 )
 _START_AT = _c(
     rf"""(?:{_L}(?:from|start(?:ing)?\s+(?:at|from)|begin(?:ning)?\s+(?:at|from)|after)
-         |从)\s*(?:第\s*)?(?P<t>{_TIME})\s*(?:秒处)?\s*(?:开始|起)?
+         |从)\s*(?:第\s*)?(?P<t>{_TIME})(?:\s*秒处)?(?:\s*(?:开始|起))?
       | (?P<t2>{_TIME})\s*(?:onwards?|and\s+on|to\s+the\s+end|till\s+the\s+end|到结尾|到最后
           |之后|以后|开始)"""
 )
 _END_AT = _c(
     rf"""(?:{_L}(?:until|till|stop(?:ping)?\s+at|end(?:ing)?\s+at|up\s+to|to)|截止到|到)
-         \s*(?:第\s*)?(?P<t>{_TIME})\s*(?:为止|结束|截止)?"""
+         \s*(?:第\s*)?(?P<t>{_TIME})(?:\s*(?:为止|结束|截止))?"""
 )
 
 # ---------------------------------------------------------------- sizes
@@ -406,7 +406,7 @@ _SCALE = _c(
               \s+(?:by\s+|to\s+|in\s+)?(?:half|(?P<pa>{_NUM})\s*%|(?P<f>0?\.\d+)){_R}
       | {_L}(?P<pb>{_NUM})\s*%\s*(?:resolution|res|scale|size\s+resolution){_R}
       | 一半(?:的)?分辨率 | 分辨率\s*(?:减半|一半|降低一半|缩小一半|降一半)
-      | 分辨率\s*(?:降低|缩小|缩放|降)?(?:到|为)?\s*(?P<pc>{_NUM})\s*%
+      | 分辨率\s*(?:(?:降低|缩小|缩放|降)(?:到|为)?\s*|(?:到|为)\s*)?(?P<pc>{_NUM})\s*%
       | (?<!压)(?:缩小|缩放|缩)(?:到)?\s*(?P<pd>{_NUM})\s*% | 缩小一半 | 尺寸减半 | 长宽减半"""
 )
 _BARE_HALF = _c(rf"{_L}(?:half|halve|by\s+half){_R}")
@@ -430,17 +430,17 @@ _HEIGHT_P = _c(rf"{_L}(?P<h>\d{{3,4}})\s?p(?P<fps>\d{{2,3}})?{_R}")
 _HEIGHT_WORDS = _c(
     rf"""{_L}(?P<w>8k|4k|uhd|2k|qhd|full\s*hd|fhd|hd){_R}
       | (?:{_L}(?:resolution|res|height|resize|rescale|downscale|scale|downsize)
-            \s*(?:it\s+|this\s+|the\s+video\s+)?(?:to|of|at|=|:)?
-         |分辨率\s*(?:改为|改成|降到|降为|调到|设为|为|到)?)
-        \s*(?P<h>\d{{3,4}})p?{_R}
+            \s*(?:it\s+|this\s+|the\s+video\s+)?(?:(?:to|of|at|=|:)\s*)?
+         |分辨率\s*(?:(?:改为|改成|降到|降为|调到|设为|为|到)\s*)?)
+        (?P<h>\d{{3,4}})p?{_R}
       | (?P<h2>\d{{3,4}})\s*(?:的)?分辨率
-      | {_L}(?P<h3>\d{{3,4}})\s*(?:px|pixels)?\s+(?:tall|high){_R}
-      | (?:高度|高)\s*(?:改为|改成|设为|为|到)?\s*(?P<h4>\d{{3,4}})(?:px|像素)?{_R}"""
+      | {_L}(?P<h3>\d{{3,4}})(?:\s*(?:px|pixels))?\s+(?:tall|high){_R}
+      | (?:高度|高)\s*(?:(?:改为|改成|设为|为|到)\s*)?(?P<h4>\d{{3,4}})(?:px|像素)?{_R}"""
 )
 _WIDTH = _c(
-    rf"""{_L}width\s*(?:to|of|at|=|:)?\s*(?P<w>\d{{3,5}})(?:\s*(?:px|pixels))?{_R}
-      | {_L}(?P<w2>\d{{3,5}})\s*(?:px|pixels)?\s+wide{_R}
-      | (?:宽度|宽)\s*(?:改为|改成|设为|为|到)?\s*(?P<w3>\d{{3,5}})(?:px|像素)?{_R}"""
+    rf"""{_L}width\s*(?:(?:to|of|at|=|:)\s*)?(?P<w>\d{{3,5}})(?:\s*(?:px|pixels))?{_R}
+      | {_L}(?P<w2>\d{{3,5}})(?:\s*(?:px|pixels))?\s+wide{_R}
+      | (?:宽度|宽)\s*(?:(?:改为|改成|设为|为|到)\s*)?(?P<w3>\d{{3,5}})(?:px|像素)?{_R}"""
 )
 _HEIGHT_NAMES = {
     "8k": 4320,
@@ -456,8 +456,8 @@ _FPS_U = r"(?:fps|f/s|frames?\s*(?:per|/)\s*s(?:ec(?:ond)?)?|帧每秒|帧/秒|�
 _FPS = _c(
     rf"""{_L}(?P<a>{_NUM})\s*{_FPS_U}{_R}
       | (?:{_L}(?:fps|frame\s*rate|framerate)|帧率|帧速率|帧数)\s*
-        (?:to|of|at|=|:|为|到|改为|改成|设为|设置为|降到|降为|降低到|限制在|控制在|不超过|最多|最高)?
-        \s*(?P<b>{_NUM}){_R}"""
+        (?:(?:to|of|at|=|:|为|到|改为|改成|设为|设置为|降到|降为|降低到|限制在|控制在|不超过|最多|最高)
+        \s*)?(?P<b>{_NUM}){_R}"""
 )
 _CODEC = _c(
     rf"""{_L}(?:(?P<h264>[hx]\.?\s?264|avc)|(?P<h265>[hx]\.?\s?265|hevc)|(?P<av1>av1)
