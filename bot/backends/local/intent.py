@@ -114,8 +114,8 @@ _ONE_UNIT = re.compile(r"(?<![a-z])(first|last|final)\s+(minute|hour)(?![a-z])")
 
 def _normalize(text: str) -> str:
     """Lower case, ASCII digits and punctuation, decimal commas as points, no links or names."""
-    s = unicodedata.normalize("NFKC", _head(text)).lower().translate(_PUNCT)
-    s = _head(s)  # NFKC lengthens a few characters ("ﷺ" becomes 18): the same bound after it
+    # NFKC lengthens a few characters ("ﷺ" becomes 18): the same bound after it.
+    s = _head(unicodedata.normalize("NFKC", _head(text))).lower().translate(_PUNCT)
     s = _FILE_NAME.sub(r" \1", _NOT_WORDS.sub(" ", s))
     s = re.sub(r"(\d),(\d{3})(?!\d)", r"\1\2", s)
     s = _DECIMAL_COMMA.sub(r"\1.\2", s)
