@@ -11,7 +11,8 @@ from bot.store import DatabaseUnusable, SqliteStore
 
 
 @pytest.mark.parametrize(
-    "content", [b"this is not a database, just text " * 200, b"SQLite format 3\x00" + b"\xff" * 4000]
+    "content",
+    [b"this is not a database, just text " * 200, b"SQLite format 3\x00" + b"\xff" * 4000],
 )
 async def test_a_corrupt_database_raises_one_sentence_and_leaves_no_thread_behind(
     tmp_path: Path, content: bytes
