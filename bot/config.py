@@ -18,6 +18,13 @@ CommaList = Annotated[tuple[str, ...], NoDecode]
 MB = 1_000_000
 
 
+def absolute_path(value: str | Path) -> Path:
+    """A path from settings or the command line, resolved once against the folder the bot was
+    started in: ffmpeg and other subprocesses run in other folders, where a relative path would
+    point somewhere else."""
+    return Path(value).expanduser().absolute()
+
+
 class Settings(BaseSettings):
     # `NAME=` with nothing after it means unset, as in the commented-out lines of .env.example.
     model_config = SettingsConfigDict(
@@ -132,13 +139,15 @@ class Settings(BaseSettings):
     """Seconds after which a job stops using the interaction token and posts in the channel."""
     discord_guild_id: str | None = None
     """Sync commands to this guild only (instant, for testing); unset syncs globally."""
+    discord_api_url: str | None = None
+    """Discord's REST API address (e.g. `http://proxy:8080/api/v10`); unset uses Discord's own."""
+    discord_gateway_url: str | None = None
+    """Discord's gateway address (`wss://...`), for a gateway proxy; unset uses Discord's own."""
 
     @field_validator("data_dir", "database_path")
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:
-        # Resolved once, against the folder the bot was started in: ffmpeg and other subprocesses
-        # run in other directories, so a relative DATA_DIR would point somewhere else for them.
-        return None if value is None else value.expanduser().absolute()
+        return None if value is None else absolute_path(value)
 
     @field_validator("admins", "allowed_users", "allowed_chats", mode="before")
     @classmethod

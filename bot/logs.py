@@ -57,6 +57,10 @@ _TELEGRAM_FILE_URL = re.compile(r"(?:https?://)?[^\s\"'<>]*/file/bot[^\s\"'<>/]+
 _TELEGRAM_BOT_PATH = re.compile(r"/bot\d+(?::|%3A)[^\s\"'<>/]*")
 # A bare Telegram token: the bot id, a colon, and 30 or more URL-safe characters.
 _TELEGRAM_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}")
+# A Discord interaction token, in the URLs of its callback and webhook and in the event's JSON (or
+# a dict's repr): discord.py logs both at DEBUG, and with one anyone can post as the bot.
+_DISCORD_TOKEN_PATH = re.compile(r"(/(?:interactions|webhooks)/\d+/)[^\s\"'<>/?]+")
+_TOKEN_FIELD = re.compile(r"""(["']token["']\s*:\s*["'])[^"']+""")
 _BEARER = re.compile(r"\b(Bearer|bearer|BEARER|Bot)\s+[A-Za-z0-9._~+/=-]{16,}")
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is redacted too.
@@ -77,7 +81,8 @@ def registered_secrets() -> frozenset[str]:
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """`text` without configured or registered secrets, bearer tokens and Telegram tokens/URLs."""
+    """`text` without configured or registered secrets, bearer tokens, Telegram tokens/URLs and
+    Discord interaction tokens."""
     # Longest first, so a secret that contains another is removed whole.
     for secret in sorted({*secrets, *_registered}, key=len, reverse=True):
         if secret:
@@ -85,6 +90,8 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     text = _TELEGRAM_FILE_URL.sub(f"<telegram file URL {REDACTED}>", text)
     text = _TELEGRAM_BOT_PATH.sub(f"/bot{REDACTED}", text)
     text = _TELEGRAM_TOKEN.sub(REDACTED, text)
+    text = _DISCORD_TOKEN_PATH.sub(rf"\g<1>{REDACTED}", text)
+    text = _TOKEN_FIELD.sub(rf"\g<1>{REDACTED}", text)
     return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
 
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot.config import Settings
+from bot.config import Settings, absolute_path
 from bot.models import ChatKey, Inbound, UserRef
 from bot.ports import Button, ChatAction, MessageRef, OutboundVideo
 from bot.streams import file_attachment
@@ -160,7 +160,9 @@ def _free_name(path: Path) -> Path:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, default=None, help="folder for results (DATA_DIR/out)")
+    parser.add_argument(
+        "--out", type=absolute_path, default=None, help="folder for results (DATA_DIR/out)"
+    )
     parser.add_argument("--limit", type=float, default=2000, help="upload limit in MB (2000)")
 
 

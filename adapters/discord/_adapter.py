@@ -12,6 +12,8 @@ from types import TracebackType
 from typing import Self
 
 import aiohttp
+import discord
+import yarl
 
 from adapters.discord._client import BridgeClient
 from adapters.discord._port import DiscordPort
@@ -31,6 +33,7 @@ class DiscordAdapter:
         if settings.discord_bot_token is None:
             raise ValueError("DISCORD_BOT_TOKEN is not set")
         self._token = settings.discord_bot_token
+        _point_at(settings.discord_api_url, settings.discord_gateway_url)
         self._client = BridgeClient(
             message_content=settings.discord_message_content,
             guild_id=settings.discord_guild_id,
@@ -82,3 +85,12 @@ class DiscordAdapter:
                 await self._gateway
         if self._router.session is not None:
             await self._router.session.close()
+
+
+def _point_at(api_url: str | None, gateway_url: str | None) -> None:
+    """Send discord.py to another REST API and gateway (a proxy); discord.py keeps both as class
+    attributes, so this holds for the whole process, which only ever runs one Discord bot."""
+    if api_url:
+        discord.http.Route.BASE = api_url.rstrip("/")
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)

@@ -22,7 +22,7 @@ from bot.backends.local._backend import build_want, note_text, summarize
 from bot.backends.local.encode import Outcome, encode
 from bot.backends.local.ffmpeg import Ffmpeg
 from bot.backends.local.intent import EXAMPLES_KEY, describe, parse
-from bot.config import MB, Settings
+from bot.config import MB, Settings, absolute_path
 from bot.errors import (
     ClipbridgeError,
     CorruptInput,
@@ -43,10 +43,13 @@ EXIT_INTERRUPTED = 130
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("input", type=Path, help="the video to compress")
+    parser.add_argument("input", type=absolute_path, help="the video to compress")
     parser.add_argument("instruction", help='what to do, e.g. "under 8MB" or "720p, no audio"')
     parser.add_argument(
-        "-o", "--output", type=Path, help="where to write the result (default: beside the input)"
+        "-o",
+        "--output",
+        type=absolute_path,
+        help="where to write the result (default: beside the input)",
     )
     parser.add_argument(
         "--limit",

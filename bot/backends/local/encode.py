@@ -61,8 +61,9 @@ async def encode(
     *,
     fill: float = planning.FILL,
 ) -> AsyncGenerator[Progress | Outcome, None]:
-    """Yields `Progress` while working and the `Outcome` last. `out` is written only whole."""
-    out = out.absolute()  # ffmpeg runs inside `tmp`: every path it is given must be absolute
+    """Yields `Progress` while working and the `Outcome` last. `out` is written only whole, and
+    must be absolute: ffmpeg runs inside a temporary folder beside it."""
+    assert out.is_absolute(), out
     tmp = out.parent / f".tmp-{uuid.uuid4().hex[:12]}"
     tmp.mkdir(parents=True)
     try:
