@@ -47,7 +47,8 @@ from adapters.telegram._inbound import (
 )
 from adapters.telegram._lanes import Call, Lanes
 from adapters.telegram._port import TelegramPort
-from adapters.telegram._startup import DEFAULT_BACKOFF, Backoff, publish_menu, say_hello
+from adapters.telegram._startup import publish_menu, say_hello
+from bot.backoff import DEFAULT_BACKOFF, Backoff
 from bot.config import MB, Settings
 from bot.errors import ConfigError
 from bot.models import Attachment, ChatKey, Inbound

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
@@ -20,6 +19,7 @@ from telegram import error as tg_error
 from telegram.ext import Application
 
 from adapters.telegram._errors import retry_seconds
+from bot.backoff import Backoff
 from bot.doctor import describe_http_error
 from bot.errors import ConfigError
 from bot.texts import t
@@ -28,31 +28,6 @@ log = logging.getLogger(__name__)
 
 COMMANDS = ("start", "help", "export", "status", "credits", "cancel", "new", "lang")
 MENU_LANGUAGES = ("en", "zh")
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Seconds before the first retry, doubled after each failure up to `longest`."""
-
-    first: float = 1.0
-    longest: float = 60.0
-
-    def delays(self) -> _Delays:
-        return _Delays(self)
-
-
-DEFAULT_BACKOFF = Backoff()
-
-
-class _Delays:
-    def __init__(self, backoff: Backoff) -> None:
-        self._backoff = backoff
-        self._next = backoff.first
-
-    def next(self) -> float:
-        delay = self._next
-        self._next = min(delay * 2, self._backoff.longest)
-        return delay
 
 
 def bad_token(reason: str, base_url: str) -> ConfigError:

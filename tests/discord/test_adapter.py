@@ -54,7 +54,7 @@ async def test_command_sync_carries_chinese_names_and_descriptions(
     fake: FakeDiscord, tmp_path: Path, log_lines: LogLines
 ) -> None:
     async with open_adapter(make_settings(tmp_path), RecordingCore()):
-        pass
+        await fake.wait_for(lambda: "global" in fake.commands)  # synced in the background
     [sync] = [c for c in fake.calls if c.method == "PUT"]
     assert sync.path == f"/applications/{fake.app_id}/commands"
     commands = {c["name"]: c for c in sync.json}

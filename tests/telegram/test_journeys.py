@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from adapters.telegram import TelegramAdapter
-from adapters.telegram._startup import DEFAULT_BACKOFF, Backoff
 from bot.backends.base import Backend
 from bot.backends.local import LocalBackend
 from bot.backends.nemo import NemoBackend
+from bot.backoff import DEFAULT_BACKOFF, Backoff
 from bot.conversation import Conversation
 from bot.store import SqliteStore
 from bot.texts import t

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from adapters.telegram import TelegramAdapter
-from adapters.telegram._startup import Backoff
+from bot.backoff import Backoff
 from bot.errors import ConfigError
 from tests.fakes.telegram_api import FailureKind, FakeTelegram
 from tests.telegram.conftest import TOKEN, LogLines, RecordingCore, make_settings
