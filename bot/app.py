@@ -25,7 +25,7 @@ from bot.backends.base import Backend
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.errors import ConfigError
-from bot.store import DatabaseUnusable, SqliteStore
+from bot.store import SqliteStore
 
 log = logging.getLogger(__name__)
 
@@ -157,14 +157,8 @@ async def _run_until_signalled(settings: Settings) -> int:
         await serving
     except asyncio.CancelledError:
         log.info("stopped")
-    except (ConfigError, DatabaseUnusable) as error:
-        # Start-up found something only the operator can fix: one sentence, no traceback.
-        print(_sentence(error), file=sys.stderr)
-        return 2 if isinstance(error, ConfigError) else 1
+    except ConfigError as error:
+        # A platform refused a setting (a token): one sentence, no traceback.
+        print(error.problems[0] if len(error.problems) == 1 else error, file=sys.stderr)
+        return 2
     return 0
-
-
-def _sentence(error: ConfigError | DatabaseUnusable) -> str:
-    if isinstance(error, ConfigError) and len(error.problems) == 1:
-        return error.problems[0]
-    return str(error)

@@ -109,12 +109,13 @@ async def test_telegram_refusing_the_token_ends_the_start_with_one_sentence(
     _assert_no_traceback(bot)
 
 
+@pytest.mark.parametrize("command", ["run", "chat"])
 async def test_a_corrupt_database_ends_the_start_at_once_with_one_sentence(
-    clipbridge: Newcomer, telegram: FakeTelegram, data: Path
+    clipbridge: Newcomer, telegram: FakeTelegram, data: Path, command: str
 ) -> None:
     data.mkdir()
     (data / "clipbridge.sqlite3").write_bytes(b"not a database, a broken disk's leftovers\n" * 99)
-    async with clipbridge("run", env={**telegram_env(telegram), **http_env()}) as bot:
+    async with clipbridge(command, env={**telegram_env(telegram), **http_env()}) as bot:
         assert await bot.wait(15) == 1
     [sentence] = _said(bot)
     assert "data/clipbridge.sqlite3" in sentence and "backup" in sentence
