@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from types import TracebackType
 from typing import Self
 
@@ -19,7 +20,7 @@ import yarl
 from adapters.discord._client import BridgeClient
 from adapters.discord._port import DiscordPort
 from adapters.discord._router import Core, Router
-from adapters.discord._startup import gateway_refused, log_in, sync_commands
+from adapters.discord._startup import RECONNECTS, gateway_refused, log_in, sync_commands
 from bot.backoff import DEFAULT_BACKOFF, Backoff
 from bot.config import Settings
 from bot.models import ChatKey
@@ -69,6 +70,7 @@ class DiscordAdapter:
         return self._router.port_for(chat, reply_to)
 
     async def __aenter__(self) -> Self:
+        logging.getLogger("discord.client").addFilter(RECONNECTS)
         self._router.session = aiohttp.ClientSession()
         try:
             await log_in(self._client, self._token.get_secret_value(), self._backoff)
@@ -109,6 +111,7 @@ class DiscordAdapter:
         await self._client.close()
         if self._router.session is not None:
             await self._router.session.close()
+        logging.getLogger("discord.client").removeFilter(RECONNECTS)
 
 
 def _point_at(api_url: str | None, gateway_url: str | None) -> None:

@@ -39,10 +39,11 @@ def bad_token(reason: str) -> ConfigError:
     )
 
 
-def _why(exc: BaseException) -> str:
+def _why(exc: BaseException, url: str | None = None) -> str:
+    url = url or discord.http.Route.BASE
     if isinstance(exc, discord.HTTPException):
-        return f"{urlsplit(discord.http.Route.BASE).netloc} answered {exc.status}"
-    return describe_http_error(exc, discord.http.Route.BASE)
+        return f"{urlsplit(url).netloc} answered {exc.status}"
+    return describe_http_error(exc, url)
 
 
 async def log_in(client: discord.Client, token: str, backoff: Backoff) -> None:
@@ -63,6 +64,25 @@ async def log_in(client: discord.Client, token: str, backoff: Backoff) -> None:
         client.http.connector = discord.utils.MISSING
         log.warning("Discord cannot be reached (%s); retrying in %gs", why, wait)
         await asyncio.sleep(wait)
+
+
+class OneLineReconnects(logging.Filter):
+    """discord.py logs each gateway reconnect after a network error with a full traceback
+    (`_log.exception`); the reconnect is routine, so one line says what happened instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and str(record.msg).startswith("Attempting a reconnect"):
+            error = record.exc_info[1]
+            gateway = str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+            why = _why(error, gateway) if error is not None else "connection lost"
+            record.msg = f"Discord gateway: {why}; {record.getMessage().lower()}"
+            record.args = ()
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"  # routine, not an error
+        return True
+
+
+RECONNECTS = OneLineReconnects()
 
 
 def gateway_refused(exc: BaseException, *, message_content: bool) -> BaseException:

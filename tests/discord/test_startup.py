@@ -79,6 +79,27 @@ async def test_a_discord_refusing_connections_is_waited_for_one_line_per_retry(
     assert not [line for line in log_lines.lines if "Traceback" in line]
 
 
+async def test_a_gateway_that_cannot_be_reached_is_retried_one_line_each_no_traceback(
+    fake: FakeDiscord, tmp_path: Path, log_lines: LogLines
+) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    gateway = f"ws://127.0.0.1:{port}/gateway"
+    adapter = _adapter(tmp_path, RecordingCore(), discord_gateway_url=gateway)
+    starting = asyncio.create_task(adapter.__aenter__())
+    async with asyncio.timeout(10):
+        while not _lines(log_lines, "reconnect"):
+            assert not starting.done(), starting.result()
+            await asyncio.sleep(0.02)
+    starting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await starting
+    [line, *_] = _lines(log_lines, "reconnect")
+    assert f"WARNING Discord gateway: connection refused by 127.0.0.1:{port}" in line, line
+    assert not [line for line in log_lines.lines if "Traceback" in line]
+
+
 async def test_a_command_sync_refused_for_now_is_retried_while_commands_work(
     fake: FakeDiscord, tmp_path: Path, log_lines: LogLines
 ) -> None:
