@@ -66,6 +66,12 @@ async def log_in(client: discord.Client, token: str, backoff: Backoff) -> None:
         await asyncio.sleep(wait)
 
 
+def _answer(exc: discord.HTTPException) -> str:
+    """ "404: Not Found", "403 Missing Access": the status once, and Discord's reason."""
+    text = exc.text or "no reason given"
+    return text if text.startswith(str(exc.status)) else f"{exc.status} {text}"
+
+
 class OneLineReconnects(logging.Filter):
     """discord.py logs each gateway reconnect after a network error with a full traceback
     (`_log.exception`); the reconnect is routine, so one line says what happened instead."""
@@ -122,10 +128,9 @@ async def sync_commands(sync: Any, backoff: Backoff) -> None:
             return
         except discord.HTTPException as exc:
             log.warning(
-                "Discord refused the slash commands (%s %s); the bot keeps running with the "
+                "Discord refused the slash commands (%s); the bot keeps running with the "
                 "commands it had",
-                exc.status,
-                exc.text or "no reason given",
+                _answer(exc),
             )
             return
         log.warning("the slash commands are not synced yet (%s); retrying in %gs", why, wait)
