@@ -60,6 +60,17 @@ async def test_a_refused_token_is_one_sentence_naming_the_setting(
     assert "wrong" not in problem and "\n" not in problem
 
 
+async def test_message_content_asked_for_but_not_granted_is_one_sentence_naming_the_setting(
+    fake: FakeDiscord, tmp_path: Path, log_lines: LogLines
+) -> None:
+    fake.message_content_granted = False
+    with pytest.raises(ConfigError) as raised:
+        async with _adapter(tmp_path, RecordingCore(), discord_message_content=True):
+            pytest.fail("started with an intent Discord refused")
+    [problem] = raised.value.problems
+    assert "DISCORD_MESSAGE_CONTENT" in problem and "Message Content Intent" in problem
+
+
 async def test_a_discord_refusing_connections_is_waited_for_one_line_per_retry(
     fake: FakeDiscord, tmp_path: Path, log_lines: LogLines
 ) -> None:

@@ -108,8 +108,12 @@ class FakeDiscord:
         bot_id: int = 700_000_000_000_000_001,
         token_ttl: float = 900.0,
         guilds: tuple[dict[str, Any], ...] = (),
+        message_content_granted: bool = True,
     ) -> None:
+        """`message_content_granted=False`: the privileged Message Content intent is not turned
+        on in the (fake) developer portal, so an IDENTIFY asking for it is closed with 4014."""
         self.token = token
+        self.message_content_granted = message_content_granted
         self.app_id = app_id
         self.bot_id = bot_id
         self.token_ttl = token_ttl
@@ -542,6 +546,9 @@ class FakeDiscord:
                 self.identify = frame["d"]
                 if frame["d"].get("token") != self.token:
                     await ws.close(code=4004, message=b"Authentication failed.")
+                    break
+                if not self.message_content_granted and frame["d"].get("intents", 0) & 1 << 15:
+                    await ws.close(code=4014, message=b"Disallowed intent(s).")
                     break
                 self._sockets.append(ws)
                 await self._send_ready(ws)
