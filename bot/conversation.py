@@ -441,8 +441,8 @@ class Conversation:
                         show_summary |= translated.show_summary
                         for piece in split_text(translated.text, port.message_limit):
                             await self._say(chat, port, piece)
-                    case ToolActivity(name=name):
-                        progress.step(name)
+                    case ToolActivity(label=label):
+                        progress.step(label)
                     case Heartbeat():
                         progress.heartbeat()
                     case Progress(queue_position=position) if position:

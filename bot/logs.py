@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -212,13 +213,26 @@ class JsonFormatter(logging.Formatter):
 _CHATTY = ("httpx", "httpcore", "aiohttp.access")
 
 
-def setup_logging(settings: Settings, stream: Any = None) -> logging.Handler:
+def setup_logging(
+    settings: Settings, stream: Any = None, *, path: Path | None = None
+) -> logging.Handler:
     """Send every logger's records through one redacting handler on the root logger.
 
     Replaces handlers an earlier call installed (so tests and restarts do not double lines) and
-    returns the handler. `stream` defaults to stderr.
+    returns the handler. Records go to the file `path` (appended to, its folder made) when given,
+    else to `stream`, which defaults to stderr. A file that cannot be opened falls back to stderr
+    with a line saying why.
     """
-    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler: logging.Handler | None = None
+    unwritable: OSError | None = None
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(path, encoding="utf-8")
+        except OSError as error:
+            unwritable = error
+    if handler is None:
+        handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.set_name("clipbridge")
     handler.addFilter(ContextFilter())
     handler.addFilter(RedactionFilter(settings.secrets()))
@@ -236,6 +250,9 @@ def setup_logging(settings: Settings, stream: Any = None) -> logging.Handler:
     # A crash outside any logger would print its traceback raw; send it through the filter.
     sys.excepthook = _log_uncaught
     threading.excepthook = _log_uncaught_in_thread
+    if unwritable is not None:
+        log = logging.getLogger(__name__)
+        log.warning("cannot write the log to %s (%s); logging here", path, unwritable.strerror)
     return handler
 
 

@@ -73,7 +73,6 @@ TEXTS.update(
         },
         # Progress
         "working": {"en": "⏳ Working on it…", "zh": "⏳ 正在处理…"},
-        "working_step": {"en": "⏳ Working on it… ({step})", "zh": "⏳ 正在处理…（{step}）"},
         "still_working": {
             "en": "⏳ Still working... ({elapsed} elapsed)",
             "zh": "⏳ 仍在处理中…（已用时 {elapsed}）",
