@@ -45,6 +45,7 @@ from bot.errors import (
     CorruptInput,
     FileTooLarge,
     InputError,
+    LinkRefused,
     NoCredits,
     NoInput,
     NotAVideo,
@@ -715,6 +716,13 @@ class Conversation:
                 return t("err_too_large", locale, limit=human_size(limit))
             case FileTooLarge():
                 return t("err_too_large_nolimit", locale)
+            case LinkRefused():
+                return t(
+                    "err_link_refused",
+                    locale,
+                    limit=human_size(self._settings.link_max_size),
+                    seconds=f"{self._settings.link_timeout:g}",
+                )
             case NotAVideo():
                 return t("err_not_video", locale)
             case CorruptInput():

@@ -14,6 +14,7 @@ into a sentence from `bot.texts` in the person's language, so no class here carr
     │   ├── UnsupportedFile        a type the backend does not accept          (NemoVideo 4001)
     │   ├── FileTooLarge           over the backend's or platform's size limit  (NemoVideo 4002)
     │   ├── NoInput                nothing to work on yet: no video in the session
+    │   ├── LinkRefused            a link the bot will not fetch, whatever the reason (one answer)
     │   ├── UnclearRequest         an instruction the local engine cannot read
     │   └── TargetUnreachable      a size target that cannot be met; carries the smallest that can
     └── BackendError               the backend could not do what we asked
@@ -40,6 +41,7 @@ __all__ = [
     "CorruptInput",
     "FileTooLarge",
     "InputError",
+    "LinkRefused",
     "NoCredits",
     "NoInput",
     "NotAVideo",
@@ -108,6 +110,14 @@ class CorruptInput(InputError):
 
 class UnsupportedFile(InputError):
     """The backend does not accept this file type (NemoVideo 4001)."""
+
+
+class LinkRefused(InputError):
+    """A link was not fetched: a private address, a closed port, too slow, too big, not a video.
+
+    People get one answer for all of these (different answers would map the operator's network);
+    `detail` names the real reason for the log, with the link shown without its query string.
+    """
 
 
 class FileTooLarge(InputError):

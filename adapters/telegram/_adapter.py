@@ -51,6 +51,7 @@ from adapters.telegram._startup import publish_menu, say_hello
 from bot.backoff import DEFAULT_BACKOFF, Backoff
 from bot.config import MB, Settings
 from bot.errors import ConfigError
+from bot.links import LinkFetcher, LinkPolicy
 from bot.models import Attachment, ChatKey, Inbound
 from bot.ports import Port
 from bot.texts import human_size, t
@@ -177,7 +178,8 @@ class TelegramAdapter:
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(30.0, read=120.0), follow_redirects=True
         )
-        self._files = TelegramFiles(app.bot, self._client, local_mode=self._local_mode)
+        links = LinkFetcher(LinkPolicy.from_settings(self._settings))
+        self._files = TelegramFiles(app.bot, self._client, local_mode=self._local_mode, links=links)
         base_url = self._settings.telegram_base_url
         await say_hello(app, base_url, self._backoff)
         self._me = app.bot.bot

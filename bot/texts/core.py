@@ -294,6 +294,17 @@ TEXTS.update(
             "en": "📦 That file is too large for the video service. Trim or compress it first.",
             "zh": "📦 文件超出了视频服务的大小限制。请先剪短或压缩。",
         },
+        "err_link_refused": {
+            "en": "🔗 I couldn't fetch a video from that link. I only download direct links to a "
+            "video file on a public web server, up to {limit} and within {seconds} seconds. "
+            "Download the video yourself and send me the file instead.",
+            "zh": "🔗 无法从这个链接获取视频。我只下载公开网站上直接指向视频文件的链接，"
+            "大小不超过 {limit}，且需在 {seconds} 秒内下载完。请自己下载视频后把文件发给我。",
+        },
+        "err_links_off": {
+            "en": "🔗 This bot doesn't download links. Send me the video itself as a file.",
+            "zh": "🔗 这个机器人不下载链接。请直接把视频文件发给我。",
+        },
         "err_not_video": {
             "en": "🚫 That doesn't look like a video. Send an MP4, MOV, MKV or WebM file.",
             "zh": "🚫 这看起来不是视频。请发送 MP4、MOV、MKV 或 WebM 文件。",

@@ -86,6 +86,18 @@ async def test_compress_from_attachment_to_delivered_file(
         assert t("delivered", "en", size=human_size(RENDER)) in upload.payload["content"]
 
 
+async def test_a_cdn_link_to_a_private_address_is_streamed_not_handed_over(
+    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path
+) -> None:
+    channel = fake.text_channel(CHANNEL, GUILD)
+    async with open_bot(tmp_path, fake, nemo, link_allowed_networks="") as bot:  # the default
+        att = fake.add_attachment("holiday.mp4", CLIP, "video/mp4", channel_id=CHANNEL)
+        await bot.send("INTERACTION_CREATE", _compress(fake, att, channel, "under 5MB"))
+        [session] = nemo.sessions.values()
+        assert session.url_uploads == []  # NemoVideo never learns an address inside the network
+        assert [u.size for u in session.uploads] == [len(CLIP)]  # the bot streamed it instead
+
+
 async def test_result_over_the_interaction_limit_is_a_link(
     fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path, log_lines: LogLines
 ) -> None:

@@ -283,7 +283,7 @@ async def test_buttons_drive_the_core(
 
 
 async def test_a_video_link_goes_to_nemovideo_as_a_url(
-    open_stack: StackFactory, fake_tg: FakeTelegram, nemo: FakeNemo
+    open_stack: StackFactory, fake_tg: FakeTelegram, nemo: FakeNemo, dns: dict[str, list[str]]
 ) -> None:
     url = "https://videos.example.org/clips/launch.mp4"
     async with open_stack() as stack:

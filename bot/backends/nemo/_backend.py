@@ -28,6 +28,7 @@ from bot.backends.base import (
 )
 from bot.config import Settings
 from bot.errors import Cancelled, NoInput, RenderFailed
+from bot.links import LinkFetcher, LinkPolicy
 from bot.models import Attachment, ByteStream
 from bot.store import Store
 from bot.timeline import Timeline
@@ -48,6 +49,7 @@ class NemoBackend:
     def __init__(self, settings: Settings, store: Store, **client_options: Any) -> None:
         self._settings = settings
         self.client = NemoClient(settings, store, **client_options)
+        self._links = LinkFetcher(LinkPolicy.from_settings(settings))
         self._tasks: dict[str, str] = {}  # session id -> task id, for claim links
 
     @property
@@ -78,7 +80,9 @@ class NemoBackend:
             attachment.name, attachment.mime, attachment.size, self._settings.nemo_max_upload
         )
         url = attachment.public_url
-        if url and self._shareable(url):
+        # NemoVideo fetches a URL from its own network: hand over only what passes the same
+        # address check as the bot's own downloads; anything else is streamed (and checked) here.
+        if url and self._shareable(url) and await self._links.admits(url):
             files = await self.client.upload_url(session, url)
         else:
             files = await self.client.upload_stream(
