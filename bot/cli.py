@@ -12,6 +12,7 @@ import math
 import sys
 
 from bot import __version__
+from bot.store import DatabaseUnusable
 from bot.texts import t
 
 # subcommand -> (module exposing `add_arguments(parser)` and `main(args) -> int`, help)
@@ -49,5 +50,11 @@ def main(argv: list[str] | None = None) -> int:
             importlib.import_module(module_name).add_arguments(command)
     args = parser.parse_args(argv)
     module = importlib.import_module(COMMANDS[args.command][0])
-    code: int = module.main(args)
+    try:
+        code: int = module.main(args)
+    except DatabaseUnusable as error:
+        # `run` and `chat` both open the store first; a file only the operator can fix is one
+        # sentence (which file, what to do), not a traceback.
+        print(error, file=sys.stderr)
+        return 1
     return code
