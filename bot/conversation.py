@@ -737,9 +737,9 @@ class Conversation:
                 return t("err_corrupt", locale)
             case NoInput():
                 return t("err_no_input", locale)
-            case UnclearRequest():
+            case UnclearRequest(reason=reason):
                 examples = t("intent_examples", locale) if "intent_examples" in CATALOG else ""
-                return t("err_unclear", locale, examples=examples)
+                return t(reason, locale, examples=examples)
             case TargetUnreachable(target=target, smallest=smallest):
                 return t(
                     "err_unreachable",
