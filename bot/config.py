@@ -105,7 +105,7 @@ class Settings(BaseSettings):
     nemo_render_poll_interval: float = Field(default=30.0, gt=0)
     """Seconds between two looks at a running export."""
     nemo_render_timeout: float = Field(default=3600.0, gt=0)
-    """Longest an export may take before it is given up, in seconds."""
+    """Longest an export may take before it is given up and cancelled on NemoVideo, in seconds."""
     nemo_max_upload: int = Field(default=500 * MB, gt=0)
     """Largest file sent to NemoVideo, in bytes; larger ones are refused before any byte goes."""
 

@@ -67,10 +67,11 @@ from bot.logs import log_context
 from bot.models import Attachment, ByteStream, ChatKey, Inbound, UserRef
 from bot.ports import Adapter, Button, Port
 from bot.progress import Pacer, ProgressMessage, send_reliably
-from bot.routing import route, split_text, translate_gui
+from bot.routing import route, translate_gui
 from bot.store import Job, Store
 from bot.texts import CATALOG, LANGUAGES, human_duration, human_size, normalize_locale, t
 from bot.timeline import Timeline, diff
+from bot.turn_output import TurnOutput
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +247,7 @@ class Conversation:
                 )
             case "credits":
                 admin = self._is_admin(inbound.user)
-                call = self._credits(chat, port, locale, admin=admin)
+                call = self._credits(chat, port, locale, admin=admin, private=not inbound.is_group)
                 self._spawn(
                     self._guarded(chat, port, locale, call, doing="credits", user=inbound.user)
                 )
@@ -436,13 +437,14 @@ class Conversation:
             before = await self._state_or_none(current)
             context = TurnContext(locale=locale, upload_limit=port.upload_limit, chat=str(chat.key))
             events = current.backend.turn(current.id, text, context)
+            output = TurnOutput(port.message_limit, locale)
             async for event in _closing(events):
                 match event:
                     case Text(text=words):
                         translated = translate_gui(words, locale)
                         offer_export |= translated.offer_export
                         show_summary |= translated.show_summary
-                        for piece in split_text(translated.text, port.message_limit):
+                        for piece in output.pieces(translated.text):
                             await self._say(chat, port, piece)
                     case ToolActivity(label=label):
                         progress.step(label)
@@ -571,7 +573,9 @@ class Conversation:
         timeline = await existing.backend.state(existing.id)
         await self._say(chat, port, timeline.summary(locale), self._buttons(locale, cancel=False))
 
-    async def _credits(self, chat: _Chat, port: Port, locale: str, *, admin: bool) -> None:
+    async def _credits(
+        self, chat: _Chat, port: Port, locale: str, *, admin: bool, private: bool = True
+    ) -> None:
         credits = await self._primary.credits()
         if credits is None:
             text = t("credits_unlimited", locale)
@@ -583,6 +587,8 @@ class Conversation:
                 frozen=f"{credits.frozen:g}",
                 total=f"{credits.total:g}",
             )
+            if credits.link and private:  # it hands over the account: never in a group
+                text += "\n" + t("credits_admin_link", locale, link=credits.link)
         else:
             text = t("credits_ok" if credits.available > 0 else "credits_empty", locale)
         await self._say(chat, port, text)
@@ -672,8 +678,10 @@ class Conversation:
             text = self._explain(failure, locale, user)
             error = f"{type(failure).__name__}: {failure.detail}"
             log.warning("%s failed in %s: %s", doing, chat.key, error)
-            if isinstance(failure, NoCredits) and failure.link:
-                log.warning("out of credits; an admin can top up at %s", failure.link)
+            if isinstance(failure, NoCredits):
+                # The top-up (bind) link hands over the bot's account: admins get it in the
+                # chat, and no log line ever carries it.
+                log.warning("out of credits; admins get the top-up link with /credits, in private")
         except Exception as unexpected:
             metrics.failure(unexpected)
             log.exception("unexpected error while %s in %s", doing, chat.key)
@@ -736,9 +744,9 @@ class Conversation:
             case FormatMismatch(codec=codec, container=container, fits=fits):
                 return t("err_format_mismatch", locale, codec=codec, container=container,
                          fits=", ".join(fits))  # fmt: skip
-            case UnclearRequest():
+            case UnclearRequest(reason=reason):
                 examples = t("intent_examples", locale) if "intent_examples" in CATALOG else ""
-                return t("err_unclear", locale, examples=examples)
+                return t(reason, locale, examples=examples)
             case TargetUnreachable(target=target, smallest=smallest):
                 return t(
                     "err_unreachable",

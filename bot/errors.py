@@ -137,7 +137,12 @@ class NoInput(InputError):
 
 
 class UnclearRequest(InputError):
-    """The local engine could not understand the instruction; the core answers with examples."""
+    """The local engine could not understand the instruction; the core answers with `reason`
+    (a `bot.texts` key given `examples`): the examples, or what was wrong ("under -5MB")."""
+
+    def __init__(self, detail: str = "", *, reason: str = "err_unclear") -> None:
+        super().__init__(detail)
+        self.reason = reason
 
 
 class TargetUnreachable(InputError):

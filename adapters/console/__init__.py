@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from adapters.console.lines import Files, Missing, Text, parse
 from adapters.console.reader import LineReader
 from adapters.console.screen import ConsolePort, Screen
+from bot.cli import megabytes
 from bot.config import Settings, absolute_path
 from bot.models import Attachment, ChatKey, Inbound, UserRef
 from bot.routing import route
@@ -278,7 +279,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=absolute_path, default=None, help="folder for results (DATA_DIR/out)"
     )
-    parser.add_argument("--limit", type=float, default=2000, help="upload limit in MB (2000)")
+    parser.add_argument("--limit", type=megabytes, default=2000, help="upload limit in MB (2000)")
 
 
 def main(args: argparse.Namespace) -> int:

@@ -25,6 +25,9 @@ _MEDIA_SUFFIXES = frozenset(
      ".m4a", ".aac", ".ogg", ".opus", ".flac")
 )  # fmt: skip
 # `/tmp/x`, `./x`, `../x`, `~/x`, `C:\x`: a path, whatever it ends with. `/export` is a command.
+# The most words a path with spaces is tried with: each try joins and looks up a candidate, so a
+# 4096-character message of 2000 words would otherwise take a second of lookups.
+_MOST_WORDS = 32
 _PATH_START = re.compile(r"^(?:~|\.{1,2})?[/\\].*[/\\.]|^~[/\\]|^\.{1,2}[/\\]|^[A-Za-z]:[/\\]")
 
 
@@ -73,7 +76,7 @@ def parse(line: str) -> Line | None:
         named = (_words(text) or [text])[0]
     if named is not None:
         path = Path.cwd() / Path(_as_path(named)).expanduser()
-        return Missing(named, folder=path.is_dir(), near=str(path.parent))
+        return Missing(named, folder=_is_dir(path), near=str(path.parent))
     return Text(text or "/attach")
 
 
@@ -90,9 +93,9 @@ def _leading_files(text: str) -> Files | None:
 def _leading_file(text: str) -> tuple[Path, str] | None:
     # Bare, unquoted: the longest run of words that is a file (`my clips/holiday video.mp4 720p`).
     words = text.split()
-    for end in range(len(words), 0, -1):
+    for end in range(min(len(words), _MOST_WORDS), 0, -1):
         candidate = Path(_as_path(" ".join(words[:end]))).expanduser()
-        if candidate.is_file():
+        if _is_file(candidate):
             return candidate, _rest(text, words, end)
     # Quoted, backslash-escaped, or a URI, as dragging a file into a terminal writes it.
     stream = io.StringIO(text)
@@ -104,7 +107,7 @@ def _leading_file(text: str) -> tuple[Path, str] | None:
         return None
     if token:
         candidate = Path(_as_path(token)).expanduser()
-        if candidate.is_file():
+        if _is_file(candidate):
             return candidate, stream.read().strip()
     return None
 
@@ -113,7 +116,7 @@ def _path_named(text: str) -> str | None:
     """The path `text` starts with when it looks like one (it does not exist: checked before)."""
     # An unquoted path with spaces: `my clips/nothere video.mp4`, `/home/me/My Videos/x.mov`.
     words = text.split()
-    for end in range(len(words), 1, -1):
+    for end in range(min(len(words), _MOST_WORDS), 1, -1):
         prefix = " ".join(words[:end])
         if ("/" in prefix or "\\" in prefix) and _is_media_name(prefix):
             return prefix
@@ -127,9 +130,25 @@ def _folder(text: str) -> str | None:
     """The folder the whole line names (`clips`, `my clips/`, a folder dragged in), if it does."""
     words = _words(text)
     for name in (text, *(words[:1] if len(words) == 1 else [])):
-        if Path(_as_path(name)).expanduser().is_dir():
+        if _is_dir(Path(_as_path(name)).expanduser()):
             return name
     return None
+
+
+def _is_file(path: Path) -> bool:
+    """`Path.is_file()`, and False for a name too long to be a path (a 4096-character message):
+    pathlib swallows a missing file's error but not ENAMETOOLONG."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def _looks_like_path(token: str) -> bool:

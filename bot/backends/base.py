@@ -126,6 +126,7 @@ class Credits:
     available: float
     frozen: float = 0
     total: float = 0
+    link: str | None = None  # where an admin tops up or binds the account: admins only, no logs
 
 
 class Backend(Protocol):

@@ -199,6 +199,16 @@ TEXTS.update(
             "e.g. “under {limit}”.",
             "zh": "结果为 {size}，超过了这个聊天允许的大小（{limit}）。请指定大小，例如“小于{limit}”。",
         },
+        "too_big_unknown": {
+            "en": "The result is larger than this chat allows ({limit}), so I stopped downloading "
+            "it. Ask for a size, e.g. “under {limit}”.",
+            "zh": "结果超过了这个聊天允许的大小（{limit}），已停止下载。请指定大小，例如“小于{limit}”。",
+        },
+        "output_cut": {
+            "en": "✂️ The agent's reply was too long for this chat, so the rest was left out. "
+            "Send /status to see the project, or ask for a shorter answer.",
+            "zh": "✂️ 视频代理的回复太长，后面的部分已省略。发送 /status 查看项目，或请它简短回答。",
+        },
         "nothing_to_export": {
             "en": "There is nothing to export yet: send a video and tell me what to do.",
             "zh": "还没有可以导出的内容：请先发送视频并告诉我要做什么。",
@@ -207,6 +217,10 @@ TEXTS.update(
         "credits_admin": {
             "en": "💳 Credits: {available} available, {frozen} reserved, {total} in total.",
             "zh": "💳 积分：可用 {available}，冻结 {frozen}，共 {total}。",
+        },
+        "credits_admin_link": {
+            "en": "Top up or bind the account here (admins only, don't share it): {link}",
+            "zh": "在此充值或绑定账号（仅限管理员，请勿分享）：{link}",
         },
         "credits_ok": {"en": "✅ The bot is ready to work.", "zh": "✅ 机器人可以正常工作。"},
         "credits_empty": {

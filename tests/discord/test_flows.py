@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.models import ChatKey
 from bot.store import ChatSession, SqliteStore
 from bot.texts import human_size, t
@@ -241,6 +243,32 @@ async def test_429_on_edits_loses_nothing(
     assert any(c.startswith("📥 Received holiday.mp4") for c in contents)
     assert any(c.startswith("✅ Done") for c in contents)
     assert not any(c.startswith("⏳") or c == "" for c in contents)  # no edit left behind
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+async def test_status_and_help_in_a_server_point_to_compress_and_the_message_menu(
+    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path, log_lines: LogLines, locale: str
+) -> None:
+    channel = fake.text_channel(CHANNEL, GUILD)
+    async with open_bot(tmp_path, fake, nemo) as bot:
+        for command in ("status", "help"):
+            payload = fake.slash_command(command, channel=channel, guild_id=GUILD, locale=locale)
+            await bot.send("INTERACTION_CREATE", payload)
+    status, welcome = [m["content"] for m in _bot_messages(fake, CHANNEL)]
+    language = locale[:2]
+    assert status == t("discord_no_session_guild", language)
+    assert welcome == t("discord_welcome_guild", language)
+    assert "/compress" in status and t("discord_ctx_compress", language) in status
+
+
+async def test_status_in_a_dm_still_says_send_a_video(
+    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path, log_lines: LogLines
+) -> None:
+    dm = fake.dm_channel(DM_CHANNEL, fake.user())
+    async with open_bot(tmp_path, fake, nemo) as bot:
+        await bot.send("INTERACTION_CREATE", fake.slash_command("status", channel=dm))
+    [answer] = [m["content"] for m in _bot_messages(fake, DM_CHANNEL)]
+    assert answer == t("no_session", "en")  # in a DM a sent video does reach the bot
 
 
 async def test_non_video_attachments_get_a_clear_answer(

@@ -65,7 +65,8 @@ Recording::
     FakeSession(session_id, task_id, user_id, language, task_name, draft, uploads, url_uploads,
                 messages, renders)      # messages: the text of each turn received
     fake.renders: dict[str, FakeRender] # render id -> FakeRender(render_id, session_id, script,
-                                        #   draft, output, polls, cancelled, downloads, status)
+                                        #   draft, output, polls, cancelled, downloads,
+                                        #   bytes_served, status)
     fake.turns: list[TurnRecord(session_id, message, outcome, requested_streaming, streaming)]
         # outcome: "streaming" | "completed" | "cut" | "disconnected" (the client went away
         # before the end of the stream: checked while pausing, writing, and before the end;
@@ -111,6 +112,8 @@ Scripting::
         # URL sits inside data ("outputUrl" and "data.outputUrl" both give data.outputUrl).
         # A failure's message goes to `error` (bare) or `data.error` (success) unless error_at
         # says which. duplicate_id_first: the first submit answers a duplicate-id error.
+        # url_shape "none": a completed render with neither URL nor size (the fallback route
+        # still serves `size` bytes); FakeRender.bytes_served counts body bytes written.
         # The URL points at the fake's /render-result/<id>.mp4, which streams `size` bytes of
         # an mp4-like body (mp4ish_bytes(size) gives the same bytes, for small sizes);
         # cut_download_at=N drops the connection after N bytes of it. After a cancel, polls
@@ -291,7 +294,7 @@ _STATUS_MESSAGES = {
     504: "Gateway timeout",
 }
 
-UrlShape = Literal["output.url", "outputUrl", "data.outputUrl", "data.output.url"]
+UrlShape = Literal["output.url", "outputUrl", "data.outputUrl", "data.output.url", "none"]
 Envelope = Literal["bare", "success"]
 
 
@@ -394,6 +397,7 @@ class FakeRender:
     polls: int = 0
     cancelled: bool = False
     downloads: int = 0
+    bytes_served: int = 0  # body bytes written by its downloads (both routes), all attempts
     created_at: float = field(default_factory=time.time)
     completed_at: float | None = None
 
@@ -1573,7 +1577,9 @@ class FakeNemo:
             if shape.startswith("data."):
                 target = extra.setdefault("data", {})
                 shape = shape.removeprefix("data.")  # type: ignore[assignment]
-            if shape == "output.url":
+            if shape == "none":
+                pass  # completed, but no URL and no size: only the fallback route has it
+            elif shape == "output.url":
                 target["output"] = output
             else:
                 target["outputUrl"] = url
@@ -1623,11 +1629,13 @@ class FakeNemo:
             for chunk in _iter_body(size):
                 if cut_at is not None and sent + len(chunk) >= cut_at:
                     await resp.write(chunk[: cut_at - sent])
+                    found.bytes_served += cut_at - sent
                     if request.transport is not None:
                         request.transport.abort()
                     return resp
                 await resp.write(chunk)
                 sent += len(chunk)
+                found.bytes_served += len(chunk)
             await resp.write_eof()
         return resp
 

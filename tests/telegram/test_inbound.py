@@ -255,7 +255,7 @@ async def test_buttons_come_back_as_commands_and_are_answered(
 async def test_commands_are_published_in_english_and_chinese(
     adapter: TelegramAdapter, fake_tg: FakeTelegram
 ) -> None:
-    assert set(fake_tg.commands) == {"", "zh"}
+    await fake_tg.wait_for(lambda: set(fake_tg.commands) == {"", "zh"})  # in the background
     names = [c["command"] for c in fake_tg.commands[""]]
     assert names == ["start", "help", "export", "status", "credits", "cancel", "new", "lang"]
     assert [c["command"] for c in fake_tg.commands["zh"]] == names

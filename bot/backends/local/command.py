@@ -23,6 +23,7 @@ from bot.backends.local._backend import build_want, note_text, notes_text, summa
 from bot.backends.local.encode import Outcome, encode
 from bot.backends.local.ffmpeg import Ffmpeg
 from bot.backends.local.intent import EXAMPLES_KEY, describe, parse
+from bot.cli import megabytes
 from bot.config import MB, Settings, absolute_path
 from bot.errors import (
     ClipbridgeError,
@@ -55,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--limit",
-        type=float,
+        type=megabytes,
         default=50.0,
         metavar="MB",
         help='the size "fit the chat" means, in MB (default 50, Telegram\'s limit)',
@@ -160,7 +161,7 @@ def _container_of(path: Path) -> str | None:
 
 def _explain(error: ClipbridgeError, locale: str) -> str:
     if isinstance(error, UnclearRequest):
-        return t("err_unclear", locale, examples=t(EXAMPLES_KEY, locale))
+        return t(error.reason, locale, examples=t(EXAMPLES_KEY, locale))
     if isinstance(error, TargetUnreachable):
         return t("err_unreachable", locale, target=human_size(error.target, locale),
                  smallest=human_size(error.smallest, locale))  # fmt: skip

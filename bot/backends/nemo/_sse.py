@@ -7,7 +7,8 @@ runs into one message, reports each tool call once under a friendly label, and h
 trailing "I encountered a temporary issue"; `turn_events` bounds the whole turn and any
 heartbeat-only stretch, and turns a cut stream into `Failure(stream_broken=True)`. The last event
 is always `TurnEnded`, and an agent's error comes just before it: the stream is read to its end,
-because closing it early aborts the agent's run.
+because closing it early aborts the agent's run. The one exception is a line or event over
+`EVENT_LIMIT`: that turn ends with a `ProtocolError` and its stream is dropped.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 import httpx
 
 from bot.backends.base import Failure, Heartbeat, Text, ToolActivity, TurnEnded, TurnEvent
-from bot.errors import Transient, TurnFailed
+from bot.errors import ProtocolError, Transient, TurnFailed
 
 from ._payloads import warn_unknown
 from ._tools import tool_label
@@ -33,6 +34,16 @@ log = logging.getLogger("bot.backends.nemo")
 
 WHERE = "POST /run_sse"
 TEMPORARY_ISSUE = re.compile(r"encountered a temporary issue", re.IGNORECASE)
+_EOL = re.compile(r"\r\n|\r|\n")
+
+EVENT_LIMIT = 4 * 1024 * 1024
+"""Characters in one SSE line or one event's data. A turn's events carry a chat message, tool
+calls and at most a draft (tens of kB even for a long timeline); 4 MiB is far above any of them
+and bounds what one turn can make us hold and parse."""
+
+
+class EventTooLarge(ProtocolError):
+    """An SSE line or event passed `EVENT_LIMIT`: the turn ends and the stream is dropped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,31 +54,58 @@ class Frame:
     comment: bool = False
 
 
-async def frames(chunks: AsyncIterator[bytes]) -> AsyncGenerator[Frame, None]:
+async def frames(
+    chunks: AsyncIterator[bytes], *, limit: int = EVENT_LIMIT
+) -> AsyncGenerator[Frame, None]:
     """SSE framing per the HTML standard: lines end in CR, LF or CRLF (nothing else: JSON may
-    carry U+2028), `data:` lines accumulate until a blank line, `:` lines are comments."""
+    carry U+2028), `data:` lines accumulate until a blank line, `:` lines are comments.
+
+    Linear in the stream's length: each chunk is scanned once and a line's pieces are joined
+    once, at its end. A line or an event's data over `limit` characters raises
+    `EventTooLarge`: nothing in a chat turn is that big, and without a bound one line could
+    hold any amount of memory."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    pending = ""
+    line: list[str] = []  # the pieces of the line not ended yet
+    line_size = 0
     data: list[str] | None = None
+    data_size = 0
+    after_cr = False  # the last chunk ended in CR: an LF opening the next one ends nothing
     async for chunk in chunks:
-        pending += decoder.decode(chunk)
-        while True:
-            match = re.search(r"\r\n|\r|\n", pending)
-            if match is None:
-                break
-            if match.group() == "\r" and match.end() == len(pending):
-                break  # a CR at the end may be the first half of CRLF: wait for more
-            line, pending = pending[: match.start()], pending[match.end() :]
-            if not line:
+        text = decoder.decode(chunk)
+        if not text:
+            continue
+        if after_cr and text[0] == "\n":
+            text = text[1:]
+        after_cr = text.endswith("\r")
+        start = 0
+        for match in _EOL.finditer(text):
+            if line_size + match.start() - start > limit:
+                raise EventTooLarge(f"{WHERE}: a line over {limit} characters, stopped reading")
+            line.append(text[start : match.start()])
+            start = match.end()
+            whole = "".join(line)
+            line.clear()
+            line_size = 0
+            if not whole:
                 if data is not None:
                     yield Frame("\n".join(data))
-                data = None
-            elif line.startswith(":"):
-                yield Frame(line[1:].strip(), comment=True)
+                data, data_size = None, 0
+            elif whole.startswith(":"):
+                yield Frame(whole[1:].strip(), comment=True)
             else:
-                name, _, value = line.partition(":")
+                name, _, value = whole.partition(":")
                 if name == "data":
+                    data_size += len(value)
+                    if data_size > limit:
+                        raise EventTooLarge(
+                            f"{WHERE}: an event over {limit} characters, stopped reading"
+                        )
                     (data := data if data is not None else []).append(value.removeprefix(" "))
+        if start < len(text):
+            line.append(text[start:])
+            line_size += len(text) - start
+            if line_size > limit:
+                raise EventTooLarge(f"{WHERE}: a line over {limit} characters, stopped reading")
     # The stream closed: an event without its blank line is dropped, as the standard says.
 
 
@@ -285,6 +323,13 @@ async def turn_events(
                 else:
                     detail = f"{WHERE}: only heartbeats for {heartbeat_timeout:g}s, gave up"
                 for event in assembler.finish(Failure(Transient(detail), stream_broken=True)):
+                    yield event
+                return
+            except EventTooLarge as exc:
+                # The one case where the stream is dropped before its end: reading on would
+                # mean holding or skipping an unbounded amount, and the turn cannot be shown.
+                log.warning("%s", exc.detail)
+                for event in assembler.finish(Failure(exc)):
                     yield event
                 return
             except httpx.TransportError as exc:
