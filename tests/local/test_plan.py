@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.backends.local.intent import parse
 from bot.backends.local.plan import (
     FILL,
     Want,
@@ -19,6 +20,7 @@ from bot.backends.local.plan import (
 )
 from bot.errors import TargetUnreachable
 from bot.media import MediaInfo
+from bot.texts import human_size
 
 MB = 1_000_000
 
@@ -220,3 +222,13 @@ def test_a_correction_sizes_the_index_by_the_source_frame_rate_and_never_starves
     assert higher.video_bitrate > p.video_bitrate
     starved = correct(p, 30 * MB, source_fps=info.fps, audio_rate=info.audio_rate)
     assert starved.video_bitrate >= 2_000
+
+
+@pytest.mark.parametrize("seconds", [10.0, 100.0, 3600.0, 36_000.0])
+def test_the_floor_shown_is_the_floor_itself_never_a_rounded_down_one(seconds: float) -> None:
+    # "the smallest I can make is about 1.0 MB" for 1.04 MB: asking for 1.0 MB was refused again
+    for width in (64, 426, 1920):
+        info = video(width=width, height=width * 9 // 16 or 36, duration=seconds)
+        smallest = smallest_reachable(info, Want(target=1, target_asked=True))
+        shown = parse(f"under {human_size(smallest)}").target_bytes
+        assert shown == smallest, (width, seconds, smallest, human_size(smallest))

@@ -297,7 +297,7 @@ def plan_bitrate(info: MediaInfo, want: Want, *, fill: float = FILL) -> Plan:
 
 
 def smallest_reachable(info: MediaInfo, want: Want) -> int:
-    """The smallest size (bytes, rounded up to 10 kB) a `want` like this one can be met at."""
+    """The smallest size (bytes, rounded up as it is shown) a `want` like this one can be met at."""
     _, duration = _window(info, want)
     fps = min(_fps(info, want) or info.fps, STEP_FPS)
     has_audio = info.has_audio and not want.remove_audio
@@ -306,7 +306,14 @@ def smallest_reachable(info: MediaInfo, want: Want) -> int:
     audio = _least_audio(info, want) if has_audio else 0
     overhead = muxing_overhead(duration, fps, has_audio, info.audio_rate)
     need = overhead + (video + audio) * duration / 8 / FILL
-    return math.ceil(need / 10_000) * 10_000
+    return _round_up_as_shown(need)
+
+
+def _round_up_as_shown(size: float) -> int:
+    """`size` rounded up to what a refusal shows (one decimal of KB, MB or GB): "about 1.0 MB"
+    for 1.04 MB would name a size that is itself refused."""
+    step = 10_000 if size < 1_000_000 else 100_000 if size < 1_000_000_000 else 100_000_000
+    return math.ceil(size / step) * step
 
 
 def correct(
