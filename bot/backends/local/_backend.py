@@ -423,6 +423,9 @@ class LocalBackend:
             raise
         except ClipbridgeError as error:
             events.put_nowait(error)
+        except OSError as error:  # this computer's disk: the core says so, not "the service"
+            log.exception("local export %s failed on the work disk", job_id)
+            events.put_nowait(error)
         except Exception as error:
             log.exception("local export %s failed", job_id)
             events.put_nowait(RenderFailed(f"{type(error).__name__}: {error}"))

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from bot.backends.base import Failure, Heartbeat, Text, ToolActivity, TurnEnded, TurnEvent
-from bot.errors import Transient, TurnFailed
+from bot.errors import TimedOut, Transient, TurnFailed
 
 from ._payloads import warn_unknown
 
@@ -227,11 +227,13 @@ async def turn_events(
             except TimeoutError:
                 if turn_left <= quiet_left:
                     detail = f"{WHERE}: turn still running after {turn_timeout:g}s, gave up"
+                    timed_out = TimedOut(detail, seconds=turn_timeout, quiet=False)
                 else:
                     detail = f"{WHERE}: only heartbeats for {heartbeat_timeout:g}s, gave up"
+                    timed_out = TimedOut(detail, seconds=heartbeat_timeout, quiet=True)
                 for event in assembler.finish()[:-1]:
                     yield event
-                yield Failure(Transient(detail), stream_broken=True)
+                yield Failure(timed_out, stream_broken=True)
                 yield TurnEnded(saw_text=assembler.saw_text)
                 return
             except httpx.TransportError as exc:
