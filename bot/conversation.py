@@ -191,7 +191,13 @@ class Conversation:
     async def wait_idle(self) -> None:
         """Until every task this core started has finished (tests, shutdown)."""
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            # asyncio.wait, not gather: when the waiter is cancelled (Ctrl-C in a piped chat),
+            # gather would cancel every job as if the person had, and the jobs would be closed
+            # as cancelled instead of left for `resume()` by `close()`.
+            done, _ = await asyncio.wait(list(self._tasks))
+            for task in done:
+                if not task.cancelled():
+                    task.exception()  # retrieved: each task logs its own failures
 
     async def close(self, grace: float) -> None:
         """Stop taking work, give running jobs `grace` seconds, then stop them. Exports keep

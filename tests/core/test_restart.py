@@ -8,6 +8,7 @@ running job's record stays as it was, like after a kill -9.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import shutil
 import time
@@ -173,3 +174,21 @@ async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.02)
+
+
+async def test_a_stop_while_waiting_for_the_work_leaves_the_job_for_the_next_start(
+    fake: FakeNemo, open_bot: BotFactory
+) -> None:
+    """Ctrl-C in a piped chat cancels the wait for the work, not the work: the job is left for
+    `close()` to keep, so the next start can report it."""
+    fake.script_turn(pause(30), adk_text("too late"))
+    async with open_bot() as bot:
+        port = bot.port()
+        await bot.say(port, "add a title")
+        await fake.wait_turns(1)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(bot.conversation.wait_idle(), 0.3)  # the waiter is cancelled
+        assert [job.state for job in await bot.store.active_jobs()] == ["running"]
+        await bot.conversation.close(grace=0)
+        assert [job.state for job in await bot.store.active_jobs()] == ["running"]
+    assert not [text for text in port.texts() if "Cancelled" in text], port.texts()
