@@ -192,3 +192,27 @@ async def test_a_stop_while_waiting_for_the_work_leaves_the_job_for_the_next_sta
         await bot.conversation.close(grace=0)
         assert [job.state for job in await bot.store.active_jobs()] == ["running"]
     assert not [text for text in port.texts() if "Cancelled" in text], port.texts()
+
+
+async def test_a_local_export_stopped_mid_encode_is_encoded_again_and_delivered(
+    open_local: LocalBotFactory, tiny_mp4: Path, tmp_path: Path
+) -> None:
+    """An export is owed: after a stop it is encoded again from the upload, and delivered once."""
+    started = tmp_path / "started"
+    slow = fake_ffmpeg(tmp_path, f"touch {started}; exec sleep 60")
+    async with open_local(ffmpeg_path=slow) as first:
+        port = first.port(upload_limit=40_000)  # the export must encode to fit this chat
+        await first.send_file(port, tiny_mp4)
+        await first.conversation.wait_idle()
+        await first.say(port, "/export")
+        await _until(started.exists)
+        await first.conversation.close(grace=0)
+
+    async with open_local() as second:  # the real ffmpeg this time
+        second.conversation.add_adapter(Chats(port))
+        await second.conversation.resume()
+        video = await port.wait_for(lambda s: s.kind == "video", timeout=60)
+        await second.conversation.wait_idle()
+        assert await second.store.active_jobs() == []
+    assert len(port.of("video")) == 1
+    assert video.video_size is not None and video.video_size <= 40_000
