@@ -511,6 +511,7 @@ class Conversation:
         first = t("export_resuming" if work.resume else "exporting", locale)
         async with self._progress(chat, work, first) as progress:
             if work.resume is not None:
+                await progress.show()  # "I was restarted…" says why, before any percent does
                 job = work.job = work.resume
                 backend = work.backend = self._backends[job.backend]
                 if job.state == "pending":  # we may have died before the submit went out

@@ -134,3 +134,27 @@ async def test_run_stopped_mid_turn_and_mid_export_reports_and_delivers_once(
     assert len(restarted) == 1, restarted
     assert "add a title that says Hello" in restarted[0]
     assert not _videos(telegram, TALKING)
+
+
+@pytest.mark.parametrize("stop", ["Ctrl-C", "kill -9"])
+async def test_console_stopped_mid_export_encodes_it_again_and_delivers_once(
+    clipbridge: Newcomer, clip: Callable[..., Path], data: Path, stop: str
+) -> None:
+    clip("clips/long.mp4", size="960x540", duration=12, video=("-preset", "ultrafast", "-crf", "8"))
+    async with clipbridge("chat", "--limit", "0.3") as bot:  # a chat that takes 300 KB at most
+        await bot.send("clips/long.mp4")
+        await bot.expect(r"Received long\.mp4", timeout=60)
+        await bot.send("/export")
+        await bot.expect(r"\d+%", timeout=60)  # the export's encode is under way
+        STOPS[stop](bot)
+        await bot.wait(30)
+    assert "Here is your video" not in bot.transcript
+
+    async with clipbridge("chat", "--limit", "0.3") as again:
+        await again.expect("picking it up again", timeout=60)
+        await again.expect("Here is your video", timeout=120)
+        await again.close_stdin()
+        assert await again.wait(60) == 0, again.transcript
+    assert again.transcript.count("Here is your video") == 1
+    results = list((data / "out").iterdir())
+    assert len(results) == 1 and 0 < results[0].stat().st_size <= 300_000, results
