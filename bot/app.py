@@ -75,8 +75,11 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
             await conversation.close(grace=0)
 
 
-async def serve(settings: Settings, stop: asyncio.Event) -> None:
-    """Run every configured platform until `stop` is set, then shut down gracefully."""
+async def serve(
+    settings: Settings, stop: asyncio.Event, running: asyncio.Event | None = None
+) -> None:
+    """Run every configured platform until `stop` is set, then shut down gracefully. `running`
+    is set once start-up is over (until then, stopping means cancelling the start)."""
     from bot.http import HttpServer
 
     async with AsyncExitStack() as stack:
@@ -103,6 +106,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         await core.conversation.resume()
         _tune_gc()
         log.info("clipbridge is running with the %s backend", core.backend.name)
+        if running is not None:
+            running.set()
         await stop.wait()
         log.info("stopping: letting running work finish for up to %.0fs", settings.shutdown_grace)
         await core.conversation.close(settings.shutdown_grace)
@@ -139,10 +144,26 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def _run_until_signalled(settings: Settings) -> int:
-    stop = asyncio.Event()
+    stop, running = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
     if sys.platform != "win32":  # Windows event loops take no signal handlers
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-    await serve(settings, stop)
+    serving = asyncio.create_task(serve(settings, stop, running))
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait({serving, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if not serving.done() and not running.is_set():
+        # Stopped while still starting (say, retrying a Telegram that cannot be reached): there
+        # is no work to let finish, so the start is cancelled and undone.
+        log.info("stopping during start-up")
+        serving.cancel()
+    try:
+        await serving
+    except asyncio.CancelledError:
+        log.info("stopped")
+    except ConfigError as error:
+        # A platform refused a setting (a token): one sentence, no traceback.
+        print(error.problems[0] if len(error.problems) == 1 else error, file=sys.stderr)
+        return 2
     return 0

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import sys
 
 from bot import __version__
+from bot.store import DatabaseUnusable
+from bot.texts import t
 
 # subcommand -> (module exposing `add_arguments(parser)` and `main(args) -> int`, help)
 COMMANDS = {
@@ -19,6 +22,21 @@ COMMANDS = {
     "compress": ("bot.backends.local.command", "compress one file with the local engine"),
     "doctor": ("bot.doctor", "check the configuration, ffmpeg, the database and each service"),
 }
+
+
+_MOST_MEGABYTES = 10**9  # a petabyte, the largest size the request parser accepts
+
+
+def megabytes(text: str) -> float:
+    """An argparse type for a size in MB (`--limit`): a number above 0, never nan or inf, which
+    `float` accepts and which would fail later as a traceback."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= _MOST_MEGABYTES:  # also false for nan
+        raise argparse.ArgumentTypeError(t("cli_bad_megabytes", None, value=text))
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,5 +50,11 @@ def main(argv: list[str] | None = None) -> int:
             importlib.import_module(module_name).add_arguments(command)
     args = parser.parse_args(argv)
     module = importlib.import_module(COMMANDS[args.command][0])
-    code: int = module.main(args)
+    try:
+        code: int = module.main(args)
+    except DatabaseUnusable as error:
+        # `run` and `chat` both open the store first; a file only the operator can fix is one
+        # sentence (which file, what to do), not a traceback.
+        print(error, file=sys.stderr)
+        return 1
     return code

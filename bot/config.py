@@ -7,6 +7,7 @@ step. Read once at start-up with `Settings()`, then passed down; nothing else re
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -104,7 +105,7 @@ class Settings(BaseSettings):
     nemo_render_poll_interval: float = Field(default=30.0, gt=0)
     """Seconds between two looks at a running export."""
     nemo_render_timeout: float = Field(default=3600.0, gt=0)
-    """Longest an export may take before it is given up, in seconds."""
+    """Longest an export may take before it is given up and cancelled on NemoVideo, in seconds."""
     nemo_max_upload: int = Field(default=500 * MB, gt=0)
     """Largest file sent to NemoVideo, in bytes; larger ones are refused before any byte goes."""
 
@@ -115,6 +116,17 @@ class Settings(BaseSettings):
     """Encodes run at once; the rest wait in a queue with their position shown."""
     work_disk_budget: int = Field(default=20_000 * MB, gt=0)
     """Bytes of work files (uploads, passes, outputs) kept on disk at most."""
+
+    # --- Links --------------------------------------------------------------------------------
+    links_enabled: bool = True
+    """Fetch videos from links people send (direct http(s) links to a video file)."""
+    link_max_size: int = Field(default=200 * MB, gt=0)
+    """Largest video fetched from a link, in bytes; the download stops there."""
+    link_timeout: float = Field(default=300.0, gt=0)
+    """Longest a whole link download may take, in seconds, however slowly the server sends."""
+    link_allowed_networks: CommaList = ()
+    """Comma-separated networks (e.g. `10.0.0.0/8`) that links may reach although they are not
+    public: loopback, private and link-local addresses are refused unless listed here."""
 
     # --- Telegram ------------------------------------------------------------------------------
     telegram_bot_token: SecretStr | None = None
@@ -149,11 +161,22 @@ class Settings(BaseSettings):
     def _absolute(cls, value: Path | None) -> Path | None:
         return None if value is None else absolute_path(value)
 
-    @field_validator("admins", "allowed_users", "allowed_chats", mode="before")
+    @field_validator("admins", "allowed_users", "allowed_chats", "link_allowed_networks",
+                     mode="before")  # fmt: skip
     @classmethod
     def _split(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("link_allowed_networks")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for network in value:
+            try:
+                ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not a network like 10.0.0.0/8") from None
         return value
 
     @property

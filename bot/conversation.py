@@ -47,6 +47,7 @@ from bot.errors import (
     DiskFull,
     FileTooLarge,
     InputError,
+    LinkRefused,
     NoCredits,
     NoInput,
     NotAVideo,
@@ -67,10 +68,11 @@ from bot.logs import log_context
 from bot.models import Attachment, ByteStream, ChatKey, Inbound, UserRef
 from bot.ports import Adapter, Button, Port
 from bot.progress import FIRST_DELAY, Pacer, ProgressMessage, send_reliably
-from bot.routing import route, split_text, translate_gui
+from bot.routing import route, translate_gui
 from bot.store import Job, Store
 from bot.texts import CATALOG, LANGUAGES, human_duration, human_size, normalize_locale, t
 from bot.timeline import Timeline, diff
+from bot.turn_output import TurnOutput
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +275,7 @@ class Conversation:
                 )
             case "credits":
                 admin = self._is_admin(inbound.user)
-                call = self._credits(chat, port, locale, admin=admin)
+                call = self._credits(chat, port, locale, admin=admin, private=not inbound.is_group)
                 self._spawn(
                     self._guarded(chat, port, locale, call, doing="credits", user=inbound.user)
                 )
@@ -465,6 +467,7 @@ class Conversation:
             before = await self._state_or_none(current)
             context = TurnContext(locale=locale, upload_limit=port.upload_limit, chat=str(chat.key))
             events = current.backend.turn(current.id, text, context)
+            output = TurnOutput(port.message_limit, locale)
             async for event in _closing(events):
                 match event:
                     case Text(text=words):
@@ -472,10 +475,10 @@ class Conversation:
                         offer_export |= translated.offer_export
                         show_summary |= translated.show_summary
                         await progress.show()  # the progress line stays above the answer
-                        for piece in split_text(translated.text, port.message_limit):
+                        for piece in output.pieces(translated.text):
                             await self._say(chat, port, piece)
-                    case ToolActivity(name=name):
-                        progress.step(name)
+                    case ToolActivity(label=label):
+                        progress.step(label)
                     case Heartbeat():
                         progress.heartbeat()
                     case Progress(queue_position=position) if position:
@@ -606,7 +609,9 @@ class Conversation:
         timeline = await existing.backend.state(existing.id)
         await self._say(chat, port, timeline.summary(locale), self._buttons(locale, cancel=False))
 
-    async def _credits(self, chat: _Chat, port: Port, locale: str, *, admin: bool) -> None:
+    async def _credits(
+        self, chat: _Chat, port: Port, locale: str, *, admin: bool, private: bool = True
+    ) -> None:
         credits = await self._primary.credits()
         if credits is None:
             text = t("credits_unlimited", locale)
@@ -618,6 +623,8 @@ class Conversation:
                 frozen=f"{credits.frozen:g}",
                 total=f"{credits.total:g}",
             )
+            if credits.link and private:  # it hands over the account: never in a group
+                text += "\n" + t("credits_admin_link", locale, link=credits.link)
         else:
             text = t("credits_ok" if credits.available > 0 else "credits_empty", locale)
         await self._say(chat, port, text)
@@ -756,8 +763,10 @@ class Conversation:
             text = self._explain(failure, locale, user, work.backend if work else None)
             error = f"{type(failure).__name__}: {failure.detail}"
             log.warning("%s failed in %s: %s", doing, chat.key, error)
-            if isinstance(failure, NoCredits) and failure.link:
-                log.warning("out of credits; an admin can top up at %s", failure.link)
+            if isinstance(failure, NoCredits):
+                # The top-up (bind) link hands over the bot's account: admins get it in the
+                # chat, and no log line ever carries it.
+                log.warning("out of credits; admins get the top-up link with /credits, in private")
         except Exception as unexpected:
             metrics.failure(unexpected)
             if work is not None:
@@ -822,15 +831,22 @@ class Conversation:
                 return t("err_too_large", locale, limit=human_size(limit))
             case FileTooLarge():
                 return t("err_too_large_nolimit", locale)
+            case LinkRefused():
+                return t(
+                    "err_link_refused",
+                    locale,
+                    limit=human_size(self._settings.link_max_size),
+                    seconds=f"{self._settings.link_timeout:g}",
+                )
             case NotAVideo():
                 return t("err_not_video", locale)
             case CorruptInput():
                 return t("err_corrupt", locale)
             case NoInput():
                 return t("err_no_input", locale)
-            case UnclearRequest():
+            case UnclearRequest(reason=reason):
                 examples = t("intent_examples", locale) if "intent_examples" in CATALOG else ""
-                return t("err_unclear", locale, examples=examples)
+                return t(reason, locale, examples=examples)
             case TargetUnreachable(target=target, smallest=smallest):
                 return t(
                     "err_unreachable",

@@ -1,7 +1,8 @@
 """Handing a finished video to a chat: as a playable video when it fits, as a link when not.
 
 A result with a public URL that is too large for the chat is never downloaded: the person gets the
-link and its size. One that fits is streamed to a work file (never into memory), probed for
+link and its size; one without a link is read only up to the chat's limit, then refused with
+its reason. One that fits is streamed to a work file (never into memory), probed for
 duration, size and a thumbnail so it plays inline with the right poster, posted, and removed.
 """
 
@@ -30,7 +31,7 @@ class Delivered:
 
 
 class _TooBig(Exception):
-    """The download passed the chat's limit: stop reading and send the link instead."""
+    """The download passed the chat's limit: stop reading, send the link or say it is too big."""
 
 
 async def deliver(
@@ -44,9 +45,12 @@ async def deliver(
     ffmpeg: str,
 ) -> Delivered:
     limit = port.upload_limit
-    if result.path is None and result.url and result.size is not None and result.size > limit:
-        await _send_link(result, result.size, port, pacer, locale)
-        return Delivered(result.size, as_link=True)
+    if result.path is None and result.size is not None and result.size > limit:
+        if result.url:
+            await _send_link(result, result.size, port, pacer, locale)
+            return Delivered(result.size, as_link=True)
+        await _too_big(result.size, limit, port, pacer, locale)
+        return Delivered(result.size, as_link=False)
 
     owned: Path | None = None
     video: OutboundVideo | None = None
@@ -58,15 +62,18 @@ async def deliver(
             try:
                 await _download(result, backend, path, limit)
             except _TooBig:
-                await _send_link(result, result.size, port, pacer, locale)
-                return Delivered(result.size, as_link=True)
+                if result.url:
+                    await _send_link(result, result.size, port, pacer, locale)
+                    return Delivered(result.size, as_link=True)
+                # No link to offer: what was read is useless, and the rest is not read at all.
+                await _too_big(result.size, limit, port, pacer, locale)
+                return Delivered(result.size, as_link=False)
         size = path.stat().st_size
         if size > limit:
             if result.url:
                 await _send_link(result, size, port, pacer, locale)
                 return Delivered(size, as_link=True)
-            text = t("too_big_local", locale, size=human_size(size), limit=human_size(limit))
-            await send_reliably(pacer, lambda: port.send_text(text))
+            await _too_big(size, limit, port, pacer, locale)
             return Delivered(size, as_link=False)
         video = await _describe(path, result, size, work_dir, ffmpeg)
         caption = t("delivered", locale, size=human_size(size))
@@ -92,7 +99,7 @@ async def _download(result: ExportResult, backend: Backend, path: Path, limit: i
         async with backend.open_result(result) as stream:
             async for chunk in stream:
                 written += len(chunk)
-                if written > limit and result.url:
+                if written > limit:  # no chat would take it: stop reading
                     raise _TooBig
                 out.write(chunk)
 
@@ -120,6 +127,14 @@ async def _describe(
         thumbnail=poster,
         source_url=result.url,
     )
+
+
+async def _too_big(size: int | None, limit: int, port: Port, pacer: Pacer, locale: str) -> None:
+    if size is None:
+        text = t("too_big_unknown", locale, limit=human_size(limit))
+    else:
+        text = t("too_big_local", locale, size=human_size(size), limit=human_size(limit))
+    await send_reliably(pacer, lambda: port.send_text(text))
 
 
 async def _send_link(

@@ -14,6 +14,7 @@ into a sentence from `bot.texts` in the person's language, so no class here carr
     │   ├── UnsupportedFile        a type the backend does not accept          (NemoVideo 4001)
     │   ├── FileTooLarge           over the backend's or platform's size limit  (NemoVideo 4002)
     │   ├── NoInput                nothing to work on yet: no video in the session
+    │   ├── LinkRefused            a link the bot will not fetch, whatever the reason (one answer)
     │   ├── UnclearRequest         an instruction the local engine cannot read
     │   └── TargetUnreachable      a size target that cannot be met; carries the smallest that can
     └── BackendError               the backend could not do what we asked
@@ -43,6 +44,7 @@ __all__ = [
     "DiskFull",
     "FileTooLarge",
     "InputError",
+    "LinkRefused",
     "NoCredits",
     "NoInput",
     "NotAVideo",
@@ -114,6 +116,14 @@ class UnsupportedFile(InputError):
     """The backend does not accept this file type (NemoVideo 4001)."""
 
 
+class LinkRefused(InputError):
+    """A link was not fetched: a private address, a closed port, too slow, too big, not a video.
+
+    People get one answer for all of these (different answers would map the operator's network);
+    `detail` names the real reason for the log, with the link shown without its query string.
+    """
+
+
 class FileTooLarge(InputError):
     """The file is over a size limit; `limit` is that limit in bytes when known (NemoVideo 4002)."""
 
@@ -127,7 +137,12 @@ class NoInput(InputError):
 
 
 class UnclearRequest(InputError):
-    """The local engine could not understand the instruction; the core answers with examples."""
+    """The local engine could not understand the instruction; the core answers with `reason`
+    (a `bot.texts` key given `examples`): the examples, or what was wrong ("under -5MB")."""
+
+    def __init__(self, detail: str = "", *, reason: str = "err_unclear") -> None:
+        super().__init__(detail)
+        self.reason = reason
 
 
 class TargetUnreachable(InputError):

@@ -6,7 +6,10 @@
 
 - `/healthz` answers 200 while the event loop runs: the process is alive.
 - `/readyz` runs every readiness check (an async callable that raises when its part cannot be
-  used) with a short timeout and answers 200, or 503 naming the checks that failed and why.
+  used) with a short timeout and answers 200, or 503 naming the checks that failed and why. The
+  answer is kept for `READINESS_TTL` seconds and requests that arrive while the checks run share
+  that one run: a check may be a paid API call with the operator's token (NemoVideo's credits),
+  and the port may be public in webhook mode, so 300 probes must not make 300 calls.
 - `/metrics` serves `bot.metrics` in the Prometheus text format.
 
 Routes are exact paths looked up in a table of our own, so the webhook can be added before or
@@ -38,6 +41,9 @@ ReadinessCheck = Callable[[], Awaitable[object]]
 """Raises (or times out) when its part of the bot cannot be used; the return value is ignored."""
 
 READINESS_TIMEOUT = 3.0
+READINESS_TTL = 30.0
+"""Seconds a readiness answer is reused: probes come every few seconds, and a backend that goes
+down is still reported within half a minute."""
 
 
 class HttpServer:
@@ -49,12 +55,17 @@ class HttpServer:
         readiness_checks: Mapping[str, ReadinessCheck] | None = None,
         *,
         readiness_timeout: float = READINESS_TIMEOUT,
+        readiness_ttl: float = READINESS_TTL,
     ) -> None:
         self._host = settings.http_host
         self._wanted_port = settings.http_port
         self._secrets = settings.secrets()
         self._checks: dict[str, ReadinessCheck] = dict(readiness_checks or {})
         self._timeout = readiness_timeout
+        self._ttl = readiness_ttl
+        self._report: dict[str, str] | None = None
+        self._report_at = 0.0
+        self._checking: asyncio.Task[dict[str, str]] | None = None
         self._routes: dict[tuple[str, str], Handler] = {}
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -70,6 +81,7 @@ class HttpServer:
 
     def add_readiness_check(self, name: str, check: ReadinessCheck) -> None:
         self._checks[name] = check
+        self._report = None
 
     @property
     def port(self) -> int:
@@ -137,14 +149,34 @@ class HttpServer:
         return web.json_response({"status": "ok"})
 
     async def _readyz(self, request: web.Request) -> web.StreamResponse:
-        names = list(self._checks)
-        results = await asyncio.gather(*(self._run_check(self._checks[n]) for n in names))
-        report = dict(zip(names, results, strict=True))
-        ready = all(result == "ok" for result in results)
+        report = await self._readiness()
+        ready = all(result == "ok" for result in report.values())
         return web.json_response(
             {"status": "ok" if ready else "unavailable", "checks": report},
             status=200 if ready else 503,
         )
+
+    async def _readiness(self) -> dict[str, str]:
+        """The checks' report, reused for `READINESS_TTL`; one run at a time (single flight)."""
+        now = asyncio.get_running_loop().time()
+        if self._report is not None and now - self._report_at < self._ttl:
+            return self._report
+        if self._checking is None:
+            self._checking = asyncio.ensure_future(self._check_all())
+            self._checking.add_done_callback(self._checked)
+        # Shielded: a prober that hangs up must not cancel the run the others wait on.
+        return await asyncio.shield(self._checking)
+
+    def _checked(self, task: asyncio.Task[dict[str, str]]) -> None:
+        self._checking = None
+        if not task.cancelled() and task.exception() is None:
+            self._report = task.result()
+            self._report_at = asyncio.get_running_loop().time()
+
+    async def _check_all(self) -> dict[str, str]:
+        names = list(self._checks)
+        results = await asyncio.gather(*(self._run_check(self._checks[n]) for n in names))
+        return dict(zip(names, results, strict=True))
 
     async def _run_check(self, check: ReadinessCheck) -> str:
         try:

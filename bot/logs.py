@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -51,12 +52,20 @@ REDACTED = "[REDACTED]"
 _chat: contextvars.ContextVar[str | None] = contextvars.ContextVar("log_chat", default=None)
 _job: contextvars.ContextVar[str | None] = contextvars.ContextVar("log_job", default=None)
 
-# A Telegram file URL names the bot token and a path on Telegram's disk: drop all of it.
-_TELEGRAM_FILE_URL = re.compile(r"(?:https?://)?[^\s\"'<>]*/file/bot[^\s\"'<>/]+/[^\s\"'<>]*")
+# A Telegram file URL names the bot token and a path on Telegram's disk: drop all of it. Tried only
+# where a run of URL characters starts, so a long run without one (4096 characters of a message
+# logged at DEBUG) is scanned once, not once from each of its characters.
+_TELEGRAM_FILE_URL = re.compile(
+    r"(?<![^\s\"'<>])(?:https?://)?[^\s\"'<>]*/file/bot[^\s\"'<>/]+/[^\s\"'<>]*"
+)
 # `/bot<token>/` in any Bot API URL, whoever the host (the cloud API or a local server).
 _TELEGRAM_BOT_PATH = re.compile(r"/bot\d+(?::|%3A)[^\s\"'<>/]*")
 # A bare Telegram token: the bot id, a colon, and 30 or more URL-safe characters.
 _TELEGRAM_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}")
+# A Discord interaction token, in the URLs of its callback and webhook and in the event's JSON (or
+# a dict's repr): discord.py logs both at DEBUG, and with one anyone can post as the bot.
+_DISCORD_TOKEN_PATH = re.compile(r"(/(?:interactions|webhooks)/\d+/)[^\s\"'<>/?]+")
+_TOKEN_FIELD = re.compile(r"""(["']token["']\s*:\s*["'])[^"']+""")
 _BEARER = re.compile(r"\b(Bearer|bearer|BEARER|Bot)\s+[A-Za-z0-9._~+/=-]{16,}")
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is redacted too.
@@ -77,7 +86,8 @@ def registered_secrets() -> frozenset[str]:
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """`text` without configured or registered secrets, bearer tokens and Telegram tokens/URLs."""
+    """`text` without configured or registered secrets, bearer tokens, Telegram tokens/URLs and
+    Discord interaction tokens."""
     # Longest first, so a secret that contains another is removed whole.
     for secret in sorted({*secrets, *_registered}, key=len, reverse=True):
         if secret:
@@ -85,6 +95,8 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     text = _TELEGRAM_FILE_URL.sub(f"<telegram file URL {REDACTED}>", text)
     text = _TELEGRAM_BOT_PATH.sub(f"/bot{REDACTED}", text)
     text = _TELEGRAM_TOKEN.sub(REDACTED, text)
+    text = _DISCORD_TOKEN_PATH.sub(rf"\g<1>{REDACTED}", text)
+    text = _TOKEN_FIELD.sub(rf"\g<1>{REDACTED}", text)
     return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
 
 
@@ -205,13 +217,26 @@ class JsonFormatter(logging.Formatter):
 _CHATTY = ("httpx", "httpcore", "aiohttp.access")
 
 
-def setup_logging(settings: Settings, stream: Any = None) -> logging.Handler:
+def setup_logging(
+    settings: Settings, stream: Any = None, *, path: Path | None = None
+) -> logging.Handler:
     """Send every logger's records through one redacting handler on the root logger.
 
     Replaces handlers an earlier call installed (so tests and restarts do not double lines) and
-    returns the handler. `stream` defaults to stderr.
+    returns the handler. Records go to the file `path` (appended to, its folder made) when given,
+    else to `stream`, which defaults to stderr. A file that cannot be opened falls back to stderr
+    with a line saying why.
     """
-    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler: logging.Handler | None = None
+    unwritable: OSError | None = None
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(path, encoding="utf-8")
+        except OSError as error:
+            unwritable = error
+    if handler is None:
+        handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.set_name("clipbridge")
     handler.addFilter(ContextFilter())
     handler.addFilter(RedactionFilter(settings.secrets()))
@@ -229,6 +254,9 @@ def setup_logging(settings: Settings, stream: Any = None) -> logging.Handler:
     # A crash outside any logger would print its traceback raw; send it through the filter.
     sys.excepthook = _log_uncaught
     threading.excepthook = _log_uncaught_in_thread
+    if unwritable is not None:
+        log = logging.getLogger(__name__)
+        log.warning("cannot write the log to %s (%s); logging here", path, unwritable.strerror)
     return handler
 
 

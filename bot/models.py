@@ -36,11 +36,13 @@ class ChatKey:
 
 @dataclass(frozen=True, slots=True)
 class UserRef:
-    """The person who sent a message. `id` is unique within its platform."""
+    """The person who sent a message. `id` is unique within its platform, and with the platform
+    it is the person's identity: a display name changes at will, so it never takes part in an
+    equality (limits, ownership and counters are keyed by platform and id only)."""
 
     platform: str
     id: str
-    name: str = ""
+    name: str = field(default="", compare=False)
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.id}"

@@ -141,8 +141,9 @@ class ProgressMessage:
 
     # What the job reports ----------------------------------------------------------------------
 
-    def step(self, name: str) -> None:
-        self._news(t("working_step", self._locale, step=name))
+    def step(self, label: str) -> None:
+        """The step the work is at, as a `bot.texts` key (never a name from the backend)."""
+        self._news(t(label, self._locale))
 
     def percent(self, percent: float, eta: float | None, stage: str | None) -> None:
         stage_text = t(stage or "stage_working", self._locale)

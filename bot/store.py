@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,7 @@ from typing import Any, Literal, Protocol, Self
 
 import aiosqlite
 
+from bot.errors import ClipbridgeError
 from bot.models import ChatKey, UserRef
 
 log = logging.getLogger(__name__)
@@ -132,6 +134,19 @@ MIGRATIONS: Sequence[str] = (
 SEEN_UPDATES_KEPT = 7 * 24 * 3600.0
 
 
+class DatabaseUnusable(ClipbridgeError):
+    """The SQLite file cannot be opened or migrated (corrupt, not a database, not writable).
+    `str()` is one sentence for the operator: which file, and what to do."""
+
+    def __init__(self, path: Path | str, reason: BaseException) -> None:
+        super().__init__(
+            f"The database {path} cannot be used ({reason}): check the file's owner and "
+            "permissions, or restore it from a backup (or move it away to start with an empty "
+            "one); `clipbridge doctor` checks it."
+        )
+        self.path = path
+
+
 class SqliteStore:
     """`Store` on one aiosqlite connection. Use as `async with SqliteStore(path) as store`."""
 
@@ -142,12 +157,18 @@ class SqliteStore:
     async def __aenter__(self) -> Self:
         if isinstance(self._path, Path):
             self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self._path)
-        self._db.row_factory = aiosqlite.Row
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA synchronous=NORMAL")
-        await self._db.execute("PRAGMA busy_timeout=5000")
-        await self._migrate()
+        try:
+            self._db = await aiosqlite.connect(self._path)
+            self._db.row_factory = aiosqlite.Row
+            await self._db.execute("PRAGMA journal_mode=WAL")
+            await self._db.execute("PRAGMA synchronous=NORMAL")
+            await self._db.execute("PRAGMA busy_timeout=5000")
+            await self._migrate()
+        except sqlite3.Error as exc:
+            # Close before raising: aiosqlite's connection thread is not a daemon, so an open
+            # connection keeps the process alive after the error (it hung forever).
+            await self.__aexit__(None, None, None)
+            raise DatabaseUnusable(self._path, exc) from exc
         return self
 
     async def __aexit__(

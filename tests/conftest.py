@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot import logs
+from bot import links, logs
 
 # Every secret a test configures; a test that adds one adds it here.
 TEST_SECRETS = (
@@ -52,3 +52,21 @@ def no_secret_in_any_log_line() -> Iterator[None]:
     secrets |= {secret.split(":", 1)[1] for secret in TEST_SECRETS if ":" in secret}
     leaked = sorted(secret[:12] + "…" for secret in secrets if secret in text)
     assert not leaked, f"secrets in the logs of this run: {leaked}"
+
+
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Names the link check may resolve, as a table a test fills (there is no DNS here). The seam
+    is `bot.links.system_resolve`; connections still go over real sockets to what it answers."""
+    table: dict[str, list[str]] = {
+        "cdn.discordapp.com": ["162.159.130.233"],
+        "videos.example.org": ["93.184.215.14"],
+    }
+
+    async def resolve(host: str, port: int) -> list[str]:
+        if host not in table:
+            raise OSError(f"no such name {host}")
+        return table[host]
+
+    monkeypatch.setattr(links, "system_resolve", resolve)
+    return table

@@ -1,13 +1,15 @@
 """`DiscordAdapter`: the Discord bot as one `async with` resource inside our lifecycle.
 
-Entering logs in (which registers and syncs the commands), connects the gateway in a task and
-waits for READY; leaving closes the gateway, the HTTP session and the CDN session, in that order.
+Entering logs in (retried while Discord cannot be reached, see `_startup`), syncs the commands in
+the background, connects the gateway in a task and waits for READY; leaving closes the gateway
+(with 1000, so Discord shows the bot offline at once), the HTTP session and the CDN session.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from types import TracebackType
 from typing import Self
 
@@ -18,6 +20,8 @@ import yarl
 from adapters.discord._client import BridgeClient
 from adapters.discord._port import DiscordPort
 from adapters.discord._router import Core, Router
+from adapters.discord._startup import RECONNECTS, gateway_refused, log_in, sync_commands
+from bot.backoff import DEFAULT_BACKOFF, Backoff
 from bot.config import Settings
 from bot.models import ChatKey
 
@@ -26,10 +30,18 @@ class DiscordAdapter:
     """Discord for the core: `platform`, `port_for`, and `async with` to run the bot.
 
     `core` is the `Conversation` (anything with its `handle`). `guild_ready_timeout` is how long
-    discord.py waits for guild data after READY (tests make it short).
+    discord.py waits for guild data after READY (tests make it short). `backoff`: the waits
+    between start-up retries.
     """
 
-    def __init__(self, settings: Settings, core: Core, *, guild_ready_timeout: float = 2.0) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        core: Core,
+        *,
+        guild_ready_timeout: float = 2.0,
+        backoff: Backoff = DEFAULT_BACKOFF,
+    ) -> None:
         if settings.discord_bot_token is None:
             raise ValueError("DISCORD_BOT_TOKEN is not set")
         self._token = settings.discord_bot_token
@@ -41,7 +53,10 @@ class DiscordAdapter:
         )
         self._router = Router(self._client, settings, core)
         self._client.router = self._router
+        self._backoff = backoff
+        self._message_content = settings.discord_message_content
         self._gateway: asyncio.Task[None] | None = None
+        self._sync: asyncio.Task[None] | None = None
 
     @property
     def platform(self) -> str:
@@ -55,15 +70,21 @@ class DiscordAdapter:
         return self._router.port_for(chat, reply_to)
 
     async def __aenter__(self) -> Self:
+        logging.getLogger("discord.client").addFilter(RECONNECTS)
         self._router.session = aiohttp.ClientSession()
         try:
-            await self._client.login(self._token.get_secret_value())
+            await log_in(self._client, self._token.get_secret_value(), self._backoff)
+            self._sync = asyncio.create_task(
+                sync_commands(self._client.sync_commands, self._backoff)
+            )
             self._gateway = asyncio.create_task(self._client.connect(reconnect=True))
             ready = asyncio.create_task(self._client.wait_until_ready())
             await asyncio.wait({ready, self._gateway}, return_when=asyncio.FIRST_COMPLETED)
             if not ready.done():
                 ready.cancel()
-                self._gateway.result()  # the gateway gave up: raise why
+                gave_up = self._gateway.exception()
+                if gave_up is not None:
+                    raise gateway_refused(gave_up, message_content=self._message_content)
                 raise ConnectionError("the Discord gateway closed before READY")
         except BaseException:
             await self._close()
@@ -79,12 +100,18 @@ class DiscordAdapter:
         await self._close()
 
     async def _close(self) -> None:
+        # The gateway task goes first: while it is reading, discord.py answers our own close
+        # with a close code of 4000 (resumable), and Discord keeps showing the bot online for
+        # minutes. With nobody reading, `close()` sends 1000 and the bot is offline at once.
+        for task in (self._sync, self._gateway):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         await self._client.close()
-        if self._gateway is not None:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._gateway
         if self._router.session is not None:
             await self._router.session.close()
+        logging.getLogger("discord.client").removeFilter(RECONNECTS)
 
 
 def _point_at(api_url: str | None, gateway_url: str | None) -> None:

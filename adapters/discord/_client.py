@@ -43,12 +43,15 @@ class BridgeClient(discord.Client):
         self._guild = discord.Object(int(guild_id)) if guild_id else None
 
     async def setup_hook(self) -> None:
-        """Runs inside `login()`: the commands are registered before the gateway connects."""
+        """Runs inside `login()`: the commands are set up before the gateway connects (syncing
+        them with Discord is `sync_commands`, which the adapter runs in the background)."""
         await self.tree.set_translator(CatalogTranslator())
         install(self.tree, self.router)
         self.add_dynamic_items(CommandButton)
         if self._guild is not None:
             self.tree.copy_global_to(guild=self._guild)
+
+    async def sync_commands(self) -> None:
         await self.tree.sync(guild=self._guild)
 
     async def on_message(self, message: discord.Message) -> None:

@@ -16,7 +16,7 @@ from adapters.discord._translator import locale_text as L
 from bot.texts import t
 
 # Commands that are the core's command of the same name, with no options.
-PLAIN = ("export", "status", "credits", "new", "cancel")
+PLAIN = ("export", "status", "credits", "new", "cancel", "help")
 
 
 def install(tree: app_commands.CommandTree[Any], router: Router) -> None:

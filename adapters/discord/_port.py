@@ -32,7 +32,7 @@ from adapters.discord._inbound import target_channel
 from bot.errors import FileTooLarge, RetryAfter
 from bot.models import ChatKey
 from bot.ports import Button, ChatAction, MessageRef, OutboundVideo
-from bot.texts import t
+from bot.texts import LANGUAGES, t
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,22 @@ def _map(exc: Exception) -> Exception:
     return exc
 
 
+# The core's answers that say "send a video", and how to say it in a server channel, where a
+# posted video never reaches the bot (only slash commands and the message menu do).
+_GUILD_WORDING = {"no_session": "discord_no_session_guild", "welcome": "discord_welcome_guild"}
+
+
+def in_a_guild(text: str) -> str:
+    """`text` as said in a server channel: an answer ending in one of the core's "send a video"
+    sentences (in any language) ends in its server wording instead."""
+    for key, guild_key in _GUILD_WORDING.items():
+        for language in LANGUAGES:
+            said = t(key, language)
+            if text.endswith(said):
+                return text.removesuffix(said) + t(guild_key, language)
+    return text
+
+
 def _token_dead(exc: discord.HTTPException) -> bool:
     return exc.status == 401 or exc.code in _TOKEN_DEAD
 
@@ -104,8 +120,12 @@ class DiscordPort:
         delivery: Delivery,
         *,
         interaction: discord.Interaction[Any] | None = None,
+        guild: bool = False,
     ) -> None:
+        """`guild`: a server channel, where the bot never sees a posted video (see
+        `in_a_guild`)."""
         self._client = client
+        self._guild = guild
         self._chat = chat
         self._delivery = delivery
         self._interaction = interaction  # set while its deferred response awaits its first text
@@ -142,9 +162,11 @@ class DiscordPort:
     # --- what the core calls ----------------------------------------------------------------
 
     async def send_text(self, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
+        text = in_a_guild(text) if self._guild else text
         return await self._send(_Outgoing(trim(text, MESSAGE_LIMIT), _view(buttons)))
 
     async def edit_text(self, ref: MessageRef, text: str, buttons: Sequence[Button] = ()) -> None:
+        text = in_a_guild(text) if self._guild else text
         content, view = trim(text, MESSAGE_LIMIT), _view(buttons)
         mid = self._moved.get(ref.id, ref.id)
         if mid in self._on_token and (hook := self._hook()) is not None:

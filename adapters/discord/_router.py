@@ -96,7 +96,8 @@ class Router:
             locale=interaction.locale.value,
         )
         chat = chat_key(interaction.channel, channel_id)
-        return DiscordPort(self._client, chat, delivery, interaction=interaction)
+        guild = interaction.guild_id is not None
+        return DiscordPort(self._client, chat, delivery, interaction=interaction, guild=guild)
 
     # --- messages ---------------------------------------------------------------------------
 
@@ -112,9 +113,9 @@ class Router:
         text = " ".join(text.split())
         videos = [a for a in message.attachments if is_video(a)]
         others = [a for a in message.attachments if not is_video(a)]
-        port = self.port_for(
-            chat_key(message.channel, message.channel.id), Delivery(user=message.author.id).dumps()
-        )
+        chat = chat_key(message.channel, message.channel.id)
+        delivery = Delivery(user=message.author.id)
+        port = DiscordPort(self._client, chat, delivery, guild=message.guild is not None)
         for other in others:
             await port.send_text(t("discord_not_video", None, name=other.filename))
         if others and not videos and not text:

@@ -2,7 +2,8 @@
 
 Every `locale_str` in `_commands` carries its `bot.texts` key as `key=`; the English text is the
 message itself (what Discord registers), the Chinese one is sent as the localization for
-Discord's `zh-CN` and `zh-TW` locales.
+Discord's `zh-CN` locale. The catalog's Chinese is Simplified, so `zh-TW` gets none and Discord
+shows those people the English names (better than Simplified shown as if it were Traditional).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from discord import Locale, app_commands
 
 from bot.texts import CATALOG
 
-_LANGUAGE_OF = {Locale.chinese: "zh", Locale.taiwan_chinese: "zh"}
+_LANGUAGE_OF = {Locale.chinese: "zh"}
 
 
 def locale_text(key: str) -> app_commands.locale_str:

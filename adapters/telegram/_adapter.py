@@ -23,13 +23,14 @@ import hashlib
 import hmac
 import logging
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 import httpx
 from aiohttp import web
-from telegram import BotCommand, MaybeInaccessibleMessage, Message, Update, User
+from telegram import MaybeInaccessibleMessage, Message, Update, User
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from adapters.telegram import _redact
@@ -46,8 +47,11 @@ from adapters.telegram._inbound import (
 )
 from adapters.telegram._lanes import Call, Lanes
 from adapters.telegram._port import TelegramPort
+from adapters.telegram._startup import publish_menu, say_hello
+from bot.backoff import DEFAULT_BACKOFF, Backoff
 from bot.config import MB, Settings
 from bot.errors import ConfigError
+from bot.links import LinkFetcher, LinkPolicy
 from bot.models import Attachment, ChatKey, Inbound
 from bot.ports import Port
 from bot.texts import human_size, t
@@ -58,7 +62,6 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 CLOUD_DOWNLOAD_LIMIT = 20 * MB
 LOCAL_DOWNLOAD_LIMIT = 2000 * MB
-COMMANDS = ("start", "help", "export", "status", "credits", "cancel", "new", "lang")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 
@@ -92,10 +95,12 @@ class TelegramAdapter:
         poll_timeout: float = 10.0,
         album_window: float = 1.0,
         url_fetch: bool = False,
+        backoff: Backoff = DEFAULT_BACKOFF,
     ) -> None:
         """`poll_timeout`: seconds of one getUpdates long poll. `album_window`: seconds without a
         new item after which an album is complete. `url_fetch`: let Telegram fetch results that
-        sit at a public URL themselves (see docs/benchmarks.md, "Telegram relay")."""
+        sit at a public URL themselves (see docs/benchmarks.md, "Telegram relay"). `backoff`:
+        the waits between start-up retries (see `_startup`)."""
         if settings.telegram_bot_token is None:
             raise ConfigError(["TELEGRAM_BOT_TOKEN is not set: the token @BotFather gave you"])
         self._settings = settings
@@ -104,6 +109,7 @@ class TelegramAdapter:
         self._poll_timeout = poll_timeout
         self._album_window = album_window
         self._url_fetch = url_fetch
+        self._backoff = backoff
         self._local_mode = settings.telegram_local_mode
         self._webhook = settings.telegram_mode == "webhook"
         secret = settings.telegram_webhook_secret
@@ -149,7 +155,8 @@ class TelegramAdapter:
             await self.shutdown()
 
     async def initialize(self) -> None:
-        """Build the Application, say hello to Telegram (getMe), publish the command menu."""
+        """Build the Application, say hello to Telegram (getMe, retried while Telegram cannot be
+        reached), and publish the command menu in the background (optional, see `_startup`)."""
         if self._webhook and not self._settings.public_url:
             raise ConfigError(["TELEGRAM_MODE=webhook needs PUBLIC_URL, this server's https URL"])
         _redact.install(self._log_filter)
@@ -171,10 +178,12 @@ class TelegramAdapter:
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(30.0, read=120.0), follow_redirects=True
         )
-        self._files = TelegramFiles(app.bot, self._client, local_mode=self._local_mode)
-        await app.initialize()
+        links = LinkFetcher(LinkPolicy.from_settings(self._settings))
+        self._files = TelegramFiles(app.bot, self._client, local_mode=self._local_mode, links=links)
+        base_url = self._settings.telegram_base_url
+        await say_hello(app, base_url, self._backoff)
         self._me = app.bot.bot
-        await self._publish_commands()
+        self._spawn(publish_menu(app.bot, base_url, self._backoff))
 
     async def start(self) -> None:
         """Start handling updates: polling, or registering the webhook."""
@@ -188,8 +197,11 @@ class TelegramAdapter:
                 )
         else:
             assert app.updater is not None
+            # bootstrap_retries=-1: a deleteWebhook that meets a 5xx is retried, not fatal.
             await app.updater.start_polling(
-                timeout=dtm.timedelta(seconds=self._poll_timeout), allowed_updates=ALLOWED_UPDATES
+                timeout=dtm.timedelta(seconds=self._poll_timeout),
+                allowed_updates=ALLOWED_UPDATES,
+                bootstrap_retries=-1,
             )
 
     async def stop(self) -> None:
@@ -221,14 +233,11 @@ class TelegramAdapter:
             raise RuntimeError("TelegramAdapter is not initialized")
         return self._app
 
-    async def _publish_commands(self) -> None:
-        bot = self._require_app().bot
-        for language in ("en", "zh"):
-            commands = [BotCommand(name, t(f"tg_cmd_{name}", language)) for name in COMMANDS]
-            with translated():
-                await bot.set_my_commands(
-                    commands, language_code=None if language == "en" else language
-                )
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Background work of this adapter; `stop()` cancels what is still running."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # --- webhook ---------------------------------------------------------------------------------
 
@@ -325,9 +334,7 @@ class TelegramAdapter:
         album.items.append((update_id, message))
         album.last = time.monotonic()
         if len(album.items) == 1:
-            task = asyncio.create_task(self._album_timer(group))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self._album_timer(group))
 
     async def _album_timer(self, group: str) -> None:
         while True:

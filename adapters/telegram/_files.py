@@ -1,5 +1,5 @@
 """Files people send, as lazy streams: a Telegram file, a file on a local Bot API server's disk,
-or a video link.
+or a video link (fetched by `bot.links`, which checks where it leads).
 
 Telegram's own `File.download_*` reads a whole file into memory, so videos never go through it:
 `getFile` gives the path, and the bytes are streamed in chunks through the adapter's httpx client
@@ -13,38 +13,32 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
+from pathlib import Path
 
 import httpx
 from telegram import Bot
 
 from adapters.telegram._errors import translated
-from bot.errors import NotAVideo, Transient
+from bot.errors import Transient
+from bot.links import LinkFetcher
 from bot.models import Attachment, ByteStream
 
 log = logging.getLogger(__name__)
 
 CHUNK = 256 * 1024
 DISK_CHUNK = 256 * 1024
-VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".gif", ".3gp"})
-
-
-def is_video_link(url: str) -> bool:
-    """A direct http(s) link to a video file (by its extension), not a page about one."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return False
-    return PurePosixPath(unquote(parts.path)).suffix.lower() in VIDEO_EXTENSIONS
 
 
 class TelegramFiles:
     """Makes `Attachment`s whose `open()` streams the bytes; one httpx client for all of them."""
 
-    def __init__(self, bot: Bot, client: httpx.AsyncClient, *, local_mode: bool) -> None:
+    def __init__(
+        self, bot: Bot, client: httpx.AsyncClient, *, local_mode: bool, links: LinkFetcher
+    ) -> None:
         self._bot = bot
         self._client = client
         self._local_mode = local_mode
+        self._links = links
 
     def telegram_file(
         self, file_id: str, name: str, size: int | None, mime: str | None
@@ -55,10 +49,8 @@ class TelegramFiles:
         )
 
     def link(self, url: str) -> Attachment:
-        name = PurePosixPath(unquote(urlsplit(url).path)).name or "video.mp4"
-        return Attachment(
-            name=name, size=None, mime=None, open=lambda: self._open_url(url), public_url=url
-        )
+        # Never through `self._client`: links go only where `bot.links` allows.
+        return self._links.attachment(url)
 
     @asynccontextmanager
     async def _open_telegram(self, file_id: str) -> AsyncIterator[ByteStream]:
@@ -73,14 +65,7 @@ class TelegramFiles:
             yield chunks
 
     @asynccontextmanager
-    async def _open_url(self, url: str) -> AsyncIterator[ByteStream]:
-        async with self._stream(url, what="video link", check_type=True) as chunks:
-            yield chunks
-
-    @asynccontextmanager
-    async def _stream(
-        self, url: str, *, what: str, check_type: bool = False
-    ) -> AsyncIterator[ByteStream]:
+    async def _stream(self, url: str, *, what: str) -> AsyncIterator[ByteStream]:
         # httpx puts the URL in some messages (HTTPStatusError): never let one escape from here.
         # Only our own request is guarded: errors of whoever consumes the stream pass untouched.
         try:
@@ -90,9 +75,6 @@ class TelegramFiles:
         try:
             if response.status_code != httpx.codes.OK:
                 raise Transient(f"{what} download answered HTTP {response.status_code}")
-            ctype = response.headers.get("content-type", "")
-            if check_type and ctype.startswith(("text/", "application/json")):
-                raise NotAVideo(f"{what} is {ctype.split(';')[0]}")
             yield _relay(response, what)
         finally:
             await response.aclose()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from telegram import Chat, Message, MessageEntity, User
 
-from adapters.telegram._files import is_video_link
+from bot.links import is_video_link
 from bot.models import ChatKey, UserRef
 
 PLATFORM = "telegram"

@@ -72,9 +72,11 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class ToolActivity:
-    """The agent is using a tool; internal, may name the step in the progress line."""
+    """The agent started using a tool (reported once per call). `label` is the `bot.texts` key
+    the progress line shows; `name` is the agent's own tool name: internal, never shown."""
 
     name: str
+    label: str = "tool_working"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +126,7 @@ class Credits:
     available: float
     frozen: float = 0
     total: float = 0
+    link: str | None = None  # where an admin tops up or binds the account: admins only, no logs
 
 
 class Backend(Protocol):

@@ -1,22 +1,22 @@
 """Every sentence a person reads, in every language we speak: `t("key", locale, **params)`.
 
-Catalogs live beside this file, one per area (`core`, `engine`, `intent`, `telegram`, `discord`),
-each a dict of key -> {language: template}. Templates use `str.format` fields; English is the
-fallback.
-A test checks that every key has every language with the same fields.
+Catalogs live beside this file, one per area (`core`, `engine`, `intent`, `telegram`, `discord`,
+`tools`, `console`), each a dict of key -> {language: template}. Templates use `str.format`
+fields; English is the fallback. A test checks that every key has every language with the same
+fields.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.texts import core, discord, engine, intent, telegram
+from bot.texts import console, core, discord, engine, intent, telegram, tools
 
 LANGUAGES = ("en", "zh")
 DEFAULT = "en"
 
 CATALOG: dict[str, Mapping[str, str]] = {}
-for _module in (core, engine, intent, telegram, discord):
+for _module in (core, engine, intent, telegram, discord, tools, console):
     _clash = CATALOG.keys() & _module.TEXTS.keys()
     if _clash:
         raise RuntimeError(f"text keys defined twice: {sorted(_clash)}")

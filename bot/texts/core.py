@@ -73,7 +73,6 @@ TEXTS.update(
         },
         # Progress
         "working": {"en": "⏳ Working on it…", "zh": "⏳ 正在处理…"},
-        "working_step": {"en": "⏳ Working on it… ({step})", "zh": "⏳ 正在处理…（{step}）"},
         "still_working": {
             "en": "⏳ Still working... ({elapsed} elapsed)",
             "zh": "⏳ 仍在处理中…（已用时 {elapsed}）",
@@ -247,6 +246,16 @@ TEXTS.update(
             "e.g. “under {limit}”.",
             "zh": "结果为 {size}，超过了这个聊天允许的大小（{limit}）。请指定大小，例如“小于{limit}”。",
         },
+        "too_big_unknown": {
+            "en": "The result is larger than this chat allows ({limit}), so I stopped downloading "
+            "it. Ask for a size, e.g. “under {limit}”.",
+            "zh": "结果超过了这个聊天允许的大小（{limit}），已停止下载。请指定大小，例如“小于{limit}”。",
+        },
+        "output_cut": {
+            "en": "✂️ The agent's reply was too long for this chat, so the rest was left out. "
+            "Send /status to see the project, or ask for a shorter answer.",
+            "zh": "✂️ 视频代理的回复太长，后面的部分已省略。发送 /status 查看项目，或请它简短回答。",
+        },
         "nothing_to_export": {
             "en": "There is nothing to export yet: send a video and tell me what to do.",
             "zh": "还没有可以导出的内容：请先发送视频并告诉我要做什么。",
@@ -255,6 +264,10 @@ TEXTS.update(
         "credits_admin": {
             "en": "💳 Credits: {available} available, {frozen} reserved, {total} in total.",
             "zh": "💳 积分：可用 {available}，冻结 {frozen}，共 {total}。",
+        },
+        "credits_admin_link": {
+            "en": "Top up or bind the account here (admins only, don't share it): {link}",
+            "zh": "在此充值或绑定账号（仅限管理员，请勿分享）：{link}",
         },
         "credits_ok": {"en": "✅ The bot is ready to work.", "zh": "✅ 机器人可以正常工作。"},
         "credits_empty": {
@@ -357,6 +370,17 @@ TEXTS.update(
         "err_too_large_nolimit": {
             "en": "📦 That file is too large for the video service. Trim or compress it first.",
             "zh": "📦 文件超出了视频服务的大小限制。请先剪短或压缩。",
+        },
+        "err_link_refused": {
+            "en": "🔗 I couldn't fetch a video from that link. I only download direct links to a "
+            "video file on a public web server, up to {limit} and within {seconds} seconds. "
+            "Download the video yourself and send me the file instead.",
+            "zh": "🔗 无法从这个链接获取视频。我只下载公开网站上直接指向视频文件的链接，"
+            "大小不超过 {limit}，且需在 {seconds} 秒内下载完。请自己下载视频后把文件发给我。",
+        },
+        "err_links_off": {
+            "en": "🔗 This bot doesn't download links. Send me the video itself as a file.",
+            "zh": "🔗 这个机器人不下载链接。请直接把视频文件发给我。",
         },
         "err_not_video": {
             "en": "🚫 That doesn't look like a video. Send an MP4, MOV, MKV or WebM file.",

@@ -55,6 +55,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "discord_opt_language_desc": {"en": "English or Chinese", "zh": "英文或中文"},
     "discord_choice_en": {"en": "English", "zh": "英文"},
     "discord_choice_zh": {"en": "Chinese", "zh": "中文"},
+    "discord_cmd_help": {"en": "help", "zh": "帮助"},
+    "discord_cmd_help_desc": {
+        "en": "What I can do, and how to hand me a video here",
+        "zh": "我能做什么，以及在这里怎样把视频交给我",
+    },
     "discord_ctx_compress": {"en": "Compress video", "zh": "压缩视频"},
     # What a context-menu press or a bare /compress asks the backend for
     "discord_compress_instruction": {
@@ -76,4 +81,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "⏬ 处理时间较长：后续进度会发在下面的新消息里。",
     },
     "discord_download": {"en": "Download", "zh": "下载"},
+    # In a server channel the bot never sees a posted video (only slash commands and the message
+    # menu reach it), so the core's "send a video" is said this way there.
+    "discord_no_session_guild": {
+        "en": "No project yet in this channel. Use /compress with a video file, or right-click "
+        "(long-press on a phone) a message with a video → Apps → Compress video.",
+        "zh": "这个频道还没有项目。请使用 /compress 并附上视频文件，或者右键点击（手机上长按）"
+        "一条带视频的消息 → 应用 → 压缩视频。",
+    },
+    "discord_welcome_guild": {
+        "en": (
+            "👋 I compress and edit videos. In this server, use /compress with a video file "
+            "(and what you want, e.g. “under 10MB” or “720p, no audio”), or right-click "
+            "(long-press on a phone) a message with a video → Apps → Compress video. "
+            "In a DM with me, just send the video.\n\n"
+            "Commands: /compress /edit /export /status /credits /cancel /new /lang /help"
+        ),
+        "zh": (
+            "👋 我可以压缩和编辑视频。在这个服务器里，请使用 /compress 并附上视频文件"
+            "（再写上要求，例如“10MB 以内”或“720p，去掉声音”），或者右键点击（手机上长按）"
+            "一条带视频的消息 → 应用 → 压缩视频。私信我时，直接发送视频即可。\n\n"
+            "命令：/compress /edit /export /status /credits /cancel /new /lang /help"
+        ),
+    },
 }

@@ -26,6 +26,26 @@ TEXTS: dict[str, dict[str, str]] = {
     "intent_audio_bitrate": {"en": "audio {kbps} kbps", "zh": "音频 {kbps} kbps"},
     "intent_keep_quality": {"en": "keep quality", "zh": "尽量保持画质"},
     "intent_all": {"en": "every video", "zh": "所有视频"},
+    # A part of the request that can't be used: UnclearRequest.reason, given the examples.
+    "intent_size_not_positive": {
+        "en": "🤔 A size has to be more than zero. Say the size you want, such as “under 20MB”.",
+        "zh": "🤔 大小必须大于零。请说出想要的大小，例如“压缩到20MB以内”。",
+    },
+    "intent_size_too_big": {
+        "en": "🤔 I didn't understand that size: the number is too large. Say the size you want, "
+        "such as “under 20MB”.",
+        "zh": "🤔 没看懂这个大小：数字太大了。请说出想要的大小，例如“压缩到20MB以内”。",
+    },
+    "intent_time_too_big": {
+        "en": "🤔 I didn't understand that time: the number is too large. Say it like “the first "
+        "30 seconds” or “from 0:10 to 0:45”.",
+        "zh": "🤔 没看懂这个时间：数字太大了。可以这样说：“前30秒”或“从0:10到0:45”。",
+    },
+    # A size on the command line (--limit MB), refused by the same rule as a size said.
+    "cli_bad_megabytes": {
+        "en": "“{value}” is not a size in MB: give a number above 0, such as 50.",
+        "zh": "“{value}”不是以 MB 为单位的大小：请给出大于 0 的数字，例如 50。",
+    },
     # Only the list: the core's err_unclear puts its own sentence before it.
     "intent_examples": {
         "en": (

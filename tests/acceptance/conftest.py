@@ -367,7 +367,7 @@ def discord_env(fake: FakeDiscord) -> dict[str, str]:
 
 @pytest.fixture
 async def nemo() -> AsyncIterator[FakeNemo]:
-    async with FakeNemo() as fake:
+    async with FakeNemo(operator_token=NEMO_TOKEN) as fake:
         yield fake
 
 

@@ -86,6 +86,9 @@ def make_settings(
         "nemo_heartbeat_timeout": 5.0,
         "nemo_render_poll_interval": 0.01,
         "nemo_render_timeout": 10.0,
+        # The fake CDN is on loopback, standing in for Discord's public one: allowed, as an
+        # operator allows an intranet, so its links are handed to NemoVideo as Discord's are.
+        "link_allowed_networks": "127.0.0.0/8",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ async def test_command_sync_carries_chinese_names_and_descriptions(
     fake: FakeDiscord, tmp_path: Path, log_lines: LogLines
 ) -> None:
     async with open_adapter(make_settings(tmp_path), RecordingCore()):
-        pass
+        await fake.wait_for(lambda: "global" in fake.commands)  # synced in the background
     [sync] = [c for c in fake.calls if c.method == "PUT"]
     assert sync.path == f"/applications/{fake.app_id}/commands"
     commands = {c["name"]: c for c in sync.json}
@@ -67,10 +68,13 @@ async def test_command_sync_carries_chinese_names_and_descriptions(
         "new",
         "cancel",
         "lang",
+        "help",
         "Compress video",
     }
     compress = commands["compress"]
-    assert compress["name_localizations"] == {"zh-CN": "压缩", "zh-TW": "压缩"}
+    # The catalog's Chinese is Simplified: zh-TW gets none rather than Simplified as Traditional.
+    assert compress["name_localizations"] == {"zh-CN": "压缩"}
+    assert "zh-TW" not in json.dumps(sync.json)
     assert compress["description_localizations"]["zh-CN"] == t("discord_cmd_compress_desc", "zh")
     video, instructions = compress["options"]
     assert (video["type"], video["required"]) == (11, True)

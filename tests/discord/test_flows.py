@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.models import ChatKey
 from bot.store import ChatSession, SqliteStore
 from bot.texts import human_size, t
@@ -82,6 +84,18 @@ async def test_compress_from_attachment_to_delivered_file(
         [upload] = [c for c in fake.calls if c.files]
         assert upload.path.startswith("/webhooks/")  # a follow-up on the interaction token
         assert t("delivered", "en", size=human_size(RENDER)) in upload.payload["content"]
+
+
+async def test_a_cdn_link_to_a_private_address_is_streamed_not_handed_over(
+    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path
+) -> None:
+    channel = fake.text_channel(CHANNEL, GUILD)
+    async with open_bot(tmp_path, fake, nemo, link_allowed_networks="") as bot:  # the default
+        att = fake.add_attachment("holiday.mp4", CLIP, "video/mp4", channel_id=CHANNEL)
+        await bot.send("INTERACTION_CREATE", _compress(fake, att, channel, "under 5MB"))
+        [session] = nemo.sessions.values()
+        assert session.url_uploads == []  # NemoVideo never learns an address inside the network
+        assert [u.size for u in session.uploads] == [len(CLIP)]  # the bot streamed it instead
 
 
 async def test_result_over_the_interaction_limit_is_a_link(
@@ -229,6 +243,32 @@ async def test_429_on_edits_loses_nothing(
     assert any(c.startswith("📥 Received holiday.mp4") for c in contents)
     assert any(c.startswith("✅ Done") for c in contents)
     assert not any(c.startswith("⏳") or c == "" for c in contents)  # no edit left behind
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+async def test_status_and_help_in_a_server_point_to_compress_and_the_message_menu(
+    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path, log_lines: LogLines, locale: str
+) -> None:
+    channel = fake.text_channel(CHANNEL, GUILD)
+    async with open_bot(tmp_path, fake, nemo) as bot:
+        for command in ("status", "help"):
+            payload = fake.slash_command(command, channel=channel, guild_id=GUILD, locale=locale)
+            await bot.send("INTERACTION_CREATE", payload)
+    status, welcome = [m["content"] for m in _bot_messages(fake, CHANNEL)]
+    language = locale[:2]
+    assert status == t("discord_no_session_guild", language)
+    assert welcome == t("discord_welcome_guild", language)
+    assert "/compress" in status and t("discord_ctx_compress", language) in status
+
+
+async def test_status_in_a_dm_still_says_send_a_video(
+    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path, log_lines: LogLines
+) -> None:
+    dm = fake.dm_channel(DM_CHANNEL, fake.user())
+    async with open_bot(tmp_path, fake, nemo) as bot:
+        await bot.send("INTERACTION_CREATE", fake.slash_command("status", channel=dm))
+    [answer] = [m["content"] for m in _bot_messages(fake, DM_CHANNEL)]
+    assert answer == t("no_session", "en")  # in a DM a sent video does reach the bot
 
 
 async def test_non_video_attachments_get_a_clear_answer(

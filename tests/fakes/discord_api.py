@@ -13,8 +13,12 @@ What it does:
   channel messages and edits, typing, DM channel creation;
 - interaction tokens that expire (`token_ttl`, 15 minutes like Discord's) with 401 / 50027;
 - channels the bot may not post in (`deny_channel`: 403 / 50001);
-- scripted failures (`fail_next`: e.g. 429 with `retry_after` and a `Via` header, as Discord's
-  edge sends them);
+- scripted failures of any request, at start-up or later, through `fail(method, path, kind)`:
+  flood control (429 with `retry_after` and a `Via` header, as Discord's edge sends them), a 5xx,
+  or "unsupported" (404 / 405 as Discord answers a route it does not have); `times=None` fails
+  every matching request until `heal()`;
+- the close code of every gateway connection the client closed (`gateway_closes`), since a bot
+  that leaves without a 1000 close stays shown online for minutes;
 - a CDN that streams attachments registered with `add_attachment`.
 
 Every request is recorded in `calls` (headers, query, JSON body or multipart fields and file
@@ -32,7 +36,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import WSMsgType, web
 
@@ -76,6 +80,9 @@ class Call:
         return "\n".join(parts)
 
 
+FailureKind = Literal["flood", "server", "unsupported"]
+
+
 @dataclass
 class _Failure:
     method: str
@@ -83,7 +90,7 @@ class _Failure:
     status: int
     body: dict[str, Any]
     headers: dict[str, str]
-    times: int
+    times: int | None  # None: every matching request
 
 
 def _now_iso() -> str:
@@ -101,8 +108,12 @@ class FakeDiscord:
         bot_id: int = 700_000_000_000_000_001,
         token_ttl: float = 900.0,
         guilds: tuple[dict[str, Any], ...] = (),
+        message_content_granted: bool = True,
     ) -> None:
+        """`message_content_granted=False`: the privileged Message Content intent is not turned
+        on in the (fake) developer portal, so an IDENTIFY asking for it is closed with 4014."""
         self.token = token
+        self.message_content_granted = message_content_granted
         self.app_id = app_id
         self.bot_id = bot_id
         self.token_ttl = token_ttl
@@ -130,6 +141,7 @@ class FakeDiscord:
         self._cdn: dict[str, tuple[bytes | Path, str]] = {}
         self._dm_channels: dict[str, dict[str, Any]] = {}
         self._sockets: list[web.WebSocketResponse] = []
+        self.gateway_closes: list[int | None] = []  # close code of each connection, as it ended
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -172,21 +184,28 @@ class FakeDiscord:
 
     # --- scripting --------------------------------------------------------------------------
 
-    def fail_next(
+    def fail(
         self,
         method: str,
         path: str,
+        kind: FailureKind = "flood",
         *,
-        status: int = 429,
+        times: int | None = 1,
         retry_after: float = 0.05,
-        times: int = 1,
+        status: int | None = None,
         code: int = 0,
     ) -> None:
-        """Answer the next `times` requests matching `method` and the regex `path` with an error.
+        """Answer the next `times` requests matching `method` and the regex `path` (every one
+        with `times=None`, until `heal()`) with an error:
 
-        A 429 carries Discord's body and a `Via` header, like the real edge.
+        - "flood": 429 with Discord's body (`retry_after`) and a `Via` header, like the real edge;
+        - "server": a 5xx (`status`, default 500);
+        - "unsupported": 404 "Not Found" (or `status=405`, "Method Not Allowed"), what Discord
+          answers for a route or method it does not have.
         """
-        if status == 429:
+        headers: dict[str, str] = {}
+        if kind == "flood":
+            status = 429
             body: dict[str, Any] = {
                 "message": "You are being rate limited.",
                 "retry_after": retry_after,
@@ -197,11 +216,35 @@ class FakeDiscord:
                 "Retry-After": str(max(1, round(retry_after))),
                 "X-RateLimit-Scope": "user",
             }
-        else:
+        elif kind == "server":
+            status = status or 500
             body = {"message": "scripted failure", "code": code}
-            headers = {}
+        else:
+            status = status or 404
+            reason = "405: Method Not Allowed" if status == 405 else "404: Not Found"
+            body = {"message": reason, "code": code}
         self._failures.append(
             _Failure(method.upper(), re.compile(path), status, body, headers, times)
+        )
+
+    def heal(self) -> None:
+        """Stop every scripted failure still waiting."""
+        self._failures.clear()
+
+    def fail_next(
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int = 429,
+        retry_after: float = 0.05,
+        times: int = 1,
+        code: int = 0,
+    ) -> None:
+        """The next `times` matching requests answer `status` (429: flood control); see `fail`."""
+        kind: FailureKind = "flood" if status == 429 else "server"
+        self.fail(
+            method, path, kind, times=times, retry_after=retry_after, status=status, code=code
         )
 
     def deny_channel(self, channel_id: int | str) -> None:
@@ -504,6 +547,9 @@ class FakeDiscord:
                 if frame["d"].get("token") != self.token:
                     await ws.close(code=4004, message=b"Authentication failed.")
                     break
+                if not self.message_content_granted and frame["d"].get("intents", 0) & 1 << 15:
+                    await ws.close(code=4014, message=b"Disallowed intent(s).")
+                    break
                 self._sockets.append(ws)
                 await self._send_ready(ws)
             elif op == 6:
@@ -513,6 +559,9 @@ class FakeDiscord:
                 )
         if ws in self._sockets:
             self._sockets.remove(ws)
+        self.gateway_closes.append(ws.close_code)
+        async with self._changed:
+            self._changed.notify_all()
         return ws
 
     async def _send_ready(self, ws: web.WebSocketResponse) -> None:
@@ -616,11 +665,12 @@ class FakeDiscord:
     def _scripted(self, call: Call) -> web.Response | None:
         for failure in self._failures:
             if (
-                failure.times > 0
+                (failure.times is None or failure.times > 0)
                 and failure.method == call.method
                 and failure.pattern.search(call.path)
             ):
-                failure.times -= 1
+                if failure.times is not None:
+                    failure.times -= 1
                 return _json(failure.body, failure.status, failure.headers)
         return None
 

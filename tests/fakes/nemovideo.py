@@ -65,9 +65,14 @@ Recording::
     FakeSession(session_id, task_id, user_id, language, task_name, draft, uploads, url_uploads,
                 messages, renders)      # messages: the text of each turn received
     fake.renders: dict[str, FakeRender] # render id -> FakeRender(render_id, session_id, script,
-                                        #   draft, output, polls, cancelled, downloads, status)
-    fake.turns: list[TurnRecord(session_id, message, outcome)]
-        # outcome: "streaming" | "completed" | "cut" | "disconnected" (the client went away)
+                                        #   draft, output, polls, cancelled, downloads,
+                                        #   bytes_served, status)
+    fake.turns: list[TurnRecord(session_id, message, outcome, requested_streaming, streaming)]
+        # outcome: "streaming" | "completed" | "cut" | "disconnected" (the client went away
+        # before the end of the stream: checked while pausing, writing, and before the end;
+        # end a script with pause(0.3) to catch a client that leaves right after an event);
+        # requested_streaming: the body's `streaming` (None when absent); streaming: the mode
+        # served
     await fake.wait_turns(n=1, outcome=None, timeout=5.0) -> list[TurnRecord]
 
 Scripting::
@@ -76,6 +81,9 @@ Scripting::
                                             # a session's own queue is used first; an unscripted
                                             # turn plays fake.default_turn (a short ADK reply)
     fake.default_turn: list[Step]
+    fake.adk_streaming = None               # ADK's mode for adk_reply: None follows the body's
+                                            # `"streaming": true` (as ADK does), True/False
+                                            # force it (a gateway that turns it on itself)
     fake.fail(endpoint, *, code=None, status=200, message=None, times=1, retry_after=None,
               body=None, message_key="message", session=None, after=0)
         # the next `times` calls to endpoint (None: every call) after skipping `after` calls
@@ -104,6 +112,8 @@ Scripting::
         # URL sits inside data ("outputUrl" and "data.outputUrl" both give data.outputUrl).
         # A failure's message goes to `error` (bare) or `data.error` (success) unless error_at
         # says which. duplicate_id_first: the first submit answers a duplicate-id error.
+        # url_shape "none": a completed render with neither URL nor size (the fallback route
+        # still serves `size` bytes); FakeRender.bytes_served counts body bytes written.
         # The URL points at the fake's /render-result/<id>.mp4, which streams `size` bytes of
         # an mp4-like body (mp4ish_bytes(size) gives the same bytes, for small sizes);
         # cut_download_at=N drops the connection after N bytes of it. After a cancel, polls
@@ -133,6 +143,14 @@ Turn steps (each a Step; build them with these functions)::
 
     adk_text(text, pieces=1, delay=0.0, final=True, author="nemo_agent", turn_complete=False)
         # pieces > 1: that many `partial: true` events, then (final) the whole text once more
+    adk_reply(text="", calls=(), pieces=3, delay=0.0, long_running=False)
+        # one model response as a real ADK LlmAgent sends it, in the turn's mode: without
+        # streaming one event (text and calls together, finishReason, longRunningToolIds);
+        # with it `pieces` partial text events, a partial event with the calls and
+        # finishReason, then a "partial": false event repeating the whole text with the calls.
+        # calls: names or (name, args); call ids are adk-<uuid>
+    adk_run_error(message="RuntimeError: ...", details=None)
+        # data: {"error": message, "error_details": details}: a run that raised after HTTP 200
     adk_tool_call(name, args=None, call_id=None)      # a functionCall part (role model)
     adk_tool_result(name, response=None, call_id=None)  # functionResponse (role user); the id
                                                       # defaults to the last call of that name
@@ -171,6 +189,7 @@ import itertools
 import json
 import secrets
 import time
+import uuid
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -197,6 +216,8 @@ __all__ = [
     "TurnStream",
     "UrlShape",
     "adk_error",
+    "adk_reply",
+    "adk_run_error",
     "adk_text",
     "adk_thought",
     "adk_tool_call",
@@ -273,7 +294,7 @@ _STATUS_MESSAGES = {
     504: "Gateway timeout",
 }
 
-UrlShape = Literal["output.url", "outputUrl", "data.outputUrl", "data.output.url"]
+UrlShape = Literal["output.url", "outputUrl", "data.outputUrl", "data.output.url", "none"]
 Envelope = Literal["bare", "success"]
 
 
@@ -348,6 +369,8 @@ class TurnRecord:
     session_id: str
     message: str
     outcome: str = "streaming"
+    requested_streaming: bool | None = None  # the body's `streaming`, None when absent
+    streaming: bool = False  # the mode served: ADK's token-level partial events or not
 
 
 @dataclass(frozen=True)
@@ -374,6 +397,7 @@ class FakeRender:
     polls: int = 0
     cancelled: bool = False
     downloads: int = 0
+    bytes_served: int = 0  # body bytes written by its downloads (both routes), all attempts
     created_at: float = field(default_factory=time.time)
     completed_at: float | None = None
 
@@ -432,9 +456,12 @@ class TurnStream:
         resp: web.StreamResponse,
         session: FakeSession,
         closing: asyncio.Event,
+        *,
+        streaming: bool = False,
     ) -> None:
         self.request = request
         self.closing = closing
+        self.streaming = streaming
         self.resp = resp
         self.session = session
         self.invocation_id = "e-" + secrets.token_hex(8)
@@ -443,6 +470,12 @@ class TurnStream:
 
     def next_id(self) -> str:
         return f"{self.invocation_id[2:10]}-{next(self._ids)}"
+
+    @property
+    def client_gone(self) -> bool:
+        """The client closed its side of the connection."""
+        transport = self.request.transport
+        return transport is None or transport.is_closing()
 
     async def write(self, text: str) -> None:
         await self.resp.write(text.encode())
@@ -461,7 +494,7 @@ class TurnStream:
                 await asyncio.wait_for(self.closing.wait(), min(remaining, 0.05))
             if self.closing.is_set():
                 raise _CutStream
-            if self.request.transport is None or self.request.transport.is_closing():
+            if self.client_gone:
                 raise ConnectionResetError("the client closed the stream")
 
     def adk(
@@ -613,6 +646,49 @@ class _AdkError(Step):
         )
 
 
+@dataclass(frozen=True)
+class _AdkReply(Step):
+    """One model response as a real ADK `LlmAgent` sends it, in the turn's mode (see
+    `FakeNemo.adk_streaming`). Without streaming: one event, its text and its tool calls
+    together. With it: the text in `partial` pieces, the calls in a partial event of their own
+    (carrying `finishReason`), then a `"partial": false` event repeating the whole text with the
+    calls."""
+
+    text: str
+    calls: tuple[tuple[str, Any], ...]
+    pieces: int
+    delay: float
+    long_running: bool
+    author: str
+
+    async def run(self, turn: TurnStream) -> None:
+        calls = []
+        for name, args in self.calls:
+            call_id = f"adk-{uuid.uuid4()}"
+            turn.call_ids[name] = call_id
+            calls.append({"functionCall": {"id": call_id, "args": args, "name": name}})
+        whole = [*([{"text": self.text}] if self.text else []), *calls]
+        final: dict[str, Any] = {"finishReason": "STOP"}
+        if calls:
+            ids = [c["functionCall"]["id"] for c in calls] if self.long_running else []
+            final["longRunningToolIds"] = ids
+        if not turn.streaming:
+            await turn.emit(turn.adk(whole, author=self.author, **final))
+            return
+        pieces = _split(self.text, self.pieces) if self.text else []
+        for i, piece in enumerate(pieces):
+            if i and self.delay:
+                await turn.sleep(self.delay)
+            last = i == len(pieces) - 1 and not calls
+            extra = {"finishReason": "STOP"} if last else {}
+            await turn.emit(turn.adk([{"text": piece}], author=self.author, partial=True, **extra))
+        if calls:
+            if pieces and self.delay:
+                await turn.sleep(self.delay)
+            await turn.emit(turn.adk(calls, author=self.author, partial=True, finishReason="STOP"))
+        await turn.emit(turn.adk(whole, author=self.author, partial=False, **final))
+
+
 def _split(text: str, pieces: int) -> list[str]:
     size = max(1, -(-len(text) // pieces))
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
@@ -637,6 +713,29 @@ def adk_tool_call(name: str, args: Any = None, *, call_id: str | None = None) ->
 
 def adk_tool_result(name: str, response: Any = None, *, call_id: str | None = None) -> Step:
     return _AdkToolResult(name, {"ok": True} if response is None else response, call_id)
+
+
+def adk_reply(
+    text: str = "",
+    *,
+    calls: Sequence[str | tuple[str, Any]] = (),
+    pieces: int = 3,
+    delay: float = 0.0,
+    long_running: bool = False,
+    author: str = "nemo_agent",
+) -> Step:
+    """One model response (text, tool calls, or both) as ADK sends it in the turn's mode:
+    `calls` are tool names or (name, args); `pieces` and `delay` shape the streamed text;
+    `long_running` lists the calls in `longRunningToolIds`."""
+    pairs = tuple((c, {}) if isinstance(c, str) else (c[0], c[1]) for c in calls)
+    return _AdkReply(text, pairs, pieces, delay, long_running, author)
+
+
+def adk_run_error(message: str = "RuntimeError: the tool raised", details: Any = None) -> Step:
+    """What ADK's `api_server` writes when the run raises after the stream started (HTTP 200
+    already sent): `{"error": ..., "error_details": ...}`, then the end of the stream."""
+    kind = message.split(":", maxsplit=1)[0]
+    return _Event({"error": message, "error_details": details or {"type": kind}})
 
 
 def adk_thought(text: str) -> Step:
@@ -768,6 +867,7 @@ class FakeNemo:
         self.sessions: dict[str, FakeSession] = {}
         self.renders: dict[str, FakeRender] = {}
         self.turns: list[TurnRecord] = []
+        self.adk_streaming: bool | None = None
         self.default_turn: list[Step] = [adk_text("Done.", pieces=2)]
         self.default_render = RenderScript(polls=2, size=200_000)
         self.max_upload = max_upload
@@ -1209,7 +1309,9 @@ class FakeNemo:
         message = "".join(p.get("text", "") for p in parts if isinstance(p, dict))
         session.messages.append(message)
         steps = self._next_turn(sid)
-        record = TurnRecord(sid, message)
+        requested = body.get("streaming")
+        streaming = self.adk_streaming if self.adk_streaming is not None else requested is True
+        record = TurnRecord(sid, message, requested_streaming=requested, streaming=streaming)
         self.turns.append(record)
         resp = web.StreamResponse(
             status=200,
@@ -1224,10 +1326,12 @@ class FakeNemo:
         transport = request.transport
         if transport is not None:
             self._streams.add(transport)
-        turn = TurnStream(request, resp, session, self._closing)
+        turn = TurnStream(request, resp, session, self._closing, streaming=streaming)
         try:
             for step in steps:
                 await step.run(turn)
+            if turn.client_gone:  # it left before the end: a real ADK run is aborted now
+                raise ConnectionResetError("the client closed the stream")
             await resp.write_eof()
             record.outcome = "completed"
         except _CutStream:
@@ -1473,7 +1577,9 @@ class FakeNemo:
             if shape.startswith("data."):
                 target = extra.setdefault("data", {})
                 shape = shape.removeprefix("data.")  # type: ignore[assignment]
-            if shape == "output.url":
+            if shape == "none":
+                pass  # completed, but no URL and no size: only the fallback route has it
+            elif shape == "output.url":
                 target["output"] = output
             else:
                 target["outputUrl"] = url
@@ -1523,11 +1629,13 @@ class FakeNemo:
             for chunk in _iter_body(size):
                 if cut_at is not None and sent + len(chunk) >= cut_at:
                     await resp.write(chunk[: cut_at - sent])
+                    found.bytes_served += cut_at - sent
                     if request.transport is not None:
                         request.transport.abort()
                     return resp
                 await resp.write(chunk)
                 sent += len(chunk)
+                found.bytes_served += len(chunk)
             await resp.write_eof()
         return resp
 
@@ -1551,6 +1659,8 @@ def _turn_problems(body: dict[str, Any] | None) -> list[str]:
             problems.append(f"{key}: a non-empty string is required")
         elif wanted is not None and value != wanted:
             problems.append(f"{key}: expected {wanted!r}, got {value!r}")
+    if "streaming" in body and not isinstance(body["streaming"], bool):
+        problems.append("streaming: a boolean is required")
     message = body.get("new_message")
     parts = message.get("parts") if isinstance(message, dict) else None
     if not isinstance(parts, list) or not parts:
@@ -1580,20 +1690,22 @@ def _append_segment(
 def _demo_turn() -> list[Step]:
     """The standalone default: tool activity, heartbeats of each form, streamed text."""
     return [
-        adk_tool_call("compress_video", {"target_mb": 50}),
+        adk_reply(
+            "I'll compress your video to under 50 MB.",
+            calls=[("compress_video", {"target_mb": 50})],
+        ),
         heartbeat("comment"),
         every(0.5, heartbeat("empty"), for_=1.0),
         adk_tool_result("compress_video", {"ok": True, "size_mb": 48}),
         heartbeat("typed"),
-        adk_text(
-            'Your video is compressed to 48 MB. Say "export" to get the file.', pieces=3, delay=0.3
-        ),
+        adk_reply('Your video is compressed to 48 MB. Say "export" to get the file.', delay=0.3),
     ]
 
 
 async def _serve_forever(args: argparse.Namespace) -> None:
     fake = FakeNemo(port=args.port, operator_token=args.operator_token)
     fake.default_turn = _demo_turn()
+    fake.adk_streaming = args.streaming
     fake.default_render = RenderScript(polls=args.render_polls, size=args.render_size)
     async with fake:
         print(f"fake NemoVideo on {fake.url}  (NEMO_API_URL={fake.url})", flush=True)
@@ -1606,6 +1718,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--operator-token", default=None)
     parser.add_argument("--render-polls", type=int, default=3)
     parser.add_argument("--render-size", type=int, default=2_000_000)
+    parser.add_argument(
+        "--streaming",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="serve ADK streaming mode (or not) whatever the request's `streaming` says",
+    )
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve_forever(args))

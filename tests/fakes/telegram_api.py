@@ -15,8 +15,9 @@ the client appends the token itself. What it serves:
   to 2000 MB;
 - a webhook: with one set, getUpdates answers 409 and new updates are POSTed to the webhook URL
   with the `X-Telegram-Bot-Api-Secret-Token` header;
-- scripted flood control: `fail_next("editMessageText", retry_after=1)` answers 429 with
-  `parameters.retry_after`.
+- scripted failures of any method, at start-up or later, through `fail(method, kind)`: flood
+  control (429 with `parameters.retry_after`), a 5xx, or "unsupported" (404 "Not Found", what
+  the Bot API answers for a method it lacks); `times=None` fails every call until `heal()`.
 
 Tests build inbound updates with `message(...)`, `callback(...)` and `add_file(...)`, then read
 `calls`, `sent`, `downloaded_bytes` and `uploads` to assert what the bot did.
@@ -33,10 +34,12 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 from aiohttp import web
+
+FailureKind = Literal["flood", "server", "unsupported"]
 
 MB = 1_000_000
 CLOUD_DOWNLOAD_LIMIT = 20 * MB
@@ -133,6 +136,7 @@ class FakeTelegram:
         self._file_ids = itertools.count(1)
         self._new_update = asyncio.Condition()
         self._failures: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._always: dict[str, dict[str, Any]] = {}  # method -> the error of every call
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -177,25 +181,44 @@ class FakeTelegram:
 
     # --- scripting -------------------------------------------------------------------------------
 
+    def fail(
+        self,
+        method: str,
+        kind: FailureKind = "flood",
+        *,
+        times: int | None = 1,
+        retry_after: int = 1,
+        status: int | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `method` (any method name, served or not) with an
+        error, every call from now on with `times=None` (until `heal(method)`):
+
+        - "flood": 429 with `parameters.retry_after`, Telegram's flood control;
+        - "server": a 5xx (`status`, default 500), as when Telegram's side is unwell;
+        - "unsupported": what the Bot API answers for a method it does not have: 404 "Not Found"
+          (or `status=400`, "Bad Request: method not found", as some local Bot API servers do).
+        """
+        body = _failure_body(kind, retry_after, status)
+        if times is None:
+            self._always[method] = body
+        else:
+            self._failures[method].extend(dict(body) for _ in range(times))
+
+    def heal(self, method: str) -> None:
+        """Stop failing `method`: drop every scripted failure still waiting for it."""
+        self._failures.pop(method, None)
+        self._always.pop(method, None)
+
     def fail_next(
         self, method: str, *, retry_after: int = 1, times: int = 1, status: int = 429
     ) -> None:
-        """Answer the next `times` calls of `method` with flood control (or another error)."""
-        for _ in range(times):
-            if status == 429:
-                body = {
-                    "ok": False,
-                    "error_code": 429,
-                    "description": f"Too Many Requests: retry after {retry_after}",
-                    "parameters": {"retry_after": retry_after},
-                }
-            else:
-                body = {"ok": False, "error_code": status, "description": "Scripted error"}
-            self._failures[method].append(body)
+        """Flood control (or a 5xx) for the next `times` calls of `method`; see `fail`."""
+        kind: FailureKind = "flood" if status == 429 else "server"
+        self.fail(method, kind, times=times, retry_after=retry_after, status=status)
 
     def unused_failures(self, method: str) -> int:
-        """Scripted failures of `method` not yet served."""
-        return len(self._failures.get(method, []))
+        """Scripted failures of `method` not yet served (-1 while it fails every call)."""
+        return -1 if method in self._always else len(self._failures.get(method, []))
 
     def add_file(self, size: int, *, disk_path: Path | None = None, ext: str = "mp4") -> FakeFile:
         """Register a file a user uploaded; in local mode it must sit on disk (`disk_path`)."""
@@ -387,8 +410,8 @@ class FakeTelegram:
         params, files = await self._read(request, method)
         self.calls.append(Call(method, params))
         try:
-            if self._failures.get(method):
-                body = self._failures[method].pop(0)
+            body = self._next_failure(method)
+            if body is not None:
                 return web.json_response(body, status=int(body["error_code"]))
             handler = getattr(self, f"_m_{method}", None)
             if handler is None:
@@ -400,6 +423,12 @@ class FakeTelegram:
         finally:
             async with self._changed:
                 self._changed.notify_all()
+
+    def _next_failure(self, method: str) -> dict[str, Any] | None:
+        queue = self._failures.get(method)
+        if queue:
+            return queue.pop(0)
+        return self._always.get(method)
 
     async def _read(
         self, request: web.Request, method: str
@@ -686,6 +715,22 @@ def _entities(text: str) -> list[dict[str, Any]]:
 
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
+
+
+def _failure_body(kind: FailureKind, retry_after: int, status: int | None) -> dict[str, Any]:
+    if kind == "flood":
+        return {
+            "ok": False,
+            "error_code": 429,
+            "description": f"Too Many Requests: retry after {retry_after}",
+            "parameters": {"retry_after": retry_after},
+        }
+    if kind == "server":
+        code = status or 500
+        return {"ok": False, "error_code": code, "description": "Internal Server Error"}
+    if status == 400:
+        return {"ok": False, "error_code": 400, "description": "Bad Request: method not found"}
+    return {"ok": False, "error_code": 404, "description": "Not Found"}
 
 
 def _ok(result: Any) -> web.Response:

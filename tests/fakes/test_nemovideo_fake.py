@@ -16,6 +16,8 @@ from tests.fakes.nemovideo import (
     FakeNemo,
     UrlShape,
     adk_error,
+    adk_reply,
+    adk_run_error,
     adk_text,
     adk_tool_call,
     adk_tool_result,
@@ -25,6 +27,7 @@ from tests.fakes.nemovideo import (
     every,
     heartbeat,
     mp4ish_bytes,
+    pause,
     raw,
     temporary_issue,
     typed_text,
@@ -129,6 +132,94 @@ async def test_scripted_turn_streams_sse_bytes(fake: FakeNemo, client: httpx.Asy
     assert fake.sessions[sid].draft == draft
     assert fake.sessions[sid].messages == ["compress"]
     assert fake.header_violations == []
+
+
+async def _adk_events(client: httpx.AsyncClient, body: dict[str, Any]) -> list[dict[str, Any]]:
+    headers = {"Accept": "text/event-stream"}
+    async with client.stream("POST", "/run_sse", json=body, headers=headers) as resp:
+        text = (await resp.aread()).decode()
+    return [json.loads(b.removeprefix("data: ")) for b in text.split("\n\n") if b.strip()]
+
+
+def _parts(event: dict[str, Any]) -> list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = event["content"]["parts"]
+    return parts
+
+
+REPLY = adk_reply("I'll compress it.", calls=[("compress_video", {"target_mb": 8})])
+
+
+async def test_adk_reply_without_streaming_is_one_event(
+    fake: FakeNemo, client: httpx.AsyncClient
+) -> None:
+    sid = await new_session(client)
+    fake.script_turn(REPLY, adk_tool_result("compress_video"), adk_reply("Done."), session=sid)
+    events = await _adk_events(client, turn_body(sid))
+    reply, result, done = events
+    assert "partial" not in reply and reply["finishReason"] == "STOP"
+    text, call = _parts(reply)
+    assert text == {"text": "I'll compress it."}
+    assert call["functionCall"]["name"] == "compress_video"
+    assert call["functionCall"]["args"] == {"target_mb": 8}
+    assert call["functionCall"]["id"].startswith("adk-")
+    assert reply["longRunningToolIds"] == []
+    assert {"actions", "nodeInfo", "invocationId", "id", "timestamp"} <= reply.keys()
+    assert _parts(result)[0]["functionResponse"]["id"] == call["functionCall"]["id"]
+    assert result["content"]["role"] == "user"
+    assert _parts(done) == [{"text": "Done."}] and "longRunningToolIds" not in done
+    assert fake.turns[0].streaming is False and fake.turns[0].requested_streaming is None
+
+
+async def test_adk_reply_streams_when_asked(fake: FakeNemo, client: httpx.AsyncClient) -> None:
+    sid = await new_session(client)
+    fake.script_turn(REPLY, session=sid)
+    events = await _adk_events(client, {**turn_body(sid), "streaming": True})
+    *pieces, call_event, final = events
+    assert all(e["partial"] is True for e in [*pieces, call_event])
+    assert "".join(_parts(e)[0]["text"] for e in pieces) == "I'll compress it."
+    assert not any("finishReason" in e for e in pieces)
+    assert call_event["finishReason"] == "STOP"
+    (call,) = _parts(call_event)
+    assert final["partial"] is False and final["finishReason"] == "STOP"
+    assert _parts(final) == [{"text": "I'll compress it."}, call]  # the whole text, again
+    assert fake.turns[0].streaming is True and fake.turns[0].requested_streaming is True
+
+
+async def test_adk_streaming_can_be_forced_and_long_running_ids_listed(
+    fake: FakeNemo, client: httpx.AsyncClient
+) -> None:
+    sid = await new_session(client)
+    fake.adk_streaming = True  # the gateway streams whatever the client asked
+    fake.script_turn(adk_reply(calls=["render"], long_running=True), session=sid)
+    call_event, final = await _adk_events(client, turn_body(sid))
+    assert call_event["partial"] is True and final["partial"] is False
+    call_id = _parts(final)[0]["functionCall"]["id"]
+    assert final["longRunningToolIds"] == [call_id]
+    assert fake.turns[0].streaming is True and fake.turns[0].requested_streaming is None
+    bad = await client.post("/run_sse", json={**turn_body(sid), "streaming": "yes"})
+    assert bad.status_code == 422
+
+
+async def test_run_error_after_the_stream_started(
+    fake: FakeNemo, client: httpx.AsyncClient
+) -> None:
+    sid = await new_session(client)
+    fake.script_turn(adk_run_error("RuntimeError: boom"), session=sid)
+    (error,) = await _adk_events(client, turn_body(sid))
+    assert error == {"error": "RuntimeError: boom", "error_details": {"type": "RuntimeError"}}
+
+
+async def test_a_client_leaving_before_the_end_is_recorded(
+    fake: FakeNemo, client: httpx.AsyncClient
+) -> None:
+    sid = await new_session(client)
+    fake.script_turn(adk_reply("Done."), pause(1.0), session=sid)
+    headers = {"Accept": "text/event-stream"}
+    async with client.stream("POST", "/run_sse", json=turn_body(sid), headers=headers) as resp:
+        async for _ in resp.aiter_bytes():
+            break  # the first event is in: leave
+    turns = await fake.wait_turns(outcome="disconnected")
+    assert [t.outcome for t in turns] == ["disconnected"]
 
 
 async def test_unknown_session_and_cut_stream(fake: FakeNemo, client: httpx.AsyncClient) -> None:

@@ -10,7 +10,7 @@ import contextlib
 
 import pytest
 
-from bot.backends.local.intent import EXAMPLES_KEY, EncodeRequest, describe, parse
+from bot.backends.local.intent import EXAMPLES_KEY, READ_AT_MOST, EncodeRequest, describe, parse
 from bot.errors import UnclearRequest
 from bot.texts import CATALOG, t
 
@@ -504,3 +504,158 @@ HOSTILE = [
 def test_hostile_text_is_answered_not_hung(text: str) -> None:
     with contextlib.suppress(UnclearRequest):
         parse(text)
+
+
+# ---------------------------------------------------------------- hostile text: what it means
+# How long parsing takes is measured in benchmarks/hostile_texts.py, never asserted here.
+
+LONGEST = 4096  # Telegram's longest message
+
+# Each says nothing on its own, and each is built to make some pattern rescan, backtrack or
+# overflow: runs of digits, Chinese numerals, units, cues, whitespace, unclosed mentions, ...
+MEANINGLESS = {
+    "digits": "1",
+    "zeros": "0",
+    "Chinese numerals": "十",
+    "Chinese digits": "一二",
+    "Chinese numerals and units": "十秒",
+    "units": "mb ",
+    "cues": "under ",
+    "spaces": " ",
+    "tabs": "\t",
+    "newlines": "\n",
+    "ideographic spaces": "\u3000",
+    "digits and dots": "1.",
+    "digits and commas": "1,",
+    "digits and colons": "1:",
+    "digits and dashes": "1-",
+    "dashes": "-",
+    "digits and spaces": "1 ",
+    "emoji": "😀",
+    "前后从到": "前后从到",
+    "a file name with no end": "a.",
+    "negations": "don't ",
+    "unclosed mentions": "<@",
+    "links": "www.",
+    "clock times": "0:00 ",
+    "times without a cue": "1m30s",
+    "ranges without units": "1 to ",
+    "percent without a verb": "1%",
+}
+REQUESTS = {
+    "compress to under 8MB, 720p, no audio": R(
+        target_bytes=8 * MB, height=720, remove_audio=True, wants_compress=True
+    ),
+    "把视频压缩到20MB以内，前30秒": R(
+        target_bytes=20 * MB, trim_start=0.0, trim_end=30.0, wants_compress=True
+    ),
+    "from 0:10 to 0:45, h265": R(trim_start=10.0, trim_end=45.0, codec="h265"),
+}
+
+
+def _fill(unit: str, length: int) -> str:
+    return (unit * (length // len(unit) + 1))[:length]
+
+
+@pytest.mark.parametrize("unit", MEANINGLESS.values(), ids=MEANINGLESS.keys())
+def test_a_message_of_hostile_text_alone_is_not_understood(unit: str) -> None:
+    with pytest.raises(UnclearRequest) as raised:
+        parse(_fill(unit, LONGEST))
+    assert raised.value.reason == "err_unclear"
+
+
+@pytest.mark.parametrize("unit", MEANINGLESS.values(), ids=MEANINGLESS.keys())
+@pytest.mark.parametrize("request_text", REQUESTS)
+def test_hostile_text_after_a_request_adds_nothing(request_text: str, unit: str) -> None:
+    text = request_text + " " + _fill(unit, LONGEST - len(request_text) - 1)
+    assert len(text) == LONGEST
+    assert parse(text) == REQUESTS[request_text]
+
+
+@pytest.mark.parametrize("unit", MEANINGLESS.values(), ids=MEANINGLESS.keys())
+@pytest.mark.parametrize("request_text", REQUESTS)
+def test_hostile_text_before_a_request_in_the_head_hides_nothing(
+    request_text: str, unit: str
+) -> None:
+    assert parse(_fill(unit, 900) + " " + request_text) == REQUESTS[request_text]
+
+
+def test_only_the_head_of_a_message_is_read() -> None:
+    """A request is a sentence or two: what follows the first READ_AT_MOST characters is not
+    read, so no message costs more than a caption."""
+    assert READ_AT_MOST == 1024
+    far = "under 8MB" + " " * 2000 + "720p, no audio"
+    assert parse(far) == R(target_bytes=8 * MB)
+    with pytest.raises(UnclearRequest):
+        parse(" " * READ_AT_MOST + "under 8MB")
+    # NFKC lengthens "ﷺ" to 18 characters: the bound holds after it, too.
+    with pytest.raises(UnclearRequest):
+        parse("ﷺ" * 100 + " under 8MB")
+
+
+def test_the_cut_leaves_out_a_number_it_would_split() -> None:
+    """Cut after "5m" of "5mib", the rest would read as 5 MB: the split number is left out."""
+    text = "under 20MB"
+    text += " " * (READ_AT_MOST - len(text) - len(" under 5m")) + " under 5mib"
+    assert text.index("5mib") + 2 == READ_AT_MOST  # the cut falls after "5m"
+    assert parse(text) == R(target_bytes=20 * MB)
+
+
+HUGE = "9" * 400
+TOO_LARGE = {
+    f"under 1{HUGE}MB": "intent_size_too_big",
+    f"压缩到{HUGE}.5GB": "intent_size_too_big",
+    f"under {HUGE}kb": "intent_size_too_big",
+    "under 2000000GB": "intent_size_too_big",  # two petabytes
+    f"{HUGE}x smaller": "intent_size_too_big",
+    f"by a factor of {HUGE}": "intent_size_too_big",
+    f"1/{HUGE} of the size": "intent_size_too_big",
+    f"last {HUGE} seconds": "intent_time_too_big",
+    f"first {HUGE}s": "intent_time_too_big",
+    f"cut from 1:00 to {HUGE}:00": "intent_time_too_big",
+    f"from 1h to {HUGE}h": "intent_time_too_big",
+    "前" + "九" * 400 + "秒": "intent_time_too_big",
+    "前" + "九" * 1000 + "秒": "intent_time_too_big",
+}
+
+
+@pytest.mark.parametrize(("text", "reason"), TOO_LARGE.items(), ids=[t[:24] for t in TOO_LARGE])
+def test_a_number_too_large_to_mean_anything_has_its_own_answer(text: str, reason: str) -> None:
+    with pytest.raises(UnclearRequest) as raised:
+        parse(text)
+    assert raised.value.reason == reason
+    assert t(reason, "en").startswith("🤔 I didn't understand that ")
+    assert "数字太大" in t(reason, "zh")
+
+
+def test_the_largest_numbers_still_meant_are_read() -> None:
+    assert parse("under 999999GB") == R(target_bytes=999_999 * GB)
+    assert parse("1000x smaller") == R(size_fraction=0.001)
+    assert parse("the first 100 hours") == R(trim_start=0.0, trim_end=360_000.0)
+
+
+NOT_POSITIVE = ["under -5MB", "under −5MB", "under －5MB", "-5MB", "压缩到-5MB", "to -0.5 GB"]
+NOT_POSITIVE += ["under 0MB", "under 0.0001kb", "0 mb or less"]
+
+
+@pytest.mark.parametrize("text", NOT_POSITIVE)
+def test_a_size_of_zero_or_less_is_refused_not_read_as_positive(text: str) -> None:
+    with pytest.raises(UnclearRequest) as raised:
+        parse(text)
+    assert raised.value.reason == "intent_size_not_positive"
+    assert "more than zero" in t("intent_size_not_positive", "en")
+    assert "大于零" in t("intent_size_not_positive", "zh")
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("5-10MB", R(target_bytes=10 * MB)),  # a range
+        ("5 - 10MB", R(target_bytes=10 * MB)),
+        ("between 5 -10MB", R(target_bytes=10 * MB)),
+        ("720p-8MB", R(target_bytes=8 * MB, height=720)),  # a list
+        ("h265-8MB", R(target_bytes=8 * MB, codec="h265")),
+    ],
+)
+def test_a_dash_between_words_is_no_minus(text: str, want: EncodeRequest) -> None:
+    assert parse(text) == want

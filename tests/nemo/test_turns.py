@@ -65,7 +65,7 @@ async def test_adk_turn_with_tool_call_and_partial_text(client: NemoClient, fake
         adk_text("Your video is compressed to 48 MB.", pieces=3),
     )
     assert events == [
-        ToolActivity("compress_video"),
+        ToolActivity("compress_video", "tool_compressing"),
         Text("Your video is compressed to 48 MB."),
         TurnEnded(saw_text=True),
     ]
@@ -103,7 +103,7 @@ async def test_typed_events(client: NemoClient, fake: FakeNemo) -> None:
         typed_text("Here is your video."),
     )
     assert events == [
-        ToolActivity("generate_video_with_seedance"),
+        ToolActivity("generate_video_with_seedance", "tool_generating"),
         Heartbeat(),
         Text("Here is your video."),
         TurnEnded(saw_text=True),
@@ -130,16 +130,22 @@ async def test_thoughts_and_user_role_text_are_not_shown(
 
 
 @pytest.mark.parametrize(
-    "step",
-    [error_event("quota exceeded"), adk_error("MALFORMED_FUNCTION_CALL", "quota exceeded")],
-    ids=["error-key", "adk-errorCode"],
+    ("step", "kind"),
+    [
+        (error_event("quota exceeded in compress_video"), "an error"),
+        (error_event("RuntimeError: compress_video({'target_mb': 8})"), "RuntimeError"),
+        (adk_error("MALFORMED_FUNCTION_CALL", "quota exceeded in compress_video"), "MALFORMED"),
+    ],
+    ids=["error-key", "error-exception", "adk-errorCode"],
 )
-async def test_error_events(step: object, client: NemoClient, fake: FakeNemo) -> None:
+async def test_error_events(step: object, kind: str, client: NemoClient, fake: FakeNemo) -> None:
     events = await _run(client, fake, adk_tool_call("x"), step)
     failures = [e for e in events if isinstance(e, Failure)]
     assert len(failures) == 1
     assert isinstance(failures[0].error, TurnFailed)
-    assert "quota exceeded" in failures[0].error.detail
+    assert kind in failures[0].error.detail
+    # The agent's message names tools and arguments: it never reaches a log line people read.
+    assert "compress_video" not in failures[0].error.detail
     assert not failures[0].stream_broken
     assert events[-1] == TurnEnded(saw_text=False)
 
@@ -192,7 +198,7 @@ async def test_silent_turn_changes_the_draft(client: NemoClient, fake: FakeNemo)
         client, fake, adk_tool_call("edit_multitrack"), adk_tool_result("edit_multitrack"),
         change_draft(draft),
     )  # fmt: skip
-    assert events == [ToolActivity("edit_multitrack"), TurnEnded(saw_text=False)]
+    assert events == [ToolActivity("edit_multitrack", "tool_editing"), TurnEnded(saw_text=False)]
     state = await client.state(fake.turns[0].session_id)
     assert state.raw_draft == draft
 
@@ -202,7 +208,7 @@ async def test_cut_stream_is_a_broken_failure_and_never_resent(
 ) -> None:
     events = await _run(client, fake, adk_tool_call("compress"), adk_text("Half", pieces=2,
                         final=False), cut())  # fmt: skip
-    assert events[:2] == [ToolActivity("compress"), Text("Half")]
+    assert events[:2] == [ToolActivity("compress", "tool_compressing"), Text("Half")]
     failure = events[2]
     assert isinstance(failure, Failure) and failure.stream_broken
     assert isinstance(failure.error, Transient)
@@ -256,7 +262,7 @@ async def test_heartbeat_only_turn_is_given_up(open_client: ClientFactory, fake:
         )
         elapsed = time.monotonic() - started
     assert 0.4 <= elapsed < 3.0
-    assert events[0] == ToolActivity("render")
+    assert events[0] == ToolActivity("render", "tool_rendering")
     assert Heartbeat() in events
     failure = events[-2]
     assert isinstance(failure, Failure) and failure.stream_broken
@@ -358,5 +364,9 @@ async def test_backend_turn_is_the_client_turn(backend: NemoBackend, fake: FakeN
     fake.script_turn(adk_tool_call("compress_video"), adk_text("Done: 48 MB.", pieces=2))
     ctx = TurnContext(locale="en", upload_limit=50_000_000, chat="telegram:1")
     events = [event async for event in backend.turn(session, "compress to 50MB", ctx)]
-    assert events == [ToolActivity("compress_video"), Text("Done: 48 MB."), TurnEnded(True)]
+    assert events == [
+        ToolActivity("compress_video", "tool_compressing"),
+        Text("Done: 48 MB."),
+        TurnEnded(True),
+    ]
     assert fake.sessions[session].messages == ["compress to 50MB"]

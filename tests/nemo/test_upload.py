@@ -205,7 +205,9 @@ async def test_refused_token_reopens_the_source(backend: NemoBackend, fake: Fake
     assert [f.size for f in fake.sessions[session].uploads] == [1000]
 
 
-async def test_public_url_is_uploaded_by_url(backend: NemoBackend, fake: FakeNemo) -> None:
+async def test_public_url_is_uploaded_by_url(
+    backend: NemoBackend, fake: FakeNemo, dns: dict[str, list[str]]
+) -> None:
     session = await backend.open_session("en")
     source = Source(1000)
     url = "https://cdn.discordapp.com/attachments/1/2/clip.mp4?ex=abc"
@@ -214,6 +216,27 @@ async def test_public_url_is_uploaded_by_url(backend: NemoBackend, fake: FakeNem
     assert fake.calls("upload")[0].json == {"urls": [url], "source_type": "url"}
     assert source.opened == 0
     assert uploaded.name == "clip.mp4"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/metrics.mp4",
+        "http://[::ffff:169.254.169.254]/latest/meta-data.mp4",
+        "https://intranet.example/clip.mp4",  # resolves to 10.0.0.5
+        "https://cdn.discordapp.com.evil.example/clip.mp4",  # resolves to nothing
+    ],
+)
+async def test_url_to_a_private_address_is_not_handed_over(
+    url: str, backend: NemoBackend, fake: FakeNemo, dns: dict[str, list[str]]
+) -> None:
+    # NemoVideo would fetch it from its own network: only what the bot itself may fetch goes.
+    dns["intranet.example"] = ["10.0.0.5"]
+    session = await backend.open_session("en")
+    source = Source(1000)
+    await backend.upload(session, attachment("clip.mp4", source, url=url))
+    assert fake.sessions[session].url_uploads == []
+    assert source.opened == 1  # streamed through the adapter's own opener instead
 
 
 @pytest.mark.parametrize(

@@ -81,6 +81,20 @@ def test_telegram_urls_are_redacted_even_with_unconfigured_tokens(output: io.Str
     assert text.count("<telegram file URL [REDACTED]>") == 2
 
 
+def test_discord_interaction_tokens_are_redacted(output: io.StringIO) -> None:
+    log = logging.getLogger("discord.http")
+    token = "aW50ZXJhY3Rpb246MTIzNDU2.some-token_value"
+    log.debug("POST https://discord.com/api/v10/interactions/123/%s/callback: 204", token)
+    log.debug("PATCH https://discord.com/api/v10/webhooks/700/%s/messages/@original", token)
+    log.debug('WebSocket Event: {"t": "INTERACTION_CREATE", "d": {"token": "%s"}}', token)
+    log.debug("event %s", {"id": "1", "token": token})
+    text = output.getvalue()
+    assert "some-token" not in text
+    assert "/interactions/123/[REDACTED]/callback" in text
+    assert "/webhooks/700/[REDACTED]/messages/@original" in text
+    assert text.count("[REDACTED]") == 4
+
+
 def test_exceptions_and_tracebacks_are_redacted(output: io.StringIO) -> None:
     log = logging.getLogger("bot.test")
 

@@ -19,12 +19,13 @@ from adapters.telegram import TelegramAdapter
 from bot.backends.base import Backend
 from bot.backends.local import LocalBackend
 from bot.backends.nemo import NemoBackend
+from bot.backoff import DEFAULT_BACKOFF, Backoff
 from bot.conversation import Conversation
 from bot.store import SqliteStore
 from bot.texts import t
 from tests.clips import make_clip
 from tests.fakes.nemovideo import FakeNemo
-from tests.fakes.telegram_api import MB, FakeTelegram
+from tests.fakes.telegram_api import MB, FailureKind, FakeTelegram
 from tests.telegram.conftest import TOKEN, LogLines, make_settings
 
 CHAT = 42
@@ -68,7 +69,10 @@ def open_stack(
 
     @asynccontextmanager
     async def opened(
-        backend: str = "nemo", tg: FakeTelegram | None = None, **overrides: Any
+        backend: str = "nemo",
+        tg: FakeTelegram | None = None,
+        backoff: Backoff = DEFAULT_BACKOFF,
+        **overrides: Any,
     ) -> AsyncIterator[Stack]:
         tg = tg or fake_tg
         settings = make_settings(
@@ -85,7 +89,7 @@ def open_stack(
             async with chosen:
                 conversation = Conversation(settings, store, chosen)
                 async with TelegramAdapter(
-                    settings, conversation, poll_timeout=1.0, album_window=0.3
+                    settings, conversation, poll_timeout=1.0, album_window=0.3, backoff=backoff
                 ) as adapter:
                     conversation.add_adapter(adapter)
                     try:
@@ -196,6 +200,24 @@ async def test_flood_control_on_edits_loses_no_message(
         assert len(sends) == len(stored) + 1  # the one flooded send was retried, not dropped
 
 
+@pytest.mark.parametrize("kind", ["flood", "server", "unsupported"])
+async def test_optional_calls_failing_at_start_and_later_never_hold_back_the_work(
+    open_stack: StackFactory, fake_tg: FakeTelegram, nemo: FakeNemo, kind: FailureKind
+) -> None:
+    fake_tg.fail("setMyCommands", kind, times=None, retry_after=1)
+    async with open_stack(backoff=Backoff(first=0.05, longest=0.1)) as stack:
+        for method in ("sendChatAction", "answerCallbackQuery"):
+            fake_tg.fail(method, kind, times=None, retry_after=1)
+        await fake_tg.push(fake_tg.message(CHAT, text="make it brighter", video=fake_tg.video(MB)))
+        await nemo.wait_turns(1)
+        await stack.idle()
+        await fake_tg.push(fake_tg.message(CHAT, text="/export"))
+        await fake_tg.wait_for(lambda: len(fake_tg.calls_of("sendVideo")) == 1, timeout=20)
+        await stack.idle()
+        assert fake_tg.calls_of("sendChatAction"), "the chat actions were tried, and refused"
+        assert any("200.0 KB" in text for text in stack.texts())
+
+
 async def test_two_forum_topics_get_separate_sessions(
     open_stack: StackFactory, fake_tg: FakeTelegram, nemo: FakeNemo
 ) -> None:
@@ -261,7 +283,7 @@ async def test_buttons_drive_the_core(
 
 
 async def test_a_video_link_goes_to_nemovideo_as_a_url(
-    open_stack: StackFactory, fake_tg: FakeTelegram, nemo: FakeNemo
+    open_stack: StackFactory, fake_tg: FakeTelegram, nemo: FakeNemo, dns: dict[str, list[str]]
 ) -> None:
     url = "https://videos.example.org/clips/launch.mp4"
     async with open_stack() as stack:

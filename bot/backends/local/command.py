@@ -22,6 +22,7 @@ from bot.backends.local._backend import build_want, note_text, summarize
 from bot.backends.local.encode import Outcome, encode
 from bot.backends.local.ffmpeg import Ffmpeg
 from bot.backends.local.intent import EXAMPLES_KEY, describe, parse
+from bot.cli import megabytes
 from bot.config import MB, Settings, absolute_path
 from bot.errors import (
     ClipbridgeError,
@@ -53,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--limit",
-        type=float,
+        type=megabytes,
         default=50.0,
         metavar="MB",
         help='the size "fit the chat" means, in MB (default 50, Telegram\'s limit)',
@@ -137,7 +138,7 @@ def _output_path(source: Path, asked: Path | None) -> Path:
 
 def _explain(error: ClipbridgeError, locale: str) -> str:
     if isinstance(error, UnclearRequest):
-        return t("err_unclear", locale, examples=t(EXAMPLES_KEY, locale))
+        return t(error.reason, locale, examples=t(EXAMPLES_KEY, locale))
     if isinstance(error, TargetUnreachable):
         return t("err_unreachable", locale, target=human_size(error.target, locale),
                  smallest=human_size(error.smallest, locale))  # fmt: skip

@@ -23,6 +23,12 @@ Decisions where people are ambiguous:
 - A wish said the other way ("don't remove the audio", "不要去掉声音") is not that wish.
 - Links, mentions and file names say nothing, except a file's extension ("out.webm" is VP9).
 - "all" / "全部" alone is not a request: it says which videos, not what to do with them.
+- Only the first 1024 characters are read (what a Telegram caption holds; a request is a sentence
+  or two), and a word or number the cut would split is left out whole. So a long or hostile
+  message costs no more than a caption: every pattern below is linear in what it reads.
+- A size must be above zero ("under -5MB", "0MB" are refused, not read as 5 MB or ignored) and at
+  most a petabyte; a time at most 10^7 seconds; a larger number (a 400-digit one) is refused
+  with its own answer, never an overflow.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from typing import Literal
 from bot.errors import UnclearRequest
 from bot.texts import human_duration, human_size, t
 
-__all__ = ["EXAMPLES_KEY", "Codec", "EncodeRequest", "describe", "parse"]
+__all__ = ["EXAMPLES_KEY", "READ_AT_MOST", "Codec", "EncodeRequest", "describe", "parse"]
 
 EXAMPLES_KEY = "intent_examples"
 
@@ -70,14 +76,35 @@ _R = r"(?![a-z0-9])"
 _NUM = r"\d+(?:\.\d+)?"
 
 _PUNCT = str.maketrans(
-    {"。": " ", "、": ",", "～": "~", "〜": "~", "—": "-", "–": "-", "’": "'", "‘": "'"}
+    {"。": " ", "、": ",", "～": "~", "〜": "~", "—": "-", "–": "-", "−": "-", "’": "'", "‘": "'"}
 )
+
+READ_AT_MOST = 1024
+# What a word or number is made of, for the cut: "1.5gb" is not cut into "1." and "5gb".
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.,:%零〇一二两三四五六七八九十百千")
+
+
+def _head(text: str) -> str:
+    """The first READ_AT_MOST characters, without the start of a word or number the cut splits
+    (up to 32 characters of it: a longer run is no word anyone typed)."""
+    if len(text) <= READ_AT_MOST:
+        return text
+    cut = READ_AT_MOST
+    for _ in range(32):
+        if text[cut].lower() not in _WORD_CHARS or text[cut - 1].lower() not in _WORD_CHARS:
+            break
+        cut -= 1
+    return text[:cut]
 
 
 # Links and mentions carry numbers nobody said ("<@1234>"), and so do file names: of
 # "clip_1080p_50mb.webm" only the extension is a wish.
-_NOT_WORDS = re.compile(r"(?:https?://|www\.)\S+|<[@#!&:][^>\s]*>")
-_FILE_NAME = re.compile(r"[a-z0-9_.\-]{0,80}\.(mp4|mov|mkv|webm|avi|m4v|flv|wmv|3gp)(?![a-z0-9])")
+# Each starts only where a link, mention or name can start (no "<" inside a mention, a name from its
+# first character), so a run of "<@<@<@" or "a.a.a." is scanned once, not once from every position.
+_NOT_WORDS = re.compile(r"(?:https?://|www\.)\S+|<[@#!&:][^<>\s]*>")
+_FILE_NAME = re.compile(
+    r"(?<![a-z0-9_.\-])[a-z0-9_.\-]*\.(mp4|mov|mkv|webm|avi|m4v|flv|wmv|3gp)(?![a-z0-9])"
+)
 # Only before a size unit: "1280x720,30fps" is a list, "1,5 GB" a decimal.
 _DECIMAL_COMMA = re.compile(r"(\d),(\d{1,2})(?=\s*(?:[kmg]i?b|[mg](?![a-z])|兆))")
 
@@ -87,11 +114,13 @@ _ONE_UNIT = re.compile(r"(?<![a-z])(first|last|final)\s+(minute|hour)(?![a-z])")
 
 def _normalize(text: str) -> str:
     """Lower case, ASCII digits and punctuation, decimal commas as points, no links or names."""
-    s = unicodedata.normalize("NFKC", text).lower().translate(_PUNCT)
+    # NFKC lengthens a few characters ("ﷺ" becomes 18): the same bound after it.
+    s = _head(unicodedata.normalize("NFKC", _head(text))).lower().translate(_PUNCT)
     s = _FILE_NAME.sub(r" \1", _NOT_WORDS.sub(" ", s))
     s = re.sub(r"(\d),(\d{3})(?!\d)", r"\1\2", s)
     s = _DECIMAL_COMMA.sub(r"\1.\2", s)
     s = _ONE_UNIT.sub(r"\1 1 \2", s)
+    # At most READ_AT_MOST numerals, so far below the 4300 digits str() of an int refuses.
     return _CN_NUMBER.sub(lambda m: str(_cn_to_int(m.group(0))), s)
 
 
@@ -100,8 +129,9 @@ def _normalize(text: str) -> str:
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
 _CN_DIGITS |= {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+# From the run's first numeral only, all of it (possessive): "十" * 4096 is one attempt, not 4096.
 _CN_NUMBER = re.compile(
-    r"[零〇一二两三四五六七八九十百千]+"
+    r"(?<![零〇一二两三四五六七八九十百千])[零〇一二两三四五六七八九十百千]++"
     r"(?=\s*(?:秒|分钟|分\s*[零〇一二两三四五六七八九十0-9]+\s*秒|小时|兆|帧|mb|m|gb|g)" + _R + ")"
 )
 
@@ -159,8 +189,8 @@ _AUDIO = r"(?:audio|sound|soundtrack|sound\s+track)"
 _AUDIO_ZH = r"(?:音频|声音|音轨|原声|伴音)"
 _KBPS = r"(?:kbps|kb/s|kbit/s|kbits?|k)"
 _AUDIO_BITRATE = _c(
-    rf"""{_L}(?:{_AUDIO}|{_AUDIO_ZH})\s*(?:bit\s*rate|bitrate|码率|比特率)?\s*
-        (?:to|at|of|=|:|为|到|改为|设为|设置为|降到|降为)?\s*(?P<a>{_NUM})\s*{_KBPS}{_R}
+    rf"""{_L}(?:{_AUDIO}|{_AUDIO_ZH})\s*(?:(?:bit\s*rate|bitrate|码率|比特率)\s*)?
+        (?:(?:to|at|of|=|:|为|到|改为|设为|设置为|降到|降为)\s*)?(?P<a>{_NUM})\s*{_KBPS}{_R}
       | {_L}(?P<b>{_NUM})\s*{_KBPS}{_R}\s*(?:{_AUDIO}|{_AUDIO_ZH})"""
 )
 _REMOVE_AUDIO = _c(
@@ -187,10 +217,13 @@ _MINS = rf"{_NUM}\s*(?:{_MIN_U}(?:\s*{_SECS})?|m\s*{_SECS})"
 _HOURS = rf"{_NUM}\s*{_HOUR_U}(?:\s*{_NUM}\s*(?:{_MIN_U}|m{_END}))?(?:\s*{_SECS})?"
 _CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?"
 _TIME = rf"{_L}(?:{_CLOCK}|{_HOURS}|{_MINS}|{_SECS})"
-_TIME_OR_BARE = rf"(?:{_TIME}|{_L}{_NUM}\s*m?{_R})"  # "m" is minutes only beside a sure time
+_TIME_OR_BARE = rf"(?:{_TIME}|{_L}{_NUM}(?:\s*m)?{_R})"  # "m" is minutes only beside a sure time
 
 _PART = re.compile(rf"({_NUM})\s*({_HOUR_U}|{_MIN_U}|m|{_SEC_U})?")
 _UNIT_SECONDS = [(_HOUR_U, 3600.0), (_MIN_U, 60.0), (r"m", 60.0), (_SEC_U, 1.0)]
+
+
+_LONGEST_TIME = 10**7  # seconds, almost four months: a longer time is a slip of the keyboard
 
 
 def _time(token: str, default_unit: float = 1.0) -> tuple[float, float]:
@@ -200,14 +233,20 @@ def _time(token: str, default_unit: float = 1.0) -> tuple[float, float]:
         total = 0.0
         for part in token.split(":"):
             total = total * 60 + float(part)
-        return total, 1.0
+        return _bounded(total), 1.0
     total, unit = 0.0, default_unit
     for m in _PART.finditer(token):
         unit = default_unit
         if m.group(2):
             unit = next(v for p, v in _UNIT_SECONDS if re.fullmatch(p, m.group(2)))
         total += float(m.group(1)) * unit
-    return total, unit
+    return _bounded(total), unit
+
+
+def _bounded(seconds: float) -> float:
+    if not seconds <= _LONGEST_TIME:  # a 400-digit number is inf here
+        raise UnclearRequest("a time too long to be one", reason="intent_time_too_big")
+    return seconds
 
 
 def _group(m: re.Match[str], *names: str) -> str:
@@ -217,7 +256,7 @@ def _group(m: re.Match[str], *names: str) -> str:
 
 def _has_unit(token: str) -> bool:
     """Whether `token` is surely a time: not a bare number, and not "2m" (which may be 2 MB)."""
-    return re.fullmatch(rf"\s*{_NUM}\s*m?\s*", token) is None
+    return re.fullmatch(rf"\s*{_NUM}(?:\s*m)?\s*", token) is None
 
 
 _FIRST_W = r"(?:the\s+)?(?:first|opening|beginning|initial)"
@@ -228,7 +267,7 @@ _DROP_W = (
     r"|去掉|删掉|删除|去除|跳过|剪掉|裁掉|切掉|不要)"
 )
 _ASPECT = _c(
-    r"""(?:crop|aspect|ratio|比例|画幅|裁剪|裁成|裁切)\s*(?:ratio|to|into|为|成|到)?\s*\d{1,2}:\d{1,2}
+    r"""(?:crop|aspect|ratio|比例|画幅|裁剪|裁成|裁切)\s*(?:(?:ratio|to|into|为|成|到)\s*)?\d{1,2}:\d{1,2}
       | \d{1,2}:\d{1,2}\s*(?:aspect|ratio|format|比例|画幅|竖屏|横屏)"""
 )
 _FIRST_OR_LAST_BEFORE = re.compile(r"(?:first|last|final|前|最后|后)\s*$")
@@ -247,7 +286,7 @@ _DROP_LAST = _c(
         (?:end|ending|tail){_R}"""
 )
 _RANGE = _c(
-    rf"""(?:(?:from|between|从|由|第)\s*)?(?P<a>{_TIME_OR_BARE})\s*(?:秒处)?\s*
+    rf"""(?:(?:from|between|从|由|第)\s*)?(?P<a>{_TIME_OR_BARE})\s*(?:秒处\s*)?
          (?:to|until|till|through|and|-|~|到|至|和)\s*(?:第\s*)?(?P<b>{_TIME_OR_BARE})"""
 )
 _FIRST = _c(
@@ -261,24 +300,24 @@ _LAST = _c(
 _SHORTEN = _c(
     rf"""(?:{_L}(?:trim|cut|shorten|clip|make|keep|limit|reduce|get|bring)
               (?:\s+(?:it|this|the\s+video|the\s+clip|down))*\s+(?:to|at)
-         | {_L}(?:make\s+it|keep)\s+(?:only\s+|just\s+)?
+         | {_L}(?:make\s+it|keep)(?:\s+(?:only|just))?
          | {_L}(?:under|below|less\s+than|shorter\s+than|at\s+most|max(?:imum)?|within
               |no\s+longer\s+than|no\s+more\s+than|up\s+to)
          | 剪到|剪成|截到|截成|裁剪到|裁剪成|剪辑到|剪辑成|缩短到|缩短为|截取|只要|只保留|保留
-         | (?:时长|长度|时间)\s*(?:控制在|不超过|小于|为|到|改为|缩短到|限制在|限制为)?
+         | (?:时长|长度|时间)(?:\s*(?:控制在|不超过|小于|为|到|改为|缩短到|限制在|限制为))?
          | 不超过|不到|小于|低于|控制在|限制在
         )\s*(?P<t>{_TIME})
       | (?P<u>{_TIME})\s*(?:以内|之内|以下|内|or\s+less|max|long)"""
 )
 _START_AT = _c(
     rf"""(?:{_L}(?:from|start(?:ing)?\s+(?:at|from)|begin(?:ning)?\s+(?:at|from)|after)
-         |从)\s*(?:第\s*)?(?P<t>{_TIME})\s*(?:秒处)?\s*(?:开始|起)?
+         |从)\s*(?:第\s*)?(?P<t>{_TIME})(?:\s*秒处)?(?:\s*(?:开始|起))?
       | (?P<t2>{_TIME})\s*(?:onwards?|and\s+on|to\s+the\s+end|till\s+the\s+end|到结尾|到最后
           |之后|以后|开始)"""
 )
 _END_AT = _c(
     rf"""(?:{_L}(?:until|till|stop(?:ping)?\s+at|end(?:ing)?\s+at|up\s+to|to)|截止到|到)
-         \s*(?:第\s*)?(?P<t>{_TIME})\s*(?:为止|结束|截止)?"""
+         \s*(?:第\s*)?(?P<t>{_TIME})(?:\s*(?:为止|结束|截止))?"""
 )
 
 # ---------------------------------------------------------------- sizes
@@ -367,7 +406,7 @@ _SCALE = _c(
               \s+(?:by\s+|to\s+|in\s+)?(?:half|(?P<pa>{_NUM})\s*%|(?P<f>0?\.\d+)){_R}
       | {_L}(?P<pb>{_NUM})\s*%\s*(?:resolution|res|scale|size\s+resolution){_R}
       | 一半(?:的)?分辨率 | 分辨率\s*(?:减半|一半|降低一半|缩小一半|降一半)
-      | 分辨率\s*(?:降低|缩小|缩放|降)?(?:到|为)?\s*(?P<pc>{_NUM})\s*%
+      | 分辨率\s*(?:(?:降低|缩小|缩放|降)(?:到|为)?\s*|(?:到|为)\s*)?(?P<pc>{_NUM})\s*%
       | (?<!压)(?:缩小|缩放|缩)(?:到)?\s*(?P<pd>{_NUM})\s*% | 缩小一半 | 尺寸减半 | 长宽减半"""
 )
 _BARE_HALF = _c(rf"{_L}(?:half|halve|by\s+half){_R}")
@@ -391,17 +430,17 @@ _HEIGHT_P = _c(rf"{_L}(?P<h>\d{{3,4}})\s?p(?P<fps>\d{{2,3}})?{_R}")
 _HEIGHT_WORDS = _c(
     rf"""{_L}(?P<w>8k|4k|uhd|2k|qhd|full\s*hd|fhd|hd){_R}
       | (?:{_L}(?:resolution|res|height|resize|rescale|downscale|scale|downsize)
-            \s*(?:it\s+|this\s+|the\s+video\s+)?(?:to|of|at|=|:)?
-         |分辨率\s*(?:改为|改成|降到|降为|调到|设为|为|到)?)
-        \s*(?P<h>\d{{3,4}})p?{_R}
+            \s*(?:it\s+|this\s+|the\s+video\s+)?(?:(?:to|of|at|=|:)\s*)?
+         |分辨率\s*(?:(?:改为|改成|降到|降为|调到|设为|为|到)\s*)?)
+        (?P<h>\d{{3,4}})p?{_R}
       | (?P<h2>\d{{3,4}})\s*(?:的)?分辨率
-      | {_L}(?P<h3>\d{{3,4}})\s*(?:px|pixels)?\s+(?:tall|high){_R}
-      | (?:高度|高)\s*(?:改为|改成|设为|为|到)?\s*(?P<h4>\d{{3,4}})(?:px|像素)?{_R}"""
+      | {_L}(?P<h3>\d{{3,4}})(?:\s*(?:px|pixels))?\s+(?:tall|high){_R}
+      | (?:高度|高)\s*(?:(?:改为|改成|设为|为|到)\s*)?(?P<h4>\d{{3,4}})(?:px|像素)?{_R}"""
 )
 _WIDTH = _c(
-    rf"""{_L}width\s*(?:to|of|at|=|:)?\s*(?P<w>\d{{3,5}})(?:\s*(?:px|pixels))?{_R}
-      | {_L}(?P<w2>\d{{3,5}})\s*(?:px|pixels)?\s+wide{_R}
-      | (?:宽度|宽)\s*(?:改为|改成|设为|为|到)?\s*(?P<w3>\d{{3,5}})(?:px|像素)?{_R}"""
+    rf"""{_L}width\s*(?:(?:to|of|at|=|:)\s*)?(?P<w>\d{{3,5}})(?:\s*(?:px|pixels))?{_R}
+      | {_L}(?P<w2>\d{{3,5}})(?:\s*(?:px|pixels))?\s+wide{_R}
+      | (?:宽度|宽)\s*(?:(?:改为|改成|设为|为|到)\s*)?(?P<w3>\d{{3,5}})(?:px|像素)?{_R}"""
 )
 _HEIGHT_NAMES = {
     "8k": 4320,
@@ -417,8 +456,8 @@ _FPS_U = r"(?:fps|f/s|frames?\s*(?:per|/)\s*s(?:ec(?:ond)?)?|帧每秒|帧/秒|�
 _FPS = _c(
     rf"""{_L}(?P<a>{_NUM})\s*{_FPS_U}{_R}
       | (?:{_L}(?:fps|frame\s*rate|framerate)|帧率|帧速率|帧数)\s*
-        (?:to|of|at|=|:|为|到|改为|改成|设为|设置为|降到|降为|降低到|限制在|控制在|不超过|最多|最高)?
-        \s*(?P<b>{_NUM}){_R}"""
+        (?:(?:to|of|at|=|:|为|到|改为|改成|设为|设置为|降到|降为|降低到|限制在|控制在|不超过|最多|最高)
+        \s*)?(?P<b>{_NUM}){_R}"""
 )
 _CODEC = _c(
     rf"""{_L}(?:(?P<h264>[hx]\.?\s?264|avc)|(?P<h265>[hx]\.?\s?265|hevc)|(?P<av1>av1)
@@ -565,9 +604,7 @@ def _read_sizes(src: _Text, r: EncodeRequest) -> EncodeRequest:
     sizes: list[tuple[bool, int]] = []
     s = src.s
     for m in src.take(_SIZE):
-        n = round(float(m.group("n")) * _SIZE_UNITS[m.group("u")])
-        if n <= 0:
-            continue
+        n = _size(float(m.group("n")) * _SIZE_UNITS[m.group("u")], negative=_minus(s, m.start()))
         cued = bool(_SIZE_CUE_BEFORE.search(s[max(0, m.start() - 24) : m.start()]))
         cued = cued or bool(_SIZE_CUE_AFTER.match(s[m.end() : m.end() + 24]))
         sizes.append((cued, n))
@@ -575,6 +612,30 @@ def _read_sizes(src: _Text, r: EncodeRequest) -> EncodeRequest:
         return r
     cued_sizes = [n for cued, n in sizes if cued]
     return replace(r, target_bytes=min(cued_sizes or [n for _, n in sizes]))
+
+
+_LARGEST_SIZE = 10**15  # a petabyte: a bigger "size" is a slip of the keyboard, not a file
+
+
+def _size(n: float, *, negative: bool) -> int:
+    """Bytes, or UnclearRequest with its own answer for a size nobody can mean."""
+    if not n <= _LARGEST_SIZE:  # a 400-digit number is inf here
+        raise UnclearRequest("a size too large to be one", reason="intent_size_too_big")
+    if negative or round(n) <= 0:
+        raise UnclearRequest("a size of zero or less", reason="intent_size_not_positive")
+    return round(n)
+
+
+def _minus(s: str, at: int) -> bool:
+    """Whether the number at `at` carries a minus: "under -5MB", but not "5-10MB", "5 -10MB"
+    (ranges) or "720p-8MB" (a list)."""
+    if at == 0 or s[at - 1] != "-":
+        return False
+    touching = s[at - 2] if at >= 2 else " "
+    if touching.isascii() and (touching.isalnum() or touching in ".-~"):
+        return False
+    previous = s[max(0, at - 18) : at - 1].rstrip()[-1:]
+    return not previous.isdigit()
 
 
 def _percent(m: re.Match[str]) -> float | None:
@@ -593,6 +654,8 @@ def _read_fraction_and_scale(src: _Text, r: EncodeRequest) -> EncodeRequest:
         if m.group("w"):
             r = replace(r, size_fraction=round(_WORD_FRACTIONS[m.group("w")], 4))
         elif (times := float(_group(m, "n", "n2", "n3", "d", "d2"))) > 1:
+            if round(1 / times, 4) == 0:  # "10^400 times smaller": no size at all
+                raise UnclearRequest("a fraction too small to be one", reason="intent_size_too_big")
             r = replace(r, size_fraction=round(1 / times, 4))
     for m in src.take(_FRACTION_OFF):
         if (pct := _percent(m)) is not None:

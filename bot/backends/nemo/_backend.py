@@ -27,12 +27,14 @@ from bot.backends.base import (
     UploadedFile,
 )
 from bot.config import Settings
-from bot.errors import Cancelled, NoInput, RenderFailed
+from bot.errors import Cancelled, ClipbridgeError, NoInput, RenderFailed
+from bot.links import LinkFetcher, LinkPolicy
 from bot.models import Attachment, ByteStream
 from bot.store import Store
 from bot.timeline import Timeline
 
 from ._client import NemoClient
+from ._errors import RenderRunning
 from ._multipart import check_file, file_kind
 from ._payloads import Draft, UploadedFileInfo, parse
 from ._timeline import timeline_from_draft
@@ -40,6 +42,7 @@ from ._timeline import timeline_from_draft
 log = logging.getLogger("bot.backends.nemo")
 
 LANGUAGES = {"zh": "zh-CN", "en": "en"}
+_RENDER_KEY = "nemo_render:{}"  # store meta: a session's last render id, to attach to it
 
 
 class NemoBackend:
@@ -47,7 +50,9 @@ class NemoBackend:
 
     def __init__(self, settings: Settings, store: Store, **client_options: Any) -> None:
         self._settings = settings
+        self._store = store
         self.client = NemoClient(settings, store, **client_options)
+        self._links = LinkFetcher(LinkPolicy.from_settings(settings))
         self._tasks: dict[str, str] = {}  # session id -> task id, for claim links
 
     @property
@@ -78,7 +83,9 @@ class NemoBackend:
             attachment.name, attachment.mime, attachment.size, self._settings.nemo_max_upload
         )
         url = attachment.public_url
-        if url and self._shareable(url):
+        # NemoVideo fetches a URL from its own network: hand over only what passes the same
+        # address check as the bot's own downloads; anything else is streamed (and checked) here.
+        if url and self._shareable(url) and await self._links.admits(url):
             files = await self.client.upload_url(session, url)
         else:
             files = await self.client.upload_stream(
@@ -93,13 +100,29 @@ class NemoBackend:
         return timeline_from_draft(await self._draft(session))
 
     async def start_export(self, session: str, job_id: str, ctx: TurnContext) -> str:
+        """Submit a render, or attach to this session's render still running: NemoVideo runs
+        one export per session, and an earlier one (given up, or from before a restart) goes on
+        burning credits whether we watch it or not."""
+        running = await self._running_render(session)
+        if running is not None:
+            log.info("session %s already renders %s: attaching to it", session, running)
+            return running
         state = await self.client.state(session)
         raw = state.raw_draft
         draft = parse(Draft, raw, "draft") if raw is not None else None
         if draft is None or not draft.exportable:
             raise NoInput(f"session {session}: no track has segments, nothing to render")
-        job = await self.client.submit_render(job_id, session, raw or {})
-        return job.id or job.render_id or job.taskId or job_id
+        try:
+            job = await self.client.submit_render(job_id, session, raw or {})
+        except RenderRunning as exc:
+            running = await self._running_render(session)
+            if running is None:  # not one we started (the agent's own?): nothing to watch
+                raise RenderFailed(f"{exc.detail} (not a render we know)") from exc
+            log.info("session %s already renders %s: attaching to it", session, running)
+            return running
+        used = job.id or job.render_id or job.taskId or job_id
+        await self._store.set_meta(_RENDER_KEY.format(session), used)
+        return used
 
     async def watch_export(self, job_id: str) -> AsyncIterator[ExportEvent]:
         loop = asyncio.get_running_loop()
@@ -126,6 +149,7 @@ class NemoBackend:
                 shown = job.progress
                 yield Progress(percent=max(0.0, min(100.0, job.progress)))
             if loop.time() >= deadline:
+                await self._give_up(job_id)
                 raise RenderFailed(
                     f"render {job_id} not done after {self._settings.nemo_render_timeout:g}s"
                 )
@@ -143,7 +167,9 @@ class NemoBackend:
     async def credits(self) -> Credits:
         balance = await self.client.credits()
         total = balance.total if balance.total is not None else balance.available + balance.frozen
-        return Credits(available=balance.available, frozen=balance.frozen, total=total)
+        return Credits(
+            available=balance.available, frozen=balance.frozen, total=total, link=self.bind_link()
+        )
 
     # links for the core (admins and session owners only) ---------------------------------------
 
@@ -160,6 +186,28 @@ class NemoBackend:
         return await self.client.claim_link(task, session)
 
     # helpers -----------------------------------------------------------------------------------
+
+    async def _running_render(self, session: str) -> str | None:
+        """The render we last submitted for `session`, if it is still pending or processing."""
+        known = await self._store.get_meta(_RENDER_KEY.format(session))
+        if known is None:
+            return None
+        try:
+            job = await self.client.render_status(known)
+        except ClipbridgeError as exc:
+            log.info("render %s of session %s: no status (%s)", known, session, exc.detail)
+            return None
+        return known if job.status in ("pending", "processing") else None
+
+    async def _give_up(self, job_id: str) -> None:
+        """Cancel a render we stop waiting for: left running it burns credits, and it holds the
+        session's one export slot, so the /export we suggest next would be refused."""
+        try:
+            await self.client.cancel_render(job_id)
+        except ClipbridgeError as exc:
+            log.warning("render %s timed out and could not be cancelled: %s", job_id, exc.detail)
+        else:
+            log.info("render %s timed out: cancelled it", job_id)
 
     async def _draft(self, session: str) -> Draft | None:
         state = await self.client.state(session)

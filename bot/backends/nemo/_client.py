@@ -191,7 +191,10 @@ class NemoClient:
     async def turn(self, session_id: str, text: str) -> AsyncIterator[TurnEvent]:
         """One message on `/run_sse`, as events ending with `TurnEnded`. Sent at most once: a
         refusal before the stream (session, credits) is raised; a failure after the message may
-        have gone out is a `Failure(stream_broken=True)`."""
+        have gone out is a `Failure(stream_broken=True)`. The stream is read to its end (or to a
+        time bound): closing it early aborts the agent's run."""
+        # No `"streaming": true`: a chat shows whole messages, so ADK's partial pieces would only
+        # be joined again, and NemoVideo documents no such field. Either mode is read alike.
         body = {
             "app_name": APP,
             "user_id": "me",

@@ -12,7 +12,8 @@ no envelope code. The mapping, drawn as the part of the tree it reaches:
     ├── Transient         HTTP 5xx, connection and read errors   (retried on idempotent calls)
     │   └── MaybeSent           the connection failed after the request went out
     └── ProtocolError     HTTP 400 and other 4xx, unknown codes, answers that are not JSON
-        └── DuplicateRenderId   a render submit whose id was taken (new id, retried once)
+        ├── DuplicateRenderId   a render submit whose id was taken (new id, retried once)
+        └── RenderRunning       HTTP 409 otherwise: the session already has a render running
     InputError
     ├── UnsupportedFile   envelope 4001
     └── FileTooLarge      envelope 4002
@@ -53,6 +54,10 @@ FILE_TOO_LARGE = 4002
 
 class DuplicateRenderId(ProtocolError):
     """A render was submitted under an id the server already knows."""
+
+
+class RenderRunning(ProtocolError):
+    """A render submit refused because the session already renders (one export at a time)."""
 
 
 class MaybeSent(Transient):
@@ -146,6 +151,8 @@ def _for_status(
         return SessionNotFound(detail, code=code)
     if _is_duplicate(message):
         return DuplicateRenderId(detail, code=code)
+    if status == 409:
+        return RenderRunning(detail, code=code)
     if status == 429:
         return RateLimited(detail, retry_after=retry_after(headers))
     if status >= 500:
