@@ -107,6 +107,7 @@ class ProgressMessage:
         self._action: ChatAction = action
         self._first_delay = first_delay
         self._spawn = spawn
+        self._first_text = first_text  # posted as it is; news that came before is an edit
         self._desired = first_text
         self._shown = ""
         self._buttons: Sequence[Button] = ()
@@ -203,7 +204,7 @@ class ProgressMessage:
         return self._posting
 
     async def _post_first(self) -> None:
-        text = self._desired
+        text = self._first_text
         self._ref = await send_reliably(self._pacer, lambda: self._port.send_text(text))
         self._shown = text
         self._pacer.edited()
