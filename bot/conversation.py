@@ -103,6 +103,7 @@ class _Work:
     progress: ProgressMessage | None = None
     task: asyncio.Task[None] | None = None
     shutdown: bool = False  # cancelled because the process is stopping: keep the job for resume
+    cancelled: bool = False  # the person cancelled it: closed as cancelled, even mid-shutdown
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,6 +393,7 @@ class Conversation:
                 await (work.backend or self._primary).cancel_export(work.job.backend_job)
             except ClipbridgeError:
                 log.warning("backend refused to cancel render %s", work.job.backend_job)
+        work.cancelled = True
         work.task.cancel()
         what = t(f"what_{doing}", locale)
         if dropped:
@@ -408,7 +410,9 @@ class Conversation:
         names = ", ".join(attachment.name for attachment in attachments)
         received: list[UploadedFile] = []
         problems: list[str] = []
-        async with self._progress(chat, work, t("receiving", work.locale, names=names)) as progress:
+        receiving = t("receiving", work.locale, names=names)
+        # "Receiving…" at once: a file takes a while to arrive, and the person sees it is coming
+        async with self._progress(chat, work, receiving, first_delay=0) as progress:
             current = await self._session(chat.key, work.locale)
             work.backend = current.backend
             for attachment in attachments:
@@ -749,7 +753,7 @@ class Conversation:
             await job
             return
         except asyncio.CancelledError:
-            if work is not None and not work.shutdown:
+            if work is not None and (work.cancelled or not work.shutdown):
                 await self._close_job(work, "cancelled", None)
                 if work.progress is not None and not work.progress.finished:
                     await self._quietly(work.progress.finish(t("err_cancelled", locale)))
@@ -871,7 +875,9 @@ class Conversation:
             chat = self._chats[key] = _Chat(key, Pacer(self._settings.edit_interval, self._clock))
         return chat
 
-    def _progress(self, chat: _Chat, work: _Work, first_text: str) -> ProgressMessage:
+    def _progress(
+        self, chat: _Chat, work: _Work, first_text: str, *, first_delay: float = FIRST_DELAY
+    ) -> ProgressMessage:
         work.progress = ProgressMessage(
             work.port,
             chat.pacer,
@@ -879,7 +885,7 @@ class Conversation:
             first_text=first_text,
             still_working_interval=self._settings.still_working_interval,
             clock=self._clock,
-            first_delay=min(FIRST_DELAY, self._settings.edit_interval),
+            first_delay=min(first_delay, self._settings.edit_interval),
             spawn=self._spawn,  # its last edit may land after the job: `wait_idle` waits for it
         )
         return work.progress

@@ -1,7 +1,8 @@
 """Stopping the bot in the middle of work, then starting it again in the same folder, as people do:
 SIGTERM (past SHUTDOWN_GRACE), Ctrl-C in the chat, or kill -9 while a local encode or a NemoVideo
 turn runs. The next start must start (not exit 1), tell the chat what happened to the interrupted
-job, and deliver an export that was in flight exactly once.
+job, and deliver an export that was in flight exactly once. (In the console chat a first Ctrl-C
+cancels the job and says so, a second quits: then nothing is owed and the next start is quiet.)
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from tests.fakes.telegram_api import FakeTelegram
 EXPORTING, TALKING = 5101, 5102
 STOPS = {
     "SIGTERM": lambda program: program.signal(signal.SIGTERM),
-    "Ctrl-C": lambda program: program.interrupt(),
     "kill -9": lambda program: program.kill(),
 }
 
@@ -61,6 +61,27 @@ async def test_console_stopped_mid_encode_starts_again_and_says_so(
         await third.close_stdin()
         assert await third.wait(60) == 0
     assert "I was restarted" not in third.transcript
+
+
+async def test_console_ctrl_c_twice_mid_encode_cancels_quits_and_starts_again_quietly(
+    clipbridge: Newcomer, clip: Callable[..., Path]
+) -> None:
+    clip("clips/long.mp4", size="960x540", duration=12, video=("-preset", "ultrafast", "-crf", "8"))
+    async with clipbridge("chat") as bot:
+        await bot.send("clips/long.mp4")
+        await bot.expect(r"Received long\.mp4", timeout=60)
+        await bot.send("compress this video to under 300KB")
+        await bot.expect(r"\d+%", timeout=60)
+        bot.interrupt()
+        await bot.expect("Cancelled the encode", timeout=30)
+        bot.interrupt()
+        assert await bot.wait(30) == 0, bot.transcript
+
+    async with clipbridge("chat") as again:  # the person cancelled: nothing to report
+        await again.close_stdin()
+        assert await again.wait(60) == 0, again.transcript
+    assert "I was restarted" not in again.transcript
+    assert "Traceback" not in again.transcript
 
 
 async def _until(
@@ -136,7 +157,7 @@ async def test_run_stopped_mid_turn_and_mid_export_reports_and_delivers_once(
     assert not _videos(telegram, TALKING)
 
 
-@pytest.mark.parametrize("stop", ["Ctrl-C", "kill -9"])
+@pytest.mark.parametrize("stop", list(STOPS))
 async def test_console_stopped_mid_export_encodes_it_again_and_delivers_once(
     clipbridge: Newcomer, clip: Callable[..., Path], data: Path, stop: str
 ) -> None:

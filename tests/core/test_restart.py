@@ -216,3 +216,19 @@ async def test_a_local_export_stopped_mid_encode_is_encoded_again_and_delivered(
         assert await second.store.active_jobs() == []
     assert len(port.of("video")) == 1
     assert video.video_size is not None and video.video_size <= 40_000
+
+
+async def test_a_job_cancelled_as_the_bot_stops_stays_cancelled(
+    fake: FakeNemo, open_bot: BotFactory
+) -> None:
+    """Ctrl-C twice in the console: /cancel and the shutdown race. The person cancelled, so the
+    next start must not report the job as interrupted."""
+    fake.script_turn(pause(30), adk_text("too late"))
+    async with open_bot() as bot:
+        port = bot.port()
+        await bot.say(port, "add a title")
+        await fake.wait_turns(1)
+        await bot.say(port, "/cancel")  # the job may still be unwinding when the stop comes
+        await bot.conversation.close(grace=0)
+        assert await bot.store.active_jobs() == [], "closed as cancelled, not left for resume"
+    assert any("Cancelled the current request" in text for text in port.texts())
