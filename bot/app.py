@@ -20,12 +20,16 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.backends.base import Backend
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.errors import ConfigError
 from bot.store import SqliteStore
+
+if TYPE_CHECKING:
+    from adapters.telegram import TelegramAdapter
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +85,7 @@ async def serve(
     async with AsyncExitStack() as stack:
         core = await stack.enter_async_context(open_core(settings))
         server = HttpServer(settings, {"store": core.store.ping, "backend": core.backend.credits})
+        telegram: TelegramAdapter | None = None
         if settings.telegram_bot_token is not None:
             from adapters.telegram import TelegramAdapter
 
@@ -91,7 +96,7 @@ async def serve(
         if settings.http_enabled:
             await stack.enter_async_context(server)
             log.info("HTTP server on %s:%d", settings.http_host, server.port)
-        if settings.telegram_bot_token is not None:
+        if telegram is not None:
             await stack.enter_async_context(telegram)
         if settings.discord_bot_token is not None:
             from adapters.discord import DiscordAdapter

@@ -13,6 +13,7 @@ are submitted, so `resume()` after a restart picks them up and delivers each onc
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import time
 import uuid
@@ -43,6 +44,7 @@ from bot.errors import (
     Cancelled,
     ClipbridgeError,
     CorruptInput,
+    DiskFull,
     FileTooLarge,
     FormatMismatch,
     InputError,
@@ -57,6 +59,7 @@ from bot.errors import (
     RenderFailed,
     SessionNotFound,
     TargetUnreachable,
+    TimedOut,
     TokenError,
     Transient,
     TurnFailed,
@@ -66,7 +69,7 @@ from bot.errors import (
 from bot.logs import log_context
 from bot.models import Attachment, ByteStream, ChatKey, Inbound, UserRef
 from bot.ports import Adapter, Button, Port
-from bot.progress import Pacer, ProgressMessage, send_reliably
+from bot.progress import FIRST_DELAY, Pacer, ProgressMessage, send_reliably
 from bot.routing import route, translate_gui
 from bot.store import Job, Store
 from bot.texts import CATALOG, LANGUAGES, human_duration, human_size, normalize_locale, t
@@ -77,7 +80,10 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 WorkKind = Literal["upload", "turn", "export"]
+Doing = Literal["upload", "turn", "encode", "export"]
 ACCEPTED_FORMATS = "mp4, mov, avi, webm, mkv, jpg, png, gif, webp, mp3, wav, m4a, aac"
+REQUEST_KEPT = 200  # characters of a turn's instruction stored with its job, to name it later
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 LANGUAGE_NAMES = {"english": "en", "英文": "en", "chinese": "zh", "中文": "zh", "汉语": "zh"}
 
 
@@ -90,6 +96,7 @@ class _Work:
     port: Port
     locale: str
     text: str = ""
+    phase: WorkKind | None = None  # what it does now: an upload's caption runs a turn or export
     inbound: Inbound | None = None
     resume: Job | None = None  # an export found in flight at start-up
     job: Job | None = None
@@ -98,6 +105,7 @@ class _Work:
     progress: ProgressMessage | None = None
     task: asyncio.Task[None] | None = None
     shutdown: bool = False  # cancelled because the process is stopping: keep the job for resume
+    cancelled: bool = False  # the person cancelled it: closed as cancelled, even mid-shutdown
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,28 +158,51 @@ class Conversation:
         self._adapters[adapter.platform] = adapter
 
     async def resume(self) -> None:
-        """Pick up what a previous process left in flight: exports are polled and delivered,
-        interrupted turns are reported with the timeline as it is now."""
+        """Pick up what a previous process left in flight: exports are polled and delivered;
+        interrupted turns and encodes are reported to their chat and closed. One job that cannot
+        be picked up is reported, closed and logged; it never stops the start."""
         for found in await self._store.active_jobs():
-            adapter = self._adapters.get(found.chat.platform)
-            if adapter is None:
-                continue  # that platform is not running in this process; leave the job for it
-            port = adapter.port_for(found.chat, found.reply_to)
-            if found.backend not in self._backends:
-                continue  # made with a backend this process does not run; leave it be
-            if found.kind == "export" and found.backend_job:
-                job = found
-                if job.state == "delivering":  # died mid-post: a duplicate beats a lost video
-                    job = await self._store.update_job(job, state="running")
-                work = _Work("export", job.user, port, job.locale, resume=job)
-                self._enqueue(self._chat(job.chat), work)
-            else:
-                self._spawn(self._report_interrupted_turn(job, port))
+            with log_context(chat=found.chat):
+                try:
+                    await self._resume(found)
+                except Exception:
+                    log.exception("could not pick up job %s after the restart", found.id)
+                    self._spawn(self._close_interrupted(found, t("restart_job_lost", found.locale)))
+
+    async def _resume(self, job: Job) -> None:
+        if job.chat.platform not in self._adapters:
+            log.info("job %s belongs to %s, not running here; left for it", job.id, job.chat)
+            return
+        if job.backend not in self._backends:
+            log.warning("job %s needs the %s backend, not running here; left", job.id, job.backend)
+            return
+        if job.kind == "export" and job.backend_job:
+            port = self._port_for(job)
+            if job.state == "delivering":  # died mid-post: a duplicate beats a lost video
+                job = await self._store.update_job(job, state="running")
+            work = _Work("export", job.user, port, job.locale, resume=job)
+            self._enqueue(self._chat(job.chat), work)
+        else:
+            self._spawn(self._report_interrupted(job))
+
+    def _port_for(self, job: Job) -> Port:
+        adapter = self._adapters[job.chat.platform]
+        try:
+            return adapter.port_for(job.chat, job.reply_to)
+        except Exception:  # a delivery hint this adapter can no longer read: the chat will do
+            log.warning("job %s: unusable delivery hint; using the chat", job.id, exc_info=True)
+            return adapter.port_for(job.chat)
 
     async def wait_idle(self) -> None:
         """Until every task this core started has finished (tests, shutdown)."""
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            # asyncio.wait, not gather: when the waiter is cancelled (Ctrl-C in a piped chat),
+            # gather would cancel every job as if the person had, and the jobs would be closed
+            # as cancelled instead of left for `resume()` by `close()`.
+            done, _ = await asyncio.wait(list(self._tasks))
+            for task in done:
+                if not task.cancelled():
+                    task.exception()  # retrieved: each task logs its own failures
 
     async def close(self, grace: float) -> None:
         """Stop taking work, give running jobs `grace` seconds, then stop them. Exports keep
@@ -358,13 +389,15 @@ class Conversation:
             self._load[waiting.user] -= 1
         chat.queue.clear()
         self._dequeued(dropped)
-        if work.kind == "export" and work.job is not None and work.job.backend_job:
+        doing = self._doing(work)
+        if doing == "export" and work.job is not None and work.job.backend_job:
             try:
                 await (work.backend or self._primary).cancel_export(work.job.backend_job)
             except ClipbridgeError:
                 log.warning("backend refused to cancel render %s", work.job.backend_job)
+        work.cancelled = True
         work.task.cancel()
-        what = t(f"what_{work.kind}", locale)
+        what = t(f"what_{doing}", locale)
         if dropped:
             text = t("cancelled_and_dropped", locale, what=what, n=dropped)
         else:
@@ -379,7 +412,9 @@ class Conversation:
         names = ", ".join(attachment.name for attachment in attachments)
         received: list[UploadedFile] = []
         problems: list[str] = []
-        async with self._progress(chat, work, t("receiving", work.locale, names=names)):
+        receiving = t("receiving", work.locale, names=names)
+        # "Receiving…" at once: a file takes a while to arrive, and the person sees it is coming
+        async with self._progress(chat, work, receiving, first_delay=0) as progress:
             current = await self._session(chat.key, work.locale)
             work.backend = current.backend
             for attachment in attachments:
@@ -388,15 +423,14 @@ class Conversation:
                         received.append(await current.backend.upload(current.id, attachment))
                     except SessionNotFound:
                         current = await self._renew_session(chat.key, work.locale)
+                        await progress.show()
                         await self._say(chat, work.port, t("session_lost_retrying", work.locale))
                         received.append(await current.backend.upload(current.id, attachment))
                 except InputError as error:
-                    problems.append(
-                        f"{attachment.name}: {self._explain(error, work.locale, work.user)}"
-                    )
+                    explained = self._explain(error, work.locale, work.user, current.backend)
+                    problems.append(f"{attachment.name}: {explained}")
                 else:
                     await self._keep_fallback_copy(chat.key, current, attachment)
-        assert work.progress is not None
         lines = [self._describe_upload(item) for item in received]
         if len(lines) == 1:
             text = t("received_one", work.locale, item=lines[0])
@@ -408,7 +442,7 @@ class Conversation:
             problems = []
         if received and not work.inbound.text.strip():
             text += "\n" + t("what_next", work.locale)
-        await work.progress.finish(text)
+        await progress.finish(text)
         for problem in problems:
             await self._say(chat, work.port, problem)
         work.received = bool(received)
@@ -426,13 +460,15 @@ class Conversation:
 
     async def _turn(self, chat: _Chat, work: _Work, text: str) -> None:
         port, locale = work.port, work.locale
+        work.phase = "turn"
         results: list[ExportResult] = []
-        saw_text = broken = offer_export = show_summary = False
+        broken: ClipbridgeError | None = None  # the stream ended early: the work may go on
+        saw_text = offer_export = show_summary = False
         async with self._progress(chat, work, t("working", locale)) as progress:
             current = await self._session(chat.key, locale)
             work.backend = current.backend
             work.job = await self._store.add_job(
-                self._job(chat, work, current, kind="turn", state="running")
+                self._job(chat, work, current, kind="turn", state="running", request=text)
             )
             before = await self._state_or_none(current)
             context = TurnContext(locale=locale, upload_limit=port.upload_limit, chat=str(chat.key))
@@ -444,6 +480,7 @@ class Conversation:
                         translated = translate_gui(words, locale)
                         offer_export |= translated.offer_export
                         show_summary |= translated.show_summary
+                        await progress.show()  # the progress line stays above the answer
                         for piece in output.pieces(translated.text):
                             await self._say(chat, port, piece)
                     case ToolActivity(label=label):
@@ -458,16 +495,19 @@ class Conversation:
                         results.append(result)
                     case Failure(error=error, stream_broken=True):
                         log.warning("turn stream broke: %s", error.detail)
-                        broken = True
+                        broken = error
                     case Failure(error=error):
                         raise error
                     case TurnEnded(saw_text=seen):
                         saw_text = seen
-            await progress.finish(t("done_in", locale, elapsed=human_duration(progress.elapsed)))
+            if broken is None:
+                await progress.finish(t("done_in", locale, elapsed=self._elapsed(progress)))
+            else:
+                await progress.finish(self._explain_broken(broken, locale))
         for result in results:
             await self._deliver(chat, work, result)
-        if broken or not (saw_text or results):
-            await self._report_changes(chat, port, locale, current, before, broken=broken)
+        if broken is not None or not (saw_text or results):
+            await self._report_changes(chat, port, locale, current, before, broken=bool(broken))
         elif show_summary:
             await self._status(chat, port, locale)
         if offer_export and not results:
@@ -476,9 +516,11 @@ class Conversation:
 
     async def _export(self, chat: _Chat, work: _Work) -> None:
         locale = work.locale
+        work.phase = "export"
         first = t("export_resuming" if work.resume else "exporting", locale)
         async with self._progress(chat, work, first) as progress:
             if work.resume is not None:
+                await progress.show()  # "I was restarted…" says why, before any percent does
                 job = work.job = work.resume
                 backend = work.backend = self._backends[job.backend]
                 if job.state == "pending":  # we may have died before the submit went out
@@ -511,7 +553,7 @@ class Conversation:
                     progress.percent(event.percent, event.eta, event.stage or "stage_export")
             if result is None:
                 raise ProtocolError("export ended without a result")
-            await progress.finish(t("done_in", locale, elapsed=human_duration(progress.elapsed)))
+            await progress.finish(t("done_in", locale, elapsed=self._elapsed(progress)))
         if await self._store.claim_delivery(job):
             await self._deliver(chat, work, result)
             work.job = await self._store.update_job(job, state="done")
@@ -624,10 +666,18 @@ class Conversation:
         broken: bool,
     ) -> None:
         """A silent or broken turn: tell the person what the agent changed, from the state."""
-        after = await current.backend.state(current.id)
-        if broken:
-            await self._say(chat, port, t("stream_broken", locale) + "\n" + after.summary(locale))
+        if broken:  # the progress line said why; here is where things stand
+            try:
+                summary = (await current.backend.state(current.id)).summary(locale)
+            except SessionNotFound:
+                raise
+            except ClipbridgeError as error:
+                log.info("state after a broken turn unavailable: %s", error.detail)
+                await self._say(chat, port, t("state_unavailable", locale))
+                return
+            await self._say(chat, port, t("turn_state_now", locale, summary=summary))
             return
+        after = await current.backend.state(current.id)
         changes = diff(before, after, locale) if before is not None else []
         if changes:
             text = t("silent_changed", locale, changes="; ".join(changes))
@@ -635,15 +685,56 @@ class Conversation:
         else:
             await self._say(chat, port, t("silent_nothing", locale))
 
-    async def _report_interrupted_turn(self, job: Job, port: Port) -> None:
-        chat = self._chat(job.chat)
+    async def _report_interrupted(self, job: Job) -> None:
+        """A turn (or a local encode) the last process was running: it is gone with that process,
+        so say so, with what the person can do, and close the job. Local encodes are not rerun on
+        their own: a kill during an encode may be the encode's own doing (out of memory), and a
+        Ctrl-C in the chat meant stop."""
         try:
-            state = await self._backends[job.backend].state(job.session)
-            summary = state.summary(job.locale)
-        except ClipbridgeError:
-            summary = t("no_session", job.locale)
-        await self._say(chat, port, t("restarted_during_turn", job.locale) + "\n" + summary)
-        await self._store.update_job(job, state="failed", error="interrupted by restart")
+            text = await self._interrupted_text(job)
+        except Exception:
+            log.exception("could not describe interrupted job %s", job.id)
+            text = t("restart_job_lost", job.locale)
+        await self._close_interrupted(job, text)
+
+    async def _interrupted_text(self, job: Job) -> str:
+        locale = job.locale
+        request = job.extra.get("request")
+        asked = [t("interrupted_request", locale, request=request)] if request else []
+        if job.kind != "turn":
+            return "\n".join([t("restart_job_lost", locale), *asked])
+        backend = self._backends[job.backend]
+        timeline: Timeline | None = None
+        summary = t("state_unavailable", locale)
+        try:
+            timeline = await backend.state(job.session)
+            summary = timeline.summary(locale)
+        except SessionNotFound:
+            summary = t("no_session", locale)
+        except ClipbridgeError as error:
+            log.info("state of interrupted job %s unavailable: %s", job.id, error.detail)
+        if backend.name == "local":  # the encode died with the process; the upload may be left
+            key = (
+                "restarted_during_encode"
+                if timeline and timeline.tracks
+                else "restarted_during_encode_gone"
+            )
+            return "\n".join([t(key, locale), *asked])
+        lines = [t("restarted_during_turn", locale), summary, t("restarted_send_again", locale)]
+        return "\n".join([*lines, *asked])
+
+    async def _close_interrupted(self, job: Job, text: str) -> None:
+        """Tell the job's chat `text` and mark the job failed, whichever of the two fails."""
+        try:
+            await self._say(self._chat(job.chat), self._port_for(job), text)
+        except Exception:
+            log.warning(
+                "could not tell %s about interrupted job %s", job.chat, job.id, exc_info=True
+            )
+        try:
+            await self._store.update_job(job, state="failed", error="interrupted by a restart")
+        except Exception:
+            log.exception("could not close interrupted job %s", job.id)
 
     # Failures ----------------------------------------------------------------------------------
 
@@ -664,9 +755,9 @@ class Conversation:
             await job
             return
         except asyncio.CancelledError:
-            if work is not None and not work.shutdown:
+            if work is not None and (work.cancelled or not work.shutdown):
                 await self._close_job(work, "cancelled", None)
-                if work.progress is not None:
+                if work.progress is not None and not work.progress.finished:
                     await self._quietly(work.progress.finish(t("err_cancelled", locale)))
             raise
         except SessionNotFound:
@@ -675,7 +766,7 @@ class Conversation:
             error: str = "session lost"
         except ClipbridgeError as failure:
             metrics.failure(failure)
-            text = self._explain(failure, locale, user)
+            text = self._explain(failure, locale, user, work.backend if work else None)
             error = f"{type(failure).__name__}: {failure.detail}"
             log.warning("%s failed in %s: %s", doing, chat.key, error)
             if isinstance(failure, NoCredits):
@@ -684,19 +775,35 @@ class Conversation:
                 log.warning("out of credits; admins get the top-up link with /credits, in private")
         except Exception as unexpected:
             metrics.failure(unexpected)
-            log.exception("unexpected error while %s in %s", doing, chat.key)
-            text = t("err_unexpected", locale, doing=t(f"doing_{doing}", locale))
-            error = "unexpected error"
+            if work is not None:
+                doing = self._doing(work)
+            if _on_disk(unexpected):  # the bot's own disk, not the service: say so
+                log.exception("%s failed on the work disk in %s", doing, chat.key)
+                full = isinstance(unexpected, OSError) and unexpected.errno in DISK_FULL
+                text = t("err_disk_full" if full else "err_disk_io", locale)
+                error = f"{type(unexpected).__name__}: {unexpected}"
+            else:
+                log.exception("unexpected error while %s in %s", doing, chat.key)
+                text = t("err_unexpected", locale, doing=t(f"doing_{doing}", locale))
+                error = "unexpected error"
         if work is not None:
             await self._close_job(work, "failed", error)
-        if work is not None and work.progress is not None:
+        if work is not None and work.progress is not None and not work.progress.finished:
             await self._quietly(work.progress.finish(text))
-        else:
+        else:  # no progress line, or it already has its last word ("✅ Done"): a new message
             await self._quietly(self._say(chat, port, text))
 
-    def _explain(self, error: ClipbridgeError, locale: str, user: UserRef | None) -> str:
-        """The sentence that tells a person what happened and what to do next."""
+    def _explain(
+        self,
+        error: ClipbridgeError,
+        locale: str,
+        user: UserRef | None,
+        backend: Backend | None = None,
+    ) -> str:
+        """The sentence that tells a person what happened and what to do next. `backend` is the
+        one that failed: the local engine's failures happen on this computer, not at a service."""
         admin = user is not None and self._is_admin(user)
+        local = backend is not None and backend.name == "local"
         match error:
             case AccessDenied(reason=reason):
                 return t(reason, locale, n=self._settings.max_jobs_per_user)
@@ -716,6 +823,10 @@ class Conversation:
                 return t("err_transient", locale)
             case TurnFailed():
                 return t("err_turn_failed", locale)
+            case DiskFull():
+                return t("err_disk_full", locale)
+            case RenderFailed() if local:
+                return t("err_encode_failed", locale)
             case RenderFailed():
                 return t("err_render_failed", locale)
             case Cancelled():
@@ -771,7 +882,9 @@ class Conversation:
             chat = self._chats[key] = _Chat(key, Pacer(self._settings.edit_interval, self._clock))
         return chat
 
-    def _progress(self, chat: _Chat, work: _Work, first_text: str) -> ProgressMessage:
+    def _progress(
+        self, chat: _Chat, work: _Work, first_text: str, *, first_delay: float = FIRST_DELAY
+    ) -> ProgressMessage:
         work.progress = ProgressMessage(
             work.port,
             chat.pacer,
@@ -779,8 +892,30 @@ class Conversation:
             first_text=first_text,
             still_working_interval=self._settings.still_working_interval,
             clock=self._clock,
+            first_delay=min(first_delay, self._settings.edit_interval),
+            spawn=self._spawn,  # its last edit may land after the job: `wait_idle` waits for it
         )
         return work.progress
+
+    @staticmethod
+    def _elapsed(progress: ProgressMessage) -> str:
+        return human_duration(progress.elapsed)
+
+    def _doing(self, work: _Work) -> Doing:
+        """What `work` is doing now, as the person would name it: the local engine's turns are
+        encodes."""
+        phase = work.phase or work.kind
+        if phase == "turn" and work.backend is not None and work.backend.name == "local":
+            return "encode"
+        return phase
+
+    @staticmethod
+    def _explain_broken(error: ClipbridgeError, locale: str) -> str:
+        """Why a turn's stream ended early: we stopped waiting, or the connection dropped."""
+        if isinstance(error, TimedOut):
+            key = "turn_quiet_timeout" if error.quiet else "turn_timeout"
+            return t(key, locale, waited=human_duration(error.seconds))
+        return t("stream_broken", locale)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(coroutine)
@@ -836,6 +971,7 @@ class Conversation:
         kind: Literal["turn", "export"],
         state: Literal["pending", "running"],
         backend_job: str | None = None,
+        request: str = "",
     ) -> Job:
         return Job(
             id=backend_job or f"turn_{uuid.uuid4().hex}",
@@ -848,6 +984,7 @@ class Conversation:
             backend_job=backend_job,
             reply_to=work.port.reply_to,
             locale=work.locale,
+            extra={"request": request[:REQUEST_KEPT]} if request else {},
         )
 
     async def _existing(self, chat: ChatKey) -> _Session | None:
@@ -912,3 +1049,9 @@ async def _closing(events: AsyncIterator[T]) -> AsyncIterator[T]:
         close = getattr(events, "aclose", None)
         if close is not None:
             await close()
+
+
+def _on_disk(error: BaseException) -> bool:
+    """An error of this computer's disk: full, or a work file that could not be read or written
+    (an OSError naming a file). Network errors are OSErrors too, but name no file."""
+    return isinstance(error, OSError) and (error.errno in DISK_FULL or error.filename is not None)

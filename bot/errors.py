@@ -26,9 +26,11 @@ into a sentence from `bot.texts` in the person's language, so no class here carr
         ├── PlanRequired           the plan cannot export (HTTP 402)
         ├── RateLimited            still rate limited after one polite retry (HTTP 429)
         ├── Transient              5xx, connection or read errors after bounded retries
+        │   └── TimedOut           a turn outran our own time bound (whole turn, or only heartbeats)
         ├── ProtocolError          an answer we cannot make sense of; a bug on one side
         ├── TurnFailed             the agent reported an error inside a turn
-        ├── RenderFailed           an export ended in `failed`
+        ├── RenderFailed           an export ended in `failed`, or a local encode did
+        │   └── DiskFull           work files could not be written: the disk is full
         └── Cancelled              the work was cancelled on request
 """
 
@@ -41,6 +43,7 @@ __all__ = [
     "ClipbridgeError",
     "ConfigError",
     "CorruptInput",
+    "DiskFull",
     "FileTooLarge",
     "FormatMismatch",
     "InputError",
@@ -56,6 +59,7 @@ __all__ = [
     "RetryAfter",
     "SessionNotFound",
     "TargetUnreachable",
+    "TimedOut",
     "TokenError",
     "Transient",
     "TurnFailed",
@@ -206,6 +210,16 @@ class Transient(BackendError):
     """A 5xx, connection or read error that bounded retries did not get past."""
 
 
+class TimedOut(Transient):
+    """A turn outran a bound we set: `quiet` when only heartbeats came for `seconds`, else the
+    whole turn took longer than `seconds`. The work may still go on at the service."""
+
+    def __init__(self, detail: str = "", *, seconds: float, quiet: bool) -> None:
+        super().__init__(detail or f"timed out after {seconds:g}s")
+        self.seconds = seconds
+        self.quiet = quiet
+
+
 class ProtocolError(BackendError):
     """An answer that cannot be understood: a bug on one side, logged with its keys."""
 
@@ -215,7 +229,11 @@ class TurnFailed(BackendError):
 
 
 class RenderFailed(BackendError):
-    """An export ended in `failed`."""
+    """An export ended in `failed`, or a local encode failed (the core says which by backend)."""
+
+
+class DiskFull(RenderFailed):
+    """Work files could not be written because the disk is full (the encoder said so)."""
 
 
 class Cancelled(BackendError):

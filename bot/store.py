@@ -9,6 +9,7 @@ follow behind the same `Store` protocol.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -21,6 +22,8 @@ import aiosqlite
 
 from bot.errors import ClipbridgeError
 from bot.models import ChatKey, UserRef
+
+log = logging.getLogger(__name__)
 
 JobKind = Literal["turn", "export"]
 JobState = Literal["pending", "running", "delivering", "done", "failed", "cancelled"]
@@ -337,20 +340,40 @@ class SqliteStore:
         return _job(row) if row else None
 
     async def active_jobs(self) -> list[Job]:
+        """Jobs in flight, oldest first. A record that cannot be read (no chat to report to) is
+        logged and marked failed here, so it can never stop a start again."""
         marks = ",".join("?" * len(ACTIVE_STATES))
-        async with self.db.execute(
+        return await self._readable(
             f"SELECT * FROM jobs WHERE state IN ({marks}) ORDER BY created_at",  # noqa: S608
             ACTIVE_STATES,
-        ) as cursor:
-            return [_job(row) async for row in cursor]
+        )
 
     async def active_jobs_of(self, user: UserRef) -> list[Job]:
         marks = ",".join("?" * len(ACTIVE_STATES))
-        async with self.db.execute(
+        return await self._readable(
             f"SELECT * FROM jobs WHERE user = ? AND state IN ({marks})",  # noqa: S608
             (str(user), *ACTIVE_STATES),
-        ) as cursor:
-            return [_job(row) async for row in cursor]
+        )
+
+    async def _readable(self, query: str, params: Sequence[object]) -> list[Job]:
+        jobs: list[Job] = []
+        unreadable: list[str] = []
+        async with self.db.execute(query, params) as cursor:
+            async for row in cursor:
+                try:
+                    jobs.append(_job(row))
+                except (ValueError, TypeError, KeyError, IndexError):
+                    log.exception("job record %r cannot be read; marked failed", row["id"])
+                    unreadable.append(row["id"])
+        for job_id in unreadable:
+            await self.db.execute(
+                "UPDATE jobs SET state = 'failed', error = 'unreadable record', updated_at = ? "
+                "WHERE id = ?",
+                (time.time(), job_id),
+            )
+        if unreadable:
+            await self.db.commit()
+        return jobs
 
     async def jobs_today(self, user: UserRef) -> int:
         async with self.db.execute(
@@ -362,21 +385,41 @@ class SqliteStore:
 
 
 def _job(row: aiosqlite.Row) -> Job:
-    platform, user_id = str(row["user"]).split(":", 1)
+    """A job from its row. Only a chat that cannot be read makes a record unreadable: anything
+    else damaged is read as well as it can be, so the job can still be reported to its chat."""
+    platform, _, user_id = str(row["user"]).partition(":")
     return Job(
         id=row["id"],
-        chat=ChatKey.parse(row["chat"]),
-        user=UserRef(platform, user_id, row["user_name"]),
+        chat=_chat(row["chat"]),
+        user=UserRef(platform, user_id, row["user_name"] or ""),
         kind=row["kind"],
-        backend=row["backend"],
-        session=row["session"],
+        backend=str(row["backend"]),
+        session=str(row["session"]),
         state=row["state"],
         backend_job=row["backend_job"],
         reply_to=row["reply_to"],
-        locale=row["locale"],
-        attempts=row["attempts"],
+        locale=row["locale"] if isinstance(row["locale"], str) else "en",
+        attempts=row["attempts"] if isinstance(row["attempts"], int) else 0,
         error=row["error"],
-        extra=json.loads(row["extra"]),
+        extra=_extra(row["id"], row["extra"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
+
+
+def _chat(text: object) -> ChatKey:
+    chat = ChatKey.parse(str(text))
+    if not chat.platform or not chat.chat:
+        raise ValueError(f"no chat in {text!r}")
+    return chat
+
+
+def _extra(job_id: str, text: object) -> dict[str, Any]:
+    try:
+        extra = json.loads(str(text))
+    except ValueError:
+        extra = None
+    if not isinstance(extra, dict):
+        log.warning("job %r: extra is not a JSON object; read as empty", job_id)
+        return {}
+    return extra

@@ -117,6 +117,7 @@ TEXTS.update(
         "what_turn": {"en": "the current request", "zh": "当前请求"},
         "what_export": {"en": "the export", "zh": "导出"},
         "what_upload": {"en": "the upload", "zh": "上传"},
+        "what_encode": {"en": "the encode", "zh": "编码"},
         "nothing_to_cancel": {
             "en": "Nothing is running in this chat.",
             "zh": "这个聊天里没有正在进行的任务。",
@@ -162,13 +163,59 @@ TEXTS.update(
         },
         "stream_broken": {
             "en": "📡 The connection to the video service dropped mid-answer. I didn't resend your "
-            "message (that would be charged twice); here is where things stand:",
-            "zh": "📡 与视频服务的连接中途断开。为避免重复扣费，我没有重发你的消息；当前状态如下：",
+            "message (that would be charged twice).",
+            "zh": "📡 与视频服务的连接中途断开。为避免重复扣费，我没有重发你的消息。",
         },
+        "turn_quiet_timeout": {
+            "en": "⏱️ The video service said it was still working but showed no progress for "
+            "{waited}, so I stopped waiting. I didn't resend your message (that would be charged "
+            "twice).",
+            "zh": "⏱️ 视频服务一直说仍在处理，但 {waited} 没有任何进展，所以我不再等待。为避免重复扣费，我没有重发你的消息。",
+        },
+        "turn_timeout": {
+            "en": "⏱️ The video service was still on it after {waited}, so I stopped waiting. I "
+            "didn't resend your message (that would be charged twice).",
+            "zh": "⏱️ 视频服务处理了 {waited} 仍未完成，所以我不再等待。为避免重复扣费，我没有重发你的消息。",
+        },
+        "turn_state_now": {
+            "en": "It may still finish on the service's side; send /status in a minute to check. "
+            "Where things stand now:\n{summary}",
+            "zh": "服务端可能仍会完成；一分钟后发送 /status 查看。当前状态：\n{summary}",
+        },
+        "state_unavailable": {
+            "en": "I couldn't read the project just now; send /status in a minute to see it.",
+            "zh": "暂时读取不到项目；请一分钟后发送 /status 查看。",
+        },
+        # Restarts: what happened to the job a stopped bot left behind
         "restarted_during_turn": {
-            "en": "🔧 I was restarted while working on your request. The agent may have finished it; "
-            "here is the timeline now:",
-            "zh": "🔧 处理你的请求时机器人重启了。代理可能已完成；当前时间线如下：",
+            "en": "🔧 I was restarted while the video agent was working on your request, so I lost "
+            "its answer. It may have finished anyway; here is the project now:",
+            "zh": "🔧 视频代理处理你的请求时机器人重启了，回复没能收到。代理可能已经完成；当前项目如下：",
+        },
+        "restarted_send_again": {
+            "en": "If the change isn't there, send your request again.",
+            "zh": "如果没有看到改动，请重新发送你的请求。",
+        },
+        "restarted_during_encode": {
+            "en": "🔧 I was restarted while encoding your video, so that encode stopped before it "
+            "finished and nothing was sent. Your video is still here: send your request again to "
+            "encode it.",
+            "zh": "🔧 编码视频时机器人重启了，编码没有完成，也没有发送任何结果。视频还在：重新发送你的请求即可再次编码。",
+        },
+        "restarted_during_encode_gone": {
+            "en": "🔧 I was restarted while encoding your video, so that encode stopped before it "
+            "finished and nothing was sent. The video is no longer here: please send it again with "
+            "your request.",
+            "zh": "🔧 编码视频时机器人重启了，编码没有完成，也没有发送任何结果。视频已不在这里：请重新发送视频和你的请求。",
+        },
+        "restart_job_lost": {
+            "en": "🔧 I was restarted while working on your request and couldn't pick it up again. "
+            "Please send it again.",
+            "zh": "🔧 处理你的请求时机器人重启了，无法继续这个任务。请重新发送。",
+        },
+        "interrupted_request": {
+            "en": "Your request was: “{request}”",
+            "zh": "你的请求是：“{request}”",
         },
         "gui_export": {
             "en": "press ⬇️ Export below (or send /export)",
@@ -295,6 +342,22 @@ TEXTS.update(
             "en": "⚠️ The export failed on the video service. Send /export to try again.",
             "zh": "⚠️ 视频服务导出失败。发送 /export 重试。",
         },
+        "err_encode_failed": {
+            "en": "⚠️ Encoding failed on this bot's computer, so there is no result. Try again, or "
+            "ask for something simpler (e.g. “720p”); the operator can find the details in the "
+            "log.",
+            "zh": "⚠️ 在机器人本机编码失败，没有生成结果。请重试，或换个简单些的要求（如“720p”）；管理员可在日志中查看详情。",
+        },
+        "err_disk_full": {
+            "en": "💾 This bot's computer ran out of disk space, so I had to stop. Your video is "
+            "kept; the operator has to free some space, then send your request again.",
+            "zh": "💾 机器人所在电脑的磁盘空间已满，只好停止。你的视频已保留；需要管理员清理空间后，再重新发送你的请求。",
+        },
+        "err_disk_io": {
+            "en": "💾 This bot's computer couldn't read or write its work files, so I had to stop. "
+            "The operator can find the details in the log; please try again later.",
+            "zh": "💾 机器人所在电脑无法读写工作文件，只好停止。管理员可在日志中查看详情；请稍后再试。",
+        },
         "err_unsupported": {
             "en": "🚫 That file type isn't supported. Send one of: {formats}.",
             "zh": "🚫 不支持这种文件类型。请发送以下格式之一：{formats}。",
@@ -349,6 +412,7 @@ TEXTS.update(
         },
         "doing_upload": {"en": "receiving your file", "zh": "接收文件"},
         "doing_turn": {"en": "working on your request", "zh": "处理请求"},
+        "doing_encode": {"en": "encoding your video", "zh": "编码视频"},
         "doing_export": {"en": "exporting", "zh": "导出"},
         "doing_status": {"en": "reading the project", "zh": "读取项目"},
         "doing_credits": {"en": "checking credits", "zh": "查询积分"},

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.backends.local import LocalBackend
 from bot.backends.nemo import NemoBackend
 from bot.config import Settings
 from bot.conversation import Conversation
@@ -90,6 +91,62 @@ def open_bot(fake: FakeNemo, tmp_path: Path) -> BotFactory:
             conversation = Conversation(settings, store, backend)
             try:
                 yield Bot(conversation, store, backend, settings)
+            finally:
+                await conversation.close(grace=0)
+
+    return opened
+
+
+@dataclass
+class LocalBot:
+    """A running core on the local ffmpeg engine, with a port per chat."""
+
+    conversation: Conversation
+    store: SqliteStore
+    backend: LocalBackend
+    settings: Settings
+
+    def port(self, chat: str = "1", **options: Any) -> RecordingPort:
+        return RecordingPort(chat=ChatKey("test", chat), **options)
+
+    async def say(self, port: RecordingPort, text: str = "", **fields: Any) -> None:
+        user = fields.pop("user", UserRef("test", "u" + port.chat.chat, "Ada"))
+        await self.conversation.handle(Inbound(port.chat, user, text, **fields), port)
+
+    async def send_file(self, port: RecordingPort, path: Path, caption: str = "") -> None:
+        await self.say(port, caption, attachments=(file_attachment(path),))
+
+
+LocalBotFactory = Callable[..., AbstractAsyncContextManager[LocalBot]]
+
+
+def fake_ffmpeg(folder: Path, script: str) -> Path:
+    """An executable standing in for ffmpeg (FFMPEG_PATH): `script` is its shell body."""
+    path = folder / "ffmpeg"
+    path.write_text(f"#!/bin/sh\n{script}\n")
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture
+def open_local(tmp_path: Path) -> LocalBotFactory:
+    """`async with open_local(**settings) as bot:` a core on the local engine; reopening it
+    (same data folder) is a restart."""
+
+    @asynccontextmanager
+    async def opened(**overrides: Any) -> AsyncIterator[LocalBot]:
+        values: dict[str, Any] = {
+            "backend": "local",
+            "data_dir": tmp_path / "data",
+            "edit_interval": 0.05,
+            "still_working_interval": 5.0,
+        }
+        values.update(overrides)
+        settings = Settings(_env_file=None, **values)
+        async with SqliteStore(settings.database) as store, LocalBackend(settings) as backend:
+            conversation = Conversation(settings, store, backend)
+            try:
+                yield LocalBot(conversation, store, backend, settings)
             finally:
                 await conversation.close(grace=0)
 

@@ -427,6 +427,9 @@ class LocalBackend:
         export = self._exports.get(job_id)
         if export is not None:
             export.task.cancel()
+        manifest = await asyncio.to_thread(self._workspace.find_export, job_id)
+        if manifest is not None:  # asked to stop: nothing is owed any more
+            await asyncio.to_thread(self._forget_export, manifest.id, job_id)
 
     def _spawn(self, session: str, job_id: str) -> _Export:
         events: asyncio.Queue[object] = asyncio.Queue()
@@ -436,22 +439,27 @@ class LocalBackend:
         return export
 
     async def _export(self, session: str, job_id: str, events: asyncio.Queue[object]) -> None:
-        """Runs the export, speaking through `events`. A failed or cancelled export forgets its
-        entry; a finished one keeps it until `release`, so a restart can still hand it over."""
-        finished = False
+        """Runs the export, speaking through `events`. A failed export forgets its entry; a
+        finished one, or one stopped because the bot is stopping, keeps it until `release`, so
+        the next start can still hand it over. `cancel_export` forgets it."""
+        keep = False
         try:
             events.put_nowait(await self._export_result(session, job_id))
-            finished = True
+            keep = True
         except asyncio.CancelledError:
             events.put_nowait(Cancelled(f"export {job_id} cancelled"))
+            keep = True  # not failed: owed still, unless `cancel_export` says otherwise
             raise
         except ClipbridgeError as error:
+            events.put_nowait(error)
+        except OSError as error:  # this computer's disk: the core says so, not "the service"
+            log.exception("local export %s failed on the work disk", job_id)
             events.put_nowait(error)
         except Exception as error:
             log.exception("local export %s failed", job_id)
             events.put_nowait(RenderFailed(f"{type(error).__name__}: {error}"))
         finally:
-            if not finished:
+            if not keep:
                 self._forget_export(session, job_id)
 
     def _forget_export(self, session: str, job_id: str) -> None:

@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import Self
 
 from bot.backends.local.plan import Plan
-from bot.errors import RenderFailed
+from bot.errors import DiskFull, RenderFailed
 
 __all__ = ["Ffmpeg", "FfmpegRun", "encode_args", "mean_quantizer"]
 
@@ -223,6 +223,8 @@ class FfmpegRun:
             await self._stderr_task
         if code != 0:
             tail = " | ".join(self._stderr)[-600:]
+            if "No space left on device" in tail:  # strerror(ENOSPC), as ffmpeg prints it
+                raise DiskFull(f"ffmpeg exited with {code}: {tail}")
             raise RenderFailed(f"ffmpeg exited with {code}: {tail}")
 
     async def wait(self) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from bot.backends.base import Failure, Heartbeat, Text, ToolActivity, TurnEnded, TurnEvent
-from bot.errors import ProtocolError, Transient, TurnFailed
+from bot.errors import ProtocolError, TimedOut, Transient, TurnFailed
 
 from ._payloads import warn_unknown
 from ._tools import tool_label
@@ -320,9 +320,11 @@ async def turn_events(
             except TimeoutError:
                 if turn_left <= quiet_left:
                     detail = f"{WHERE}: turn still running after {turn_timeout:g}s, gave up"
+                    timed_out = TimedOut(detail, seconds=turn_timeout, quiet=False)
                 else:
                     detail = f"{WHERE}: only heartbeats for {heartbeat_timeout:g}s, gave up"
-                for event in assembler.finish(Failure(Transient(detail), stream_broken=True)):
+                    timed_out = TimedOut(detail, seconds=heartbeat_timeout, quiet=True)
+                for event in assembler.finish(Failure(timed_out, stream_broken=True)):
                     yield event
                 return
             except EventTooLarge as exc:
