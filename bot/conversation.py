@@ -83,6 +83,7 @@ WorkKind = Literal["upload", "turn", "export"]
 Doing = Literal["upload", "turn", "encode", "export"]
 ACCEPTED_FORMATS = "mp4, mov, avi, webm, mkv, jpg, png, gif, webp, mp3, wav, m4a, aac"
 REQUEST_KEPT = 200  # characters of a turn's instruction stored with its job, to name it later
+CANCEL_ALL = frozenset({"all", "全部"})  # `/cancel all`: a group admin stops every member's work
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 LANGUAGE_NAMES = {"english": "en", "英文": "en", "chinese": "zh", "中文": "zh", "汉语": "zh"}
 
@@ -266,6 +267,8 @@ class Conversation:
                 await self._say(chat, port, text, self._buttons(locale, cancel=False))
             case "lang":
                 await self._set_language(chat, port, inbound.user, locale, decision.argument)
+            case "cancel" if decision.argument.lower() in CANCEL_ALL and inbound.chat.member:
+                await self._cancel_all(chat, inbound, port, locale)
             case "cancel":
                 await self._cancel(chat, port, locale)
             case "new":
@@ -380,10 +383,57 @@ class Conversation:
             raise AccessDenied("err_quota_daily")
 
     async def _cancel(self, chat: _Chat, port: Port, locale: str) -> None:
-        work = chat.current
-        if work is None or work.task is None:
+        """Stops this chat's work; in a group the key is the member's, so only their own."""
+        stopped = await self._stop(chat)
+        if stopped is None:
+            key = "nothing_to_cancel_yours" if chat.key.member else "nothing_to_cancel"
+            await self._say(chat, port, t(key, locale))
+            return
+        doing, dropped = stopped
+        what = t(f"what_{doing}", locale)
+        if dropped:
+            text = t("cancelled_and_dropped", locale, what=what, n=dropped)
+        else:
+            text = t("cancelled", locale, what=what)
+        await self._say(chat, port, text)
+
+    async def _cancel_all(self, chat: _Chat, inbound: Inbound, port: Port, locale: str) -> None:
+        """`/cancel all` in a group: every member's work in this chat (or thread), for the
+        group's admins and the bot's ADMINS only. Each member's own progress line says it was
+        cancelled, so the owner sees what happened."""
+        if not await self._moderates(inbound):
+            await self._say(chat, port, t("cancel_all_denied", locale))
+            return
+        place = chat.key.place
+        stopped = 0
+        for other in [c for c in self._chats.values() if c.key.place == place]:
+            result = await self._stop(other)
+            if result is not None:
+                stopped += 1 + result[1]
+        if not stopped:
             await self._say(chat, port, t("nothing_to_cancel", locale))
             return
+        await self._say(chat, port, t("cancelled_all", locale, n=stopped))
+
+    async def _moderates(self, inbound: Inbound) -> bool:
+        """May this person stop other members' work? The bot's ADMINS, and the group's admins
+        as the platform says (asked only now: on Telegram it is a call)."""
+        if self._is_admin(inbound.user):
+            return True
+        if inbound.moderator is None:
+            return False
+        try:
+            return await inbound.moderator()
+        except Exception:
+            log.warning("could not ask the platform who administers %s", inbound.chat.place)
+            return False
+
+    async def _stop(self, chat: _Chat) -> tuple[Doing, int] | None:
+        """Cancel the chat's running work and drop its queue: what it was doing and how many
+        waiting requests were dropped, or None when nothing ran."""
+        work = chat.current
+        if work is None or work.task is None:
+            return None
         dropped = len(chat.queue)
         for waiting in chat.queue:
             self._load[waiting.user] -= 1
@@ -397,12 +447,7 @@ class Conversation:
                 log.warning("backend refused to cancel render %s", work.job.backend_job)
         work.cancelled = True
         work.task.cancel()
-        what = t(f"what_{doing}", locale)
-        if dropped:
-            text = t("cancelled_and_dropped", locale, what=what, n=dropped)
-        else:
-            text = t("cancelled", locale, what=what)
-        await self._say(chat, port, text)
+        return doing, dropped
 
     # Jobs --------------------------------------------------------------------------------------
 
@@ -766,7 +811,8 @@ class Conversation:
             error: str = "session lost"
         except ClipbridgeError as failure:
             metrics.failure(failure)
-            text = self._explain(failure, locale, user, work.backend if work else None)
+            backend = work.backend if work else None
+            text = self._explain(failure, locale, user, backend, group=chat.key.member is not None)
             error = f"{type(failure).__name__}: {failure.detail}"
             log.warning("%s failed in %s: %s", doing, chat.key, error)
             if isinstance(failure, NoCredits):
@@ -799,9 +845,12 @@ class Conversation:
         locale: str,
         user: UserRef | None,
         backend: Backend | None = None,
+        *,
+        group: bool = False,
     ) -> str:
         """The sentence that tells a person what happened and what to do next. `backend` is the
-        one that failed: the local engine's failures happen on this computer, not at a service."""
+        one that failed: the local engine's failures happen on this computer, not at a service.
+        In a `group` the bind link, which hands over the bot's account, is never shown."""
         admin = user is not None and self._is_admin(user)
         local = backend is not None and backend.name == "local"
         match error:
@@ -812,6 +861,8 @@ class Conversation:
                     return t("err_token_admin", locale, code=error.code or 1001)
                 return t("err_token", locale)
             case NoCredits(link=link):
+                if admin and link and group:
+                    return t("err_no_credits", locale) + "\n" + t("credits_in_private", locale)
                 if admin and link:
                     return t("err_no_credits_admin", locale, link=link)
                 return t("err_no_credits", locale)

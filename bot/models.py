@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,19 +19,42 @@ class ChatKey:
     """Where a conversation lives: one backend session per key.
 
     `thread` is a Telegram forum topic or a Discord thread, so each gets its own session.
+    `member` is the user id of one member of a group chat (or guild channel): adapters set it
+    there, so each member has a session, a queue and jobs of their own that other members cannot
+    cancel or export. Private chats and DMs have no member part. Posting ignores it: a reply goes
+    to the group (and its thread), never to the member privately.
+
+    The string form is the database key: `platform:chat`, `platform:chat:thread`, and with a
+    member `platform:chat:thread:member` (`platform:chat::member` without a thread). Keys stored
+    before members existed keep their meaning.
     """
 
     platform: str
     chat: str
     thread: str | None = None
+    member: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.platform}:{self.chat}" + (f":{self.thread}" if self.thread else "")
+        text = f"{self.platform}:{self.chat}"
+        if self.member:
+            return f"{text}:{self.thread or ''}:{self.member}"
+        return text + (f":{self.thread}" if self.thread else "")
 
     @classmethod
     def parse(cls, text: str) -> ChatKey:
-        platform, chat, *rest = text.split(":", 2)
-        return cls(platform, chat, rest[0] if rest else None)
+        platform, chat, *rest = text.split(":", 3)
+        thread = rest[0] or None if rest else None
+        member = rest[1] if len(rest) > 1 else None
+        return cls(platform, chat, thread, member or None)
+
+    @property
+    def place(self) -> ChatKey:
+        """Where to post: the chat (and thread), whoever in it asked."""
+        return ChatKey(self.platform, self.chat, self.thread) if self.member else self
+
+    def of(self, member: str) -> ChatKey:
+        """This chat's key for one of its members."""
+        return ChatKey(self.platform, self.chat, self.thread, member)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +104,6 @@ class Inbound:
     update_id: str | None = None
     is_group: bool = False
     received_at: float = field(default=0.0, compare=False)
+    moderator: Callable[[], Awaitable[bool]] | None = field(default=None, compare=False)
+    """In a group: asks the platform whether the sender administers it (and so may cancel other
+    members' work). Asked only when needed: on Telegram it costs a `getChatMember` call."""

@@ -23,14 +23,14 @@ import hashlib
 import hmac
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 import httpx
 from aiohttp import web
-from telegram import MaybeInaccessibleMessage, Message, Update, User
+from telegram import ChatMember, MaybeInaccessibleMessage, Message, Update, User
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from adapters.telegram import _redact
@@ -318,14 +318,18 @@ class TelegramAdapter:
         if not query.data or message is None:
             return
         key = self._key(message)
+        group = is_group(message.chat)
+        if group:  # a button acts for whoever pressed it, in their own session
+            key = key.of(str(query.from_user.id))
         inbound = Inbound(
             chat=key,
             user=user_ref(query.from_user),
             text=query.data,
             locale=query.from_user.language_code,
             update_id=str(update.update_id),
-            is_group=is_group(message.chat),
+            is_group=group,
             received_at=time.time(),
+            moderator=self._moderator(message.chat.id, query.from_user.id) if group else None,
         )
         await self._core.handle(inbound, self.port_for(key))
 
@@ -367,6 +371,8 @@ class TelegramAdapter:
         if group and not any(is_addressed(m, me) for m in messages):
             return
         key = chat_key(first)
+        if group:  # each member of a group has a session and jobs of their own
+            key = key.of(str(sender.id))
         locale = sender.language_code
         port = self.port_for(key, str(first.message_id) if group else None)
         limit = LOCAL_DOWNLOAD_LIMIT if self._local_mode else CLOUD_DOWNLOAD_LIMIT
@@ -408,5 +414,16 @@ class TelegramAdapter:
             update_id=str(update_id),
             is_group=group,
             received_at=time.time(),
+            moderator=self._moderator(first.chat.id, sender.id) if group else None,
         )
         await self._core.handle(inbound, port)
+
+    def _moderator(self, chat_id: int, user_id: int) -> Callable[[], Awaitable[bool]]:
+        """Asks Telegram, when the core needs to know, whether the user administers the group."""
+
+        async def administers() -> bool:
+            with translated():
+                member = await self._require_app().bot.get_chat_member(chat_id, user_id)
+            return member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
+
+        return administers

@@ -34,14 +34,18 @@ TEXTS.update(
                 "• compress this video to under 50MB without losing quality\n"
                 "• make it 720p and remove the audio\n"
                 "• cut from 0:10 to 0:45\n\n"
-                "Commands: /export /status /credits /cancel /new /lang /help"
+                "Commands: /export /status /credits /cancel /new /lang /help\n"
+                "In a group each member has their own session: /cancel stops your own work; "
+                "group admins can stop everyone's with /cancel all."
             ),
             "zh": (
                 "👋 发给我一个视频（或视频链接），告诉我你想要什么，例如：\n"
                 "• 把视频压缩到50MB以内，不损失画质\n"
                 "• 转成720p并去掉声音\n"
                 "• 剪出0:10到0:45\n\n"
-                "命令：/export /status /credits /cancel /new /lang /help"
+                "命令：/export /status /credits /cancel /new /lang /help\n"
+                "在群组里每位成员有自己的会话：/cancel 只停止你自己的任务；"
+                "群管理员可以用 /cancel all 停止所有人的任务。"
             ),
         },
         "unknown_command": {
@@ -121,6 +125,19 @@ TEXTS.update(
         "nothing_to_cancel": {
             "en": "Nothing is running in this chat.",
             "zh": "这个聊天里没有正在进行的任务。",
+        },
+        "nothing_to_cancel_yours": {
+            "en": "You have nothing running here. (Group admins can stop everyone's work with "
+            "/cancel all.)",
+            "zh": "你在这里没有正在进行的任务。（群管理员可以用 /cancel all 停止所有人的任务。）",
+        },
+        "cancel_all_denied": {
+            "en": "✋ Only this group's admins can stop other members' work. /cancel stops your own.",
+            "zh": "✋ 只有本群管理员可以停止其他成员的任务。/cancel 可以停止你自己的任务。",
+        },
+        "cancelled_all": {
+            "en": "✖️ Stopped {n} request(s) of this chat's members.",
+            "zh": "✖️ 已停止本聊天成员的 {n} 个请求。",
         },
         "busy_for_new": {
             "en": "A request is still running here. Send /cancel first, then /new.",
@@ -313,6 +330,10 @@ TEXTS.update(
         "err_no_credits_admin": {
             "en": "💳 Admin: NemoVideo is out of credits. Top up or bind the account here: {link}",
             "zh": "💳 管理员：NemoVideo 积分已用完。请在此充值或绑定账号：{link}",
+        },
+        "credits_in_private": {
+            "en": "Admin: send /credits to me in a private chat for the top-up link.",
+            "zh": "管理员：请在私聊中向我发送 /credits 获取充值链接。",
         },
         "err_plan": {
             "en": "⚠️ This bot's NemoVideo plan can't export videos. The operator needs to register "

@@ -128,6 +128,8 @@ class FakeTelegram:
         self.commands: dict[str, list[dict[str, str]]] = {}
         self.webhook: dict[str, Any] | None = None
         self.webhook_deliveries: list[int] = []  # HTTP status of each webhook POST
+        # (chat id, user id) -> getChatMember status; everyone else is a plain "member"
+        self.member_status: dict[tuple[int, int], str] = {}
         # chat id -> message id -> the message as the bot last left it
         self.messages: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
         self._updates: list[dict[str, Any]] = []
@@ -483,6 +485,22 @@ class FakeTelegram:
 
     async def _m_getMe(self, params: dict[str, Any], files: dict[str, Any]) -> web.Response:
         return _ok(self.bot_user)
+
+    async def _m_getChatMember(self, params: dict[str, Any], files: dict[str, Any]) -> web.Response:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        status = self.member_status.get((chat_id, user_id), "member")
+        user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+        member: dict[str, Any] = {"status": status, "user": user}
+        if status == "administrator":
+            member.update(
+                can_be_edited=False, is_anonymous=False, can_manage_chat=True,
+                can_delete_messages=True, can_manage_video_chats=True, can_restrict_members=True,
+                can_promote_members=False, can_change_info=True, can_invite_users=True,
+                can_post_stories=False, can_edit_stories=False, can_delete_stories=False,
+            )  # fmt: skip
+        elif status == "creator":
+            member["is_anonymous"] = False
+        return _ok(member)
 
     async def _m_getUpdates(self, params: dict[str, Any], files: dict[str, Any]) -> web.Response:
         if self.webhook is not None:

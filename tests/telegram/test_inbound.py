@@ -130,7 +130,9 @@ async def test_groups_handle_only_what_is_addressed_to_the_bot(
     await fake_tg.push(say(text="and remove the audio", reply_to_bot=7))
     got = await core.wait(4)  # updates are handled in order: the ignored ones came first
     assert [i.text for i in got] == ["make it 720p", "/export", "/credits", "and remove the audio"]
-    assert all(i.is_group and i.chat == ChatKey("telegram", str(group)) for i in got)
+    # Each member of a group has a key of their own (user 42 here); posting ignores it.
+    assert all(i.is_group and i.chat == ChatKey("telegram", str(group), None, "42") for i in got)
+    assert all(i.chat.place == ChatKey("telegram", str(group)) for i in got)
     assert len(got[0].attachments) == 1
     # In a group the bot replies to the message it answers.
     assert core.inbound[0][1].reply_to == "4"  # the 4th message in the group
@@ -148,8 +150,8 @@ async def test_forum_topics_are_separate_chats(
         )
     got = await core.wait(2)
     assert [i.chat for i in got] == [
-        ChatKey("telegram", str(group), "11"),
-        ChatKey("telegram", str(group), "22"),
+        ChatKey("telegram", str(group), "11", "42"),
+        ChatKey("telegram", str(group), "22", "42"),
     ]
     for _, port in core.inbound:
         await port.send_text(f"status of {port.chat.thread}")
