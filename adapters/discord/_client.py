@@ -9,6 +9,7 @@ from discord import app_commands
 
 from adapters.discord._buttons import CommandButton
 from adapters.discord._commands import install
+from adapters.discord._port import NO_PINGS
 from adapters.discord._router import Router
 from adapters.discord._translator import CatalogTranslator
 
@@ -38,6 +39,7 @@ class BridgeClient(discord.Client):
             intents=intents(message_content),
             guild_ready_timeout=guild_ready_timeout,
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
+            allowed_mentions=NO_PINGS,
         )
         self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(self)
         self._guild = discord.Object(int(guild_id)) if guild_id else None

@@ -16,7 +16,7 @@ from adapters.discord._translator import locale_text as L
 from bot.texts import t
 
 # Commands that are the core's command of the same name, with no options.
-PLAIN = ("export", "status", "credits", "new", "cancel", "help")
+PLAIN = ("export", "status", "credits", "new", "help")
 
 
 def install(tree: app_commands.CommandTree[Any], router: Router) -> None:
@@ -60,13 +60,25 @@ def install(tree: app_commands.CommandTree[Any], router: Router) -> None:
     ) -> None:
         await router.command(interaction, f"/lang {language.value}")
 
+    @installs
+    @everywhere
+    @app_commands.rename(everyone=L("discord_opt_everyone"))
+    @app_commands.describe(everyone=L("discord_opt_everyone_desc"))
+    async def cancel(interaction: discord.Interaction[Any], everyone: bool = False) -> None:
+        await router.command(interaction, "/cancel all" if everyone else "/cancel")
+
     async def compress_message(
         interaction: discord.Interaction[Any], message: discord.Message
     ) -> None:
         text = t("discord_compress_instruction", interaction.locale.value)
         await router.command(interaction, text, message.attachments, need_video=True)
 
-    for name, callback in (("compress", compress), ("edit", edit), ("lang", lang)):
+    for name, callback in (
+        ("compress", compress),
+        ("edit", edit),
+        ("lang", lang),
+        ("cancel", cancel),
+    ):
         tree.add_command(_command(name, callback))
     for name in PLAIN:
         tree.add_command(installs(everywhere(_command(name, _plain(router, f"/{name}")))))

@@ -68,6 +68,12 @@ class Delivery:
             return cls()
 
 
+NO_PINGS = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=True)
+"""On every message the bot posts or edits: file names and the agent's text are untrusted, and
+`@everyone`, `<@&role>` or `<@user>` in them must not ping anyone. Only a reply to the requester
+notifies them (`replied_user`); the client carries the same default."""
+
+
 def trim(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -171,7 +177,9 @@ class DiscordPort:
         mid = self._moved.get(ref.id, ref.id)
         if mid in self._on_token and (hook := self._hook()) is not None:
             try:
-                await hook.edit_message(int(mid), content=content, view=view)
+                await hook.edit_message(
+                    int(mid), content=content, view=view, allowed_mentions=NO_PINGS
+                )
                 return
             except discord.HTTPException as exc:
                 if not _token_dead(exc):
@@ -186,7 +194,9 @@ class DiscordPort:
                     where = self._dm
                 else:
                     where = self._client.get_partial_messageable(target_channel(self._chat))
-                await where.get_partial_message(int(mid)).edit(content=content, view=view)
+                await where.get_partial_message(int(mid)).edit(
+                    content=content, view=view, allowed_mentions=NO_PINGS
+                )
                 return
             except (discord.NotFound, discord.Forbidden):
                 pass  # not ours to edit (a DM fallback, or a restart lost the route): re-post
@@ -255,6 +265,7 @@ class DiscordPort:
                 content=out.content,
                 view=out.view,
                 attachments=[file] if file else discord.utils.MISSING,
+                allowed_mentions=NO_PINGS,
             )
         else:
             message = await hook.send(wait=True, **out.fields())
@@ -289,7 +300,9 @@ class DiscordPort:
             return  # Discord already refused the token: no point asking again
         hook = discord.Webhook.partial(d.app, d.token, client=self._client)
         with suppress(discord.HTTPException):
-            await hook.edit_message(int(mid), content=t("discord_moved", d.locale), view=None)
+            await hook.edit_message(
+                int(mid), content=t("discord_moved", d.locale), view=None, allowed_mentions=NO_PINGS
+            )
 
     async def _link_instead(self, caption: str, url: str) -> MessageRef:
         return await self.send_link(caption, url, t("discord_download", self._delivery.locale))
@@ -316,7 +329,7 @@ class _Outgoing:
         return discord.File(self.video.path, self.video.filename) if self.video else None
 
     def fields(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {"content": self.content}
+        fields: dict[str, Any] = {"content": self.content, "allowed_mentions": NO_PINGS}
         if self.view is not None:
             fields["view"] = self.view
         if (file := self.file()) is not None:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 import aiohttp
 import discord
 
 from adapters.discord._inbound import chat_key, is_video, to_attachment, user_ref
-from adapters.discord._port import Delivery, DiscordPort
+from adapters.discord._port import NO_PINGS, Delivery, DiscordPort
 from bot.config import Settings
 from bot.models import ChatKey, Inbound
 from bot.ports import Port
@@ -61,7 +61,9 @@ class Router:
                 if others
                 else t("discord_no_video_in_message", locale)
             )
-            await interaction.response.send_message(answer, ephemeral=True)
+            await interaction.response.send_message(
+                answer, ephemeral=True, allowed_mentions=NO_PINGS
+            )
             return
         await interaction.response.defer(thinking=True)
         port = self.interaction_port(interaction)
@@ -77,6 +79,7 @@ class Router:
                 update_id=str(interaction.id),
                 is_group=interaction.guild_id is not None,
                 received_at=time.time(),
+                moderator=_answer(interaction.permissions.manage_messages),
             ),
             port,
         )
@@ -97,6 +100,8 @@ class Router:
         )
         chat = chat_key(interaction.channel, channel_id)
         guild = interaction.guild_id is not None
+        if guild:  # each member of a server channel has a session and jobs of their own
+            chat = chat.of(str(interaction.user.id))
         return DiscordPort(self._client, chat, delivery, interaction=interaction, guild=guild)
 
     # --- messages ---------------------------------------------------------------------------
@@ -114,6 +119,8 @@ class Router:
         videos = [a for a in message.attachments if is_video(a)]
         others = [a for a in message.attachments if not is_video(a)]
         chat = chat_key(message.channel, message.channel.id)
+        if message.guild is not None:
+            chat = chat.of(str(message.author.id))
         delivery = Delivery(user=message.author.id)
         port = DiscordPort(self._client, chat, delivery, guild=message.guild is not None)
         for other in others:
@@ -129,6 +136,7 @@ class Router:
                 update_id=str(message.id),
                 is_group=message.guild is not None,
                 received_at=time.time(),
+                moderator=_answer(_manages_messages(message)),
             ),
             port,
         )
@@ -148,3 +156,20 @@ class Router:
         except Exception:
             # The core answers people itself; whatever escapes it must not kill the gateway.
             log.exception("handling %s update %s failed", inbound.chat, inbound.update_id)
+
+
+def _manages_messages(message: discord.Message) -> bool:
+    """Whether the author may moderate the channel (Discord's Manage Messages there)."""
+    author, channel = message.author, message.channel
+    if not isinstance(author, discord.Member) or not hasattr(channel, "permissions_for"):
+        return False
+    return bool(channel.permissions_for(author).manage_messages)
+
+
+def _answer(value: bool) -> Callable[[], Awaitable[bool]]:
+    """`Inbound.moderator` for what Discord already told us with the event."""
+
+    async def known() -> bool:
+        return value
+
+    return known

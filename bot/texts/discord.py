@@ -51,6 +51,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The language I answer in",
         "zh": "我回复时使用的语言",
     },
+    "discord_opt_everyone": {"en": "everyone", "zh": "所有人"},
+    "discord_opt_everyone_desc": {
+        "en": "Server moderators: stop every member's jobs in this channel",
+        "zh": "服务器管理员：停止本频道所有成员的任务",
+    },
     "discord_opt_language": {"en": "language", "zh": "语言"},
     "discord_opt_language_desc": {"en": "English or Chinese", "zh": "英文或中文"},
     "discord_choice_en": {"en": "English", "zh": "英文"},

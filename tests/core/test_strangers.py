@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.models import UserRef
+from bot.models import ChatKey, UserRef
 from tests.core.conftest import BotFactory
 from tests.fakes.nemovideo import FakeNemo, adk_text, pause
 
@@ -18,3 +18,24 @@ async def test_renaming_oneself_does_not_lift_the_per_user_limit(
         await second.wait_text("already have 1 request")
         await bot.conversation.wait_idle()
     assert [turn.message for turn in fake.turns] == ["first"]
+
+
+def test_a_members_chat_key_reads_back_and_posts_to_the_group() -> None:
+    keys = [
+        ChatKey("telegram", "-100777"),
+        ChatKey("telegram", "-100777", "5"),
+        ChatKey("telegram", "-100777", None, "42"),
+        ChatKey("telegram", "-100777", "5", "42"),
+        ChatKey("discord", "500", "600", "43"),
+    ]
+    assert [str(key) for key in keys] == [
+        "telegram:-100777",  # keys stored before members existed keep their meaning
+        "telegram:-100777:5",
+        "telegram:-100777::42",
+        "telegram:-100777:5:42",
+        "discord:500:600:43",
+    ]
+    assert [ChatKey.parse(str(key)) for key in keys] == keys
+    assert len({str(key) for key in keys}) == len(keys)
+    assert ChatKey("telegram", "-100777", "5", "42").place == ChatKey("telegram", "-100777", "5")
+    assert ChatKey("telegram", "-100777", "5").of("42").member == "42"

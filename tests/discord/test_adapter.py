@@ -134,7 +134,8 @@ async def test_a_command_button_press_arrives_as_its_command(
         inbound, pressed_port = await core.wait(2)
     assert inbound.text == "/export" and inbound.locale == "zh-CN"
     assert inbound.update_id == press["id"]
-    assert pressed_port.chat == ChatKey("discord", str(CHANNEL))
+    # A server channel: the presser's own key (user 42); posting goes to the channel.
+    assert pressed_port.chat == ChatKey("discord", str(CHANNEL), None, "42")
     [ack] = [c for c in fake.calls if press["token"] in c.path]
     assert ack.payload == {"type": 5}  # answered at once
 
@@ -201,7 +202,7 @@ async def test_mentions_in_a_channel_need_the_message_content_setting(
         inbound, port = await core.wait()
     assert len(core.inbound) == 1
     assert inbound.text == "make it smaller" and inbound.is_group
-    assert port.chat == ChatKey("discord", str(CHANNEL), str(THREAD))  # the thread's own chat
+    assert port.chat == ChatKey("discord", str(CHANNEL), str(THREAD), "42")  # the thread's own
 
 
 async def test_after_the_ttl_the_port_posts_in_the_channel_or_by_dm(

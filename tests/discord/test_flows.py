@@ -181,13 +181,18 @@ async def test_a_thread_has_its_own_session(
         chats = {str(s.chat) for s in await _sessions(bot.store)}
 
     assert len(nemo.sessions) == 2
-    assert chats == {f"discord:{CHANNEL}", f"discord:{CHANNEL}:{THREAD}"}
+    # Keys of the member (user 42) in the channel and in its thread.
+    assert chats == {f"discord:{CHANNEL}::42", f"discord:{CHANNEL}:{THREAD}:42"}
     assert _bot_messages(fake, THREAD) and _bot_messages(fake, CHANNEL)
 
 
 async def _sessions(store: SqliteStore) -> list[ChatSession]:
     found = []
-    for key in (ChatKey("discord", str(CHANNEL)), ChatKey("discord", str(CHANNEL), str(THREAD))):
+    channel, thread = (
+        ChatKey("discord", str(CHANNEL)),
+        ChatKey("discord", str(CHANNEL), str(THREAD)),
+    )
+    for key in (channel.of("42"), thread.of("42")):
         session = await store.get_session(key)
         if session is not None:
             found.append(session)

@@ -43,6 +43,8 @@ from aiohttp import WSMsgType, web
 JSON = {"Content-Type": "application/json"}  # exactly this: discord.py checks it verbatim
 CHUNK = 64 * 1024
 DEFAULT_LIMIT = 10 * 1024 * 1024
+ALL_PERMISSIONS = 2147483647
+MANAGE_MESSAGES = 1 << 13
 
 
 @dataclass
@@ -366,6 +368,7 @@ class FakeDiscord:
         locale: str,
         size_limit: int,
         message: dict[str, Any] | None = None,
+        permissions: int = ALL_PERMISSIONS,
     ) -> dict[str, Any]:
         token = f"aW50ZXJhY3Rpb246{self.new_id()}.tok"
         payload: dict[str, Any] = {
@@ -393,7 +396,7 @@ class FakeDiscord:
                 "joined_at": _now_iso(),
                 "deaf": False,
                 "mute": False,
-                "permissions": "2147483647",
+                "permissions": str(permissions),  # the member's, in this channel
                 "flags": 0,
             }
         else:
@@ -413,8 +416,10 @@ class FakeDiscord:
         guild_id: int | None = None,
         locale: str = "en-US",
         size_limit: int = DEFAULT_LIMIT,
+        permissions: int = ALL_PERMISSIONS,
     ) -> dict[str, Any]:
-        """An APPLICATION_COMMAND interaction (type 2) for a chat-input command (type 1)."""
+        """An APPLICATION_COMMAND interaction (type 2) for a chat-input command (type 1).
+        `permissions`: the member's in the channel (a server moderator has Manage Messages)."""
         data: dict[str, Any] = {
             "id": self.new_id(),
             "name": name,
@@ -431,6 +436,7 @@ class FakeDiscord:
             guild_id=guild_id,
             locale=locale,
             size_limit=size_limit,
+            permissions=permissions,
         )
 
     def message_command(
@@ -840,6 +846,20 @@ class FakeDiscord:
     def in_channel(self, channel_id: int | str) -> list[dict[str, Any]]:
         """The messages in a channel, oldest first."""
         return [m for m in self.messages.values() if m["channel_id"] == str(channel_id)]
+
+    def mention_rules(self) -> list[tuple[str, Any]]:
+        """The `allowed_mentions` of every request that posted or edited a message's content, with
+        its path; None where a request set none (Discord's default then pings whatever the text
+        names: `@everyone`, roles, users)."""
+        found = []
+        for call in self.calls:
+            payload = call.payload
+            if call.method not in ("POST", "PATCH") or not isinstance(payload, dict):
+                continue
+            body = payload.get("data", payload) if call.path.endswith("/callback") else payload
+            if isinstance(body, dict) and "content" in body:
+                found.append((call.path, body.get("allowed_mentions")))
+        return found
 
     def dm_channel_of(self, user_id: int | str) -> str | None:
         channel = self._dm_channels.get(str(user_id))
