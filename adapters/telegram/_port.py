@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from contextlib import ExitStack
 from typing import Any
@@ -33,6 +34,26 @@ ANSWER_AFTER_UPLOAD = 300.0
 """Seconds Telegram may take to answer once a video is uploaded (it processes it first)."""
 CALLBACK_DATA_LIMIT = 64  # bytes
 BUTTONS_PER_ROW = 2
+
+
+WORD_JOINER = "\u2060"
+_WORD = re.compile(r"\S+")
+
+
+def no_mentions(text: str) -> str:
+    """`text` with every `@name` made inert. Telegram turns `@username` in a bot's plain text
+    into a mention that notifies that user in a group, and the text carries file names and the
+    agent's words, which anyone can choose. An invisible word joiner after the `@` keeps the text
+    as it reads while Telegram no longer sees a username there. Links are left whole (a joiner
+    would cut them); parse modes stay off, so nothing else in the text is markup."""
+
+    def inert(word: re.Match[str]) -> str:
+        token = word.group()
+        if token.startswith(("http://", "https://")):
+            return token
+        return token.replace("@", "@" + WORD_JOINER)
+
+    return _WORD.sub(inert, text) if "@" in text else text
 
 
 def trim(text: str, limit: int) -> str:
@@ -123,7 +144,9 @@ class TelegramPort:
     async def send_text(self, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
         with translated():
             message = await self._bot.send_message(
-                text=trim(text, self.message_limit), reply_markup=keyboard(buttons), **self._where()
+                text=trim(no_mentions(text), self.message_limit),
+                reply_markup=keyboard(buttons),
+                **self._where(),
             )
         return MessageRef(str(message.message_id))
 
@@ -131,7 +154,7 @@ class TelegramPort:
         try:
             with translated():
                 await self._bot.edit_message_text(
-                    trim(text, self.message_limit),
+                    trim(no_mentions(text), self.message_limit),
                     chat_id=self._chat_id,
                     message_id=int(ref.id),
                     reply_markup=keyboard(buttons),
@@ -147,7 +170,7 @@ class TelegramPort:
     async def send_video(self, video: OutboundVideo, caption: str) -> MessageRef:
         if video.size > self.upload_limit:
             raise FileTooLarge(f"result of {video.size} bytes", limit=self.upload_limit)
-        caption = trim(caption, self.caption_limit)
+        caption = trim(no_mentions(caption), self.caption_limit)
         if self._url_fetch and video.source_url and video.size <= URL_FETCH_LIMIT:
             try:
                 return await self._send_video(video, caption, by_url=True)

@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import re
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -531,6 +532,10 @@ class FakeTelegram:
             message["is_topic_message"] = True
         if "reply_markup" in params:
             message["reply_markup"] = params["reply_markup"]
+        said = fields.get("text") or fields.get("caption") or ""
+        # Telegram finds @mentions in a bot's plain text too, and notifies those users (an edit
+        # adds its own): the mentions of every version of the message, kept for tests.
+        message["mentioned"] = [e for e in _entities(said) if e["type"] == "mention"]
         if "reply_parameters" in params:
             message["reply_to_message_id"] = params["reply_parameters"].get("message_id")
         self.messages[chat_id][message["message_id"]] = message
@@ -561,6 +566,7 @@ class FakeTelegram:
         message["text"] = text
         message["edit_date"] = int(time.time())
         message["edits"] = message.get("edits", 0) + 1
+        message["mentioned"] += [e for e in _entities(text) if e["type"] == "mention"]
         if "reply_markup" in params:
             message["reply_markup"] = params["reply_markup"]
         else:
@@ -711,21 +717,24 @@ class FakeTelegram:
             sent += n
 
 
+MENTION = re.compile(r"@[A-Za-z0-9_]{5,32}(?![A-Za-z0-9_])")  # a username, as Telegram reads it
+
+
 def _entities(text: str) -> list[dict[str, Any]]:
     """Telegram's entities for commands at the start, @mentions and URLs (UTF-16 offsets)."""
     entities: list[dict[str, Any]] = []
     offset = 0
     for word in text.split(" "):
-        kind = None
+        kind, span = None, word
         if word.startswith("/") and offset == 0:
             kind = "bot_command"
-        elif word.startswith("@") and len(word) > 1:
-            kind = "mention"
+        elif mention := MENTION.match(word):
+            kind, span = "mention", mention.group()
         elif word.startswith(("http://", "https://")):
             kind = "url"
         if kind:
             entities.append(
-                {"type": kind, "offset": _utf16_len(text[:offset]), "length": _utf16_len(word)}
+                {"type": kind, "offset": _utf16_len(text[:offset]), "length": _utf16_len(span)}
             )
         offset += len(word) + 1
     return entities

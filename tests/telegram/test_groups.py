@@ -98,3 +98,22 @@ async def test_the_bind_link_never_goes_to_a_group(
         texts = bot_texts(fake_tg)
         assert texts and not any(link in text for text in texts), texts
         assert any(t("credits_in_private", "en") in text for text in texts), texts
+
+
+async def test_file_names_and_agent_text_mention_nobody(
+    open_stack: StackFactory,  # noqa: F811
+    fake_tg: FakeTelegram,
+    nemo: FakeNemo,  # noqa: F811
+) -> None:
+    nemo.script_turn(adk_text("Done, @group_owner will love it: https://example.com/@group_owner"))
+    async with open_stack() as stack:
+        video = fake_tg.video(MB, name="@group_owner.mp4")
+        await fake_tg.push(said(fake_tg, ADA, "@clipbridge_bot make it brighter", video=video))
+        await nemo.wait_turns(1)
+        await stack.idle()
+        mine = [m for m in fake_tg.sent(GROUP) if m["from"]["is_bot"]]
+        readable = [text.replace("\u2060", "") for text in bot_texts(fake_tg)]
+        assert any("@group_owner.mp4" in text for text in readable), readable  # reads the same
+        assert any("Done, @group_owner will love it" in text for text in readable), readable
+        assert any("https://example.com/@group_owner" in text for text in bot_texts(fake_tg))
+        assert [m["mentioned"] for m in mine] == [[]] * len(mine)  # nobody was notified
