@@ -768,7 +768,11 @@ class Conversation:
             metrics.failure(failure)
             text = self._explain(failure, locale, user, work.backend if work else None)
             error = f"{type(failure).__name__}: {failure.detail}"
-            log.warning("%s failed in %s: %s", doing, chat.key, error)
+            # The person's own file or words are no fault of the bot's: no warning for the
+            # operator (the console chat would flag each one as something to look into).
+            theirs = isinstance(failure, InputError | AccessDenied)
+            log.log(logging.INFO if theirs else logging.WARNING, "%s failed in %s: %s",
+                    doing, chat.key, error)  # fmt: skip
             if isinstance(failure, NoCredits):
                 # The top-up (bind) link hands over the bot's account: admins get it in the
                 # chat, and no log line ever carries it.
