@@ -102,5 +102,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "{input}（{source}）→ {output}（{size}，原大小的 {ratio}），用时 {elapsed}",
     },
     "cli_no_file": {"en": "No such file: {path}", "zh": "找不到文件：{path}"},
+    "cli_name_too_long": {
+        "en": "That path is longer than this system allows: {path}. Use a shorter name.",
+        "zh": "这个路径超出了系统允许的长度：{path}。请换一个短一些的名字。",
+    },
+    "cli_bad_path": {
+        "en": "I cannot use the path {path}: check that it is right and that you may read it.",
+        "zh": "无法使用路径 {path}：请检查它是否正确，以及你是否有权限读取。",
+    },
     "cli_cancelled": {"en": "Cancelled; nothing was written.", "zh": "已取消，未写入任何文件。"},
 }

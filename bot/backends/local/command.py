@@ -11,8 +11,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
+import fcntl
 import shutil
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -76,10 +79,15 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
     """Run one compression as the command does; returns the exit status."""
     locale: str = args.lang
     source: Path = args.input
-    if not _is_file(source):
-        _say(t("cli_no_file", locale, path=source))
+    problem = _unusable(source, args.output, locale)
+    if problem is not None:
+        _say(problem)
         return EXIT_INPUT
     asked = args.output
+    if asked is not None and asked.is_dir():
+        asked_dir, asked = asked, None  # "-o DIR": the default name, in that folder
+    else:
+        asked_dir = None
     container = _container_of(asked) if asked is not None and asked.suffix else None
     if asked is not None and asked.suffix and container is None:
         _say(t("cli_bad_extension", locale, suffix=asked.suffix))
@@ -101,9 +109,16 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
     if notes:
         _say(notes_text(notes, locale))
 
-    output = _output_path(source, asked, plan)
-    work = output.parent / f".{output.name}.work"
-    work.mkdir(parents=True, exist_ok=True)
+    output = _output_path(source, asked, plan, folder=asked_dir)
+    # a folder of our own, named so it can never be one the person already has
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(
+            tempfile.mkdtemp(prefix=f".{output.name[:60]}.", suffix=".work", dir=output.parent)
+        )
+    except OSError as error:
+        _say(_path_problem(output, error, locale))
+        return EXIT_INPUT
     outcome: Outcome | None = None
     try:
         out = work / f"out{plan.suffix}"
@@ -117,10 +132,20 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
         assert outcome is not None
         # a name asked for is kept as asked; a kept original keeps its own type in the default
         final = output if asked is not None else output.with_suffix(outcome.path.suffix)
-        outcome.path.replace(final)
+        if outcome.kept_source:
+            # the engine links the source in; a file of its own, so editing one spares the other
+            copy = work / "copy"
+            await asyncio.to_thread(_copy, source, copy)
+            copy.replace(final)
+        else:
+            outcome.path.replace(final)
     except ClipbridgeError as error:
         _say("")
         _say(_explain(error, locale))
+        return EXIT_FAILED
+    except OSError as error:  # the output's name or folder, seen only when writing it
+        _say("")
+        _say(_path_problem(output, error, locale))
         return EXIT_FAILED
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -139,13 +164,48 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
     return 0
 
 
-def _is_file(path: Path) -> bool:
-    return path.is_file()
+def _unusable(source: Path, output: Path | None, locale: str) -> str | None:
+    """What is wrong with the paths given, in one sentence, or None when both can be used."""
+    for path in (source, output):
+        if path is None:
+            continue
+        try:
+            path.exists()
+        except OSError as error:
+            return _path_problem(path, error, locale)
+    if not source.is_file():
+        return t("cli_no_file", locale, path=source)
+    return None
 
 
-def _output_path(source: Path, asked: Path | None, plan: planning.Plan) -> Path:
+def _path_problem(path: Path, error: OSError, locale: str) -> str:
+    key = "cli_name_too_long" if error.errno == errno.ENAMETOOLONG else "cli_bad_path"
+    return t(key, locale, path=_shorten(str(path)))
+
+
+def _shorten(text: str, keep: int = 80) -> str:
+    return text if len(text) <= keep else f"{text[: keep // 2]}…{text[-keep // 2 :]}"
+
+
+_FICLONE = 0x40049409  # Linux's ioctl to share a file's blocks copy-on-write (btrfs, xfs)
+
+
+def _copy(src: Path, dst: Path) -> None:
+    """A copy of `src` that is a file of its own: a reflink where the filesystem has them."""
+    with src.open("rb") as source, dst.open("wb") as target:
+        try:
+            fcntl.ioctl(target.fileno(), _FICLONE, source.fileno())
+            return
+        except OSError:
+            pass
+    shutil.copyfile(src, dst)
+
+
+def _output_path(
+    source: Path, asked: Path | None, plan: planning.Plan, *, folder: Path | None = None
+) -> Path:
     suffix = source.suffix if plan.mode == "keep" else plan.suffix
-    default = source.with_name(f"{source.stem}-compressed{suffix}")
+    default = (folder or source.parent) / f"{source.stem}-compressed{suffix}"
     if asked is None or asked.resolve() == source.resolve():
         return default  # never overwrite the input
     return asked if asked.suffix else asked.with_name(asked.name + suffix)
