@@ -62,6 +62,7 @@ from bot.errors import (
     TurnFailed,
     UnclearRequest,
     UnsupportedFile,
+    WorkspaceFull,
 )
 from bot.logs import log_context
 from bot.models import Attachment, ByteStream, ChatKey, Inbound, UserRef
@@ -722,6 +723,8 @@ class Conversation:
                 return t("err_cancelled", locale)
             case UnsupportedFile():
                 return t("err_unsupported", locale, formats=ACCEPTED_FORMATS)
+            case WorkspaceFull():
+                return t("err_workspace_full", locale)
             case FileTooLarge(limit=limit) if limit:
                 return t("err_too_large", locale, limit=human_size(limit))
             case FileTooLarge():

@@ -61,6 +61,7 @@ __all__ = [
     "TurnFailed",
     "UnclearRequest",
     "UnsupportedFile",
+    "WorkspaceFull",
 ]
 
 
@@ -130,6 +131,10 @@ class FileTooLarge(InputError):
     def __init__(self, detail: str = "", *, limit: int | None = None, code: int | None = None):
         super().__init__(detail, code=code)
         self.limit = limit
+
+
+class WorkspaceFull(FileTooLarge):
+    """The local engine's work folder has no room for this now (other files fill the budget)."""
 
 
 class NoInput(InputError):

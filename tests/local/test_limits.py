@@ -1,0 +1,107 @@
+"""The engine's limits under people who push them (issue 12): the disk budget held across
+concurrent uploads, decode bombs, encode time and fair turns, leftovers after a crash."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from ipaddress import ip_network
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot.errors import FileTooLarge, WorkspaceFull
+from bot.links import LinkFetcher, LinkPolicy
+from tests.local.conftest import BackendFactory, Clips
+
+
+# --- item 2: the disk budget, held across every stream at once ---------------------------------
+@pytest.fixture
+async def dripping_server(clips: Clips) -> AsyncIterator[str]:
+    """A loopback server sending `main.mp4` chunked, with no length, a little at a time."""
+    data = clips.main.read_bytes()
+
+    async def clip(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for start in range(0, len(data), 32 * 1024):
+            await response.write(data[start : start + 32 * 1024])
+            await asyncio.sleep(0.005)
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_get("/clip{n}.mp4", clip)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+def on_disk(root: Path) -> int:
+    total = 0
+    for path in root.rglob("*"):
+        try:
+            if path.is_file():
+                total += path.stat().st_size
+        except OSError:
+            pass
+    return total
+
+
+async def test_concurrent_uploads_of_unknown_size_never_pass_the_budget(
+    backend_factory: BackendFactory, clips: Clips, dripping_server: str
+) -> None:
+    size = clips.main.stat().st_size
+    budget = int(size * 2.5)  # room for two whole uploads, not three
+    fetcher = LinkFetcher(LinkPolicy(allowed=(ip_network("127.0.0.0/8"),)))
+    async with backend_factory(work_disk_budget=budget) as backend:
+        root = backend.workspace.root
+        sessions = [await backend.open_session("en") for _ in range(6)]
+        peak = 0
+        done = asyncio.Event()
+
+        async def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, await asyncio.to_thread(on_disk, root))
+                await asyncio.sleep(0.002)
+
+        sampler = asyncio.create_task(sample())
+        uploads = [
+            backend.upload(session, fetcher.attachment(f"{dripping_server}/clip{n}.mp4"))
+            for n, session in enumerate(sessions)
+        ]
+        outcomes = await asyncio.gather(*uploads, return_exceptions=True)
+        done.set()
+        await sampler
+
+        refused = [o for o in outcomes if isinstance(o, BaseException)]
+        received = [o for o in outcomes if not isinstance(o, BaseException)]
+        assert len(received) == 2, outcomes
+        assert len(refused) == 4 and all(isinstance(e, WorkspaceFull) for e in refused), refused
+        accounted = backend.workspace.accountant.peak
+        print(f"budget {budget}, peak on disk {peak}, peak accounted {accounted}")
+        assert 0 < peak <= budget
+        assert accounted <= budget
+        assert on_disk(root) <= budget
+        assert not list(root.rglob("*.part"))  # the refused ones left nothing behind
+
+
+async def test_a_refused_stream_is_stopped_at_the_budget_not_after(
+    backend_factory: BackendFactory, clips: Clips, dripping_server: str
+) -> None:
+    size = clips.main.stat().st_size
+    fetcher = LinkFetcher(LinkPolicy(allowed=(ip_network("127.0.0.0/8"),)))
+    async with backend_factory(work_disk_budget=size // 2) as backend:
+        session = await backend.open_session("en")
+        with pytest.raises(FileTooLarge):
+            await backend.upload(session, fetcher.attachment(f"{dripping_server}/clip0.mp4"))
+        assert backend.workspace.accountant.peak <= size // 2
