@@ -3,10 +3,15 @@ clone (issue 12: item 2 disk budget, 5 decode bombs, 10 crash leftovers, 12 the 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.acceptance.conftest import Newcomer
+from bot.texts import t
+from tests.acceptance.conftest import Newcomer, http_env, telegram_env, wait_healthy
+from tests.fakes.telegram_api import FakeTelegram
+from tests.link_server import LinkServer
 
 
 # --- item 12: the compress command --------------------------------------------------------------
@@ -32,3 +37,56 @@ async def test_compress_into_a_folder_beside_a_work_folder_keeping_a_copy(
         assert await run.wait(60) == 2
         await run.expect(r"longer than this system allows")
         assert "Traceback" not in run.transcript
+
+
+# --- item 2: the disk budget under five people at once ------------------------------------------
+BUDGET = 2_000_000
+FULL = t("err_workspace_full", "en")
+
+
+def on_disk(root: Path) -> int:
+    total = 0
+    for path in root.rglob("*") if root.exists() else ():
+        with contextlib.suppress(OSError):
+            if path.is_file():
+                total += path.stat().st_size
+    return total
+
+
+async def test_five_endless_links_at_once_stay_within_the_disk_budget(
+    clipbridge: Newcomer, telegram: FakeTelegram, clone: Path
+) -> None:
+    env = {
+        **telegram_env(telegram),
+        **http_env(),
+        "WORK_DISK_BUDGET": str(BUDGET),
+        "LINK_ALLOWED_NETWORKS": "127.0.0.0/8",
+    }
+    chats = range(5001, 5006)
+    work = clone / "data" / "work"
+    peak = 0
+    sampling = True
+
+    async def sample() -> None:
+        nonlocal peak
+        while sampling:
+            peak = max(peak, await asyncio.to_thread(on_disk, work))
+            await asyncio.sleep(0.002)
+
+    async with LinkServer(b"") as server, clipbridge("run", env=env) as bot:
+        await wait_healthy(bot)
+        sampler = asyncio.create_task(sample())
+        for chat in chats:
+            url = server.url(f"/endless.mp4?from={chat}")
+            await telegram.push(telegram.message(chat, user_id=chat, text=f"compress {url}"))
+
+        def refused() -> bool:
+            texts = [m.get("text") or "" for chat in chats for m in telegram.sent(chat)]
+            return sum(FULL in text for text in texts) == len(chats)
+
+        await telegram.wait_for(refused, timeout=60)
+        sampling = False
+        await sampler
+    print(f"budget {BUDGET}, peak on disk {peak}")
+    assert BUDGET // 2 < peak <= BUDGET  # the streams did fill it, and never past it
+    assert on_disk(work) <= BUDGET
