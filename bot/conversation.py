@@ -43,6 +43,7 @@ from bot.errors import (
     Cancelled,
     ClipbridgeError,
     CorruptInput,
+    EncodeTimeout,
     FileTooLarge,
     FormatMismatch,
     InputError,
@@ -58,6 +59,7 @@ from bot.errors import (
     SessionNotFound,
     TargetUnreachable,
     TokenError,
+    TooHeavy,
     Transient,
     TurnFailed,
     UnclearRequest,
@@ -70,7 +72,15 @@ from bot.ports import Adapter, Button, Port
 from bot.progress import Pacer, ProgressMessage, send_reliably
 from bot.routing import route, translate_gui
 from bot.store import Job, Store
-from bot.texts import CATALOG, LANGUAGES, human_duration, human_size, normalize_locale, t
+from bot.texts import (
+    CATALOG,
+    LANGUAGES,
+    human_duration,
+    human_size,
+    limit_sentence,
+    normalize_locale,
+    t,
+)
 from bot.timeline import Timeline, diff
 from bot.turn_output import TurnOutput
 
@@ -717,6 +727,8 @@ class Conversation:
                 return t("err_transient", locale)
             case TurnFailed():
                 return t("err_turn_failed", locale)
+            case TooHeavy() | EncodeTimeout():
+                return limit_sentence(error, locale, self._settings)
             case RenderFailed():
                 return t("err_render_failed", locale)
             case Cancelled():

@@ -41,6 +41,7 @@ __all__ = [
     "ClipbridgeError",
     "ConfigError",
     "CorruptInput",
+    "EncodeTimeout",
     "FileTooLarge",
     "FormatMismatch",
     "InputError",
@@ -57,6 +58,7 @@ __all__ = [
     "SessionNotFound",
     "TargetUnreachable",
     "TokenError",
+    "TooHeavy",
     "Transient",
     "TurnFailed",
     "UnclearRequest",
@@ -131,6 +133,16 @@ class FileTooLarge(InputError):
     def __init__(self, detail: str = "", *, limit: int | None = None, code: int | None = None):
         super().__init__(detail, code=code)
         self.limit = limit
+
+
+class TooHeavy(InputError):
+    """More pixels a second than the engine decodes (`MAX_PIXEL_RATE`): a decode bomb."""
+
+    def __init__(self, detail: str = "", *, width: int = 0, height: int = 0, fps: float = 0):
+        super().__init__(detail)
+        self.width = width
+        self.height = height
+        self.fps = fps
 
 
 class WorkspaceFull(FileTooLarge):
@@ -221,6 +233,10 @@ class TurnFailed(BackendError):
 
 class RenderFailed(BackendError):
     """An export ended in `failed`."""
+
+
+class EncodeTimeout(RenderFailed):
+    """An encode ran past `ENCODE_TIMEOUT` and was stopped."""
 
 
 class Cancelled(BackendError):

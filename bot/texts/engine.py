@@ -102,6 +102,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "{input}（{source}）→ {output}（{size}，原大小的 {ratio}），用时 {elapsed}",
     },
     "cli_no_file": {"en": "No such file: {path}", "zh": "找不到文件：{path}"},
+    "err_too_heavy": {
+        "en": "This video is too heavy for me: {width}×{height} at {fps} fps is {rate} million "
+        "pixels a second, and I take at most {limit} million (4K at 60 fps is 498). Send it at a "
+        "lower resolution or frame rate.",
+        "zh": "这个视频太“重”了：{width}×{height}、{fps} 帧/秒，每秒 {rate} 百万像素，而我最多处理 "
+        "{limit} 百万（4K 60 帧/秒约为 498）。请降低分辨率或帧率后再发送。",
+    },
+    "err_encode_timeout": {
+        "en": "⏱ This encode ran past the {duration} one job may take, so I stopped it. Try a "
+        "shorter clip or a lower resolution.",
+        "zh": "⏱ 这次编码超过了单个任务允许的 {duration}，已停止。请尝试更短的片段或更低的分辨率。",
+    },
     "cli_name_too_long": {
         "en": "That path is longer than this system allows: {path}. Use a shorter name.",
         "zh": "这个路径超出了系统允许的长度：{path}。请换一个短一些的名字。",

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from bot.texts import t
 from tests.acceptance.conftest import Newcomer, http_env, telegram_env, wait_healthy
+from tests.clips import make_clip
 from tests.fakes.telegram_api import FakeTelegram
 from tests.link_server import LinkServer
 
@@ -90,3 +92,28 @@ async def test_five_endless_links_at_once_stay_within_the_disk_budget(
     print(f"budget {BUDGET}, peak on disk {peak}")
     assert BUDGET // 2 < peak <= BUDGET  # the streams did fill it, and never past it
     assert on_disk(work) <= BUDGET
+
+
+# --- item 5: decode bombs and the encode time cap ------------------------------------------------
+async def test_a_decode_bomb_and_an_overlong_encode_each_get_one_sentence(
+    clipbridge: Newcomer, clip: Callable[..., Path], clone: Path
+) -> None:
+    bomb = clone / "bomb.mp4"
+    make_clip(bomb, size="8192x8192", rate=25, duration=0.16, audio=False,
+              video=("-preset", "ultrafast", "-crf", "51"))  # fmt: skip
+    assert bomb.stat().st_size < 1_000_000
+    started = time.monotonic()
+    async with clipbridge("compress", "bomb.mp4", "under 1MB") as run:
+        assert await run.wait(60) == 2
+        await run.expect(r"too heavy for me: 8192×8192 at 25 fps")
+    assert time.monotonic() - started < 30
+    assert not (clone / "bomb-compressed.mp4").exists()
+
+    clip("clips/long.mp4", size="1280x720", rate=30, duration=20)
+    async with clipbridge(
+        "compress", "clips/long.mp4", "under 1MB", env={"ENCODE_TIMEOUT": "1"}
+    ) as run:
+        assert await run.wait(60) == 1
+        await run.expect(r"ran past the 0:01 one job may take, so I stopped it")
+        assert "Traceback" not in run.transcript
+    assert not list((clone / "clips").glob("long-compressed*"))

@@ -4,6 +4,7 @@ concurrent uploads, decode bombs, encode time and fair turns, leftovers after a 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from ipaddress import ip_network
 from pathlib import Path
@@ -11,9 +12,21 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.errors import FileTooLarge, WorkspaceFull
+from bot.backends.base import Failure, TurnContext
+from bot.backends.local.pool import Pool
+from bot.errors import EncodeTimeout, FileTooLarge, TooHeavy, WorkspaceFull
 from bot.links import LinkFetcher, LinkPolicy
-from tests.local.conftest import BackendFactory, Clips
+from bot.texts import limit_sentence
+from tests.local.conftest import (
+    BackendFactory,
+    Clips,
+    ffmpeg,
+    ffmpeg_processes_under,
+    file_attachment,
+    settings_for,
+)
+
+EN = TurnContext(locale="en", upload_limit=50_000_000, chat="test:1")
 
 
 # --- item 2: the disk budget, held across every stream at once ---------------------------------
@@ -105,3 +118,78 @@ async def test_a_refused_stream_is_stopped_at_the_budget_not_after(
         with pytest.raises(FileTooLarge):
             await backend.upload(session, fetcher.attachment(f"{dripping_server}/clip0.mp4"))
         assert backend.workspace.accountant.peak <= size // 2
+
+
+# --- item 5: decode bombs, the encode time cap, fair turns ---------------------------------------
+@pytest.fixture(scope="session")
+def bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A few hundred KB of 8192x8192 frames: cheap to send, ruinous to decode."""
+    path = tmp_path_factory.mktemp("bomb") / "bomb.mp4"
+    ffmpeg("-f", "lavfi", "-i", "color=c=blue:size=8192x8192:rate=25", "-frames:v", "4",
+           "-c:v", "libx264", "-preset", "ultrafast", "-crf", "51", "-pix_fmt", "yuv420p",
+           str(path))  # fmt: skip
+    return path
+
+
+async def test_a_decode_bomb_is_refused_on_arrival_with_the_reason(
+    backend_factory: BackendFactory, bomb: Path
+) -> None:
+    assert bomb.stat().st_size < 1_000_000
+    async with backend_factory() as backend:
+        session = await backend.open_session("en")
+        started = time.monotonic()
+        with pytest.raises(TooHeavy) as refused:
+            await backend.upload(session, file_attachment(bomb))
+        assert time.monotonic() - started < 10
+        assert not list(backend.workspace.dir(session).glob("upload-*"))
+        settings = settings_for(backend.workspace.root)
+        said = limit_sentence(refused.value, "en", settings)
+        assert "8192×8192 at 25 fps" in said and "lower resolution" in said
+        assert "8192×8192" in limit_sentence(refused.value, "zh", settings)
+
+
+async def test_an_encode_past_its_time_is_stopped_and_said(
+    backend_factory: BackendFactory, clips: Clips
+) -> None:
+    async with backend_factory(encode_timeout=0.3) as backend:
+        session = await backend.open_session("en")
+        await backend.upload(session, file_attachment(clips.long))
+        started = time.monotonic()
+        events = [e async for e in backend.turn(session, "under 300KB", EN)]
+        assert time.monotonic() - started < 10
+        [failure] = [e for e in events if isinstance(e, Failure)]
+        assert isinstance(failure.error, EncodeTimeout)
+        assert not ffmpeg_processes_under(backend.workspace.root)
+        assert not list(backend.workspace.dir(session).glob(".tmp-*"))
+        said = limit_sentence(
+            failure.error, "en", settings_for(backend.workspace.root, encode_timeout=0.3)
+        )
+        assert "stopped it" in said
+
+
+async def test_one_persons_batch_does_not_starve_another() -> None:
+    pool = Pool(workers=1)
+    order: list[str] = []
+    started = asyncio.Event()
+    gate = asyncio.Event()
+
+    async def job(owner: str, name: str) -> None:
+        ticket = pool.ticket(owner)
+        try:
+            async for _ in ticket.wait():
+                pass
+            order.append(name)
+            started.set()
+            await gate.wait()
+        finally:
+            ticket.release()
+
+    first = asyncio.create_task(job("alice", "a1"))
+    await started.wait()  # alice's first job holds the only slot
+    batch = [asyncio.create_task(job("alice", f"a{n}")) for n in range(2, 5)]
+    await asyncio.sleep(0)
+    later = asyncio.create_task(job("bob", "b1"))
+    await asyncio.sleep(0)
+    gate.set()
+    await asyncio.wait_for(asyncio.gather(first, *batch, later), 5)
+    assert order == ["a1", "b1", "a2", "a3", "a4"]

@@ -241,6 +241,7 @@ class LocalBackend:
             await self._receive(session, attachment, part, lease)
             await asyncio.to_thread(part.replace, dest)
             info = await probe(dest)
+            planning.check_load(info, self._settings.max_pixel_rate)
         except BaseException as error:
             await asyncio.to_thread(_remove, part, dest)
             log.info("upload refused and removed: %s", type(error).__name__)
@@ -378,7 +379,7 @@ class LocalBackend:
         self, session: str, job: _Job, *, job_id: str | None
     ) -> AsyncGenerator[Progress | Outcome, None]:
         """Wait for a slot, encode, and record the output; cancelling removes every trace."""
-        ticket = self._pool.ticket()
+        ticket = self._pool.ticket(session)  # round-robin between sessions, not FIFO
         try:
             async for position in ticket.wait():
                 yield Progress(queue_position=position, stage="stage_queued")
@@ -394,7 +395,15 @@ class LocalBackend:
             self._busy[job.info.path] += 1
             try:
                 async with aclosing(
-                    encode(self._ffmpeg, job.info, job.want, job.plan, out, fill=self._fill)
+                    encode(
+                        self._ffmpeg,
+                        job.info,
+                        job.want,
+                        job.plan,
+                        out,
+                        fill=self._fill,
+                        limit=self._settings.encode_timeout,
+                    )
                 ) as events:
                     async for event in events:
                         if isinstance(event, Outcome):

@@ -31,15 +31,17 @@ from bot.config import MB, Settings, absolute_path
 from bot.errors import (
     ClipbridgeError,
     CorruptInput,
+    EncodeTimeout,
     FileTooLarge,
     FormatMismatch,
     InputError,
     NotAVideo,
     TargetUnreachable,
+    TooHeavy,
     UnclearRequest,
 )
 from bot.media import ffmpeg_exe, probe
-from bot.texts import human_duration, human_size, t
+from bot.texts import human_duration, human_size, limit_sentence, t
 
 __all__ = ["add_arguments", "main"]
 
@@ -97,11 +99,12 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
     try:
         request = parse(args.instruction)
         info = await probe(source)
+        planning.check_load(info, settings.max_pixel_rate)
         want, _ = build_want(request, info, int(args.limit * MB), container=container)
         want, notes = planning.settle(info, want)
         plan = planning.plan(info, want)
     except InputError as error:
-        _say(_explain(error, locale))
+        _say(_explain(error, locale, settings))
         return EXIT_INPUT
     if container is not None:  # the output name decided the format: say what it decided
         request = replace(request, codec=want.codec, container=want.container)  # type: ignore[arg-type]
@@ -122,7 +125,8 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
     outcome: Outcome | None = None
     try:
         out = work / f"out{plan.suffix}"
-        events = encode(Ffmpeg(ffmpeg_exe(settings)), info, want, plan, out)
+        ffmpeg = Ffmpeg(ffmpeg_exe(settings))
+        events = encode(ffmpeg, info, want, plan, out, limit=settings.encode_timeout)
         async with contextlib.aclosing(events):
             async for event in events:
                 if isinstance(event, Progress):
@@ -141,7 +145,7 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
             outcome.path.replace(final)
     except ClipbridgeError as error:
         _say("")
-        _say(_explain(error, locale))
+        _say(_explain(error, locale, settings))
         return EXIT_FAILED
     except OSError as error:  # the output's name or folder, seen only when writing it
         _say("")
@@ -219,7 +223,7 @@ def _container_of(path: Path) -> str | None:
     return _CONTAINER_OF_SUFFIX.get(path.suffix.lower())
 
 
-def _explain(error: ClipbridgeError, locale: str) -> str:
+def _explain(error: ClipbridgeError, locale: str, settings: Settings) -> str:
     if isinstance(error, UnclearRequest):
         return t(error.reason, locale, examples=t(EXAMPLES_KEY, locale))
     if isinstance(error, TargetUnreachable):
@@ -228,6 +232,8 @@ def _explain(error: ClipbridgeError, locale: str) -> str:
     if isinstance(error, FormatMismatch):
         return t("err_format_mismatch", locale, codec=error.codec, container=error.container,
                  fits=", ".join(error.fits))  # fmt: skip
+    if isinstance(error, (TooHeavy, EncodeTimeout)):
+        return limit_sentence(error, locale, settings)
     if isinstance(error, NotAVideo):
         return t("err_not_video", locale)
     if isinstance(error, CorruptInput):

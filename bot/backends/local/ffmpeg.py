@@ -14,7 +14,7 @@ import os
 import re
 import signal
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -206,7 +206,7 @@ class FfmpegRun:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.shield(self._stderr_task)
 
-    async def progress(self) -> AsyncIterator[float]:
+    async def progress(self) -> AsyncGenerator[float, None]:
         """The fraction of the clip done (0-1) as ffmpeg reports it, about twice a second;
         returns when ffmpeg exits successfully."""
         process = self._process
