@@ -4,6 +4,11 @@ concurrent uploads, decode bombs, encode time and fair turns, leftovers after a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from ipaddress import ip_network
@@ -16,6 +21,7 @@ from bot.backends.base import Failure, TurnContext
 from bot.backends.local.pool import Pool
 from bot.errors import EncodeTimeout, FileTooLarge, TooHeavy, WorkspaceFull
 from bot.links import LinkFetcher, LinkPolicy
+from bot.media import ffmpeg_exe, record_run
 from bot.texts import limit_sentence
 from tests.local.conftest import (
     BackendFactory,
@@ -193,3 +199,87 @@ async def test_one_persons_batch_does_not_starve_another() -> None:
     gate.set()
     await asyncio.wait_for(asyncio.gather(first, *batch, later), 5)
     assert order == ["a1", "b1", "a2", "a3", "a4"]
+
+
+# --- item 10: nothing outlives a crash -----------------------------------------------------------
+CHILD = """
+import asyncio, sys
+from pathlib import Path
+from bot.backends.local.ffmpeg import Ffmpeg
+from bot.media import ffmpeg_exe
+
+async def main():
+    ffmpeg = Ffmpeg(ffmpeg_exe(), records=Path(sys.argv[1]))
+    # silent on its pipes, as ffmpeg is between progress lines (one 8192x8192 frame can take
+    # seconds): no broken pipe will stop it, only the parent-death signal
+    args = ["-nostdin", "-nostats", "-loglevel", "error", "-f", "lavfi",
+            "-i", "testsrc2=size=640x360:rate=30", "-f", "null", "/dev/null"]
+    async with ffmpeg.run(args, 3600) as run:
+        print(run.pid, flush=True)
+        await run.wait()
+
+asyncio.run(main())
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+async def gone(pid: int, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def test_ffmpeg_dies_with_a_parent_killed_by_sigkill(tmp_path: Path) -> None:
+    parent = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", CHILD, str(tmp_path), stdout=asyncio.subprocess.PIPE,
+        env={"PYTHONPATH": str(Path(__file__).resolve().parents[2]), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert parent.stdout is not None
+    pid = int(await asyncio.wait_for(parent.stdout.readline(), 30))
+    assert alive(pid)
+    assert [p.name for p in tmp_path.iterdir()] == [f".ffmpeg-{pid}"]  # recorded while it runs
+    try:
+        os.kill(parent.pid, signal.SIGKILL)  # the parent only, not its group
+        await parent.wait()
+        assert await gone(pid), "ffmpeg outlived the process that started it"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)  # whatever happened, no orphan is left to the machine
+
+
+async def test_a_restart_stops_recorded_ffmpeg_and_removes_work_leftovers(
+    backend_factory: BackendFactory, tmp_path: Path
+) -> None:
+    work = settings_for(tmp_path).work_dir
+    work.mkdir(parents=True)
+    # an ffmpeg of ours, orphaned (its own group, as the engine starts them) ...
+    orphan = subprocess.Popen(
+        [ffmpeg_exe(), "-nostdin", "-f", "lavfi", "-i", "testsrc2=rate=5", "-f", "null", "-"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    # ... and a record whose pid is now something else, which must be left alone
+    bystander = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        assert record_run(work, orphan.pid) is not None
+        (work / f".ffmpeg-{bystander.pid}").write_text(f"{bystander.pid} 1\n")
+        (work / "delivery-0123.mp4").write_bytes(b"x" * 1000)
+        (work / "poster-0123.jpg").write_bytes(b"x")
+        (work / ".tmp-0123").mkdir()
+        async with backend_factory() as backend:
+            assert await gone(orphan.pid)
+            assert alive(bystander.pid)
+            assert sorted(p.name for p in backend.workspace.root.iterdir()) == []
+    finally:
+        for process in (orphan, bystander):
+            process.kill()
+            process.wait()

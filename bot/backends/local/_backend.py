@@ -173,7 +173,7 @@ class LocalBackend:
 
     def __init__(self, settings: Settings, *, fill: float = planning.FILL) -> None:
         self._settings = settings
-        self._ffmpeg = Ffmpeg(ffmpeg_exe(settings))
+        self._ffmpeg = Ffmpeg(ffmpeg_exe(settings), records=settings.work_dir)
         self._workspace = Workspace(settings.work_dir, settings.work_disk_budget)
         self._pool = Pool(settings.encode_workers)
         self._fill = fill

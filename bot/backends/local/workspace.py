@@ -29,6 +29,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from bot.errors import FileTooLarge, SessionNotFound, WorkspaceFull
+from bot.media import clean_leftovers
 
 __all__ = [
     "Accountant",
@@ -175,8 +176,9 @@ class Workspace:
         self.accountant = Accountant(budget, self._at_rest)
 
     def start(self) -> None:
-        """Make the root, and remove what a crash left half-done."""
+        """Make the root, and remove what a crash left half-done (stopping its ffmpeg runs)."""
         self.root.mkdir(parents=True, exist_ok=True)
+        clean_leftovers(self.root)
         for directory in self.root.iterdir():
             if not directory.is_dir():
                 continue
