@@ -177,7 +177,7 @@ class Conversation:
                 work = _Work("export", job.user, port, job.locale, resume=job)
                 self._enqueue(self._chat(job.chat), work)
             else:
-                self._spawn(self._report_interrupted_turn(job, port))
+                self._spawn(self._report_interrupted_turn(found, port))
 
     async def wait_idle(self) -> None:
         """Until every task this core started has finished (tests, shutdown)."""

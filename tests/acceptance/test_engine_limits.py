@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -117,3 +119,51 @@ async def test_a_decode_bomb_and_an_overlong_encode_each_get_one_sentence(
         await run.expect(r"ran past the 0:01 one job may take, so I stopped it")
         assert "Traceback" not in run.transcript
     assert not list((clone / "clips").glob("long-compressed*"))
+
+
+# --- item 10: kill -9 in the middle of an encode ------------------------------------------------
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+async def until(check: Callable[[], object], timeout: float) -> object:
+    """Poll `check` (a look at /proc or the work folder, which offer nothing to wait on)."""
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, f"{check} still false after {timeout} s"
+        await asyncio.sleep(0.05)
+    return found
+
+
+async def test_kill_9_mid_encode_leaves_no_ffmpeg_and_a_restart_cleans_up(
+    clipbridge: Newcomer, clip: Callable[..., Path], data: Path
+) -> None:
+    clip("clips/long.mp4", size="1280x720", rate=30, duration=40)
+    work = data / "work"
+    async with clipbridge("chat") as bot:
+        await bot.send("clips/long.mp4")
+        await bot.expect(r"Received long\.mp4", timeout=60)
+        await bot.send("compress to under 1MB")
+        await bot.expect(r"Understood")
+        records = await until(lambda: list(work.glob(".ffmpeg-*")), timeout=60)
+        assert isinstance(records, list)
+        pid = int(records[0].name.removeprefix(".ffmpeg-"))
+        assert running(pid)
+        (work / "delivery-0123abcd.mp4").write_bytes(b"\0" * 4096)  # as a crashed send leaves
+        os.kill(bot.pid, signal.SIGKILL)  # the bot alone, not its group
+        assert await bot.wait(10) == -signal.SIGKILL
+        await until(lambda: not running(pid), timeout=10)
+    assert list(work.glob(".ffmpeg-*")) and list(work.glob("*/.tmp-*"))  # what the crash left
+
+    async with clipbridge("chat") as again:
+        await again.send("/help")
+        await again.expect("/status")
+        assert not list(work.glob(".ffmpeg-*"))
+        assert not list(work.glob("delivery-*"))
+        assert not list(work.glob("*/.tmp-*"))
+        await again.close_stdin()
+        assert await again.wait() == 0
