@@ -71,7 +71,7 @@ from bot.models import Attachment, ByteStream, ChatKey, Inbound, UserRef
 from bot.ports import Adapter, Button, Port
 from bot.progress import Pacer, ProgressMessage, send_reliably
 from bot.routing import route, translate_gui
-from bot.store import Job, Store
+from bot.store import Job, JobKind, Store
 from bot.texts import (
     CATALOG,
     LANGUAGES,
@@ -393,6 +393,8 @@ class Conversation:
         async with self._progress(chat, work, t("receiving", work.locale, names=names)):
             current = await self._session(chat.key, work.locale)
             work.backend = current.backend
+            # an upload spends disk and bandwidth like a job: it counts against MAX_JOBS_PER_DAY
+            await self._store.add_job(self._job(chat, work, current, kind="upload", state="done"))
             for attachment in attachments:
                 try:
                     try:
@@ -848,8 +850,8 @@ class Conversation:
         work: _Work,
         session: _Session,
         *,
-        kind: Literal["turn", "export"],
-        state: Literal["pending", "running"],
+        kind: JobKind,
+        state: Literal["pending", "running", "done"],
         backend_job: str | None = None,
     ) -> Job:
         return Job(

@@ -22,7 +22,7 @@ import aiosqlite
 from bot.errors import ClipbridgeError
 from bot.models import ChatKey, UserRef
 
-JobKind = Literal["turn", "export"]
+JobKind = Literal["turn", "export", "upload"]
 JobState = Literal["pending", "running", "delivering", "done", "failed", "cancelled"]
 ACTIVE_STATES: tuple[JobState, ...] = ("pending", "running", "delivering")
 

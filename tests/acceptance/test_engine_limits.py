@@ -167,3 +167,17 @@ async def test_kill_9_mid_encode_leaves_no_ffmpeg_and_a_restart_cleans_up(
         assert not list(work.glob("*/.tmp-*"))
         await again.close_stdin()
         assert await again.wait() == 0
+
+
+async def test_uploads_count_against_the_daily_job_limit(
+    clipbridge: Newcomer, clip: Callable[..., Path]
+) -> None:
+    clip("clips/a.mp4", size="320x240", duration=1)
+    async with clipbridge("chat", env={"MAX_JOBS_PER_DAY": "2"}) as bot:
+        for _ in range(2):
+            await bot.send("clips/a.mp4")
+            await bot.expect(r"Received a\.mp4")
+        await bot.send("clips/a.mp4")
+        await bot.expect(r"You've reached today's limit of 2 requests")
+        await bot.close_stdin()
+        assert await bot.wait() == 0
