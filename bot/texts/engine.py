@@ -104,10 +104,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "cli_no_file": {"en": "No such file: {path}", "zh": "找不到文件：{path}"},
     "err_too_heavy": {
         "en": "This video is too heavy for me: {width}×{height} at {fps} fps is {rate} million "
-        "pixels a second, and I take at most {limit} million (4K at 60 fps is 498). Send it at a "
-        "lower resolution or frame rate.",
-        "zh": "这个视频太“重”了：{width}×{height}、{fps} 帧/秒，每秒 {rate} 百万像素，而我最多处理 "
-        "{limit} 百万（4K 60 帧/秒约为 498）。请降低分辨率或帧率后再发送。",
+        "pixels a second, more than the {limit} million I handle. Send it at a lower resolution "
+        "or frame rate.",
+        "zh": "这个视频太“重”了：{width}×{height}、{fps} 帧/秒，每秒 {rate} 百万像素，超过了我能处理的 "
+        "{limit} 百万。请降低分辨率或帧率后再发送。",
     },
     "err_encode_timeout": {
         "en": "⏱ This encode ran past the {duration} one job may take, so I stopped it. Try a "
