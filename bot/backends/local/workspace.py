@@ -234,12 +234,9 @@ class Workspace:
     def find_export(self, job_id: str) -> Manifest | None:
         return next((m for m in self.sessions() if job_id in m.exports), None)
 
-    def used(self) -> int:
-        return sum(_sizes(self.root, in_flight=True))
-
     def _at_rest(self, covered: frozenset[Path]) -> int:
         """Bytes of the files no stream is writing (those are counted by their leases)."""
-        return sum(_sizes(self.root, in_flight=False, covered=covered))
+        return sum(_sizes(self.root, covered))
 
     def make_room(self, need: int, *, keep: str, protect: frozenset[Path] = frozenset()) -> None:
         """Free space for `need` more bytes by deleting the oldest other sessions' uploads;
@@ -277,10 +274,12 @@ class Workspace:
             return 0.0
 
 
-def _sizes(root: Path, *, in_flight: bool, covered: frozenset[Path] = frozenset()) -> list[int]:
+def _sizes(root: Path, covered: frozenset[Path]) -> list[int]:
+    """Sizes of the files at rest under `root`: not `covered` by a lease, not half-received,
+    not inside an encode's temporary folder (its lease counts those)."""
     sizes = []
     for path in root.rglob("*") if root.exists() else ():
-        if not in_flight and (
+        if (
             path in covered
             or path.suffix == ".part"
             or any(p.name.startswith(".tmp-") for p in path.relative_to(root).parents)
