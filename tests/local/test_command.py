@@ -71,6 +71,12 @@ def test_output_folder_gets_the_default_name_inside_it(clips: Clips, tmp_path: P
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["main-compressed.mp4"]
 
 
+def test_an_output_ending_in_a_slash_is_a_new_folder(clips: Clips, tmp_path: Path) -> None:
+    done = clipbridge(str(clips.main), "under 150KB", "-o", "made/", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [p.name for p in (tmp_path / "made").iterdir()] == ["main-compressed.mp4"]
+
+
 def test_a_work_folder_of_the_same_name_is_left_alone(clips: Clips, tmp_path: Path) -> None:
     mine = tmp_path / ".small.mp4.work"
     mine.mkdir()

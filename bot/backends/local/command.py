@@ -13,12 +13,15 @@ import asyncio
 import contextlib
 import errno
 import fcntl
+import os
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from bot.backends.base import Progress
 from bot.backends.local import plan as planning
@@ -56,8 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-o",
         "--output",
-        type=absolute_path,
-        help="where to write the result (default: beside the input)",
+        action=_OutputAction,
+        help="where to write the result: a file name, or a folder (default: beside the input)",
     )
     parser.add_argument(
         "--limit",
@@ -67,6 +70,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help='the size "fit the chat" means, in MB (default 50, Telegram\'s limit)',
     )
     parser.add_argument("--lang", default="en", choices=("en", "zh"), help="language of messages")
+
+
+class _OutputAction(argparse.Action):
+    """`-o PATH`, resolved once; a PATH ending in a slash is a folder, even one not made yet."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        raw = str(values)
+        namespace.output = absolute_path(raw)
+        namespace.output_is_dir = raw.endswith(("/", os.sep))
 
 
 def main(args: argparse.Namespace) -> int:
@@ -86,7 +104,7 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
         _say(problem)
         return EXIT_INPUT
     asked = args.output
-    if asked is not None and asked.is_dir():
+    if asked is not None and (asked.is_dir() or getattr(args, "output_is_dir", False)):
         asked_dir, asked = asked, None  # "-o DIR": the default name, in that folder
     else:
         asked_dir = None
