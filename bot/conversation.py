@@ -45,6 +45,7 @@ from bot.errors import (
     ClipbridgeError,
     CorruptInput,
     DiskFull,
+    EncodeTimeout,
     FileTooLarge,
     FormatMismatch,
     InputError,
@@ -61,18 +62,28 @@ from bot.errors import (
     TargetUnreachable,
     TimedOut,
     TokenError,
+    TooHeavy,
     Transient,
     TurnFailed,
     UnclearRequest,
     UnsupportedFile,
+    WorkspaceFull,
 )
 from bot.logs import log_context
 from bot.models import Attachment, ByteStream, ChatKey, Inbound, UserRef
 from bot.ports import Adapter, Button, Port
 from bot.progress import FIRST_DELAY, Pacer, ProgressMessage, send_reliably
 from bot.routing import route, translate_gui
-from bot.store import Job, Store
-from bot.texts import CATALOG, LANGUAGES, human_duration, human_size, normalize_locale, t
+from bot.store import Job, JobKind, Store
+from bot.texts import (
+    CATALOG,
+    LANGUAGES,
+    human_duration,
+    human_size,
+    limit_sentence,
+    normalize_locale,
+    t,
+)
 from bot.timeline import Timeline, diff
 from bot.turn_output import TurnOutput
 
@@ -417,6 +428,8 @@ class Conversation:
         async with self._progress(chat, work, receiving, first_delay=0) as progress:
             current = await self._session(chat.key, work.locale)
             work.backend = current.backend
+            # an upload spends disk and bandwidth like a job: it counts against MAX_JOBS_PER_DAY
+            await self._store.add_job(self._job(chat, work, current, kind="upload", state="done"))
             for attachment in attachments:
                 try:
                     try:
@@ -827,6 +840,8 @@ class Conversation:
                 return t("err_transient", locale)
             case TurnFailed():
                 return t("err_turn_failed", locale)
+            case TooHeavy() | EncodeTimeout():
+                return limit_sentence(error, locale, self._settings)
             case DiskFull():
                 return t("err_disk_full", locale)
             case RenderFailed() if local:
@@ -837,6 +852,8 @@ class Conversation:
                 return t("err_cancelled", locale)
             case UnsupportedFile():
                 return t("err_unsupported", locale, formats=ACCEPTED_FORMATS)
+            case WorkspaceFull():
+                return t("err_workspace_full", locale)
             case FileTooLarge(limit=limit) if limit:
                 return t("err_too_large", locale, limit=human_size(limit))
             case FileTooLarge():
@@ -972,8 +989,8 @@ class Conversation:
         work: _Work,
         session: _Session,
         *,
-        kind: Literal["turn", "export"],
-        state: Literal["pending", "running"],
+        kind: JobKind,
+        state: Literal["pending", "running", "done"],
         backend_job: str | None = None,
         request: str = "",
     ) -> Job:
