@@ -26,6 +26,7 @@ from bot.backends.base import Backend
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.errors import ConfigError
+from bot.media import clean_leftovers
 from bot.store import SqliteStore
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ def build_backend(settings: Settings, store: SqliteStore) -> Backend:
 async def open_core(settings: Settings) -> AsyncIterator[Core]:
     """The store, the backend and the conversation over them, closed in reverse order."""
     async with AsyncExitStack() as stack:
+        await asyncio.to_thread(clean_leftovers, settings.work_dir)  # whatever the backend
         store = await stack.enter_async_context(SqliteStore(settings.database))
         backend = await stack.enter_async_context(build_backend(settings, store))
         fallback = None

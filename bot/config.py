@@ -116,6 +116,11 @@ class Settings(BaseSettings):
     """Encodes run at once; the rest wait in a queue with their position shown."""
     work_disk_budget: int = Field(default=20_000 * MB, gt=0)
     """Bytes of work files (uploads, passes, outputs) kept on disk at most."""
+    max_pixel_rate: int = Field(default=3840 * 2160 * 60, gt=0)
+    """Pixels a second of video may hold (width x height x fps), 4K at 60 fps by default: a
+    heavier upload (a decode bomb: a tiny file of giant frames) is refused on arrival."""
+    encode_timeout: float = Field(default=3600.0, gt=0)
+    """Seconds one encode may run before it is stopped and the person told."""
 
     # --- Links --------------------------------------------------------------------------------
     links_enabled: bool = True

@@ -45,6 +45,7 @@ from bot.errors import (
     ClipbridgeError,
     CorruptInput,
     DiskFull,
+    EncodeTimeout,
     FileTooLarge,
     FormatMismatch,
     InputError,
@@ -61,18 +62,28 @@ from bot.errors import (
     TargetUnreachable,
     TimedOut,
     TokenError,
+    TooHeavy,
     Transient,
     TurnFailed,
     UnclearRequest,
     UnsupportedFile,
+    WorkspaceFull,
 )
 from bot.logs import log_context
 from bot.models import Attachment, ByteStream, ChatKey, Inbound, UserRef
 from bot.ports import Adapter, Button, Port
 from bot.progress import FIRST_DELAY, Pacer, ProgressMessage, send_reliably
 from bot.routing import route, translate_gui
-from bot.store import Job, Store
-from bot.texts import CATALOG, LANGUAGES, human_duration, human_size, normalize_locale, t
+from bot.store import Job, JobKind, Store
+from bot.texts import (
+    CATALOG,
+    LANGUAGES,
+    human_duration,
+    human_size,
+    limit_sentence,
+    normalize_locale,
+    t,
+)
 from bot.timeline import Timeline, diff
 from bot.turn_output import TurnOutput
 
@@ -462,6 +473,8 @@ class Conversation:
         async with self._progress(chat, work, receiving, first_delay=0) as progress:
             current = await self._session(chat.key, work.locale)
             work.backend = current.backend
+            # an upload spends disk and bandwidth like a job: it counts against MAX_JOBS_PER_DAY
+            await self._store.add_job(self._job(chat, work, current, kind="upload", state="done"))
             for attachment in attachments:
                 try:
                     try:
@@ -814,7 +827,11 @@ class Conversation:
             backend = work.backend if work else None
             text = self._explain(failure, locale, user, backend, group=chat.key.member is not None)
             error = f"{type(failure).__name__}: {failure.detail}"
-            log.warning("%s failed in %s: %s", doing, chat.key, error)
+            # The person's own file or words are no fault of the bot's: no warning for the
+            # operator (the console chat would flag each one as something to look into).
+            theirs = isinstance(failure, InputError | AccessDenied)
+            log.log(logging.INFO if theirs else logging.WARNING, "%s failed in %s: %s",
+                    doing, chat.key, error)  # fmt: skip
             if isinstance(failure, NoCredits):
                 # The top-up (bind) link hands over the bot's account: admins get it in the
                 # chat, and no log line ever carries it.
@@ -874,6 +891,8 @@ class Conversation:
                 return t("err_transient", locale)
             case TurnFailed():
                 return t("err_turn_failed", locale)
+            case TooHeavy() | EncodeTimeout():
+                return limit_sentence(error, locale, self._settings)
             case DiskFull():
                 return t("err_disk_full", locale)
             case RenderFailed() if local:
@@ -884,6 +903,8 @@ class Conversation:
                 return t("err_cancelled", locale)
             case UnsupportedFile():
                 return t("err_unsupported", locale, formats=ACCEPTED_FORMATS)
+            case WorkspaceFull():
+                return t("err_workspace_full", locale)
             case FileTooLarge(limit=limit) if limit:
                 return t("err_too_large", locale, limit=human_size(limit))
             case FileTooLarge():
@@ -1019,8 +1040,8 @@ class Conversation:
         work: _Work,
         session: _Session,
         *,
-        kind: Literal["turn", "export"],
-        state: Literal["pending", "running"],
+        kind: JobKind,
+        state: Literal["pending", "running", "done"],
         backend_job: str | None = None,
         request: str = "",
     ) -> Job:

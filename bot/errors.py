@@ -44,6 +44,7 @@ __all__ = [
     "ConfigError",
     "CorruptInput",
     "DiskFull",
+    "EncodeTimeout",
     "FileTooLarge",
     "FormatMismatch",
     "InputError",
@@ -61,10 +62,12 @@ __all__ = [
     "TargetUnreachable",
     "TimedOut",
     "TokenError",
+    "TooHeavy",
     "Transient",
     "TurnFailed",
     "UnclearRequest",
     "UnsupportedFile",
+    "WorkspaceFull",
 ]
 
 
@@ -134,6 +137,20 @@ class FileTooLarge(InputError):
     def __init__(self, detail: str = "", *, limit: int | None = None, code: int | None = None):
         super().__init__(detail, code=code)
         self.limit = limit
+
+
+class TooHeavy(InputError):
+    """More pixels a second than the engine decodes (`MAX_PIXEL_RATE`): a decode bomb."""
+
+    def __init__(self, detail: str = "", *, width: int = 0, height: int = 0, fps: float = 0):
+        super().__init__(detail)
+        self.width = width
+        self.height = height
+        self.fps = fps
+
+
+class WorkspaceFull(FileTooLarge):
+    """The local engine's work folder has no room for this now (other files fill the budget)."""
 
 
 class NoInput(InputError):
@@ -234,6 +251,10 @@ class RenderFailed(BackendError):
 
 class DiskFull(RenderFailed):
     """Work files could not be written because the disk is full (the encoder said so)."""
+
+
+class EncodeTimeout(RenderFailed):
+    """An encode ran past `ENCODE_TIMEOUT` and was stopped."""
 
 
 class Cancelled(BackendError):

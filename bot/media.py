@@ -8,7 +8,14 @@ running) and decodes one frame, which both proves the file decodes and reveals i
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
+import logging
 import os
+import shutil
+import signal
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -23,7 +30,20 @@ from bot.errors import CorruptInput, NotAVideo
 if TYPE_CHECKING:
     from bot.config import Settings
 
-__all__ = ["MAX_SIDE", "MIN_SIDE", "MediaInfo", "ffmpeg_exe", "probe", "thumbnail"]
+__all__ = [
+    "MAX_SIDE",
+    "MIN_SIDE",
+    "MediaInfo",
+    "clean_leftovers",
+    "die_with_parent",
+    "ffmpeg_exe",
+    "forget_run",
+    "probe",
+    "record_run",
+    "thumbnail",
+]
+
+log = logging.getLogger(__name__)
 
 MAX_SIDE = 8192
 """Largest width or height accepted: past 8K a "video" is a decoding bomb, not a clip."""
@@ -107,7 +127,10 @@ async def thumbnail(
                 "-ss", f"{when:.3f}", "-i", str(path), "-frames:v", "1", "-an",
                 "-vf", f"{scale},format=yuvj420p", "-q:v", str(quality), str(out)]  # fmt: skip
         process = await asyncio.create_subprocess_exec(
-            *args, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+            *args,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+            preexec_fn=die_with_parent(),
         )
         _, err = await process.communicate()
         written = _size(out)
@@ -241,3 +264,94 @@ def _looks_like_video(path: Path) -> bool:
     if head[:1] == b"\x47" and os.path.getsize(path) >= 188:  # MPEG-TS sync byte
         return True
     return head.startswith(_VIDEO_MAGIC)
+
+
+# --- crash safety: no ffmpeg outlives the bot, no work file outlives a restart ------------------
+_PR_SET_PDEATHSIG = 1
+RUN_PREFIX = ".ffmpeg-"
+"""Files `<work_dir>/.ffmpeg-<pid>` name each running ffmpeg (its own process group)."""
+LEFTOVERS = ("delivery-*", "poster-*", ".tmp-*", "*.part")
+"""Work files only a running job uses: after a restart nothing is using them."""
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` that has the kernel SIGKILL the child when this process dies, even by
+    SIGKILL (Linux's PR_SET_PDEATHSIG); None elsewhere. Everything is looked up before the fork:
+    in the child it makes two system calls (prctl, getppid) and allocates nothing of its own."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    prctl.restype = ctypes.c_int
+    prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
+                      ctypes.c_ulong)  # fmt: skip
+    parent = os.getpid()
+    args = (_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    getppid, exit_now = os.getppid, os._exit
+
+    def preexec() -> None:
+        prctl(*args)
+        if getppid() != parent:  # the parent died before the prctl: it would never fire
+            exit_now(1)
+
+    return preexec
+
+
+def _started(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot: with the pid, a unique name."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[-1].split()[19]
+
+
+def record_run(folder: Path, pid: int) -> Path | None:
+    """Note a running ffmpeg (leader of its own group) so a restart after a crash can stop it."""
+    started = _started(pid)
+    if started is None:
+        return None
+    path = folder / f"{RUN_PREFIX}{pid}"
+    with contextlib.suppress(OSError):
+        path.write_text(f"{pid} {started}\n")
+        return path
+    return None
+
+
+def forget_run(path: Path | None) -> None:
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def _reap(record: Path) -> None:
+    """Kill the group a record names if it is still that ffmpeg: same pid, same start time,
+    an ffmpeg binary. A pid since reused by anything else is left alone."""
+    try:
+        pid_text, started = record.read_text().split()
+        pid = int(pid_text)
+        exe = os.readlink(f"/proc/{pid}/exe")
+    except (OSError, ValueError):
+        return
+    if _started(pid) == started and "ffmpeg" in Path(exe).name:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+            log.warning("stopped ffmpeg %d left running by an earlier crash", pid)
+
+
+def clean_leftovers(work_dir: Path) -> None:
+    """At start, before any job: stop the ffmpeg runs a crash left behind, and remove the work
+    files of jobs that are no longer in flight (deliveries, posters, temporary folders, half
+    downloads). Blocking: call it in a thread."""
+    if not work_dir.is_dir():
+        return
+    for record in work_dir.glob(f"{RUN_PREFIX}*"):
+        _reap(record)
+        record.unlink(missing_ok=True)
+    for pattern in LEFTOVERS:
+        for leftover in work_dir.glob(pattern):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)

@@ -25,7 +25,7 @@ from bot.models import ChatKey, UserRef
 
 log = logging.getLogger(__name__)
 
-JobKind = Literal["turn", "export"]
+JobKind = Literal["turn", "export", "upload"]
 JobState = Literal["pending", "running", "delivering", "done", "failed", "cancelled"]
 ACTIVE_STATES: tuple[JobState, ...] = ("pending", "running", "delivering")
 

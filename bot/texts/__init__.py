@@ -9,8 +9,13 @@ fields.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
+from bot.errors import EncodeTimeout, TooHeavy
 from bot.texts import console, core, discord, engine, intent, telegram, tools
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 LANGUAGES = ("en", "zh")
 DEFAULT = "en"
@@ -53,3 +58,13 @@ def human_duration(seconds: float) -> str:
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def limit_sentence(error: TooHeavy | EncodeTimeout, locale: str, settings: Settings) -> str:
+    """What to say about a video over the local engine's decode (`MAX_PIXEL_RATE`) or time
+    (`ENCODE_TIMEOUT`) limits: the chat and the `compress` command say the same."""
+    if isinstance(error, EncodeTimeout):
+        return t("err_encode_timeout", locale, duration=human_duration(settings.encode_timeout))
+    rate = error.width * error.height * error.fps
+    return t("err_too_heavy", locale, width=error.width, height=error.height, fps=f"{error.fps:g}",
+             rate=f"{rate / 1e6:,.0f}", limit=f"{settings.max_pixel_rate / 1e6:,.0f}")  # fmt: skip

@@ -388,6 +388,11 @@ TEXTS.update(
             "a link to it.",
             "zh": "📦 文件太大（最大 {limit}）。请先剪短或压缩，或发送视频链接。",
         },
+        "err_workspace_full": {
+            "en": "📦 I have no room for that file right now: other videos fill my work space. "
+            "Try again in a few minutes, or send a smaller file.",
+            "zh": "📦 我现在没有空间存放这个文件：其他视频占满了工作空间。请过几分钟再试，或发送更小的文件。",
+        },
         "err_too_large_nolimit": {
             "en": "📦 That file is too large for the video service. Trim or compress it first.",
             "zh": "📦 文件超出了视频服务的大小限制。请先剪短或压缩。",

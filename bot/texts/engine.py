@@ -102,5 +102,25 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "{input}（{source}）→ {output}（{size}，原大小的 {ratio}），用时 {elapsed}",
     },
     "cli_no_file": {"en": "No such file: {path}", "zh": "找不到文件：{path}"},
+    "err_too_heavy": {
+        "en": "This video is too heavy for me: {width}×{height} at {fps} fps is {rate} million "
+        "pixels a second, more than the {limit} million I handle. Send it at a lower resolution "
+        "or frame rate.",
+        "zh": "这个视频太“重”了：{width}×{height}、{fps} 帧/秒，每秒 {rate} 百万像素，超过了我能处理的 "
+        "{limit} 百万。请降低分辨率或帧率后再发送。",
+    },
+    "err_encode_timeout": {
+        "en": "⏱ This encode ran past the {duration} one job may take, so I stopped it. Try a "
+        "shorter clip or a lower resolution.",
+        "zh": "⏱ 这次编码超过了单个任务允许的 {duration}，已停止。请尝试更短的片段或更低的分辨率。",
+    },
+    "cli_name_too_long": {
+        "en": "That path is longer than this system allows: {path}. Use a shorter name.",
+        "zh": "这个路径超出了系统允许的长度：{path}。请换一个短一些的名字。",
+    },
+    "cli_bad_path": {
+        "en": "I cannot use the path {path}: check that it is right and that you may read it.",
+        "zh": "无法使用路径 {path}：请检查它是否正确，以及你是否有权限读取。",
+    },
     "cli_cancelled": {"en": "Cancelled; nothing was written.", "zh": "已取消，未写入任何文件。"},
 }

@@ -42,3 +42,20 @@ async def test_compress_command_with_relative_paths_in_the_clips_folder(
         assert await run.wait(60) == 0, run.transcript
     info = await probe(clone / "clips" / "small" / "x.mp4")
     assert 0 < info.size <= 300_000
+
+
+async def test_a_persons_own_mistakes_raise_no_warning_for_the_operator(
+    clipbridge: Newcomer, clip: Callable[..., Path], data: Path
+) -> None:
+    clip("clips/a.mp4", size="320x240", duration=2)
+    async with clipbridge("chat") as bot:
+        await bot.send("clips/a.mp4")
+        await bot.expect(r"Received a\.mp4")
+        await bot.send("make it blue")
+        await bot.expect("didn't understand")
+        await bot.send("/export")
+        await bot.expect("no result to send yet")
+        await bot.close_stdin()
+        assert await bot.wait() == 0
+    assert "Something was logged" not in bot.transcript
+    assert " WARNING " not in (data / "clipbridge.log").read_text()

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.logs import setup_logging
 from bot.models import ChatKey
 from tests.clips import make_clip
+from tests.core.conftest import fake_ffmpeg
 
 
 @pytest.fixture(scope="module")
@@ -125,14 +126,18 @@ async def test_help_lists_only_what_the_console_does(tmp_path: Path) -> None:
     assert transcript.count("Ctrl-C cancels the running job") == 2, "unknown: the same help"
 
 
-async def test_a_warning_is_one_line_in_the_chat_pointing_to_the_log(tmp_path: Path) -> None:
-    settings = settings_in(tmp_path / "data")
-    transcript = await converse(settings, "/status", "make it look artsy")
+async def test_a_warning_is_one_line_in_the_chat_pointing_to_the_log(
+    tmp_path: Path, tiny_mp4: Path
+) -> None:
+    broken = fake_ffmpeg(tmp_path, "echo 'Error while opening encoder' >&2; exit 1")
+    settings = settings_in(tmp_path / "data").model_copy(update={"ffmpeg_path": broken})
+    transcript = await converse(settings, str(tiny_mp4), "make it look artsy", "under 40KB")
     (notice,) = [line for line in transcript.splitlines() if "ⓘ" in line]
     assert str(log_file(settings)) in notice or "clipbridge.log" in notice, notice
     assert "WARNING" in notice
-    assert "UnclearRequest" not in transcript, "the log record itself stays in the log"
-    assert "I didn't understand" in transcript
+    assert "opening encoder" not in transcript, "the log record itself stays in the log"
+    assert "I didn't understand" in transcript, "a person's own mistake is no warning"
+    assert transcript.index("I didn't understand") < transcript.index("ⓘ")
 
 
 def test_the_log_goes_to_its_file_not_the_terminal(

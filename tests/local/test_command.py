@@ -60,3 +60,57 @@ def test_unclear_instruction_gets_examples(clips: Clips, tmp_path: Path) -> None
 def test_missing_input(tmp_path: Path) -> None:
     done = clipbridge(str(tmp_path / "nope.mp4"), "under 1MB", cwd=tmp_path)
     assert done.returncode == 2 and "No such file" in done.stderr
+
+
+# --- issue 12, item 12 ------------------------------------------------------------------------
+def test_output_folder_gets_the_default_name_inside_it(clips: Clips, tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    done = clipbridge(str(clips.main), "under 150KB", "-o", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "out.mp4").exists()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["main-compressed.mp4"]
+
+
+def test_an_output_ending_in_a_slash_is_a_new_folder(clips: Clips, tmp_path: Path) -> None:
+    done = clipbridge(str(clips.main), "under 150KB", "-o", "made/", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [p.name for p in (tmp_path / "made").iterdir()] == ["main-compressed.mp4"]
+
+
+def test_a_work_folder_of_the_same_name_is_left_alone(clips: Clips, tmp_path: Path) -> None:
+    mine = tmp_path / ".small.mp4.work"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    done = clipbridge(str(clips.main), "under 150KB", "-o", "small.mp4", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (mine / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".small.mp4.work", "small.mp4"]
+
+
+def test_a_kept_original_is_a_file_of_its_own(clips: Clips, tmp_path: Path) -> None:
+    source = tmp_path / "a.mp4"
+    source.write_bytes(clips.main.read_bytes())
+    done = clipbridge("a.mp4", "under 50MB", "-o", "b.mp4", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    kept = tmp_path / "b.mp4"
+    assert kept.read_bytes() == source.read_bytes()
+    assert kept.stat().st_ino != source.stat().st_ino and source.stat().st_nlink == 1
+    with kept.open("r+b") as f:  # editing the copy leaves the original as it was
+        f.write(b"\0\0\0\0")
+    assert source.read_bytes() == clips.main.read_bytes()
+
+
+def test_a_path_longer_than_the_system_allows_is_one_sentence(tmp_path: Path) -> None:
+    done = clipbridge("x" * 300 + ".mp4", "under 1MB", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "longer than this system allows" in done.stderr
+    done = clipbridge("y" * 300 + ".mp4", "under 1MB", "--lang", "zh", cwd=tmp_path)
+    assert "Traceback" not in done.stderr and "超出了系统允许的长度" in done.stderr
+
+
+def test_an_output_name_too_long_is_one_sentence(clips: Clips, tmp_path: Path) -> None:
+    done = clipbridge(str(clips.main), "under 150KB", "-o", "z" * 300 + ".mp4", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "longer than this system allows" in done.stderr

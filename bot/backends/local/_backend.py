@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import re
-import shutil
 import uuid
 from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -41,16 +40,22 @@ from bot.backends.local.ffmpeg import Ffmpeg
 from bot.backends.local.intent import EncodeRequest, describe, parse
 from bot.backends.local.plan import Plan, Want
 from bot.backends.local.pool import Pool
-from bot.backends.local.workspace import ExportEntry, OutputEntry, UploadEntry, Workspace
+from bot.backends.local.workspace import (
+    ExportEntry,
+    Lease,
+    OutputEntry,
+    UploadEntry,
+    Workspace,
+)
 from bot.errors import (
     Cancelled,
     ClipbridgeError,
-    FileTooLarge,
     NoInput,
     NoResult,
     NotAVideo,
     RenderFailed,
     SessionNotFound,
+    WorkspaceFull,
 )
 from bot.media import MediaInfo, ffmpeg_exe, probe
 from bot.models import Attachment, ByteStream
@@ -65,6 +70,8 @@ __all__ = ["LocalBackend", "build_want", "summarize"]
 log = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
+ROOM_WAIT = 30.0
+"""Seconds a stream waits, with the disk budget full, for a younger one to give way."""
 _NOT_VIDEO_MIME = ("image/", "text/", "audio/", "application/pdf", "application/json")
 _SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,5}$")
 _FILE_SAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -166,12 +173,13 @@ class LocalBackend:
 
     def __init__(self, settings: Settings, *, fill: float = planning.FILL) -> None:
         self._settings = settings
-        self._ffmpeg = Ffmpeg(ffmpeg_exe(settings))
+        self._ffmpeg = Ffmpeg(ffmpeg_exe(settings), records=settings.work_dir)
         self._workspace = Workspace(settings.work_dir, settings.work_disk_budget)
         self._pool = Pool(settings.encode_workers)
         self._fill = fill
         self._exports: dict[str, _Export] = {}
         self._busy: Counter[Path] = Counter()  # uploads encodes are reading: never evicted
+        self._room = asyncio.Condition()  # notified whenever a lease lets its bytes go
 
     @property
     def name(self) -> str:
@@ -226,17 +234,20 @@ class LocalBackend:
         dest = directory / f"upload-{uuid.uuid4().hex[:8]}-{number}"
         dest = dest.with_suffix(suffix if _SAFE_SUFFIX.match(suffix) else ".mp4")
         part = dest.with_name(dest.name + ".part")
+        accountant = self._workspace.accountant
+        lease = accountant.reserve(expected or 0)
+        lease.covers = frozenset((part, dest))
         try:
-            if attachment.local_path is not None:
-                await asyncio.to_thread(shutil.copyfile, attachment.local_path, part)
-            else:
-                await self._receive(attachment, part)
+            await self._receive(session, attachment, part, lease)
             await asyncio.to_thread(part.replace, dest)
             info = await probe(dest)
+            planning.check_load(info, self._settings.max_pixel_rate)
         except BaseException as error:
             await asyncio.to_thread(_remove, part, dest)
             log.info("upload refused and removed: %s", type(error).__name__)
             raise
+        finally:
+            await self._let_go(lease)
         entry = UploadEntry(
             file=dest.name,
             name=attachment.name,
@@ -258,16 +269,46 @@ class LocalBackend:
             kind="video",
         )
 
-    async def _receive(self, attachment: Attachment, part: Path) -> None:
-        room = self._workspace.budget - await asyncio.to_thread(self._workspace.used)
-        written = 0
+    async def _receive(
+        self, session: str, attachment: Attachment, part: Path, lease: Lease
+    ) -> None:
+        """Writes the attachment to `part`, every chunk accounted before it is written: the one
+        way files, links and platform downloads come in."""
         with part.open("wb") as f:
-            async with attachment.open() as stream:
+            async with _chunks_of(attachment) as stream:
                 async for chunk in stream:
-                    written += len(chunk)
-                    if written > room:
-                        raise FileTooLarge(f"over the work budget at {written}", limit=room)
+                    await self._account(session, lease, len(chunk))
                     await asyncio.to_thread(f.write, chunk)
+
+    async def _account(self, session: str, lease: Lease, n: int) -> None:
+        """Counts `n` bytes on `lease` before they are written. With the budget full, an older
+        stream waits for a younger one to be refused (or to end); the youngest tries making room
+        from older sessions' uploads, and is refused when there is none."""
+        accountant = self._workspace.accountant
+        deadline = asyncio.get_running_loop().time() + ROOM_WAIT
+        while True:
+            try:
+                lease.wrote(n)
+                return
+            except WorkspaceFull:
+                if not accountant.younger_holding(lease):
+                    break
+            async with self._room:
+                remaining = deadline - asyncio.get_running_loop().time()
+                if remaining <= 0:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._room.wait(), remaining)
+        await asyncio.to_thread(
+            self._workspace.make_room, n, keep=session, protect=frozenset(+self._busy)
+        )
+        lease.wrote(n)
+
+    async def _let_go(self, lease: Lease) -> None:
+        """Releases `lease` once its files are counted at rest, and wakes streams waiting."""
+        await asyncio.to_thread(self._workspace.accountant.settle, lease)
+        async with self._room:
+            self._room.notify_all()
 
     async def state(self, session: str) -> Timeline:
         manifest = self._workspace.load(session)
@@ -338,7 +379,7 @@ class LocalBackend:
         self, session: str, job: _Job, *, job_id: str | None
     ) -> AsyncGenerator[Progress | Outcome, None]:
         """Wait for a slot, encode, and record the output; cancelling removes every trace."""
-        ticket = self._pool.ticket()
+        ticket = self._pool.ticket(session)  # round-robin between sessions, not FIFO
         try:
             async for position in ticket.wait():
                 yield Progress(queue_position=position, stage="stage_queued")
@@ -346,13 +387,23 @@ class LocalBackend:
             await asyncio.to_thread(
                 self._workspace.make_room, estimate, keep=session, protect=frozenset(+self._busy)
             )
+            lease = self._workspace.accountant.reserve(estimate)  # the output, while it is made
             job_id = job_id or uuid.uuid4().hex
             name = _FILE_SAFE.sub("", job_id)[:40] or uuid.uuid4().hex
             out = self._workspace.dir(session) / f"out-{name}{job.plan.suffix}"
+            lease.covers = frozenset((out,))
             self._busy[job.info.path] += 1
             try:
                 async with aclosing(
-                    encode(self._ffmpeg, job.info, job.want, job.plan, out, fill=self._fill)
+                    encode(
+                        self._ffmpeg,
+                        job.info,
+                        job.want,
+                        job.plan,
+                        out,
+                        fill=self._fill,
+                        limit=self._settings.encode_timeout,
+                    )
                 ) as events:
                     async for event in events:
                         if isinstance(event, Outcome):
@@ -360,6 +411,7 @@ class LocalBackend:
                         yield event
             finally:
                 self._busy[job.info.path] -= 1
+                await self._let_go(lease)
         finally:
             ticket.release()
 
@@ -508,6 +560,12 @@ class LocalBackend:
         if not path.is_relative_to(self._workspace.root.resolve()):
             raise RenderFailed(f"{path.name} is not a local work file")
         return path
+
+
+def _chunks_of(attachment: Attachment) -> AbstractAsyncContextManager[ByteStream]:
+    if attachment.local_path is not None:
+        return _stream(attachment.local_path)
+    return attachment.open()
 
 
 @asynccontextmanager

@@ -11,11 +11,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
+import fcntl
+import os
 import shutil
 import sys
+import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from bot.backends.base import Progress
 from bot.backends.local import plan as planning
@@ -28,15 +34,17 @@ from bot.config import MB, Settings, absolute_path
 from bot.errors import (
     ClipbridgeError,
     CorruptInput,
+    EncodeTimeout,
     FileTooLarge,
     FormatMismatch,
     InputError,
     NotAVideo,
     TargetUnreachable,
+    TooHeavy,
     UnclearRequest,
 )
 from bot.media import ffmpeg_exe, probe
-from bot.texts import human_duration, human_size, t
+from bot.texts import human_duration, human_size, limit_sentence, t
 
 __all__ = ["add_arguments", "main"]
 
@@ -51,8 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-o",
         "--output",
-        type=absolute_path,
-        help="where to write the result (default: beside the input)",
+        action=_OutputAction,
+        help="where to write the result: a file name, or a folder (default: beside the input)",
     )
     parser.add_argument(
         "--limit",
@@ -62,6 +70,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help='the size "fit the chat" means, in MB (default 50, Telegram\'s limit)',
     )
     parser.add_argument("--lang", default="en", choices=("en", "zh"), help="language of messages")
+
+
+class _OutputAction(argparse.Action):
+    """`-o PATH`, resolved once; a PATH ending in a slash is a folder, even one not made yet."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        raw = str(values)
+        namespace.output = absolute_path(raw)
+        namespace.output_is_dir = raw.endswith(("/", os.sep))
 
 
 def main(args: argparse.Namespace) -> int:
@@ -76,10 +99,15 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
     """Run one compression as the command does; returns the exit status."""
     locale: str = args.lang
     source: Path = args.input
-    if not _is_file(source):
-        _say(t("cli_no_file", locale, path=source))
+    problem = _unusable(source, args.output, locale)
+    if problem is not None:
+        _say(problem)
         return EXIT_INPUT
     asked = args.output
+    if asked is not None and (asked.is_dir() or getattr(args, "output_is_dir", False)):
+        asked_dir, asked = asked, None  # "-o DIR": the default name, in that folder
+    else:
+        asked_dir = None
     container = _container_of(asked) if asked is not None and asked.suffix else None
     if asked is not None and asked.suffix and container is None:
         _say(t("cli_bad_extension", locale, suffix=asked.suffix))
@@ -89,11 +117,12 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
     try:
         request = parse(args.instruction)
         info = await probe(source)
+        planning.check_load(info, settings.max_pixel_rate)
         want, _ = build_want(request, info, int(args.limit * MB), container=container)
         want, notes = planning.settle(info, want)
         plan = planning.plan(info, want)
     except InputError as error:
-        _say(_explain(error, locale))
+        _say(_explain(error, locale, settings))
         return EXIT_INPUT
     if container is not None:  # the output name decided the format: say what it decided
         request = replace(request, codec=want.codec, container=want.container)  # type: ignore[arg-type]
@@ -101,13 +130,21 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
     if notes:
         _say(notes_text(notes, locale))
 
-    output = _output_path(source, asked, plan)
-    work = output.parent / f".{output.name}.work"
-    work.mkdir(parents=True, exist_ok=True)
+    output = _output_path(source, asked, plan, folder=asked_dir)
+    # a folder of our own, named so it can never be one the person already has
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(
+            tempfile.mkdtemp(prefix=f".{output.name[:60]}.", suffix=".work", dir=output.parent)
+        )
+    except OSError as error:
+        _say(_path_problem(output, error, locale))
+        return EXIT_INPUT
     outcome: Outcome | None = None
     try:
         out = work / f"out{plan.suffix}"
-        events = encode(Ffmpeg(ffmpeg_exe(settings)), info, want, plan, out)
+        ffmpeg = Ffmpeg(ffmpeg_exe(settings))
+        events = encode(ffmpeg, info, want, plan, out, limit=settings.encode_timeout)
         async with contextlib.aclosing(events):
             async for event in events:
                 if isinstance(event, Progress):
@@ -117,10 +154,20 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
         assert outcome is not None
         # a name asked for is kept as asked; a kept original keeps its own type in the default
         final = output if asked is not None else output.with_suffix(outcome.path.suffix)
-        outcome.path.replace(final)
+        if outcome.kept_source:
+            # the engine links the source in; a file of its own, so editing one spares the other
+            copy = work / "copy"
+            await asyncio.to_thread(_copy, source, copy)
+            copy.replace(final)
+        else:
+            outcome.path.replace(final)
     except ClipbridgeError as error:
         _say("")
-        _say(_explain(error, locale))
+        _say(_explain(error, locale, settings))
+        return EXIT_FAILED
+    except OSError as error:  # the output's name or folder, seen only when writing it
+        _say("")
+        _say(_path_problem(output, error, locale))
         return EXIT_FAILED
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -139,13 +186,48 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
     return 0
 
 
-def _is_file(path: Path) -> bool:
-    return path.is_file()
+def _unusable(source: Path, output: Path | None, locale: str) -> str | None:
+    """What is wrong with the paths given, in one sentence, or None when both can be used."""
+    for path in (source, output):
+        if path is None:
+            continue
+        try:
+            path.exists()
+        except OSError as error:
+            return _path_problem(path, error, locale)
+    if not source.is_file():
+        return t("cli_no_file", locale, path=source)
+    return None
 
 
-def _output_path(source: Path, asked: Path | None, plan: planning.Plan) -> Path:
+def _path_problem(path: Path, error: OSError, locale: str) -> str:
+    key = "cli_name_too_long" if error.errno == errno.ENAMETOOLONG else "cli_bad_path"
+    return t(key, locale, path=_shorten(str(path)))
+
+
+def _shorten(text: str, keep: int = 80) -> str:
+    return text if len(text) <= keep else f"{text[: keep // 2]}…{text[-keep // 2 :]}"
+
+
+_FICLONE = 0x40049409  # Linux's ioctl to share a file's blocks copy-on-write (btrfs, xfs)
+
+
+def _copy(src: Path, dst: Path) -> None:
+    """A copy of `src` that is a file of its own: a reflink where the filesystem has them."""
+    with src.open("rb") as source, dst.open("wb") as target:
+        try:
+            fcntl.ioctl(target.fileno(), _FICLONE, source.fileno())
+            return
+        except OSError:
+            pass
+    shutil.copyfile(src, dst)
+
+
+def _output_path(
+    source: Path, asked: Path | None, plan: planning.Plan, *, folder: Path | None = None
+) -> Path:
     suffix = source.suffix if plan.mode == "keep" else plan.suffix
-    default = source.with_name(f"{source.stem}-compressed{suffix}")
+    default = (folder or source.parent) / f"{source.stem}-compressed{suffix}"
     if asked is None or asked.resolve() == source.resolve():
         return default  # never overwrite the input
     return asked if asked.suffix else asked.with_name(asked.name + suffix)
@@ -159,7 +241,7 @@ def _container_of(path: Path) -> str | None:
     return _CONTAINER_OF_SUFFIX.get(path.suffix.lower())
 
 
-def _explain(error: ClipbridgeError, locale: str) -> str:
+def _explain(error: ClipbridgeError, locale: str, settings: Settings) -> str:
     if isinstance(error, UnclearRequest):
         return t(error.reason, locale, examples=t(EXAMPLES_KEY, locale))
     if isinstance(error, TargetUnreachable):
@@ -168,6 +250,8 @@ def _explain(error: ClipbridgeError, locale: str) -> str:
     if isinstance(error, FormatMismatch):
         return t("err_format_mismatch", locale, codec=error.codec, container=error.container,
                  fits=", ".join(error.fits))  # fmt: skip
+    if isinstance(error, (TooHeavy, EncodeTimeout)):
+        return limit_sentence(error, locale, settings)
     if isinstance(error, NotAVideo):
         return t("err_not_video", locale)
     if isinstance(error, CorruptInput):

@@ -16,6 +16,7 @@ import shutil
 import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from bot.backends.base import Progress
 from bot.backends.local import plan as planning
 from bot.backends.local.ffmpeg import Ffmpeg, encode_args, mean_quantizer
 from bot.backends.local.plan import Plan, Want
-from bot.errors import RenderFailed
+from bot.errors import EncodeTimeout, RenderFailed
 from bot.media import MediaInfo, probe
 
 __all__ = ["MAX_ATTEMPTS", "Outcome", "encode"]
@@ -60,14 +61,17 @@ async def encode(
     out: Path,
     *,
     fill: float = planning.FILL,
+    limit: float | None = None,
 ) -> AsyncGenerator[Progress | Outcome, None]:
     """Yields `Progress` while working and the `Outcome` last. `out` is written only whole, and
-    must be absolute: ffmpeg runs inside a temporary folder beside it."""
+    must be absolute: ffmpeg runs inside a temporary folder beside it. Past `limit` seconds
+    of running ffmpeg, the run is killed and `EncodeTimeout` raised."""
     assert out.is_absolute(), out
     tmp = out.parent / f".tmp-{uuid.uuid4().hex[:12]}"
     tmp.mkdir(parents=True)
+    deadline = None if limit is None else asyncio.get_running_loop().time() + limit
     try:
-        job = _Job(ffmpeg, info, want, out=out, tmp=tmp, fill=fill)
+        job = _Job(ffmpeg, info, want, out=out, tmp=tmp, fill=fill, deadline=deadline)
         async for event in job.run(plan):
             yield event
     finally:
@@ -76,8 +80,17 @@ async def encode(
 
 class _Job:
     def __init__(
-        self, ffmpeg: Ffmpeg, info: MediaInfo, want: Want, *, out: Path, tmp: Path, fill: float
+        self,
+        ffmpeg: Ffmpeg,
+        info: MediaInfo,
+        want: Want,
+        *,
+        out: Path,
+        tmp: Path,
+        fill: float,
+        deadline: float | None = None,
     ) -> None:
+        self.deadline = deadline
         self.ffmpeg = ffmpeg
         self.info = info
         self.want = want
@@ -175,8 +188,18 @@ class _Job:
             self.attempts += 1
         args = encode_args(plan, self.info.path, part, pass_no=pass_no, passlog=passlog)
         yield self._progress(stage, lo)
-        async with self.ffmpeg.run(args, plan.duration, cwd=self.tmp) as run:
-            async for fraction in run.progress():
+        async with (
+            self.ffmpeg.run(args, plan.duration, cwd=self.tmp) as run,
+            aclosing(run.progress()) as fractions,
+        ):
+            while True:
+                try:  # the deadline bounds only ffmpeg, never the time spent at a yield
+                    async with asyncio.timeout_at(self.deadline):
+                        fraction = await anext(fractions)
+                except StopAsyncIteration:
+                    break
+                except TimeoutError:
+                    raise EncodeTimeout(f"{self.info.path.name}: over the encode timeout") from None
                 if time.monotonic() - self.last_report >= PROGRESS_INTERVAL:
                     yield self._progress(stage, lo + span * fraction)
 

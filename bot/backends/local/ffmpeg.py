@@ -14,13 +14,14 @@ import os
 import re
 import signal
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
 from bot.backends.local.plan import Plan
 from bot.errors import DiskFull, RenderFailed
+from bot.media import die_with_parent, forget_run, record_run
 
 __all__ = ["Ffmpeg", "FfmpegRun", "encode_args", "mean_quantizer"]
 
@@ -147,13 +148,15 @@ _QUANTIZER = re.compile(r" q:([0-9.]+)")
 
 
 class Ffmpeg:
-    """The ffmpeg binary. `run(args, duration)` opens one `FfmpegRun`."""
+    """The ffmpeg binary. `run(args, duration)` opens one `FfmpegRun`; with `records`, each
+    run is noted in that folder while it lives (see `bot.media.clean_leftovers`)."""
 
-    def __init__(self, exe: str) -> None:
+    def __init__(self, exe: str, *, records: Path | None = None) -> None:
         self.exe = exe
+        self.records = records
 
     def run(self, args: list[str], duration: float, *, cwd: Path | None = None) -> FfmpegRun:
-        return FfmpegRun([self.exe, *args], duration, cwd=cwd)
+        return FfmpegRun([self.exe, *args], duration, cwd=cwd, records=self.records)
 
 
 class FfmpegRun:
@@ -163,8 +166,17 @@ class FfmpegRun:
     run that ends with a non-zero status raises `RenderFailed` with the tail of stderr.
     """
 
-    def __init__(self, argv: list[str], duration: float, *, cwd: Path | None = None) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        duration: float,
+        *,
+        cwd: Path | None = None,
+        records: Path | None = None,
+    ) -> None:
         self.argv = argv
+        self.records = records
+        self._record: Path | None = None
         self.duration = max(duration, 1e-3)
         self.cwd = cwd
         self.speed: float | None = None
@@ -184,7 +196,10 @@ class FfmpegRun:
             stderr=asyncio.subprocess.PIPE,
             cwd=self.cwd,
             start_new_session=True,  # its own process group: one kill stops it all
+            preexec_fn=die_with_parent(),  # and the kernel stops it if the bot is killed
         )
+        if self.records is not None:
+            self._record = await asyncio.to_thread(record_run, self.records, self._process.pid)
         self._stderr_task = asyncio.create_task(self._drain_stderr())
         return self
 
@@ -205,8 +220,9 @@ class FfmpegRun:
         if self._stderr_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.shield(self._stderr_task)
+        forget_run(self._record)
 
-    async def progress(self) -> AsyncIterator[float]:
+    async def progress(self) -> AsyncGenerator[float, None]:
         """The fraction of the clip done (0-1) as ffmpeg reports it, about twice a second;
         returns when ffmpeg exits successfully."""
         process = self._process

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.errors import FormatMismatch, TargetUnreachable
+from bot.errors import FormatMismatch, TargetUnreachable, TooHeavy
 from bot.media import MediaInfo
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Note",
     "Plan",
     "Want",
+    "check_load",
     "correct",
     "muxing_overhead",
     "plan",
@@ -227,6 +228,16 @@ def resolve_format(codec: str | None, container: str | None) -> tuple[str, str]:
         fits = tuple(CODECS[c].label for c in CONTAINERS[container])
         raise FormatMismatch(codec=CODECS[codec].label, container=container, fits=fits)
     return codec, container
+
+
+def check_load(info: MediaInfo, max_pixel_rate: int) -> None:
+    """Refuse a video that holds more than `max_pixel_rate` pixels a second (width x height x
+    fps): decoding it would hold an encoder for ages whatever the file's size (a decode bomb: a
+    few hundred KB of 8192x8192 frames). The one place this is decided, before any encode."""
+    fps = max(info.fps, 1.0)
+    if info.width * info.height * fps > max_pixel_rate:
+        detail = f"{info.width}x{info.height} at {fps:g} fps over {max_pixel_rate} px/s"
+        raise TooHeavy(detail, width=info.width, height=info.height, fps=fps)
 
 
 def settle(info: MediaInfo, want: Want) -> tuple[Want, list[Note]]:
