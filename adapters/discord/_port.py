@@ -53,6 +53,7 @@ class Delivery:
     expires: float = 0.0  # wall-clock time after which the token is no longer used
     limit: int | None = None  # the interaction's attachment_size_limit
     locale: str | None = None
+    reply: int | None = None  # the person's message in a server channel: posts reply to it
 
     def dumps(self) -> str:
         return json.dumps({k: v for k, v in asdict(self).items() if v}, separators=(",", ":"))
@@ -277,7 +278,7 @@ class DiscordPort:
         if self._dm is None:
             channel = self._client.get_partial_messageable(target_channel(self._chat))
             try:
-                message = await channel.send(**out.fields())
+                message = await channel.send(**out.fields(), **self._reference())
                 return MessageRef(str(message.id))
             except discord.Forbidden:
                 if self._delivery.user is None:
@@ -292,6 +293,18 @@ class DiscordPort:
             raise _map(exc) from exc
         self._in_dm.add(str(message.id))
         return MessageRef(str(message.id))
+
+    def _reference(self) -> dict[str, Any]:
+        """In a server channel, a reply to the requester's message: the channel sees whose job
+        it is (and only the requester is notified, see `NO_PINGS`)."""
+        if self._delivery.reply is None:
+            return {}
+        reference = discord.MessageReference(
+            message_id=self._delivery.reply,
+            channel_id=target_channel(self._chat),
+            fail_if_not_exists=False,
+        )
+        return {"reference": reference}
 
     async def _say_moved(self, mid: str) -> None:
         """Best effort: point the stale interaction message at the new one below."""

@@ -121,7 +121,8 @@ class Router:
         chat = chat_key(message.channel, message.channel.id)
         if message.guild is not None:
             chat = chat.of(str(message.author.id))
-        delivery = Delivery(user=message.author.id)
+        reply = message.id if message.guild is not None else None
+        delivery = Delivery(user=message.author.id, reply=reply)
         port = DiscordPort(self._client, chat, delivery, guild=message.guild is not None)
         for other in others:
             await port.send_text(t("discord_not_video", None, name=other.filename))

@@ -91,6 +91,10 @@ async def test_a_video_named_at_everyone_pings_nobody_in_a_discord_channel(
         await _stop(bot)
     said = [m["content"] for m in discord.in_channel(DISCORD_CHANNEL) if m["author"] == me]
     assert any("@everyone" in text for text in said), said  # the name was posted as it is
+    where = f"/channels/{DISCORD_CHANNEL}/messages"
+    posts = [c.payload for c in discord.calls if c.method == "POST" and c.path == where]
+    replied = {str(p.get("message_reference", {}).get("message_id")) for p in posts}
+    assert posts and replied == {message["id"]}  # each post replies to the requester's message
     rules = discord.mention_rules()
     assert rules
     for path, rule in rules:
