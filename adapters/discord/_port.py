@@ -99,7 +99,12 @@ def _map(exc: Exception) -> Exception:
 
 # The core's answers that say "send a video", and how to say it in a server channel, where a
 # posted video never reaches the bot (only slash commands and the message menu do).
-_GUILD_WORDING = {"no_session": "discord_no_session_guild", "welcome": "discord_welcome_guild"}
+_GUILD_WORDING = {
+    "no_session": "discord_no_session_guild",
+    "welcome": "discord_welcome_guild",
+    "nothing_to_cancel_yours": "discord_nothing_to_cancel_yours_guild",
+    "cancel_all_denied": "discord_cancel_all_denied_guild",
+}
 
 
 def in_a_guild(text: str) -> str:

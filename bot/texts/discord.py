@@ -94,19 +94,34 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "这个频道还没有项目。请使用 /compress 并附上视频文件，或者右键点击（手机上长按）"
         "一条带视频的消息 → 应用 → 压缩视频。",
     },
+    "discord_nothing_to_cancel_yours_guild": {
+        "en": "You have nothing running here. (Members who can manage messages can stop "
+        "everyone's work with /cancel everyone:True.)",
+        "zh": "你在这里没有正在进行的任务。（有“管理消息”权限的成员可以用 /cancel everyone:True "
+        "停止所有人的任务。）",
+    },
+    "discord_cancel_all_denied_guild": {
+        "en": "✋ Only members who can manage messages here can stop other members' work. "
+        "/cancel stops your own.",
+        "zh": "✋ 只有在这里有“管理消息”权限的成员才能停止其他成员的任务。/cancel 可以停止你自己的任务。",
+    },
     "discord_welcome_guild": {
         "en": (
             "👋 I compress and edit videos. In this server, use /compress with a video file "
             "(and what you want, e.g. “under 10MB” or “720p, no audio”), or right-click "
             "(long-press on a phone) a message with a video → Apps → Compress video. "
             "In a DM with me, just send the video.\n\n"
-            "Commands: /compress /edit /export /status /credits /cancel /new /lang /help"
+            "Commands: /compress /edit /export /status /credits /cancel /new /lang /help\n"
+            "Each member here has their own session: /cancel stops your own work; members who "
+            "can manage messages can stop everyone's with /cancel everyone:True."
         ),
         "zh": (
             "👋 我可以压缩和编辑视频。在这个服务器里，请使用 /compress 并附上视频文件"
             "（再写上要求，例如“10MB 以内”或“720p，去掉声音”），或者右键点击（手机上长按）"
             "一条带视频的消息 → 应用 → 压缩视频。私信我时，直接发送视频即可。\n\n"
-            "命令：/compress /edit /export /status /credits /cancel /new /lang /help"
+            "命令：/compress /edit /export /status /credits /cancel /new /lang /help\n"
+            "这里每位成员有自己的会话：/cancel 只停止你自己的任务；"
+            "有“管理消息”权限的成员可以用 /cancel everyone:True 停止所有人的任务。"
         ),
     },
 }

@@ -65,7 +65,7 @@ async def test_a_member_cannot_cancel_or_export_anothers_work(
         await bot.conversation.wait_idle()
         assert turn.outcome == "completed", turn
         texts = _contents(fake)
-        assert t("nothing_to_cancel_yours", "en") in texts, texts
+        assert t("discord_nothing_to_cancel_yours_guild", "en") in texts, texts
         assert any("Brighter now." in text for text in texts), texts
         assert not any(a for m in fake.in_channel(CHANNEL) for a in m["attachments"])
         assert nemo.calls("render_submit") == []  # Bob's /export touched nobody's session
@@ -82,7 +82,7 @@ async def test_a_moderator_can_cancel_everyone_and_a_member_cannot(
         await _dispatch(bot, _compress(fake, ada))
         await nemo.wait_calls("turn")
         await _dispatch(bot, _command(fake, "cancel", bob, everyone=True))
-        assert t("cancel_all_denied", "en") in _contents(fake)
+        assert t("discord_cancel_all_denied_guild", "en") in _contents(fake)
         assert not any(t("err_cancelled", "en") in text for text in _contents(fake))
         await _dispatch(bot, _command(fake, "cancel", mod, MANAGE_MESSAGES, everyone=True))
         await bot.conversation.wait_idle()
