@@ -56,22 +56,26 @@ async def test_a_path_with_spaces_as_typed(
 
 
 async def test_the_log_goes_to_a_file_and_the_chat_shows_a_one_line_notice(
-    clipbridge: Newcomer, clip: Callable[..., Path], data: Path
+    clipbridge: Newcomer, clip: Callable[..., Path], data: Path, clone: Path
 ) -> None:
     clip("clips/a.mp4", size="320x240", duration=2)
-    async with clipbridge("chat") as bot:
+    broken = clone / "broken-ffmpeg"  # a failure of this computer's: a warning for the operator
+    broken.write_text("#!/bin/sh\necho 'Error while opening encoder: out of luck' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    async with clipbridge("chat", env={"FFMPEG_PATH": str(broken)}) as bot:
         await bot.expect(r"the log is written to data/clipbridge\.log")
         await bot.send("clips/a.mp4 compress to under 60KB")
-        await bot.expect("Here is your video", timeout=60)
-        await bot.send("make it look artsy")  # not understood: a warning in the log
+        await bot.expect("Encoding failed", timeout=60)
+        await bot.send("make it look artsy")  # the person's own mistake: no second notice
         await bot.expect("I didn't understand")
         await bot.close_stdin()
         assert await bot.wait() == 0
     assert not LOG_LINE.search(bot.transcript), bot.transcript
+    assert "out of luck" not in bot.transcript, "ffmpeg's words stay in the log"
     notices = [line for line in bot.out.splitlines() if "ⓘ" in line]
     assert len(notices) == 1 and "data/clipbridge.log" in notices[0], bot.out
     log = (data / "clipbridge.log").read_text()
-    assert "encoded" in log and "UnclearRequest" in log, log
+    assert "out of luck" in log and "UnclearRequest" in log, log
 
 
 async def test_on_a_terminal_progress_is_edited_in_place(
