@@ -77,6 +77,7 @@ async def chat(settings: Settings, lines: TextIO, out: TextIO, results: Path, li
         core.conversation.add_adapter(ConsoleAdapter(port))
         session = _Session(core, settings, screen, port, results)
         with session.log_notices(), session.ctrl_c():
+            await session.greet()  # before what a restart has to say about the last session
             await core.conversation.resume()
             await session.run(LineReader(lines))
         screen.close()
@@ -102,9 +103,11 @@ class _Session:
         self._quit = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def run(self, reader: LineReader) -> None:
+    async def greet(self) -> None:
         locale = await self._locale()
         await self._port.send_text(t("console_intro", locale, **self._places(locale)))
+
+    async def run(self, reader: LineReader) -> None:
         piped = not reader.interactive
         while (line := await self._or_quit(reader.next())) is not None:
             self._screen.moved()  # the terminal echoed what was typed

@@ -48,6 +48,7 @@ async def test_console_stopped_mid_encode_starts_again_and_says_so(
     assert "Here is your video" not in bot.transcript, "stopped before it finished"
 
     async with clipbridge("chat") as again:
+        await again.expect("clipbridge chat")  # the greeting first, then the news
         said = await again.expect(r"I was restarted while encoding your video[^\n]*", timeout=60)
         await again.expect("compress this video to under 300KB")  # which request it was
         await again.close_stdin()
