@@ -97,17 +97,19 @@ async def serve(
             core.conversation.add_adapter(telegram)
         if settings.http_enabled:
             await stack.enter_async_context(server)
-            log.info("HTTP server on %s:%d", settings.http_host, server.port)
         if telegram is not None:
             await stack.enter_async_context(telegram)
-        if settings.discord_bot_token is not None:
+        discord_on = settings.discord_bot_token is not None
+        if discord_on:
             from adapters.discord import DiscordAdapter
 
             discord = await stack.enter_async_context(DiscordAdapter(settings, core.conversation))
             core.conversation.add_adapter(discord)
         await core.conversation.resume()
         _tune_gc()
-        log.info("clipbridge is running with the %s backend", core.backend.name)
+        platforms = [name for name, on in (("Telegram", telegram), ("Discord", discord_on)) if on]
+        log.info("clipbridge is running on %s with the %s backend", " and ".join(platforms),
+                 core.backend.name)  # fmt: skip
         if running is not None:
             running.set()
         await stop.wait()

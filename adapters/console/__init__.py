@@ -33,7 +33,7 @@ from bot.config import Settings, absolute_path
 from bot.models import Attachment, ChatKey, Inbound, UserRef
 from bot.routing import route
 from bot.streams import file_attachment
-from bot.texts import normalize_locale, t
+from bot.texts import language_of, normalize_locale, t
 
 if TYPE_CHECKING:
     from bot.app import Core
@@ -146,7 +146,9 @@ class _Session:
             USER,
             text,
             attachments,
-            locale=_system_locale(),
+            # A terminal's language says little about the person: a request typed in Chinese is
+            # answered in Chinese (a language chosen with /lang still comes first).
+            locale=language_of(text) or _system_locale(),
             update_id=f"line-{self._run_id}-{self._count}",
         )
         await self._core.conversation.handle(inbound, self._port)

@@ -36,6 +36,12 @@ def normalize_locale(code: str | None) -> str:
     return lang if lang in LANGUAGES else DEFAULT
 
 
+def language_of(text: str) -> str | None:
+    """The language a message is written in, where its script shows it (Chinese characters);
+    None when the words alone cannot tell."""
+    return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else None
+
+
 def t(key: str, locale: str | None = None, /, **params: object) -> str:
     """The sentence `key` in `locale`, with `params` filled in."""
     entry = CATALOG[key]

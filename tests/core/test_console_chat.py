@@ -16,6 +16,7 @@ from adapters.console.screen import ConsolePort, Screen
 from bot.config import Settings
 from bot.logs import setup_logging
 from bot.models import ChatKey
+from bot.texts import t
 from tests.clips import make_clip
 from tests.core.conftest import fake_ffmpeg
 
@@ -182,3 +183,11 @@ async def test_progress_edits_are_plain_lines_when_not_a_terminal(tmp_path: Path
     progress = await port.send_text("⏳ Working on it…")
     await port.edit_text(progress, "⏳ Encoding: 40%")
     assert out.getvalue() == "bot> ⏳ Working on it…\n  ↻ ⏳ Encoding: 40%\n"
+
+
+async def test_a_request_typed_in_chinese_is_answered_in_chinese(tmp_path: Path) -> None:
+    """The terminal's LANG says little about the person: the words they type say more."""
+    settings = settings_in(tmp_path / "data")
+    transcript = await converse(settings, "压缩到5MB以内", "compress to under 5MB")
+    assert t("err_no_input", "zh") in transcript, transcript
+    assert t("err_no_input", "en") in transcript, "English words keep English answers"
