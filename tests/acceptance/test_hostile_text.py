@@ -30,7 +30,7 @@ async def test_the_chat_answers_4096_characters_of_hostile_text_with_the_proper_
         await bot.expect(r"Received a\.mp4")
 
         await bot.send("十" * LONGEST)  # Chinese numerals with no unit: 0.34 s before, now ms
-        await bot.expect(r"I didn't understand that\. Try one of these", timeout=PROMPT)
+        await bot.expect(r"我没看懂", timeout=PROMPT)  # typed in Chinese: answered in Chinese
         await bot.send("1 " * (LONGEST // 2))  # one word after another: a lookup each before
         await bot.expect(r"I didn't understand that\. Try one of these", timeout=PROMPT)
 
