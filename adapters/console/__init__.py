@@ -71,6 +71,10 @@ async def chat(settings: Settings, lines: TextIO, out: TextIO, results: Path, li
     that was asked for finish."""
     from bot.app import open_core  # the core's lifecycle lives in one place
 
+    if "edit_interval" not in settings.model_fields_set:
+        # A terminal has no flood control: an edit paced for a chat platform lands after newer
+        # messages ("Received" below "Understood"), so here edits land at once, in their order.
+        settings = settings.model_copy(update={"edit_interval": 0.0})
     screen = Screen(out)
     port = ConsolePort(screen, CHAT, results, limit)
     async with open_core(settings) as core:

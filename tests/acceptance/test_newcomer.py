@@ -59,3 +59,18 @@ async def test_a_persons_own_mistakes_raise_no_warning_for_the_operator(
         assert await bot.wait() == 0
     assert "Something was logged" not in bot.transcript
     assert " WARNING " not in (data / "clipbridge.log").read_text()
+
+
+async def test_the_chat_reads_in_the_order_things_happened(
+    clipbridge: Newcomer, clip: Callable[..., Path]
+) -> None:
+    """A terminal has no flood control: the edit that says the file is in comes before the
+    answer to the request that came with it."""
+    clip("clips/a.mp4", size="640x360", duration=4, video=("-crf", "8"))
+    async with clipbridge("chat") as bot:
+        await bot.send("clips/a.mp4 compress this video to under 200KB")
+        await bot.expect(r"Here is your video", timeout=60)
+        await bot.close_stdin()
+        assert await bot.wait() == 0
+    said = bot.transcript
+    assert said.index("Received a.mp4") < said.index("Understood"), said
