@@ -99,15 +99,19 @@ async def serve(
             await stack.enter_async_context(server)
         if telegram is not None:
             await stack.enter_async_context(telegram)
-        discord_on = settings.discord_bot_token is not None
-        if discord_on:
+        if settings.discord_bot_token is not None:
             from adapters.discord import DiscordAdapter
 
             discord = await stack.enter_async_context(DiscordAdapter(settings, core.conversation))
             core.conversation.add_adapter(discord)
         await core.conversation.resume()
         _tune_gc()
-        platforms = [name for name, on in (("Telegram", telegram), ("Discord", discord_on)) if on]
+        platforms = [
+            name
+            for name, token in (("Telegram", settings.telegram_bot_token),
+                                ("Discord", settings.discord_bot_token))
+            if token is not None
+        ]  # fmt: skip
         log.info("clipbridge is running on %s with the %s backend", " and ".join(platforms),
                  core.backend.name)  # fmt: skip
         if running is not None:
