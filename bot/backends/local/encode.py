@@ -48,7 +48,7 @@ PROGRESS_INTERVAL = 1.0
 COST_PASS1 = 0.6  # x264's fast first pass
 COST_DECODE_PIXEL = 0.06
 COST_DECODE_BIT = 0.5
-COST_SAMPLE = 0.35  # a candidate, one pass `veryfast`
+COST_SAMPLE = 0.5  # a candidate, two passes `veryfast`
 COST_SCORE = 1.0  # VMAF on every third frame, with the upscaling
 
 
@@ -243,7 +243,7 @@ class _Job:
     def _sample_cost(self, candidates: list[Plan]) -> float:
         top = candidates[0]
         scored = min(top.width * top.height, sample.METRIC_SIZE)
-        frame = self._decode_cost() * 2  # once to encode the candidates, once to score them
+        frame = self._decode_cost() * 3  # for each pass over the candidates, and to score them
         frame += sum(c.width * c.height * COST_SAMPLE + scored * COST_SCORE for c in candidates)
         return self._frames(sample.sample_seconds(top.duration), top) * frame
 

@@ -42,15 +42,17 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-WHOLE = 4.0
-"""Clips up to this long are sampled whole."""
+SHORT = 4.0
+"""Clips up to this long are sampled in one stretch from their middle."""
 POINTS = (0.2, 0.5, 0.8)
 """Where the stretches start, as shares of the clip: content changes along a video."""
 MARGIN = {"vmaf": 1.0, "ssim": 0.002}
 """How much better a smaller picture must score to be chosen: beyond the metric's own noise
 between two runs, so near ties keep the full size."""
-ENCODE_SHARE = 0.6
-"""The encoding run's share of the sampling time (the scoring run takes the rest)."""
+FIRST_SHARE = 0.25
+ENCODE_SHARE = 0.65
+"""The encoding runs' shares of the sampling time, to the end of pass 1 and of pass 2 (the
+scoring run takes the rest)."""
 METRIC_SIZE = 1920 * 1080
 """Scores are taken at the largest candidate's size, at most this many pixels (VMAF's model is
 trained for 1080p, and a 4K score costs four times as much for the same ranking)."""
@@ -58,22 +60,24 @@ trained for 1080p, and a 4K score costs four times as much for the same ranking)
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """The size chosen and the score of each candidate, largest first."""
+    """The size chosen, and each candidate's short side and score, largest first."""
 
     plan: Plan
     metric: str
+    sizes: tuple[int, ...]
     scores: tuple[float, ...]
 
 
 def segments(start: float, duration: float, keyframes: list[float] | None = None) -> list[Segment]:
-    """The stretches sampled from a window of the clip: all of a short one, else three of about
-    2% of its length each (0.6 to 1.5 s). With the source's `keyframes` (seconds, sorted), each
+    """The stretches sampled from a window of the clip: 8% of it (0.8 to 3.6 s in all), in one
+    stretch from a short clip, else three. With the source's `keyframes` (seconds, sorted), each
     stretch starts at the first keyframe from its point on: a seek to a keyframe decodes nothing
     it does not use, where a seek between two decodes the whole group of pictures before it.
     Stretches that land on the same keyframe merge into one as long as they were together."""
-    if duration <= WHOLE:
-        return [(start, duration)]
-    length = min(1.5, max(0.6, duration * 0.02))
+    total = min(duration, 3.6, max(0.8, duration * 0.08))
+    if duration <= SHORT:
+        return [(start + (duration - total) / 2, total)]
+    length = total / len(POINTS)
     end = start + duration
     points = [start + duration * p for p in POINTS]
     if keyframes is not None:
@@ -119,8 +123,8 @@ async def choose(
     ffmpeg: Ffmpeg, source: Path, candidates: list[Plan], tmp: Path, step: Step
 ) -> AsyncGenerator[float | Verdict, None]:
     """Yields the share of the sampling done, then the `Verdict`. `step` runs each command (the
-    caller owns progress, deadlines and cancellation). Two ffmpeg runs whatever the number of
-    candidates: one encodes them all, one scores them all."""
+    caller owns progress, deadlines and cancellation). Three ffmpeg runs whatever the number of
+    candidates: pass 1 and pass 2 of them all, then the scores of them all."""
     top = candidates[0]
     points = [top.start + top.duration * p for p in POINTS]
     try:
@@ -132,15 +136,20 @@ async def choose(
     seconds = sum(s for _, s in parts)
     metric = "vmaf" if await ffmpeg.has_filter("libvmaf") else "ssim"
     encoded = [tmp / f"sample-{i}.mkv" for i in range(len(candidates))]
-    async for fraction in step(sample_encode_args(candidates, source, parts, encoded), seconds):
-        yield fraction * ENCODE_SHARE
+    logs = [tmp / f"sample-pass-{i}" for i in range(len(candidates))]
+    for pass_no, lo, span in ((1, 0.0, FIRST_SHARE), (2, FIRST_SHARE, ENCODE_SHARE - FIRST_SHARE)):
+        args = sample_encode_args(
+            candidates, source, parts, encoded, pass_no=pass_no, passlogs=logs
+        )
+        async for fraction in step(args, seconds):
+            yield lo + fraction * span
     scale = min(1.0, (METRIC_SIZE / (top.width * top.height)) ** 0.5)
     size = (max(2, int(top.width * scale) // 2 * 2), max(2, int(top.height * scale) // 2 * 2))
-    logs = [f"sample-{i}.{metric}" for i in range(len(candidates))]
-    args = score_args(encoded, top, source, parts, size=size, logs=logs, vmaf=metric == "vmaf")
+    names = [f"sample-{i}.{metric}" for i in range(len(candidates))]
+    args = score_args(encoded, top, source, parts, size=size, logs=names, vmaf=metric == "vmaf")
     async for fraction in step(args, seconds):
         yield ENCODE_SHARE + fraction * (1 - ENCODE_SHARE)
-    scores = [_read_score(tmp / log, metric) for log in logs]
+    scores = [_read_score(tmp / name, metric) for name in names]
     chosen = 0
     for i in range(1, len(candidates)):
         if scores[i] > scores[chosen] + MARGIN[metric]:
@@ -151,7 +160,8 @@ async def choose(
         ", ".join(f"{c.short_side}p {s:.3f}" for c, s in zip(candidates, scores, strict=True)),
         candidates[chosen].short_side,
     )  # fmt: skip
-    yield Verdict(candidates[chosen], metric, tuple(scores))
+    sizes = tuple(c.short_side for c in candidates)
+    yield Verdict(candidates[chosen], metric, sizes, tuple(scores))
 
 
 def _read_score(path: Path, metric: str) -> float:
