@@ -120,7 +120,7 @@ def corpus(quick: bool) -> list[Clip]:
     def length(nominal: float, short: float) -> float:
         return short if quick else nominal
 
-    t, m, s, p, lg = length(30, 6), length(30, 5), length(60, 8), length(30, 6), length(180, 18)
+    t, m, s, p, lg = length(30, 4), length(30, 3), length(60, 6), length(30, 4), length(180, 12)
     return [
         Clip("talking", "talking head 1080p30", 30, t, talking(1920, 1080, t)),
         Clip("motion", "high motion 1080p60", 30, m, motion(1920, 1080, m, fps=60)),
@@ -341,9 +341,17 @@ def quality(source: MediaInfo, output: Path, subsample: int) -> tuple[float, flo
 # --- the run ------------------------------------------------------------------------------------
 
 
-async def bench(quick: bool, corpus_dir: Path, only: set[str]) -> list[Row]:
+def saved(path: Path) -> list[Row]:
+    """Rows a run wrote so far (one JSON object a line), so a long run can be resumed."""
+    if not path.exists():
+        return []
+    return [Row(**json.loads(line)) for line in path.read_text().splitlines() if line.strip()]
+
+
+async def bench(quick: bool, corpus_dir: Path, only: set[str], log: Path) -> list[Row]:
     corpus_dir.mkdir(parents=True, exist_ok=True)
-    rows: list[Row] = []
+    rows: list[Row] = saved(log)
+    done = {(r.clip, r.target_label) for r in rows}
     subsample = 3 if quick else 1
     turn = 0
     for clip in corpus(quick):
@@ -354,6 +362,8 @@ async def bench(quick: bool, corpus_dir: Path, only: set[str]) -> list[Row]:
         for label, nominal in TARGETS:
             target = int(nominal * clip.factor)
             shown = label if clip.factor == 1 else f"{label} ({target / MB:.2f} MB)"
+            if (clip.label, shown) in done:
+                continue
             print(f"   {shown}", flush=True)
             with tempfile.TemporaryDirectory(dir=corpus_dir) as tmp:
                 work = Path(tmp)
@@ -379,7 +389,10 @@ async def bench(quick: bool, corpus_dir: Path, only: set[str]) -> list[Row]:
                           f"ssim {row.ssim or 0:.4f} vmaf {row.vmaf or 0:6.2f} "
                           f"{row.height}p {row.wall:6.1f}s load {load:.1f} {row.note}",
                           flush=True)  # fmt: skip
-                rows += sorted(case, key=lambda r: _ORDER.index(r.strategy))
+                case.sort(key=lambda r: _ORDER.index(r.strategy))
+                rows += case
+                with log.open("a") as f:
+                    f.writelines(json.dumps(r.__dict__) + "\n" for r in case)
     return rows
 
 
@@ -436,8 +449,8 @@ def report(rows: list[Row], scale: list[dict[str, object]], quick: bool, command
            elapsed: float) -> str:  # fmt: skip
     lines = [SECTION, ""]
     form = (
-        "**quick form**: every clip cut short (talking head 6 s, high motion 5 s, screen 8 s, "
-        "phone 6 s, long 18 s, against 30, 30, 60, 30 and 180 s nominal) and every target scaled "
+        "**quick form**: every clip cut short (talking head 4 s, high motion 3 s, screen 6 s, "
+        "phone 4 s, long 12 s, against 30, 30, 60, 30 and 180 s nominal) and every target scaled "
         "by the same factor, so each case keeps its nominal bits per second; the label shows the "
         "nominal target and, in brackets, the size actually asked"
         if quick else "full corpus at nominal lengths"
@@ -568,11 +581,23 @@ def main() -> None:
     parser.add_argument("--only", action="append", default=[], help="clip names to run")
     parser.add_argument("--no-scaling", action="store_true", help="skip the scaling table")
     parser.add_argument("--no-write", action="store_true", help="print, do not touch the docs")
+    parser.add_argument("--fresh", action="store_true", help="forget the rows of an earlier run")
+    parser.add_argument("--report-only", action="store_true", help="report the rows saved so far")
     args = parser.parse_args()
     corpus_dir = args.corpus / ("quick" if args.quick else "full")
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    log, scale_log = corpus_dir / "rows.jsonl", corpus_dir / "scaling.json"
+    if args.fresh:
+        log.unlink(missing_ok=True)
+        scale_log.unlink(missing_ok=True)
     started = time.monotonic()
-    rows = asyncio.run(bench(args.quick, corpus_dir, set(args.only)))
-    scale = [] if args.no_scaling else scaling(corpus_dir)
+    if args.report_only:
+        rows = saved(log)
+        scale = json.loads(scale_log.read_text()) if scale_log.exists() else []
+    else:
+        rows = asyncio.run(bench(args.quick, corpus_dir, set(args.only), log))
+        scale = [] if args.no_scaling else scaling(corpus_dir)
+        scale_log.write_text(json.dumps(scale))
     command = "python -m benchmarks.local_engine" + (" --quick" if args.quick else "")
     command += "".join(f" --only {name}" for name in args.only)
     text = report(rows, scale, args.quick, command, time.monotonic() - started)

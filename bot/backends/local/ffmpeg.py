@@ -120,9 +120,9 @@ def _video_rate(plan: Plan, pass_no: int, passlog: Path | None) -> list[str]:
     assert passlog is not None
     rate = ["-b:v", str(plan.video_bitrate)]
     if encoder == "libx264":
-        # x264's fast first pass (ffmpeg's default): the second pass reads only its frame
-        # costs, and the benchmark finds the same quality in a third of pass 1's time. A loose
-        # VBV cap keeps playback smooth on phones.
+        # x264's fast first pass (ffmpeg's default, and the textbook two-pass's): pass 2 reads
+        # only its frame costs, and the full-effort pass 1 cost about half again its time. A
+        # loose VBV cap keeps playback smooth on phones.
         vbv = [
             "-maxrate",
             str(plan.video_bitrate * 3 // 2),

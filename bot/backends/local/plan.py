@@ -555,9 +555,10 @@ def sample_sizes(info: MediaInfo, want: Want, current: Plan) -> list[Plan]:
 
 
 def x264_preset(plan: Plan) -> str:
-    """The x264 preset of the final encode. `medium` at every size and length measured: `fast`
-    saves a quarter of the time and loses about a VMAF point at a fixed size, which is the
-    margin the engine exists to win; slower presets cost more time than the 1.3x budget allows."""
+    """The x264 preset of the final encode: `medium` at every size and length. It is what the
+    textbook two-pass the engine is held to runs; a faster preset gives up quality at a fixed
+    size (what the engine exists to win), a slower one costs more time than its budget of 1.3x
+    that two-pass. Not yet measured per size and length: this is the one place to decide it."""
     del plan  # one answer today; the place to decide it per size and length
     return "medium"
 
