@@ -187,7 +187,7 @@ def test_sample_stretches_start_on_keyframes_and_stay_inside() -> None:
     # one keyframe in reach: the three stretches become one of the same total length
     merged = sample.segments(0.0, 30.0, keyframes=[0.0])
     assert merged == [(0.0, pytest.approx(sum(d for _, d in sample.segments(0.0, 30.0))))]
-    assert sample.segments(0.0, 2.0) == [(0.6, 0.8)]
+    assert sample.segments(0.0, 2.0) == [(0.0, 0.8)]
 
 
 def test_sizes_in_doubt_bracket_the_plan() -> None:

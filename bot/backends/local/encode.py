@@ -113,6 +113,8 @@ class _Job:
         self.fill = fill
         self.started = time.monotonic()
         self.last_report = 0.0
+        self.last_stage: str | None = None
+        self.last_done = 0.0
         self.attempts = 0
 
     async def run(self, plan: Plan) -> AsyncIterator[Progress | Outcome]:
@@ -142,6 +144,8 @@ class _Job:
         passlog = self.tmp / "pass"
         candidates = planning.sample_sizes(self.info, self.want, plan)
         sampling = self._sample_cost(candidates) if len(candidates) > 1 else 0.0
+        # while sampling, the passes are reckoned at the size planned at first sight (the middle
+        # of the candidates); then again at the size chosen, which may move the bar forward
         total = sampling + self._pass_cost(plan, 1) + self._pass_cost(plan, 2)
         if len(candidates) > 1:
             async for event in self._sample(candidates, span=sampling / total):
@@ -149,9 +153,8 @@ class _Job:
                     yield event
                 else:
                     plan = event
-        # the rest weighed again at the size chosen: a smaller picture moves the bar forward
-        lo = sampling / total
         first, second = self._pass_cost(plan, 1), self._pass_cost(plan, 2)
+        lo = sampling / (sampling + first + second)
         rest = (1.0 - lo) / (first + second)
         async for progress in self._pass(
             plan, 1, None, stage="stage_pass1", lo=lo, span=first * rest, passlog=passlog
@@ -273,6 +276,9 @@ class _Job:
     def _progress(self, stage: str, done: float) -> Progress:
         now = time.monotonic()
         self.last_report = now
+        if stage == self.last_stage:  # ffmpeg's clock can step back as its last packets mux
+            done = max(done, self.last_done)
+        self.last_stage, self.last_done = stage, done
         elapsed = now - self.started
         eta = elapsed / done * (1 - done) if done > 0.02 and stage != "stage_retry" else None
         return Progress(percent=round(100 * done, 1), eta=eta, stage=stage)

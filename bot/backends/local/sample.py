@@ -43,7 +43,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SHORT = 4.0
-"""Clips up to this long are sampled in one stretch from their middle."""
+"""Clips up to this long are sampled in one stretch from their start."""
 POINTS = (0.2, 0.5, 0.8)
 """Where the stretches start, as shares of the clip: content changes along a video."""
 MARGIN = {"vmaf": 1.0, "ssim": 0.002}
@@ -70,13 +70,13 @@ class Verdict:
 
 def segments(start: float, duration: float, keyframes: list[float] | None = None) -> list[Segment]:
     """The stretches sampled from a window of the clip: 8% of it (0.8 to 3.6 s in all), in one
-    stretch from a short clip, else three. With the source's `keyframes` (seconds, sorted), each
-    stretch starts at the first keyframe from its point on: a seek to a keyframe decodes nothing
-    it does not use, where a seek between two decodes the whole group of pictures before it.
-    Stretches that land on the same keyframe merge into one as long as they were together."""
+    stretch from the start of a short clip, else three. With the source's `keyframes` (seconds,
+    sorted), each stretch starts at the first keyframe from its point on: a seek to a keyframe
+    decodes nothing it does not use, where a seek between two decodes the whole group of
+    pictures before it. Stretches on the same keyframe merge into one as long as they were."""
     total = min(duration, 3.6, max(0.8, duration * 0.08))
-    if duration <= SHORT:
-        return [(start + (duration - total) / 2, total)]
+    if duration <= SHORT:  # from its start: a keyframe when the clip is not trimmed
+        return [(start, total)]
     length = total / len(POINTS)
     end = start + duration
     points = [start + duration * p for p in POINTS]
