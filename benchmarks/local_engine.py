@@ -341,6 +341,17 @@ def quality(source: MediaInfo, output: Path, subsample: int) -> tuple[float, flo
 # --- the run ------------------------------------------------------------------------------------
 
 
+def expected(quick: bool) -> list[tuple[str, str]]:
+    """Every (clip, target) case of a run, labelled as its rows are."""
+    cases = []
+    for label, nominal in TARGETS:
+        for clip in corpus(quick):
+            target = int(nominal * clip.factor)
+            shown = label if clip.factor == 1 else f"{label} ({target / MB:.2f} MB)"
+            cases.append((clip.label, shown))
+    return cases
+
+
 def saved(path: Path) -> list[Row]:
     """Rows a run wrote so far (one JSON object a line), so a long run can be resumed."""
     if not path.exists():
@@ -514,6 +525,7 @@ def report(rows: list[Row], scale: list[dict[str, object]], quick: bool, command
                 ((best.vmaf or 0) - (ours.vmaf or 0), f"{clip} at {label} ({best.strategy})")
             )
     worst = max(gaps) if gaps else (0.0, "")
+    missing = [f"{c} at {t}" for c, t in expected(quick) if (c, t) not in by_case]
     behind = [
         f"{where} by {gap:.1f}" for gap, where in sorted(gaps, reverse=True) if gap > VMAF_NOISE
     ]
@@ -530,6 +542,9 @@ def report(rows: list[Row], scale: list[dict[str, object]], quick: bool, command
         f"| cases where a peer under the target beats the engine by more than {VMAF_NOISE} VMAF | "
         f"none | {'; '.join(behind) if behind else 'none'} |",
         f"| targets the engine refused | — | {'; '.join(refused) if refused else 'none'} |",
+        f"| cases measured | {len(expected(quick))} | {len(by_case)}"
+        + (f"; not reached before the deadline: {', '.join(missing)}" if missing else "")
+        + " |",
         "",
         "| clip | target | strategy | size MB | fill | SSIM | VMAF | short side | runs | wall s | "
         "ratio | load |",
@@ -553,7 +568,7 @@ def report(rows: list[Row], scale: list[dict[str, object]], quick: bool, command
             )
     lines += [
         "",
-        "*runs*: ffmpeg processes (the engine's sample counts two). 8mb.local accepts up to 2% "
+        "*runs*: ffmpeg processes (the engine's sample counts three). 8mb.local accepts up to 2% "
         "over its target, so it is sometimes over; one-pass ABR has no check at all.",
         "",
     ]
@@ -606,6 +621,7 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="forget the rows of an earlier run")
     parser.add_argument("--report-only", action="store_true", help="report the rows saved so far")
     parser.add_argument("--scaling-only", action="store_true", help="only the scaling table")
+    parser.add_argument("--minutes", type=float, help="with --report-only: how long the run took")
     args = parser.parse_args()
     corpus_dir = args.corpus / ("quick" if args.quick else "full")
     corpus_dir.mkdir(parents=True, exist_ok=True)
@@ -625,7 +641,8 @@ def main() -> None:
         scale = [] if args.no_scaling else scaling(corpus_dir, scale_log)
     command = "python -m benchmarks.local_engine" + (" --quick" if args.quick else "")
     command += "".join(f" --only {name}" for name in args.only)
-    text = report(rows, scale, args.quick, command, time.monotonic() - started)
+    elapsed = args.minutes * 60 if args.minutes else time.monotonic() - started
+    text = report(rows, scale, args.quick, command, elapsed)
     print(text)
     if not args.no_write:
         write_section(text)
