@@ -17,6 +17,7 @@ from typing import Any, Self
 
 import httpx
 
+from bot import formats
 from bot.backends.base import (
     Credits,
     ExportEvent,
@@ -88,8 +89,10 @@ class NemoBackend:
         if url and self._shareable(url) and await self._links.admits(url):
             files = await self.client.upload_url(session, url)
         else:
+            # Sniffed as it streams: a text file renamed .mp4 is refused before the upload starts.
+            opener = formats.checking(attachment.open, formats.NEMO)
             files = await self.client.upload_stream(
-                session, attachment.name, attachment.size, attachment.mime, attachment.open
+                session, attachment.name, attachment.size, attachment.mime, opener
             )
         return _uploaded(files[0] if files else None, attachment, file_kind(extension))
 
