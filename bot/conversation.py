@@ -77,9 +77,9 @@ from bot.routing import route, translate_gui
 from bot.store import Job, JobKind, Store
 from bot.texts import (
     CATALOG,
-    LANGUAGES,
     human_duration,
     human_size,
+    languages,
     limit_sentence,
     normalize_locale,
     t,
@@ -96,7 +96,6 @@ ACCEPTED_FORMATS = formats.listed(formats.NEMO)  # only NemoVideo refuses a type
 REQUEST_KEPT = 200  # characters of a turn's instruction stored with its job, to name it later
 CANCEL_ALL = frozenset({"all", "全部"})  # `/cancel all`: a group admin stops every member's work
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
-LANGUAGE_NAMES = {"english": "en", "英文": "en", "chinese": "zh", "中文": "zh", "汉语": "zh"}
 
 
 @dataclass(eq=False)
@@ -701,10 +700,7 @@ class Conversation:
     async def _set_language(
         self, chat: _Chat, port: Port, user: UserRef, locale: str, argument: str
     ) -> None:
-        wanted = argument.strip().lower()
-        language = LANGUAGE_NAMES.get(wanted) or (
-            normalize_locale(wanted) if wanted[:2] in LANGUAGES else None
-        )
+        language = languages.named(argument)
         if language:
             await self._store.set_language(user, language)
             await self._say(chat, port, t("lang_set", language))

@@ -13,12 +13,17 @@ from typing import TYPE_CHECKING
 
 from bot.errors import EncodeTimeout, TooHeavy
 from bot.texts import console, core, discord, engine, intent, telegram, tools
+from bot.texts.languages import CODES
+
+# Re-exported: where the core and the adapters have always asked.
+from bot.texts.languages import language_of as language_of
+from bot.texts.languages import normalize_locale as normalize_locale
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
-LANGUAGES = ("en", "zh")
-DEFAULT = "en"
+LANGUAGES = CODES  # the table is `bot.texts.languages`
+DEFAULT = CODES[0]
 
 CATALOG: dict[str, Mapping[str, str]] = {}
 for _module in (core, engine, intent, telegram, discord, tools, console):
@@ -26,20 +31,6 @@ for _module in (core, engine, intent, telegram, discord, tools, console):
     if _clash:
         raise RuntimeError(f"text keys defined twice: {sorted(_clash)}")
     CATALOG.update(_module.TEXTS)
-
-
-def normalize_locale(code: str | None) -> str:
-    """Map a platform locale ("zh-CN", "zh_TW", "en-US", None) onto one of `LANGUAGES`."""
-    if not code:
-        return DEFAULT
-    lang = code.replace("_", "-").split("-")[0].lower()
-    return lang if lang in LANGUAGES else DEFAULT
-
-
-def language_of(text: str) -> str | None:
-    """The language a message is written in, where its script shows it (Chinese characters);
-    None when the words alone cannot tell."""
-    return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else None
 
 
 def t(key: str, locale: str | None = None, /, **params: object) -> str:
