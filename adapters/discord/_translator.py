@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from discord import Locale, app_commands
 
-from bot.texts import CATALOG
-from bot.texts.languages import for_discord
+from bot.texts import CATALOG, t
+from bot.texts.languages import DEFAULT, for_discord
 
 
 def locale_text(key: str) -> app_commands.locale_str:
     """The `locale_str` for catalog entry `key`: English now, translated at sync."""
-    return app_commands.locale_str(CATALOG[key]["en"], key=key)
+    return app_commands.locale_str(t(key, DEFAULT.code), key=key)
 
 
 class CatalogTranslator(app_commands.Translator):
@@ -29,6 +29,6 @@ class CatalogTranslator(app_commands.Translator):
     ) -> str | None:
         language = for_discord(locale.value)
         key = string.extras.get("key")
-        if language is None or key is None:
+        if language is None or key not in CATALOG:
             return None
-        return CATALOG[key].get(language.code)
+        return t(key, language.code)
