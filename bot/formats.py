@@ -260,7 +260,7 @@ class Intake:
         return [f.label for f in FORMATS if f.kind in wanted and self.takes(f)]
 
 
-# docs/nemovideo-protocol.md, "Upload": what the service accepts.
+# What the service accepts: docs/nemovideo-protocol.md#upload.
 _NEMO_TAKES = ("mp4", "mov", "avi", "webm", "mkv", "jpg", "png", "gif", "webp",
                "mp3", "wav", "m4a", "aac")  # fmt: skip
 NEMO = Intake("nemo", frozenset(_NEMO_TAKES))

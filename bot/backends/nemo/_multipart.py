@@ -4,7 +4,7 @@ httpx cannot stream an async source through `files=` (it reads file objects sync
 async iterable passed as `content=` goes out chunked. So the body is built here as an async
 generator (preamble, the source's chunks as they come, closing boundary) and its exact length is
 computed up front from the file's size, so the request carries `Content-Length`. The file's type
-and size are checked before anything is sent (`check_file`).
+and size are checked before anything is sent (`check_file`; docs/nemovideo-protocol.md#upload).
 """
 
 from __future__ import annotations
