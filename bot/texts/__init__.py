@@ -2,8 +2,9 @@
 
 Catalogs live beside this file, one per area (`core`, `engine`, `intent`, `telegram`, `discord`,
 `tools`, `console`), each a dict of key -> {language: template}. Templates use `str.format`
-fields; English is the fallback. A test checks that every key has every language with the same
-fields.
+fields; a sentence that counts is a `plural(...)` with one template per plural form (`words`);
+English is the fallback. The languages, and how platform locales map onto them, are one table
+(`languages`). A test checks that every key has every language with the same fields.
 """
 
 from __future__ import annotations
