@@ -41,7 +41,7 @@ this terminal first with:  clipbridge chat"""
 
 
 @dataclass(frozen=True, slots=True)
-class Core:
+class Services:
     conversation: Conversation
     store: SqliteStore
     backend: Backend
@@ -59,7 +59,7 @@ def build_backend(settings: Settings, store: SqliteStore) -> Backend:
 
 
 @asynccontextmanager
-async def open_core(settings: Settings) -> AsyncIterator[Core]:
+async def open_core(settings: Settings) -> AsyncIterator[Services]:
     """The store, the backend and the conversation over them, closed in reverse order."""
     async with AsyncExitStack() as stack:
         await asyncio.to_thread(clean_leftovers, settings.work_dir)  # whatever the backend
@@ -72,7 +72,7 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
             fallback = await stack.enter_async_context(LocalBackend(settings))
         conversation = Conversation(settings, store, backend, fallback=fallback)
         try:
-            yield Core(conversation, store, backend)
+            yield Services(conversation, store, backend)
         finally:
             await conversation.close(grace=0)
 

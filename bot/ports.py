@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
-from bot.models import ChatKey
+from bot.models import ChatKey, Inbound
 
 ChatAction = Literal["typing", "upload_video"]
 
@@ -58,9 +58,11 @@ class Port(Protocol):
     def chat(self) -> ChatKey: ...
 
     @property
-    def reply_to(self) -> str | None:
-        """A delivery hint the core stores with long jobs and hands back to `Adapter.port_for`
-        after a restart (a Discord interaction token and its age, say); None if the chat is enough.
+    def hint(self) -> str | None:
+        """A delivery hint: what besides the chat this port needs to deliver (a Discord
+        interaction token and its age, the Telegram message to answer in a group). The core stores
+        it with long jobs and hands it back to `Adapter.port_for` after a restart; None if the
+        chat is enough.
         """
         ...
 
@@ -94,12 +96,21 @@ class Port(Protocol):
         ...
 
 
+class Core(Protocol):
+    """What an adapter asks of the conversation core (`bot.conversation.Conversation`): every
+    message, command and button press of a chat, with the port that answers in that chat. It
+    returns once the message is taken (a long job goes on in the background), so an adapter may
+    await it in order per chat."""
+
+    async def handle(self, inbound: Inbound, port: Port) -> None: ...
+
+
 class Adapter(Protocol):
     """A running platform. The core asks it for a port to reach a chat it was not called from,
-    e.g. to deliver a job resumed after a restart. `reply_to` is the delivery hint stored with the
-    job (a Discord interaction token, say) and may be stale: the adapter falls back to the chat."""
+    e.g. to deliver a job resumed after a restart. `hint` is the delivery hint stored with the
+    job (`Port.hint`) and may be stale: the adapter falls back to the chat."""
 
     @property
     def platform(self) -> str: ...
 
-    def port_for(self, chat: ChatKey, reply_to: str | None = None) -> Port: ...
+    def port_for(self, chat: ChatKey, hint: str | None = None) -> Port: ...

@@ -19,11 +19,12 @@ import yarl
 
 from adapters.discord._client import BridgeClient
 from adapters.discord._port import DiscordPort
-from adapters.discord._router import Core, Router
+from adapters.discord._router import Router
 from adapters.discord._startup import RECONNECTS, gateway_refused, log_in, sync_commands
 from bot.backoff import DEFAULT_BACKOFF, Backoff
 from bot.config import Settings
 from bot.models import ChatKey
+from bot.ports import Core
 
 
 class DiscordAdapter:
@@ -66,8 +67,8 @@ class DiscordAdapter:
     def client(self) -> BridgeClient:
         return self._client
 
-    def port_for(self, chat: ChatKey, reply_to: str | None = None) -> DiscordPort:
-        return self._router.port_for(chat, reply_to)
+    def port_for(self, chat: ChatKey, hint: str | None = None) -> DiscordPort:
+        return self._router.port_for(chat, hint)
 
     async def __aenter__(self) -> Self:
         logging.getLogger("discord.client").addFilter(RECONNECTS)

@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 import discord
@@ -22,16 +22,10 @@ from adapters.discord._inbound import chat_key, is_video, to_attachment, user_re
 from adapters.discord._port import NO_PINGS, Delivery, DiscordPort
 from bot.config import Settings
 from bot.models import ChatKey, Inbound
-from bot.ports import Port
+from bot.ports import Core, Port
 from bot.texts import t
 
 log = logging.getLogger(__name__)
-
-
-class Core(Protocol):
-    """What the adapter needs of `bot.conversation.Conversation`."""
-
-    async def handle(self, inbound: Inbound, port: Port) -> None: ...
 
 
 class Router:
@@ -144,8 +138,8 @@ class Router:
 
     # --- shared -----------------------------------------------------------------------------
 
-    def port_for(self, chat: ChatKey, reply_to: str | None = None) -> DiscordPort:
-        return DiscordPort(self._client, chat, Delivery.loads(reply_to))
+    def port_for(self, chat: ChatKey, hint: str | None = None) -> DiscordPort:
+        return DiscordPort(self._client, chat, Delivery.loads(hint))
 
     def _attachment(self, attachment: discord.Attachment) -> Any:
         assert self.session is not None, "the adapter opens the session before connecting"

@@ -7,7 +7,7 @@ async with TelegramAdapter(settings, conversation) as telegram:
     app.router.add_post(WEBHOOK_PATH, telegram.webhook_handler)   # webhook mode only
 """
 
-from adapters.telegram._adapter import WEBHOOK_PATH, Core, TelegramAdapter
+from adapters.telegram._adapter import WEBHOOK_PATH, TelegramAdapter
 from adapters.telegram._port import TelegramPort
 
-__all__ = ["WEBHOOK_PATH", "Core", "TelegramAdapter", "TelegramPort"]
+__all__ = ["WEBHOOK_PATH", "TelegramAdapter", "TelegramPort"]

@@ -26,7 +26,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Self
 
 import httpx
 from aiohttp import web
@@ -53,7 +53,7 @@ from bot.config import MB, Settings
 from bot.errors import ConfigError
 from bot.links import LinkFetcher, LinkPolicy
 from bot.models import Attachment, ChatKey, Inbound
-from bot.ports import Port
+from bot.ports import Core
 from bot.texts import human_size, t
 
 log = logging.getLogger(__name__)
@@ -63,12 +63,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 CLOUD_DOWNLOAD_LIMIT = 20 * MB
 LOCAL_DOWNLOAD_LIMIT = 2000 * MB
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-
-
-class Core(Protocol):
-    """What the adapter needs of `bot.conversation.Conversation`."""
-
-    async def handle(self, inbound: Inbound, port: Port) -> None: ...
 
 
 @dataclass
@@ -260,11 +254,11 @@ class TelegramAdapter:
 
     # --- ports -----------------------------------------------------------------------------------
 
-    def port_for(self, chat: ChatKey, reply_to: str | None = None) -> TelegramPort:
+    def port_for(self, chat: ChatKey, hint: str | None = None) -> TelegramPort:
         return TelegramPort(
             self._require_app().bot,
             chat,
-            reply_to=reply_to,
+            hint=hint,
             local_mode=self._local_mode,
             url_fetch=self._url_fetch,
         )
