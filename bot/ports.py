@@ -18,7 +18,7 @@ platform is one package (with a `PLATFORM` object) plus its settings fields (doc
 from __future__ import annotations
 
 import importlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -28,10 +28,10 @@ from bot.models import ChatKey, Inbound
 
 if TYPE_CHECKING:
     import httpx
-    from aiohttp import web
 
     from bot.config import Settings
     from bot.doctor import Check
+    from bot.http import Handler
 
 ChatAction = Literal["typing", "upload_video"]
 
@@ -142,7 +142,7 @@ class Route:
 
     method: str
     path: str
-    handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    handler: Handler
 
 
 class RunningAdapter(Adapter, Protocol):

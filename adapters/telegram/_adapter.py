@@ -324,7 +324,6 @@ class TelegramAdapter(Lifecycle):
             locale=query.from_user.language_code,
             update_id=str(update.update_id),
             is_group=group,
-            received_at=time.time(),
             moderator=self._moderator(message.chat.id, query.from_user.id) if group else None,
         )
         await self._core.handle(inbound, self.port_for(key))
@@ -409,7 +408,6 @@ class TelegramAdapter(Lifecycle):
             locale=locale,
             update_id=str(update_id),
             is_group=group,
-            received_at=time.time(),
             moderator=self._moderator(first.chat.id, sender.id) if group else None,
         )
         await self._core.handle(inbound, port)
