@@ -68,6 +68,7 @@ async def test_a_discord_only_bot_never_imports_telegram(tmp_path: Path) -> None
                 process.kill()
                 await process.wait()
     assert "clipbridge is running on Discord with the local backend" in started
+    assert not [line for line in lines if " WARNING " in line], lines  # a clean start says so
     assert "LOADED ['discord']" in rest.splitlines()
 
 
