@@ -136,15 +136,14 @@ def secret_value(value: SecretStr | None) -> str | None:
     return secret or None
 
 
-def url_problem(name: str, url: str, *, https: bool = False) -> str | None:
-    """What is wrong with the URL setting `name`, in one sentence; None if nothing."""
+def url_problem(name: str, url: str, *, https_because: str | None = None) -> str | None:
+    """What is wrong with the URL setting `name`, in one sentence; None if nothing.
+    `https_because`: why it must be https, for the sentence when it is not."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"{name} must be an http(s) URL with a host (got {url!r}): e.g. https://host.example"
-    if https and parts.scheme != "https":
-        return (
-            f"{name} must start with https:// (got {url!r}): Telegram sends webhooks over TLS only."
-        )
+    if https_because and parts.scheme != "https":
+        return f"{name} must start with https:// (got {url!r}): {https_because}."
     return None
 
 

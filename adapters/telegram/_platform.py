@@ -116,7 +116,9 @@ def _webhook(s: Settings) -> list[str]:
             "PUBLIC_URL is not set, but TELEGRAM_MODE=webhook needs it: set it to this server's "
             "public https address (e.g. https://bot.example.com), or use TELEGRAM_MODE=polling."
         )
-    elif bad := url_problem("PUBLIC_URL", s.public_url, https=True):
+    elif bad := url_problem(
+        "PUBLIC_URL", s.public_url, https_because="Telegram sends webhooks over TLS only"
+    ):
         problems.append(bad)
     elif (urlsplit(s.public_url).port or 443) not in _WEBHOOK_PORTS:
         problems.append(
