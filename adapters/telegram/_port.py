@@ -104,7 +104,9 @@ class TelegramPort:
         self._chat = chat
         self._chat_id = int(chat.chat)
         self._thread = int(chat.thread) if chat.thread else None
-        self._hint = hint
+        # The message to answer in a group. A hint this version cannot read (stored by another
+        # version, say) is dropped: the chat alone still reaches the person.
+        self._reply_to = int(hint) if hint and hint.isdigit() else None
         self._local_mode = local_mode
         self._url_fetch = url_fetch
 
@@ -116,7 +118,7 @@ class TelegramPort:
 
     @property
     def hint(self) -> str | None:
-        return self._hint
+        return str(self._reply_to) if self._reply_to is not None else None
 
     @property
     def message_limit(self) -> int:
@@ -136,9 +138,9 @@ class TelegramPort:
         where: dict[str, Any] = {"chat_id": self._chat_id}
         if self._thread is not None:
             where["message_thread_id"] = self._thread
-        if self._hint:
+        if self._reply_to is not None:
             where["reply_parameters"] = ReplyParameters(
-                int(self._hint), allow_sending_without_reply=True
+                self._reply_to, allow_sending_without_reply=True
             )
         return where
 

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +21,7 @@ import discord
 import pytest
 import yarl
 
+from adapters.console import ConsoleAdapter
 from adapters.console.screen import NEW, ConsolePort, Screen
 from adapters.discord import DiscordAdapter
 from adapters.telegram import TelegramAdapter
@@ -57,9 +58,10 @@ class Harness:
     """How many chat actions the platform saw; None where there is no such thing."""
     flood: Callable[[Call, float], None] | None
     """Make the platform's flood control refuse the next send or edit for about `seconds`."""
+    again: Callable[[ChatKey, str | None], Port] | None = None
+    """The adapter's `port_for(chat, hint)`, as a restarted bot calls it; None without adapter."""
     cuts_long_text: str | None = None
     """Why this port does not cut over-long text to its limit, if it does not."""
-    notes: dict[str, str] = field(default_factory=dict)
 
 
 # --- Telegram ---------------------------------------------------------------------------------
@@ -94,6 +96,7 @@ async def telegram(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
                 video=video,
                 actions=lambda: len(fake.calls_of("sendChatAction")),
                 flood=flood,
+                again=adapter.port_for,
             )
 
 
@@ -139,6 +142,7 @@ async def discord_(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
                 video=video,
                 actions=lambda: sum(c.path.endswith(typing) for c in fake.calls),
                 flood=flood,
+                again=adapter.port_for,
             )
 
 
@@ -181,6 +185,7 @@ async def console(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[H
         video=video,
         actions=None,
         flood=None,  # a terminal has no flood control
+        again=ConsoleAdapter(port).port_for,
         cuts_long_text="a terminal shows any length; the limit only shapes the core's splitting",
     )
 
@@ -318,6 +323,25 @@ async def test_flood_control_comes_out_as_retry_after_and_then_passes(
     # The limit has passed (the fakes refuse only what they were told to): calls work again.
     await h.port.edit_text(ref, "30%")
     assert h.shown(ref) == "30%"
+
+
+async def test_a_port_rebuilt_from_its_hint_reaches_the_same_chat(h: Harness) -> None:
+    """After a restart the core has only the chat and the stored hint."""
+    if h.again is None:
+        pytest.skip("no adapter builds this port")
+    again = h.again(h.port.chat, h.port.hint)
+    assert again.chat == h.port.chat
+    ref = await again.send_text("after a restart")
+    assert h.shown(ref) == "after a restart"
+
+
+@pytest.mark.parametrize("hint", ["", "not a hint", '{"token": 7', "12:34"])
+async def test_an_unreadable_hint_falls_back_to_the_chat(h: Harness, hint: str) -> None:
+    """A hint stored by another version of the adapter must not make a chat unreachable."""
+    if h.again is None:
+        pytest.skip("no adapter builds this port")
+    ref = await h.again(h.port.chat, hint).send_text("still delivered")
+    assert h.shown(ref) == "still delivered"
 
 
 def test_every_port_is_checked() -> None:
