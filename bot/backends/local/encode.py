@@ -284,7 +284,9 @@ class _Job:
             done = max(done, self.last_done)
         self.last_stage, self.last_done = stage, done
         elapsed = now - self.started
-        eta = elapsed / done * (1 - done) if done > 0.02 and stage != "stage_retry" else None
+        # no ETA from the first 5%: ffmpeg's start-up weighs too much there (11 min shown for a
+        # 2.5 min job under load)
+        eta = elapsed / done * (1 - done) if done > 0.05 and stage != "stage_retry" else None
         return Progress(percent=round(100 * done, 1), eta=eta, stage=stage)
 
     async def _finish(self, part: Path, plan: Plan) -> Outcome:
