@@ -28,23 +28,13 @@ from bot.backends.local import plan as planning
 from bot.backends.local._backend import build_want, note_text, notes_text, summarize
 from bot.backends.local.encode import Outcome, encode
 from bot.backends.local.ffmpeg import Ffmpeg
-from bot.backends.local.intent import EXAMPLES_KEY, describe, parse
+from bot.backends.local.intent import describe, parse
 from bot.cli import megabytes
 from bot.config import MB, Settings, absolute_path
-from bot.errors import (
-    ClipbridgeError,
-    CorruptInput,
-    EncodeTimeout,
-    FileTooLarge,
-    FormatMismatch,
-    InputError,
-    NotAVideo,
-    TargetUnreachable,
-    TooHeavy,
-    UnclearRequest,
-)
+from bot.core.explain import explain
+from bot.errors import ClipbridgeError, InputError
 from bot.media import ffmpeg_exe, probe
-from bot.texts import human_duration, human_size, limit_sentence, t
+from bot.texts import human_duration, human_size, t
 
 __all__ = ["add_arguments", "main"]
 
@@ -122,7 +112,7 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
         want, notes = planning.settle(info, want)
         plan = planning.plan(info, want)
     except InputError as error:
-        _say(_explain(error, locale, settings))
+        _say(explain(error, locale, settings, local=True))
         return EXIT_INPUT
     if container is not None:  # the output name decided the format: say what it decided
         request = replace(request, codec=want.codec, container=want.container)  # type: ignore[arg-type]
@@ -163,7 +153,7 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
             outcome.path.replace(final)
     except ClipbridgeError as error:
         _say("")
-        _say(_explain(error, locale, settings))
+        _say(explain(error, locale, settings, local=True))
         return EXIT_FAILED
     except OSError as error:  # the output's name or folder, seen only when writing it
         _say("")
@@ -239,26 +229,6 @@ _CONTAINER_OF_SUFFIX = {".mp4": "mp4", ".m4v": "mp4", ".webm": "webm", ".mkv": "
 def _container_of(path: Path) -> str | None:
     """The container an output name calls for, or None for a type the engine cannot write."""
     return _CONTAINER_OF_SUFFIX.get(path.suffix.lower())
-
-
-def _explain(error: ClipbridgeError, locale: str, settings: Settings) -> str:
-    if isinstance(error, UnclearRequest):
-        return t(error.reason, locale, examples=t(EXAMPLES_KEY, locale))
-    if isinstance(error, TargetUnreachable):
-        return t("err_unreachable", locale, target=human_size(error.target, locale),
-                 smallest=human_size(error.smallest, locale))  # fmt: skip
-    if isinstance(error, FormatMismatch):
-        return t("err_format_mismatch", locale, codec=error.codec, container=error.container,
-                 fits=", ".join(error.fits))  # fmt: skip
-    if isinstance(error, (TooHeavy, EncodeTimeout)):
-        return limit_sentence(error, locale, settings)
-    if isinstance(error, NotAVideo):
-        return t("err_not_video", locale)
-    if isinstance(error, CorruptInput):
-        return t("err_corrupt", locale)
-    if isinstance(error, FileTooLarge) and error.limit:
-        return t("err_too_large", locale, limit=human_size(error.limit, locale))
-    return f"{type(error).__name__}: {error.detail or error}"
 
 
 _last_stage: list[str] = []

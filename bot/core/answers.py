@@ -1,0 +1,140 @@
+"""Quick answers: what a command does at once, without taking the chat's slot (status, credits,
+language, a new session, cancelling)."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.scheduler import Scheduler, Stopped, Ticket
+from bot.core.services import Doing, Run, Services
+from bot.errors import ClipbridgeError
+from bot.models import ChatKey, Inbound, UserRef
+from bot.ports import Port
+from bot.texts import LANGUAGES, normalize_locale, t
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_NAMES = {"english": "en", "英文": "en", "chinese": "zh", "中文": "zh", "汉语": "zh"}
+
+
+async def status(services: Services, chat: ChatKey, port: Port, locale: str) -> None:
+    existing = await services.sessions.existing(chat)
+    if existing is None:
+        await services.say(chat, port, t("no_session", locale))
+        return
+    timeline = await existing.backend.state(existing.id)
+    await services.say(chat, port, timeline.summary(locale), services.menu(locale))
+
+
+async def credits(
+    services: Services, chat: ChatKey, port: Port, locale: str, *, admin: bool, private: bool
+) -> None:
+    found = await services.sessions.primary.credits()
+    if found is None:
+        text = t("credits_unlimited", locale)
+    elif admin:
+        text = t("credits_admin", locale, available=f"{found.available:g}",
+                 frozen=f"{found.frozen:g}", total=f"{found.total:g}")  # fmt: skip
+        if found.link and private:  # it hands over the account: never in a group
+            text += "\n" + t("credits_admin_link", locale, link=found.link)
+    else:
+        text = t("credits_ok" if found.available > 0 else "credits_empty", locale)
+    await services.say(chat, port, text)
+
+
+async def set_language(
+    services: Services, chat: ChatKey, port: Port, locale: str, *, user: UserRef, argument: str
+) -> None:
+    wanted = argument.strip().lower()
+    language = LANGUAGE_NAMES.get(wanted) or (
+        normalize_locale(wanted) if wanted[:2] in LANGUAGES else None
+    )
+    if language:
+        await services.store.set_language(user, language)
+        await services.say(chat, port, t("lang_set", language))
+    else:
+        await services.say(chat, port, t("lang_usage", locale))
+
+
+async def new_session(
+    services: Services, scheduler: Scheduler[ChatKey, Run], chat: ChatKey, port: Port, locale: str
+) -> None:
+    if scheduler.current(chat) is not None:
+        await services.say(chat, port, t("busy_for_new", locale))
+        return
+    await services.store.drop_session(chat)
+    await services.say(chat, port, t("new_session", locale))
+
+
+class Cancelling:
+    """`/cancel`: a chat's own work; `/cancel all`: every member's, for a group's moderators."""
+
+    def __init__(self, services: Services, scheduler: Scheduler[ChatKey, Run]) -> None:
+        self._services = services
+        self._scheduler = scheduler
+
+    async def cancel(self, chat: ChatKey, port: Port, locale: str) -> None:
+        """Stops this chat's work; in a group the key is the member's, so only their own."""
+        stopped = await self._stop(chat)
+        if stopped is None:
+            key = "nothing_to_cancel_yours" if chat.member else "nothing_to_cancel"
+            await self._services.say(chat, port, t(key, locale))
+            return
+        doing, dropped = stopped
+        what = t(f"what_{doing}", locale)
+        if dropped:
+            text = t("cancelled_and_dropped", locale, what=what, n=dropped)
+        else:
+            text = t("cancelled", locale, what=what)
+        await self._services.say(chat, port, text)
+
+    async def cancel_all(self, inbound: Inbound, port: Port, locale: str) -> None:
+        """Every member's work in this chat (or thread), for the group's admins and the bot's
+        ADMINS only. Each member's own progress line says it was cancelled, so the owner sees
+        what happened."""
+        chat = inbound.chat
+        if not await self._moderates(inbound):
+            await self._services.say(chat, port, t("cancel_all_denied", locale))
+            return
+        stopped = 0
+        for other in [k for k in self._scheduler.busy_keys() if k.place == chat.place]:
+            result = await self._stop(other)
+            if result is not None:
+                stopped += 1 + result[1]
+        if not stopped:
+            await self._services.say(chat, port, t("nothing_to_cancel", locale))
+            return
+        await self._services.say(chat, port, t("cancelled_all", locale, n=stopped))
+
+    async def _moderates(self, inbound: Inbound) -> bool:
+        """May this person stop other members' work? The bot's ADMINS, and the group's admins
+        as the platform says (asked only now: on Telegram it is a call)."""
+        if self._services.is_admin(inbound.user):
+            return True
+        if inbound.moderator is None:
+            return False
+        try:
+            return await inbound.moderator()
+        except Exception:
+            log.warning("could not ask the platform who administers %s", inbound.chat.place)
+            return False
+
+    async def _stop(self, chat: ChatKey) -> tuple[Doing, int] | None:
+        """What the chat's running job was doing and how many waiting ones were dropped."""
+        stopped: Stopped[ChatKey, Run] | None = await self._scheduler.cancel(chat, _stop_render)
+        if stopped is None:
+            return None
+        return stopped.ticket.payload.doing, stopped.dropped
+
+
+async def _stop_render(ticket: Ticket[ChatKey, Run]) -> None:
+    """An export renders at the service: ask it to stop too, not only our watching of it."""
+    run = ticket.payload
+    if run.doing != "export" or run.record is None or not run.record.backend_job:
+        return
+    if run.backend is None:
+        return
+    try:
+        await run.backend.cancel_export(run.record.backend_job)
+    except ClipbridgeError:
+        log.warning("backend refused to cancel render %s", run.record.backend_job)

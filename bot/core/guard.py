@@ -1,0 +1,94 @@
+"""The failure funnel: every way a job or a quick answer can fail ends here, with a sentence in
+the person's language (from `explain`), the job's record closed, and the operator told as much as
+they need (a person's own file or words are no warning)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from bot import metrics
+from bot.core.explain import explain, explain_unexpected, on_disk
+from bot.core.services import Run, Services
+from bot.errors import AccessDenied, ClipbridgeError, InputError, NoCredits, SessionNotFound
+from bot.models import ChatKey, UserRef
+from bot.ports import Port
+from bot.texts import t
+
+log = logging.getLogger(__name__)
+
+
+async def guarded(
+    services: Services,
+    chat: ChatKey,
+    port: Port,
+    locale: str,
+    work: Coroutine[Any, Any, None],
+    *,
+    doing: str,
+    run: Run | None = None,
+    user: UserRef | None = None,
+    kept: Callable[[], bool] = lambda: False,
+) -> None:
+    """Run `work` so that every way it can fail ends with a message and a consistent store.
+    `kept()` true when it is cancelled: the process is stopping and the job stays stored for the
+    next start (no message, no record closed)."""
+    if run is not None:
+        user = run.request.user
+    try:
+        await work
+        return
+    except asyncio.CancelledError:
+        if run is not None and not kept():
+            await services.close_record(run, "cancelled", None)
+            if run.progress is not None and not run.progress.finished:
+                await quietly(run.progress.finish(t("err_cancelled", locale)))
+        raise
+    except SessionNotFound:
+        await services.store.drop_session(chat)
+        text = t("session_lost", locale)
+        error = "session lost"
+    except ClipbridgeError as failure:
+        metrics.failure(failure)
+        backend = run.backend if run is not None else None
+        admin = user is not None and services.is_admin(user)
+        local = backend is not None and backend.name == "local"
+        group = chat.member is not None
+        text = explain(failure, locale, services.settings, admin=admin, local=local, group=group)
+        error = f"{type(failure).__name__}: {failure.detail}"
+        # The person's own file or words are no fault of the bot's: no warning for the
+        # operator (the console chat would flag each one as something to look into).
+        theirs = isinstance(failure, InputError | AccessDenied)
+        log.log(logging.INFO if theirs else logging.WARNING, "%s failed in %s: %s",
+                doing, chat, error)  # fmt: skip
+        if isinstance(failure, NoCredits):
+            # The top-up (bind) link hands over the bot's account: admins get it in the
+            # chat, and no log line ever carries it.
+            log.warning("out of credits; admins get the top-up link with /credits, in private")
+    except Exception as unexpected:
+        metrics.failure(unexpected)
+        if run is not None:
+            doing = run.doing
+        if on_disk(unexpected):  # the bot's own disk, not the service: say so
+            log.exception("%s failed on the work disk in %s", doing, chat)
+            error = f"{type(unexpected).__name__}: {unexpected}"
+        else:
+            log.exception("unexpected error while %s in %s", doing, chat)
+            error = "unexpected error"
+        text = explain_unexpected(unexpected, locale, doing)
+    if run is not None:
+        await services.close_record(run, "failed", error)
+    if run is not None and run.progress is not None and not run.progress.finished:
+        await quietly(run.progress.finish(text))
+    else:  # no progress line, or it already has its last word ("✅ Done"): a new message
+        await quietly(services.say(chat, port, text))
+
+
+async def quietly(call: Awaitable[None]) -> None:
+    """Best effort for the last word after a failure: the chat itself may be what failed."""
+    try:
+        await call
+    except Exception:
+        log.warning("could not tell the chat about a failure", exc_info=True)
