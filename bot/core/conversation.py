@@ -21,7 +21,7 @@ from bot.core.scheduler import QueueFull, Scheduler, Ticket
 from bot.core.services import Pacers, Run, Services, Sessions
 from bot.errors import AccessDenied
 from bot.logs import log_context
-from bot.models import ChatKey, Inbound
+from bot.models import ChatKey, Inbound, UserRef
 from bot.ports import Adapter, Port
 from bot.store import Store
 from bot.texts import t
@@ -92,6 +92,11 @@ class Conversation:
                     await self._submit(Run(request, port, attachments))
                 case Command():
                     await self._command(outcome, inbound, port)
+
+    async def language(self, user: UserRef, platform_locale: str | None = None) -> str:
+        """The language to answer `user` in: their `/lang` choice, else their platform's. Adapters
+        ask it for the answers they give themselves (a file that is not a video, too big)."""
+        return await self._intake.language(user, platform_locale)
 
     async def _command(self, command: Command, inbound: Inbound, port: Port) -> None:
         services, chat, locale = self._services, inbound.chat, command.locale

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from bot import metrics
 from bot.core.requests import AttachmentRef, JobKindName, JobRequest
 from bot.core.services import Services
-from bot.models import Attachment, ByteStream, Inbound
+from bot.models import Attachment, ByteStream, Inbound, UserRef
 from bot.ports import Button
 from bot.routing import route
 from bot.texts import normalize_locale, t
@@ -68,7 +68,7 @@ class Intake:
         ):
             log.info("update %s seen before; ignored", inbound.update_id)
             return Ignore()
-        locale = await store.get_language(inbound.user) or normalize_locale(inbound.locale)
+        locale = await self.language(inbound.user, inbound.locale)
         if not self._allowed(inbound):
             return Reply(t("err_access_denied", locale))
         if inbound.attachments:
@@ -77,6 +77,10 @@ class Intake:
             request = self._request(inbound, locale, "upload", inbound.text, refs)
             return Submit(request, attachments)
         return self._route(inbound, locale)
+
+    async def language(self, user: UserRef, platform_locale: str | None = None) -> str:
+        """The language to answer `user` in: their `/lang` choice, else their platform's."""
+        return await self._services.store.get_language(user) or normalize_locale(platform_locale)
 
     def _route(self, inbound: Inbound, locale: str) -> Outcome:
         decision = route(inbound.text)
