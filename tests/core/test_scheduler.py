@@ -90,7 +90,7 @@ async def test_different_keys_run_side_by_side() -> None:
 async def test_positions_count_up_and_a_full_line_refuses() -> None:
     h = Harness(max_queue=2)
     running, first = h.submit("chat", "running")
-    _, second = h.submit("chat", "waiting 1")
+    next_up, second = h.submit("chat", "waiting 1")
     _, third = h.submit("chat", "waiting 2")
     assert (first, second, third) == (0, 1, 2)
     with pytest.raises(QueueFull):
@@ -100,15 +100,10 @@ async def test_positions_count_up_and_a_full_line_refuses() -> None:
     await until(running.started)
     running.release.set()
     # once the running job ends, the line moves up: a new one is second again, not third
-    await asyncio.wait_for(_until_running(h, "chat", "waiting 1"), WAIT)
+    await until(next_up.started)
     _, again = h.submit("chat", "waiting 3")
     assert again == 2
     await h.scheduler.close(grace=0)
-
-
-async def _until_running(h: Harness, key: str, name: str) -> None:
-    while (ticket := h.scheduler.current(key)) is None or ticket.payload.name != name:
-        await asyncio.sleep(0)  # yields to the loop only: each pass lets the job switch happen
 
 
 async def test_load_counts_running_and_waiting_jobs_per_user() -> None:
@@ -172,14 +167,11 @@ async def test_close_drains_within_the_grace_and_stops_the_rest_as_shutdown() ->
     await until(quick.started)
     await until(slow.started)
 
-    async def finish_quick_once_closing() -> None:
-        while not h.scheduler.closing:
-            await asyncio.sleep(0)
-        quick.release.set()  # finishes inside the grace
-
-    helper = asyncio.create_task(finish_quick_once_closing())
-    await asyncio.wait_for(h.scheduler.close(grace=0.5), WAIT)
-    await helper
+    closing = asyncio.create_task(h.scheduler.close(grace=1.0))
+    await asyncio.sleep(0)  # close() runs until it waits out the grace
+    assert h.scheduler.closing
+    quick.release.set()  # finishes inside the grace
+    await asyncio.wait_for(closing, WAIT)
     assert quick.finished.is_set()
     assert slow.stopped.is_set() and not slow.finished.is_set()
     assert slow.ticket is not None and slow.ticket.shutdown and not slow.ticket.cancelled
