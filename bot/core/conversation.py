@@ -55,7 +55,7 @@ class Conversation:
             clock=clock,
             ffmpeg=media.ffmpeg_exe(settings),
         )
-        self._intake = Intake(self._services)
+        self._intake = Intake(self._services, load=self._scheduler.load)
         self._cancelling = answers.Cancelling(self._services, self._scheduler)
         self._adapters: dict[str, Adapter] = {}
         self._resumer = Resumer(self._services, self._adapters, self._enqueue_owed)
@@ -128,7 +128,7 @@ class Conversation:
     async def _submit(self, run: Run) -> None:
         request, settings = run.request, self._services.settings
         try:
-            await self._check_quota(run)
+            await self._intake.admit(request.user)
             position = self._scheduler.submit(request.chat, request.user, run)
         except AccessDenied as denied:
             text = explain(denied, request.locale, settings)
@@ -139,16 +139,6 @@ class Conversation:
                 return
             text = t("queued", request.locale, position=position)
         await self._services.say(request.chat, run.port, text)
-
-    async def _check_quota(self, run: Run) -> None:
-        user, settings = run.request.user, self._services.settings
-        if self._services.is_admin(user):
-            return
-        if self._scheduler.load(user) >= settings.max_jobs_per_user:
-            raise AccessDenied("err_quota_concurrent")
-        daily = settings.max_jobs_per_day
-        if daily and await self._services.store.jobs_today(user) >= daily:
-            raise AccessDenied("err_quota_daily")
 
     def _enqueue_owed(self, run: Run) -> None:
         """Work owed from before a restart: queued whatever the line's length."""

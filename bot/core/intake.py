@@ -1,17 +1,19 @@
 """Intake: what one `Inbound` means. Duplicates are dropped, the language picked (the person's
 `/lang` choice, else the platform's), the allowlists checked, and the message routed to either a
-quick answer (a reply, or a command that acts at once) or a job request for the chat's queue."""
+quick answer (a reply, or a command that acts at once) or a job request for the chat's queue,
+which `admit` lets in when the person is within their limits."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 
 from bot import metrics
 from bot.core.requests import AttachmentRef, JobKindName, JobRequest
 from bot.core.services import Services
+from bot.errors import AccessDenied
 from bot.models import Attachment, ByteStream, Inbound, UserRef
 from bot.ports import Button
 from bot.routing import route
@@ -56,8 +58,12 @@ Outcome = Ignore | Reply | Command | Submit
 
 
 class Intake:
-    def __init__(self, services: Services) -> None:
+    """`take` reads a message; `admit` checks a person's limits when their job is submitted
+    (`load(user)`: their jobs running or waiting now)."""
+
+    def __init__(self, services: Services, *, load: Callable[[UserRef], int]) -> None:
         self._services = services
+        self._load = load
 
     async def take(self, inbound: Inbound, *, closing: bool = False) -> Outcome:
         if closing:
@@ -113,6 +119,17 @@ class Intake:
         attachments: tuple[AttachmentRef, ...] = (),
     ) -> JobRequest:
         return JobRequest(inbound.chat, inbound.user, locale, kind, text, attachments)
+
+    async def admit(self, user: UserRef) -> None:
+        """Raise `AccessDenied` when `user` is at a limit: jobs at once, or jobs today."""
+        settings = self._services.settings
+        if self._services.is_admin(user):
+            return
+        if self._load(user) >= settings.max_jobs_per_user:
+            raise AccessDenied("err_quota_concurrent")
+        daily = settings.max_jobs_per_day
+        if daily and await self._services.store.jobs_today(user) >= daily:
+            raise AccessDenied("err_quota_daily")
 
     def _allowed(self, inbound: Inbound) -> bool:
         settings = self._services.settings
