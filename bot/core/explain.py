@@ -8,6 +8,9 @@ ended early; `explain_unexpected` anything else (the work disk, or a bug).
 from __future__ import annotations
 
 import errno
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from bot.config import Settings
 from bot.errors import (
@@ -44,6 +47,17 @@ ACCEPTED_FORMATS = "mp4, mov, avi, webm, mkv, jpg, png, gif, webp, mp3, wav, m4a
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """Who is told, and where: what a sentence may depend on besides the error."""
+
+    locale: str
+    settings: Settings
+    admin: bool
+    local: bool
+    group: bool
+
+
 def explain(
     error: ClipbridgeError,
     locale: str,
@@ -56,77 +70,105 @@ def explain(
     """`local`: the local engine failed (on this computer, not at a service). `admin`: the
     person is one of the bot's ADMINS. In a `group` the bind link, which hands over the bot's
     account, is never shown."""
-    match error:
-        case AccessDenied(reason="err_quota_daily"):
-            return t("err_quota_daily", locale, n=settings.max_jobs_per_day)
-        case AccessDenied(reason=reason):
-            return t(reason, locale, n=settings.max_jobs_per_user)
-        case SessionNotFound():
-            return t("session_lost", locale)
-        case TokenError() if admin:
-            return t("err_token_admin", locale, code=error.code or 1001)
-        case TokenError():
-            return t("err_token", locale)
-        case NoCredits(link=link) if admin and link and group:
-            return t("err_no_credits", locale) + "\n" + t("credits_in_private", locale)
-        case NoCredits(link=link) if admin and link:
-            return t("err_no_credits_admin", locale, link=link)
-        case NoCredits():
-            return t("err_no_credits", locale)
-        case PlanRequired():
-            return t("err_plan", locale)
-        case RateLimited():
-            return t("err_rate_limited", locale)
-        case Transient():
-            return t("err_transient", locale)
-        case TurnFailed():
-            return t("err_turn_failed", locale)
-        case TooHeavy() | EncodeTimeout():
-            return limit_sentence(error, locale, settings)
-        case DiskFull():
-            return t("err_disk_full", locale)
-        case RenderFailed() if local:
-            return t("err_encode_failed", locale)
-        case RenderFailed():
-            return t("err_render_failed", locale)
-        case Cancelled():
-            return t("err_cancelled", locale)
-        case _:
-            return _explain_input(error, locale, settings)
+    asked = _Asked(locale, settings, admin, local, group)
+    for kind in type(error).__mro__:  # the most specific kind of error that has a sentence
+        found = _SENTENCES.get(kind)
+        if isinstance(found, str):
+            return t(found, locale)
+        if found is not None:
+            return found(error, asked)
+    return t("err_protocol", locale)
 
 
-def _explain_input(error: ClipbridgeError, locale: str, settings: Settings) -> str:
-    """What is wrong with what the person sent or asked for."""
-    match error:
-        case UnsupportedFile():
-            return t("err_unsupported", locale, formats=ACCEPTED_FORMATS)
-        case WorkspaceFull():
-            return t("err_workspace_full", locale)
-        case FileTooLarge(limit=limit) if limit:
-            return t("err_too_large", locale, limit=human_size(limit, locale))
-        case FileTooLarge():
-            return t("err_too_large_nolimit", locale)
-        case LinkRefused():
-            most, seconds = human_size(settings.link_max_size, locale), settings.link_timeout
-            return t("err_link_refused", locale, limit=most, seconds=f"{seconds:g}")
-        case NotAVideo():
-            return t("err_not_video", locale)
-        case CorruptInput():
-            return t("err_corrupt", locale)
-        case NoInput():
-            return t("err_no_input", locale)
-        case NoResult():
-            return t("err_no_result", locale)
-        case FormatMismatch(codec=codec, container=container, fits=fits):
-            return t("err_format_mismatch", locale, codec=codec, container=container,
-                     fits=", ".join(fits))  # fmt: skip
-        case UnclearRequest(reason=reason):
-            return t(reason, locale, examples=t("intent_examples", locale))
-        case TargetUnreachable(target=target, smallest=smallest):
-            return t("err_unreachable", locale, target=human_size(target, locale),
-                     smallest=human_size(smallest, locale))  # fmt: skip
-        case _:
-            return t("err_protocol", locale)
+def _access(error: AccessDenied, asked: _Asked) -> str:
+    daily = error.reason == "err_quota_daily"
+    limit = asked.settings.max_jobs_per_day if daily else asked.settings.max_jobs_per_user
+    return t(error.reason, asked.locale, n=limit)
+
+
+def _token(error: TokenError, asked: _Asked) -> str:
+    if asked.admin:
+        return t("err_token_admin", asked.locale, code=error.code or 1001)
+    return t("err_token", asked.locale)
+
+
+def _no_credits(error: NoCredits, asked: _Asked) -> str:
+    locale = asked.locale
+    if not (asked.admin and error.link):
+        return t("err_no_credits", locale)
+    if asked.group:
+        return t("err_no_credits", locale) + "\n" + t("credits_in_private", locale)
+    return t("err_no_credits_admin", locale, link=error.link)
+
+
+def _limit(error: TooHeavy | EncodeTimeout, asked: _Asked) -> str:
+    return limit_sentence(error, asked.locale, asked.settings)
+
+
+def _render(error: RenderFailed, asked: _Asked) -> str:
+    return t("err_encode_failed" if asked.local else "err_render_failed", asked.locale)
+
+
+def _unsupported(error: UnsupportedFile, asked: _Asked) -> str:
+    return t("err_unsupported", asked.locale, formats=ACCEPTED_FORMATS)
+
+
+def _too_large(error: FileTooLarge, asked: _Asked) -> str:
+    if error.limit:
+        return t("err_too_large", asked.locale, limit=human_size(error.limit, asked.locale))
+    return t("err_too_large_nolimit", asked.locale)
+
+
+def _link(error: LinkRefused, asked: _Asked) -> str:
+    settings, locale = asked.settings, asked.locale
+    return t("err_link_refused", locale, limit=human_size(settings.link_max_size, locale),
+             seconds=f"{settings.link_timeout:g}")  # fmt: skip
+
+
+def _format(error: FormatMismatch, asked: _Asked) -> str:
+    return t("err_format_mismatch", asked.locale, codec=error.codec, container=error.container,
+             fits=", ".join(error.fits))  # fmt: skip
+
+
+def _unclear(error: UnclearRequest, asked: _Asked) -> str:
+    return t(error.reason, asked.locale, examples=t("intent_examples", asked.locale))
+
+
+def _unreachable(error: TargetUnreachable, asked: _Asked) -> str:
+    locale = asked.locale
+    return t("err_unreachable", locale, target=human_size(error.target, locale),
+             smallest=human_size(error.smallest, locale))  # fmt: skip
+
+
+# Each kind of error and its sentence: a catalog key, or a function of the error and who asks.
+# Looked up along the error's class hierarchy, so a subclass (DiskFull, a RenderFailed) may say
+# something of its own; an error with no entry is the service answering in a way we do not know.
+_SENTENCES: dict[type[ClipbridgeError], str | Callable[[Any, _Asked], str]] = {
+    AccessDenied: _access,
+    SessionNotFound: "session_lost",
+    TokenError: _token,
+    NoCredits: _no_credits,
+    PlanRequired: "err_plan",
+    RateLimited: "err_rate_limited",
+    Transient: "err_transient",
+    TurnFailed: "err_turn_failed",
+    TooHeavy: _limit,
+    EncodeTimeout: _limit,
+    DiskFull: "err_disk_full",
+    RenderFailed: _render,
+    Cancelled: "err_cancelled",
+    UnsupportedFile: _unsupported,
+    WorkspaceFull: "err_workspace_full",
+    FileTooLarge: _too_large,
+    LinkRefused: _link,
+    NotAVideo: "err_not_video",
+    CorruptInput: "err_corrupt",
+    NoInput: "err_no_input",
+    NoResult: "err_no_result",
+    FormatMismatch: _format,
+    UnclearRequest: _unclear,
+    TargetUnreachable: _unreachable,
+}
 
 
 def explain_broken(error: ClipbridgeError, locale: str) -> str:

@@ -35,8 +35,6 @@ async def guarded(
     """Run `work` so that every way it can fail ends with a message and a consistent store.
     `kept()` true when it is cancelled: the process is stopping and the job stays stored for the
     next start (no message, no record closed)."""
-    if run is not None:
-        user = run.request.user
     try:
         await work
         return
@@ -46,12 +44,37 @@ async def guarded(
             if run.progress is not None and not run.progress.finished:
                 await quietly(run.progress.finish(t("err_cancelled", locale)))
         raise
-    except SessionNotFound:
+    except Exception as failure:
+        if run is not None:
+            user, doing = run.request.user, run.doing
+        text, error = await _account(
+            services, chat, locale, failure, run=run, user=user, doing=doing
+        )
+    if run is not None:
+        await services.close_record(run, "failed", error)
+    if run is not None and run.progress is not None and not run.progress.finished:
+        await quietly(run.progress.finish(text))
+    else:  # no progress line, or it already has its last word ("✅ Done"): a new message
+        await quietly(services.say(chat, port, text))
+
+
+async def _account(
+    services: Services,
+    chat: ChatKey,
+    locale: str,
+    failure: Exception,
+    *,
+    run: Run | None,
+    user: UserRef | None,
+    doing: str,
+) -> tuple[str, str]:
+    """What to tell the person about `failure`, and what to store as the job's error; logged
+    and counted on the way."""
+    if isinstance(failure, SessionNotFound):
         await services.store.drop_session(chat)
-        text = t("session_lost", locale)
-        error = "session lost"
-    except ClipbridgeError as failure:
-        metrics.failure(failure)
+        return t("session_lost", locale), "session lost"
+    metrics.failure(failure)
+    if isinstance(failure, ClipbridgeError):
         backend = run.backend if run is not None else None
         admin = user is not None and services.is_admin(user)
         local = backend is not None and backend.name == "local"
@@ -67,23 +90,14 @@ async def guarded(
             # The top-up (bind) link hands over the bot's account: admins get it in the
             # chat, and no log line ever carries it.
             log.warning("out of credits; admins get the top-up link with /credits, in private")
-    except Exception as unexpected:
-        metrics.failure(unexpected)
-        if run is not None:
-            doing = run.doing
-        if on_disk(unexpected):  # the bot's own disk, not the service: say so
-            log.exception("%s failed on the work disk in %s", doing, chat)
-            error = f"{type(unexpected).__name__}: {unexpected}"
-        else:
-            log.exception("unexpected error while %s in %s", doing, chat)
-            error = "unexpected error"
-        text = explain_unexpected(unexpected, locale, doing)
-    if run is not None:
-        await services.close_record(run, "failed", error)
-    if run is not None and run.progress is not None and not run.progress.finished:
-        await quietly(run.progress.finish(text))
-    else:  # no progress line, or it already has its last word ("✅ Done"): a new message
-        await quietly(services.say(chat, port, text))
+        return text, error
+    if on_disk(failure):  # the bot's own disk, not the service: say so
+        log.exception("%s failed on the work disk in %s", doing, chat, exc_info=failure)
+        error = f"{type(failure).__name__}: {failure}"
+    else:
+        log.exception("unexpected error while %s in %s", doing, chat, exc_info=failure)
+        error = "unexpected error"
+    return explain_unexpected(failure, locale, doing), error
 
 
 async def quietly(call: Awaitable[None]) -> None:

@@ -8,6 +8,8 @@ timeline before and after; a broken stream is never resent: the state is shown i
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from bot.backends.base import (
     ExportResult,
@@ -19,12 +21,14 @@ from bot.backends.base import (
     ToolActivity,
     TurnContext,
     TurnEnded,
+    TurnEvent,
 )
 from bot.core.answers import status
 from bot.core.explain import explain_broken
 from bot.core.jobs.delivery import deliver_result
 from bot.core.services import Run, Services, Session
 from bot.errors import ClipbridgeError, SessionNotFound
+from bot.progress import ProgressMessage
 from bot.routing import translate_gui
 from bot.texts import human_duration, t
 from bot.timeline import Timeline, diff
@@ -39,9 +43,6 @@ async def turn(services: Services, run: Run, text: str) -> None:
     request, port = run.request, run.port
     chat, locale = request.chat, request.locale
     run.phase = "turn"
-    results: list[ExportResult] = []
-    broken: ClipbridgeError | None = None  # the stream ended early: the work may go on
-    saw_text = offer_export = show_summary = False
     async with services.progress(run, t("working", locale)) as progress:
         current = await services.sessions.get(chat, locale)
         run.backend = current.backend
@@ -50,46 +51,73 @@ async def turn(services: Services, run: Run, text: str) -> None:
         )
         before = await services.sessions.state_or_none(current)
         context = TurnContext(locale=locale, upload_limit=port.upload_limit, chat=str(chat))
-        output = TurnOutput(port.message_limit, locale)
+        relay = _Relay(services, run, progress)
         async for event in closing(current.backend.turn(current.id, text, context)):
-            match event:
-                case Text(text=words):
-                    translated = translate_gui(words, locale)
-                    offer_export |= translated.offer_export
-                    show_summary |= translated.show_summary
-                    await progress.show()  # the progress line stays above the answer
-                    for piece in output.pieces(translated.text):
-                        await services.say(chat, port, piece)
-                case ToolActivity(label=label):
-                    progress.step(label)
-                case Heartbeat():
-                    progress.heartbeat()
-                case Progress(queue_position=position) if position:
-                    progress.queued(position)
-                case Progress(percent=percent, eta=eta, stage=stage) if percent is not None:
-                    progress.percent(percent, eta, stage)
-                case ResultReady(result=result):
-                    results.append(result)
-                case Failure(error=error, stream_broken=True):
-                    log.warning("turn stream broke: %s", error.detail)
-                    broken = error
-                case Failure(error=error):
-                    raise error
-                case TurnEnded(saw_text=seen):
-                    saw_text = seen
-        if broken is None:
+            await relay.take(event)
+        if relay.broken is None:
             await progress.finish(t("done_in", locale, elapsed=human_duration(progress.elapsed)))
         else:
-            await progress.finish(explain_broken(broken, locale))
-    for result in results:
+            await progress.finish(explain_broken(relay.broken, locale))
+    for result in relay.results:
         await deliver_result(services, chat, port, current.backend, result, locale=locale)
-    if broken is not None or not (saw_text or results):
-        await _report_changes(services, run, current, before, broken=broken is not None)
-    elif show_summary:
+    if relay.broken is not None or not (relay.saw_text or relay.results):
+        await _report_changes(services, run, current, before, broken=relay.broken is not None)
+    elif relay.show_summary:
         await status(services, chat, port, locale)
-    if offer_export and not results:
+    if relay.offer_export and not relay.results:
         await services.say(chat, port, t("offer_export", locale), services.menu(locale))
     run.record = await services.store.update_job(run.record, state="done")
+
+
+@dataclass(eq=False)
+class _Relay:
+    """A turn's events as they come: text to the chat, activity to the progress line, results
+    kept for delivery, and what the end of the turn should add."""
+
+    services: Services
+    run: Run
+    progress: ProgressMessage
+    results: list[ExportResult] = field(default_factory=list)
+    broken: ClipbridgeError | None = None  # the stream ended early: the work may go on
+    saw_text: bool = False
+    offer_export: bool = False
+    show_summary: bool = False
+
+    async def take(self, event: TurnEvent) -> None:
+        progress = self.progress
+        match event:
+            case Text(text=words):
+                await self._text(words)
+            case ToolActivity(label=label):
+                progress.step(label)
+            case Heartbeat():
+                progress.heartbeat()
+            case Progress(queue_position=position) if position:
+                progress.queued(position)
+            case Progress(percent=percent, eta=eta, stage=stage) if percent is not None:
+                progress.percent(percent, eta, stage)
+            case ResultReady(result=result):
+                self.results.append(result)
+            case Failure(error=error, stream_broken=True):
+                log.warning("turn stream broke: %s", error.detail)
+                self.broken = error
+            case Failure(error=error):
+                raise error
+            case TurnEnded(saw_text=seen):
+                self.saw_text = seen
+
+    async def _text(self, words: str) -> None:
+        request, port = self.run.request, self.run.port
+        translated = translate_gui(words, request.locale)
+        self.offer_export |= translated.offer_export
+        self.show_summary |= translated.show_summary
+        await self.progress.show()  # the progress line stays above the answer
+        for piece in self.output.pieces(translated.text):
+            await self.services.say(request.chat, port, piece)
+
+    @cached_property
+    def output(self) -> TurnOutput:
+        return TurnOutput(self.run.port.message_limit, self.run.request.locale)
 
 
 async def _report_changes(
