@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 
+from bot.core.kit import Doing, Kit, Run
 from bot.core.scheduler import Scheduler, Stopped, Ticket
-from bot.core.services import Doing, Run, Services
 from bot.errors import ClipbridgeError
 from bot.models import ChatKey, Inbound, UserRef
 from bot.ports import Port
@@ -17,19 +17,19 @@ log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"english": "en", "英文": "en", "chinese": "zh", "中文": "zh", "汉语": "zh"}
 
 
-async def status(services: Services, chat: ChatKey, port: Port, locale: str) -> None:
-    existing = await services.sessions.existing(chat)
+async def status(kit: Kit, chat: ChatKey, port: Port, locale: str) -> None:
+    existing = await kit.sessions.existing(chat)
     if existing is None:
-        await services.say(chat, port, t("no_session", locale))
+        await kit.say(chat, port, t("no_session", locale))
         return
     timeline = await existing.backend.state(existing.id)
-    await services.say(chat, port, timeline.summary(locale), services.menu(locale))
+    await kit.say(chat, port, timeline.summary(locale), kit.menu(locale))
 
 
 async def credits(
-    services: Services, chat: ChatKey, port: Port, locale: str, *, admin: bool, private: bool
+    kit: Kit, chat: ChatKey, port: Port, locale: str, *, admin: bool, private: bool
 ) -> None:
-    found = await services.sessions.primary.credits()
+    found = await kit.sessions.primary.credits()
     if found is None:
         text = t("credits_unlimited", locale)
     elif admin:
@@ -39,38 +39,38 @@ async def credits(
             text += "\n" + t("credits_admin_link", locale, link=found.link)
     else:
         text = t("credits_ok" if found.available > 0 else "credits_empty", locale)
-    await services.say(chat, port, text)
+    await kit.say(chat, port, text)
 
 
 async def set_language(
-    services: Services, chat: ChatKey, port: Port, locale: str, *, user: UserRef, argument: str
+    kit: Kit, chat: ChatKey, port: Port, locale: str, *, user: UserRef, argument: str
 ) -> None:
     wanted = argument.strip().lower()
     language = LANGUAGE_NAMES.get(wanted) or (
         normalize_locale(wanted) if wanted[:2] in LANGUAGES else None
     )
     if language:
-        await services.store.set_language(user, language)
-        await services.say(chat, port, t("lang_set", language))
+        await kit.store.set_language(user, language)
+        await kit.say(chat, port, t("lang_set", language))
     else:
-        await services.say(chat, port, t("lang_usage", locale))
+        await kit.say(chat, port, t("lang_usage", locale))
 
 
 async def new_session(
-    services: Services, scheduler: Scheduler[ChatKey, Run], chat: ChatKey, port: Port, locale: str
+    kit: Kit, scheduler: Scheduler[ChatKey, Run], chat: ChatKey, port: Port, locale: str
 ) -> None:
     if scheduler.current(chat) is not None:
-        await services.say(chat, port, t("busy_for_new", locale))
+        await kit.say(chat, port, t("busy_for_new", locale))
         return
-    await services.store.drop_session(chat)
-    await services.say(chat, port, t("new_session", locale))
+    await kit.store.drop_session(chat)
+    await kit.say(chat, port, t("new_session", locale))
 
 
 class Cancelling:
     """`/cancel`: a chat's own work; `/cancel all`: every member's, for a group's moderators."""
 
-    def __init__(self, services: Services, scheduler: Scheduler[ChatKey, Run]) -> None:
-        self._services = services
+    def __init__(self, kit: Kit, scheduler: Scheduler[ChatKey, Run]) -> None:
+        self._kit = kit
         self._scheduler = scheduler
 
     async def cancel(self, chat: ChatKey, port: Port, locale: str) -> None:
@@ -78,7 +78,7 @@ class Cancelling:
         stopped = await self._stop(chat)
         if stopped is None:
             key = "nothing_to_cancel_yours" if chat.member else "nothing_to_cancel"
-            await self._services.say(chat, port, t(key, locale))
+            await self._kit.say(chat, port, t(key, locale))
             return
         doing, dropped = stopped
         what = t(f"what_{doing}", locale)
@@ -86,7 +86,7 @@ class Cancelling:
             text = t("cancelled_and_dropped", locale, what=what, n=dropped)
         else:
             text = t("cancelled", locale, what=what)
-        await self._services.say(chat, port, text)
+        await self._kit.say(chat, port, text)
 
     async def cancel_all(self, inbound: Inbound, port: Port, locale: str) -> None:
         """Every member's work in this chat (or thread), for the group's admins and the bot's
@@ -94,7 +94,7 @@ class Cancelling:
         what happened."""
         chat = inbound.chat
         if not await self._moderates(inbound):
-            await self._services.say(chat, port, t("cancel_all_denied", locale))
+            await self._kit.say(chat, port, t("cancel_all_denied", locale))
             return
         stopped = 0
         for other in [k for k in self._scheduler.busy_keys() if k.place == chat.place]:
@@ -102,14 +102,14 @@ class Cancelling:
             if result is not None:
                 stopped += 1 + result[1]
         if not stopped:
-            await self._services.say(chat, port, t("nothing_to_cancel", locale))
+            await self._kit.say(chat, port, t("nothing_to_cancel", locale))
             return
-        await self._services.say(chat, port, t("cancelled_all", locale, n=stopped))
+        await self._kit.say(chat, port, t("cancelled_all", locale, n=stopped))
 
     async def _moderates(self, inbound: Inbound) -> bool:
         """May this person stop other members' work? The bot's ADMINS, and the group's admins
         as the platform says (asked only now: on Telegram it is a call)."""
-        if self._services.is_admin(inbound.user):
+        if self._kit.is_admin(inbound.user):
             return True
         if inbound.moderator is None:
             return False

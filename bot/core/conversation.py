@@ -16,9 +16,9 @@ from bot.core.explain import explain
 from bot.core.guard import guarded
 from bot.core.intake import Command, Intake, Reply, Submit
 from bot.core.jobs import perform
+from bot.core.kit import Kit, Pacers, Run, Sessions
 from bot.core.resume import Resumer
 from bot.core.scheduler import QueueFull, Scheduler, Ticket
-from bot.core.services import Pacers, Run, Services, Sessions
 from bot.errors import AccessDenied
 from bot.logs import log_context
 from bot.models import ChatKey, Inbound, UserRef
@@ -46,7 +46,7 @@ class Conversation:
         self._scheduler: Scheduler[ChatKey, Run] = Scheduler(
             self._run, max_queue=max_queue, on_idle=pacers.forget
         )
-        self._services = Services(
+        self._kit = Kit(
             settings=settings,
             store=store,
             sessions=Sessions(store, backend, fallback),
@@ -55,10 +55,10 @@ class Conversation:
             clock=clock,
             ffmpeg=media.ffmpeg_exe(settings),
         )
-        self._intake = Intake(self._services, load=self._scheduler.load)
-        self._cancelling = answers.Cancelling(self._services, self._scheduler)
+        self._intake = Intake(self._kit, load=self._scheduler.load)
+        self._cancelling = answers.Cancelling(self._kit, self._scheduler)
         self._adapters: dict[str, Adapter] = {}
-        self._resumer = Resumer(self._services, self._adapters, self._enqueue_owed)
+        self._resumer = Resumer(self._kit, self._adapters, self._enqueue_owed)
 
     # Lifecycle ---------------------------------------------------------------------------------
 
@@ -87,7 +87,7 @@ class Conversation:
             outcome = await self._intake.take(inbound, closing=self._scheduler.closing)
             match outcome:
                 case Reply(text=text, buttons=buttons):
-                    await self._services.say(inbound.chat, port, text, buttons)
+                    await self._kit.say(inbound.chat, port, text, buttons)
                 case Submit(request=request, attachments=attachments):
                     await self._submit(Run(request, port, attachments))
                 case Command():
@@ -99,34 +99,34 @@ class Conversation:
         return await self._intake.language(user, platform_locale)
 
     async def _command(self, command: Command, inbound: Inbound, port: Port) -> None:
-        services, chat, locale = self._services, inbound.chat, command.locale
+        kit, chat, locale = self._kit, inbound.chat, command.locale
         match command.action:
             case "lang":
                 await answers.set_language(
-                    services, chat, port, locale, user=inbound.user, argument=command.argument
+                    kit, chat, port, locale, user=inbound.user, argument=command.argument
                 )
             case "cancel_all":
                 await self._cancelling.cancel_all(inbound, port, locale)
             case "cancel":
                 await self._cancelling.cancel(chat, port, locale)
             case "new":
-                await answers.new_session(services, self._scheduler, chat, port, locale)
+                await answers.new_session(kit, self._scheduler, chat, port, locale)
             case "status":
-                call = answers.status(services, chat, port, locale)
-                services.spawn(guarded(services, chat, port, locale, call, doing="status"))
+                call = answers.status(kit, chat, port, locale)
+                kit.spawn(guarded(kit, chat, port, locale, call, doing="status"))
             case "credits":
-                admin = services.is_admin(inbound.user)
+                admin = kit.is_admin(inbound.user)
                 call = answers.credits(
-                    services, chat, port, locale, admin=admin, private=not inbound.is_group
+                    kit, chat, port, locale, admin=admin, private=not inbound.is_group
                 )
-                services.spawn(
-                    guarded(services, chat, port, locale, call, doing="credits", user=inbound.user)
+                kit.spawn(
+                    guarded(kit, chat, port, locale, call, doing="credits", user=inbound.user)
                 )
 
     # Queueing ----------------------------------------------------------------------------------
 
     async def _submit(self, run: Run) -> None:
-        request, settings = run.request, self._services.settings
+        request, settings = run.request, self._kit.settings
         try:
             await self._intake.admit(request.user)
             position = self._scheduler.submit(request.chat, request.user, run)
@@ -138,7 +138,7 @@ class Conversation:
             if not position:
                 return
             text = t("queued", request.locale, position=position)
-        await self._services.say(request.chat, run.port, text)
+        await self._kit.say(request.chat, run.port, text)
 
     def _enqueue_owed(self, run: Run) -> None:
         """Work owed from before a restart: queued whatever the line's length."""
@@ -149,11 +149,11 @@ class Conversation:
         request = run.request
         with log_context(chat=request.chat):
             await guarded(
-                self._services,
+                self._kit,
                 request.chat,
                 run.port,
                 request.locale,
-                perform(self._services, run),
+                perform(self._kit, run),
                 doing=request.kind,
                 run=run,
                 kept=lambda: ticket.shutdown and not ticket.cancelled,

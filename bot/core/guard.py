@@ -11,7 +11,7 @@ from typing import Any
 
 from bot import metrics
 from bot.core.explain import explain, explain_unexpected, on_disk
-from bot.core.services import Run, Services
+from bot.core.kit import Kit, Run
 from bot.errors import AccessDenied, ClipbridgeError, InputError, NoCredits, SessionNotFound
 from bot.models import ChatKey, UserRef
 from bot.ports import Port
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 async def guarded(
-    services: Services,
+    kit: Kit,
     chat: ChatKey,
     port: Port,
     locale: str,
@@ -40,26 +40,24 @@ async def guarded(
         return
     except asyncio.CancelledError:
         if run is not None and not kept():
-            await services.close_record(run, "cancelled", None)
+            await kit.close_record(run, "cancelled", None)
             if run.progress is not None and not run.progress.finished:
                 await quietly(run.progress.finish(t("err_cancelled", locale)))
         raise
     except Exception as failure:
         if run is not None:
             user, doing = run.request.user, run.doing
-        text, error = await _account(
-            services, chat, locale, failure, run=run, user=user, doing=doing
-        )
+        text, error = await _account(kit, chat, locale, failure, run=run, user=user, doing=doing)
     if run is not None:
-        await services.close_record(run, "failed", error)
+        await kit.close_record(run, "failed", error)
     if run is not None and run.progress is not None and not run.progress.finished:
         await quietly(run.progress.finish(text))
     else:  # no progress line, or it already has its last word ("✅ Done"): a new message
-        await quietly(services.say(chat, port, text))
+        await quietly(kit.say(chat, port, text))
 
 
 async def _account(
-    services: Services,
+    kit: Kit,
     chat: ChatKey,
     locale: str,
     failure: Exception,
@@ -71,15 +69,15 @@ async def _account(
     """What to tell the person about `failure`, and what to store as the job's error; logged
     and counted on the way."""
     if isinstance(failure, SessionNotFound):
-        await services.store.drop_session(chat)
+        await kit.store.drop_session(chat)
         return t("session_lost", locale), "session lost"
     metrics.failure(failure)
     if isinstance(failure, ClipbridgeError):
         backend = run.backend if run is not None else None
-        admin = user is not None and services.is_admin(user)
+        admin = user is not None and kit.is_admin(user)
         local = backend is not None and backend.name == "local"
         group = chat.member is not None
-        text = explain(failure, locale, services.settings, admin=admin, local=local, group=group)
+        text = explain(failure, locale, kit.settings, admin=admin, local=local, group=group)
         error = f"{type(failure).__name__}: {failure.detail}"
         # The person's own file or words are no fault of the bot's: no warning for the
         # operator (the console chat would flag each one as something to look into).

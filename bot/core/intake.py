@@ -11,8 +11,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 
 from bot import metrics
+from bot.core.kit import Kit
 from bot.core.requests import AttachmentRef, JobKindName, JobRequest
-from bot.core.services import Services
 from bot.errors import AccessDenied
 from bot.models import Attachment, ByteStream, Inbound, UserRef
 from bot.ports import Button
@@ -61,14 +61,14 @@ class Intake:
     """`take` reads a message; `admit` checks a person's limits when their job is submitted
     (`load(user)`: their jobs running or waiting now)."""
 
-    def __init__(self, services: Services, *, load: Callable[[UserRef], int]) -> None:
-        self._services = services
+    def __init__(self, kit: Kit, *, load: Callable[[UserRef], int]) -> None:
+        self._kit = kit
         self._load = load
 
     async def take(self, inbound: Inbound, *, closing: bool = False) -> Outcome:
         if closing:
             return Reply(t("shutting_down", normalize_locale(inbound.locale)))
-        store = self._services.store
+        store = self._kit.store
         if inbound.update_id and not await store.first_sight(
             inbound.chat.platform, inbound.update_id
         ):
@@ -86,7 +86,7 @@ class Intake:
 
     async def language(self, user: UserRef, platform_locale: str | None = None) -> str:
         """The language to answer `user` in: their `/lang` choice, else their platform's."""
-        return await self._services.store.get_language(user) or normalize_locale(platform_locale)
+        return await self._kit.store.get_language(user) or normalize_locale(platform_locale)
 
     def _route(self, inbound: Inbound, locale: str) -> Outcome:
         decision = route(inbound.text)
@@ -96,7 +96,7 @@ class Intake:
                 if decision.unknown_command:
                     command = decision.unknown_command
                     text = t("unknown_command", locale, command=command) + "\n\n" + text
-                return Reply(text, self._services.menu(locale))
+                return Reply(text, self._kit.menu(locale))
             case "cancel" if decision.argument.lower() in CANCEL_ALL and inbound.chat.member:
                 return Command("cancel_all", decision.argument, locale)
             case "lang" | "cancel" | "new" | "status" | "credits":
@@ -122,19 +122,19 @@ class Intake:
 
     async def admit(self, user: UserRef) -> None:
         """Raise `AccessDenied` when `user` is at a limit: jobs at once, or jobs today."""
-        settings = self._services.settings
-        if self._services.is_admin(user):
+        settings = self._kit.settings
+        if self._kit.is_admin(user):
             return
         if self._load(user) >= settings.max_jobs_per_user:
             raise AccessDenied("err_quota_concurrent")
         daily = settings.max_jobs_per_day
-        if daily and await self._services.store.jobs_today(user) >= daily:
+        if daily and await self._kit.store.jobs_today(user) >= daily:
             raise AccessDenied("err_quota_daily")
 
     def _allowed(self, inbound: Inbound) -> bool:
-        settings = self._services.settings
+        settings = self._kit.settings
         users, chats = settings.allowed_users, settings.allowed_chats
-        if (not users and not chats) or self._services.is_admin(inbound.user):
+        if (not users and not chats) or self._kit.is_admin(inbound.user):
             return True
         chat = f"{inbound.chat.platform}:{inbound.chat.chat}"
         return str(inbound.user) in users or chat in chats

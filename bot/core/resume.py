@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 
+from bot.core.kit import Kit, Run
 from bot.core.requests import JobRequest
-from bot.core.services import Run, Services
 from bot.errors import ClipbridgeError, SessionNotFound
 from bot.logs import log_context
 from bot.ports import Adapter, Port
@@ -27,39 +27,39 @@ log = logging.getLogger(__name__)
 class Resumer:
     def __init__(
         self,
-        services: Services,
+        kit: Kit,
         adapters: Mapping[str, Adapter],
         enqueue: Callable[[Run], None],
     ) -> None:
-        self._services = services
+        self._kit = kit
         self._adapters = adapters
         self._enqueue = enqueue
 
     async def resume(self) -> None:
-        for found in await self._services.store.active_jobs():
+        for found in await self._kit.store.active_jobs():
             with log_context(chat=found.chat):
                 try:
                     await self._resume(found)
                 except Exception:
                     log.exception("could not pick up job %s after the restart", found.id)
                     lost = t("restart_job_lost", found.locale)
-                    self._services.spawn(self._close_interrupted(found, lost))
+                    self._kit.spawn(self._close_interrupted(found, lost))
 
     async def _resume(self, job: Job) -> None:
         if job.chat.platform not in self._adapters:
             log.info("job %s belongs to %s, not running here; left for it", job.id, job.chat)
             return
-        if job.backend not in self._services.sessions.by_name:
+        if job.backend not in self._kit.sessions.by_name:
             log.warning("job %s needs the %s backend, not running here; left", job.id, job.backend)
             return
         if job.kind == "export" and job.backend_job:
             port = self.port_for(job)
             if job.state == "delivering":  # died mid-post: a duplicate beats a lost video
-                job = await self._services.store.update_job(job, state="running")
+                job = await self._kit.store.update_job(job, state="running")
             request = JobRequest(job.chat, job.user, job.locale, "export", resume=job.id)
             self._enqueue(Run(request, port, resume=job))
         else:
-            self._services.spawn(self._report_interrupted(job))
+            self._kit.spawn(self._report_interrupted(job))
 
     def port_for(self, job: Job) -> Port:
         adapter = self._adapters[job.chat.platform]
@@ -83,7 +83,7 @@ class Resumer:
         asked = [t("interrupted_request", locale, request=request)] if request else []
         if job.kind != "turn":
             return "\n".join([t("restart_job_lost", locale), *asked])
-        backend = self._services.sessions.by_name[job.backend]
+        backend = self._kit.sessions.by_name[job.backend]
         timeline: Timeline | None = None
         summary = t("state_unavailable", locale)
         try:
@@ -106,14 +106,12 @@ class Resumer:
     async def _close_interrupted(self, job: Job, text: str) -> None:
         """Tell the job's chat `text` and mark the job failed, whichever of the two fails."""
         try:
-            await self._services.say(job.chat, self.port_for(job), text)
+            await self._kit.say(job.chat, self.port_for(job), text)
         except Exception:
             log.warning(
                 "could not tell %s about interrupted job %s", job.chat, job.id, exc_info=True
             )
         try:
-            await self._services.store.update_job(
-                job, state="failed", error="interrupted by a restart"
-            )
+            await self._kit.store.update_job(job, state="failed", error="interrupted by a restart")
         except Exception:
             log.exception("could not close interrupted job %s", job.id)

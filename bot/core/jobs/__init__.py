@@ -12,44 +12,44 @@ from bot.core.jobs.export import export
 from bot.core.jobs.fallback import fall_back
 from bot.core.jobs.turn import turn
 from bot.core.jobs.upload import upload
-from bot.core.services import Run, Services
+from bot.core.kit import Kit, Run
 from bot.errors import NoCredits
 from bot.routing import route
 
 __all__ = ["perform"]
 
 
-async def perform(services: Services, run: Run) -> None:
+async def perform(kit: Kit, run: Run) -> None:
     try:
-        await _once(services, run)
+        await _once(kit, run)
     except NoCredits:
-        if not await fall_back(services, run):
+        if not await fall_back(kit, run):
             raise
         if run.request.kind != "upload":
-            await _once(services, run)
+            await _once(kit, run)
         elif run.phase is not None:  # the files were in and their caption ran: only it reruns
-            await _follow_up(services, run, received=True)
+            await _follow_up(kit, run, received=True)
 
 
-async def _once(services: Services, run: Run) -> None:
+async def _once(kit: Kit, run: Run) -> None:
     match run.request.kind:
         case "upload":
-            received = await upload(services, run)
-            await _follow_up(services, run, received=received)
+            received = await upload(kit, run)
+            await _follow_up(kit, run, received=received)
         case "turn":
             with metrics.timed("turn"):
-                await turn(services, run, run.request.text)
+                await turn(kit, run, run.request.text)
         case "export":
             with metrics.timed("export"):
-                await export(services, run)
+                await export(kit, run)
 
 
-async def _follow_up(services: Services, run: Run, *, received: bool) -> None:
+async def _follow_up(kit: Kit, run: Run, *, received: bool) -> None:
     """The caption that came with files: run it once they are in."""
     instruction = run.request.text.strip()
     if received and instruction:
         decision = route(instruction)
         if decision.action == "export":
-            await export(services, run)
+            await export(kit, run)
         elif decision.action == "turn" and decision.argument:
-            await turn(services, run, decision.argument)
+            await turn(kit, run, decision.argument)

@@ -4,14 +4,14 @@ the backend's copy let go whatever happens."""
 from __future__ import annotations
 
 from bot.backends.base import Backend, ExportResult
-from bot.core.services import Services
+from bot.core.kit import Kit
 from bot.delivery import deliver
 from bot.models import ChatKey
 from bot.ports import Port
 
 
 async def deliver_result(
-    services: Services,
+    kit: Kit,
     chat: ChatKey,
     port: Port,
     backend: Backend,
@@ -25,9 +25,9 @@ async def deliver_result(
             port,
             backend,
             locale=locale,
-            pacer=services.pacers(chat),
-            work_dir=services.settings.work_dir,
-            ffmpeg=services.ffmpeg,
+            pacer=kit.pacers(chat),
+            work_dir=kit.settings.work_dir,
+            ffmpeg=kit.ffmpeg,
         )
     finally:
         await backend.release(result)

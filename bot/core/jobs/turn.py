@@ -26,7 +26,7 @@ from bot.backends.base import (
 from bot.core.answers import status
 from bot.core.explain import explain_broken
 from bot.core.jobs.delivery import deliver_result
-from bot.core.services import Run, Services, Session
+from bot.core.kit import Kit, Run, Session
 from bot.errors import ClipbridgeError, SessionNotFound
 from bot.progress import ProgressMessage
 from bot.routing import translate_gui
@@ -39,19 +39,19 @@ from ._closing import closing
 log = logging.getLogger(__name__)
 
 
-async def turn(services: Services, run: Run, text: str) -> None:
+async def turn(kit: Kit, run: Run, text: str) -> None:
     request, port = run.request, run.port
     chat, locale = request.chat, request.locale
     run.phase = "turn"
-    async with services.progress(run, t("working", locale)) as progress:
-        current = await services.sessions.get(chat, locale)
+    async with kit.progress(run, t("working", locale)) as progress:
+        current = await kit.sessions.get(chat, locale)
         run.backend = current.backend
-        run.record = await services.store.add_job(
-            services.new_record(run, current, kind="turn", state="running", request=text)
+        run.record = await kit.store.add_job(
+            kit.new_record(run, current, kind="turn", state="running", request=text)
         )
-        before = await services.sessions.state_or_none(current)
+        before = await kit.sessions.state_or_none(current)
         context = TurnContext(locale=locale, upload_limit=port.upload_limit, chat=str(chat))
-        relay = _Relay(services, run, progress)
+        relay = _Relay(kit, run, progress)
         async for event in closing(current.backend.turn(current.id, text, context)):
             await relay.take(event)
         if relay.broken is None:
@@ -59,14 +59,14 @@ async def turn(services: Services, run: Run, text: str) -> None:
         else:
             await progress.finish(explain_broken(relay.broken, locale))
     for result in relay.results:
-        await deliver_result(services, chat, port, current.backend, result, locale=locale)
+        await deliver_result(kit, chat, port, current.backend, result, locale=locale)
     if relay.broken is not None or not (relay.saw_text or relay.results):
-        await _report_changes(services, run, current, before, broken=relay.broken is not None)
+        await _report_changes(kit, run, current, before, broken=relay.broken is not None)
     elif relay.show_summary:
-        await status(services, chat, port, locale)
+        await status(kit, chat, port, locale)
     if relay.offer_export and not relay.results:
-        await services.say(chat, port, t("offer_export", locale), services.menu(locale))
-    run.record = await services.store.update_job(run.record, state="done")
+        await kit.say(chat, port, t("offer_export", locale), kit.menu(locale))
+    run.record = await kit.store.update_job(run.record, state="done")
 
 
 @dataclass(eq=False)
@@ -74,7 +74,7 @@ class _Relay:
     """A turn's events as they come: text to the chat, activity to the progress line, results
     kept for delivery, and what the end of the turn should add."""
 
-    services: Services
+    kit: Kit
     run: Run
     progress: ProgressMessage
     results: list[ExportResult] = field(default_factory=list)
@@ -113,7 +113,7 @@ class _Relay:
         self.show_summary |= translated.show_summary
         await self.progress.show()  # the progress line stays above the answer
         for piece in self.output.pieces(translated.text):
-            await self.services.say(request.chat, port, piece)
+            await self.kit.say(request.chat, port, piece)
 
     @cached_property
     def output(self) -> TurnOutput:
@@ -121,7 +121,7 @@ class _Relay:
 
 
 async def _report_changes(
-    services: Services, run: Run, current: Session, before: Timeline | None, *, broken: bool
+    kit: Kit, run: Run, current: Session, before: Timeline | None, *, broken: bool
 ) -> None:
     """A silent or broken turn: tell the person what the agent changed, from the state."""
     chat, port, locale = run.request.chat, run.port, run.request.locale
@@ -132,14 +132,14 @@ async def _report_changes(
             raise
         except ClipbridgeError as error:
             log.info("state after a broken turn unavailable: %s", error.detail)
-            await services.say(chat, port, t("state_unavailable", locale))
+            await kit.say(chat, port, t("state_unavailable", locale))
             return
-        await services.say(chat, port, t("turn_state_now", locale, summary=summary))
+        await kit.say(chat, port, t("turn_state_now", locale, summary=summary))
         return
     after = await current.backend.state(current.id)
     changes = diff(before, after, locale) if before is not None else []
     if changes:
         text = t("silent_changed", locale, changes="; ".join(changes))
-        await services.say(chat, port, text, services.menu(locale))
+        await kit.say(chat, port, text, kit.menu(locale))
     else:
-        await services.say(chat, port, t("silent_nothing", locale))
+        await kit.say(chat, port, t("silent_nothing", locale))

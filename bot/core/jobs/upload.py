@@ -5,12 +5,12 @@ from __future__ import annotations
 from bot.backends.base import UploadedFile
 from bot.core.explain import explain
 from bot.core.jobs.fallback import keep_copy
-from bot.core.services import Run, Services
+from bot.core.kit import Kit, Run
 from bot.errors import InputError, SessionNotFound
 from bot.texts import human_duration, human_size, t
 
 
-async def upload(services: Services, run: Run) -> bool:
+async def upload(kit: Kit, run: Run) -> bool:
     """Receive every attachment; one that cannot be used is explained and the rest go on.
     True when at least one file got in."""
     request, port = run.request, run.port
@@ -20,26 +20,26 @@ async def upload(services: Services, run: Run) -> bool:
     problems: list[str] = []
     # "Receiving…" at once: a file takes a while to arrive, and the person sees it is coming
     receiving = t("receiving", locale, names=names)
-    async with services.progress(run, receiving, first_delay=0) as progress:
-        current = await services.sessions.get(chat, locale)
+    async with kit.progress(run, receiving, first_delay=0) as progress:
+        current = await kit.sessions.get(chat, locale)
         run.backend = current.backend
         # an upload spends disk and bandwidth like a job: it counts against MAX_JOBS_PER_DAY
-        await services.store.add_job(services.new_record(run, current, kind="upload", state="done"))
+        await kit.store.add_job(kit.new_record(run, current, kind="upload", state="done"))
         for attachment in run.attachments:
             try:
                 try:
                     received.append(await current.backend.upload(current.id, attachment))
                 except SessionNotFound:
-                    current = await services.sessions.renew(chat, locale)
+                    current = await kit.sessions.renew(chat, locale)
                     await progress.show()
-                    await services.say(chat, port, t("session_lost_retrying", locale))
+                    await kit.say(chat, port, t("session_lost_retrying", locale))
                     received.append(await current.backend.upload(current.id, attachment))
             except InputError as error:
                 local = current.backend.name == "local"
-                explained = explain(error, locale, services.settings, local=local)
+                explained = explain(error, locale, kit.settings, local=local)
                 problems.append(f"{attachment.name}: {explained}")
             else:
-                await keep_copy(services, chat, current, attachment)
+                await keep_copy(kit, chat, current, attachment)
     lines = [describe_upload(item) for item in received]
     if len(lines) == 1:
         text = t("received_one", locale, item=lines[0])
@@ -53,7 +53,7 @@ async def upload(services: Services, run: Run) -> bool:
         text += "\n" + t("what_next", locale)
     await progress.finish(text)
     for problem in problems:
-        await services.say(chat, port, problem)
+        await kit.say(chat, port, problem)
     return bool(received)
 
 

@@ -119,7 +119,9 @@ class Run:
 
 
 @dataclass(frozen=True, eq=False)
-class Services:
+class Kit:
+    """What every job and answer works with (one per `Conversation`)."""
+
     settings: Settings
     store: Store
     sessions: Sessions
