@@ -10,11 +10,9 @@ from bot.core.scheduler import Scheduler, Stopped, Ticket
 from bot.errors import ClipbridgeError
 from bot.models import ChatKey, Inbound, UserRef
 from bot.ports import Port
-from bot.texts import LANGUAGES, normalize_locale, t
+from bot.texts import languages, t
 
 log = logging.getLogger(__name__)
-
-LANGUAGE_NAMES = {"english": "en", "英文": "en", "chinese": "zh", "中文": "zh", "汉语": "zh"}
 
 
 async def status(kit: Kit, chat: ChatKey, port: Port, locale: str) -> None:
@@ -45,10 +43,7 @@ async def credits(
 async def set_language(
     kit: Kit, chat: ChatKey, port: Port, locale: str, *, user: UserRef, argument: str
 ) -> None:
-    wanted = argument.strip().lower()
-    language = LANGUAGE_NAMES.get(wanted) or (
-        normalize_locale(wanted) if wanted[:2] in LANGUAGES else None
-    )
+    language = languages.named(argument)
     if language:
         await kit.store.set_language(user, language)
         await kit.say(chat, port, t("lang_set", language))

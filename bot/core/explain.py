@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot import formats
 from bot.config import Settings
 from bot.errors import (
     AccessDenied,
@@ -43,7 +44,7 @@ from bot.errors import (
 )
 from bot.texts import human_duration, human_size, limit_sentence, t
 
-ACCEPTED_FORMATS = "mp4, mov, avi, webm, mkv, jpg, png, gif, webp, mp3, wav, m4a, aac"
+ACCEPTED_FORMATS = formats.listed(formats.NEMO)  # only NemoVideo refuses a type by its list
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 

@@ -35,6 +35,7 @@ from bot.core.explain import explain
 from bot.errors import ClipbridgeError, InputError
 from bot.media import ffmpeg_exe, probe
 from bot.texts import human_duration, human_size, t
+from bot.texts.languages import CODES, DEFAULT
 
 __all__ = ["add_arguments", "main"]
 
@@ -59,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MB",
         help='the size "fit the chat" means, in MB (default 50, Telegram\'s limit)',
     )
-    parser.add_argument("--lang", default="en", choices=("en", "zh"), help="language of messages")
+    parser.add_argument("--lang", default=DEFAULT.code, choices=CODES, help="language of messages")
 
 
 class _OutputAction(argparse.Action):
