@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 JobKind = Literal["turn", "export", "upload"]
 JobState = Literal["pending", "running", "delivering", "done", "failed", "cancelled"]
+FinalState = Literal["done", "failed", "cancelled"]
 ACTIVE_STATES: tuple[JobState, ...] = ("pending", "running", "delivering")
 
 
@@ -75,7 +76,25 @@ class Store(Protocol):
     async def set_language(self, user: UserRef, language: str) -> None: ...
 
     async def add_job(self, job: Job) -> Job: ...
-    async def update_job(self, job: Job, **changes: Any) -> Job: ...
+    async def update_job(self, job: Job, **changes: Any) -> Job:
+        """Deprecated: the named transitions below say what happened; this goes once the core
+        calls them."""
+        ...
+
+    async def export_submitted(self, job: Job, backend_job: str) -> Job:
+        """The backend accepted the export as `backend_job`: the job is running, and a restart
+        polls that id."""
+        ...
+
+    async def job_running(self, job: Job) -> Job:
+        """Back to running: a restart found the job mid-delivery, so it is delivered again (a
+        duplicate beats a lost video)."""
+        ...
+
+    async def finish_job(self, job: Job, state: FinalState, error: str | None = None) -> Job:
+        """The job is over: done, failed or cancelled, with what went wrong if anything."""
+        ...
+
     async def claim_delivery(self, job: Job) -> bool:
         """Move a job from running to delivering; False if another path already claimed it."""
         ...
@@ -319,6 +338,27 @@ class SqliteStore:
                 job.updated_at,
                 job.id,
             ),
+        )
+        await self.db.commit()
+        return job
+
+    async def export_submitted(self, job: Job, backend_job: str) -> Job:
+        return await self._set(job, state="running", backend_job=backend_job)
+
+    async def job_running(self, job: Job) -> Job:
+        return await self._set(job, state="running")
+
+    async def finish_job(self, job: Job, state: FinalState, error: str | None = None) -> Job:
+        return await self._set(job, state=state, error=error)
+
+    async def _set(self, job: Job, **columns: str | None) -> Job:
+        """Write only the columns a transition changes, so two writers of one job (a cancel and
+        the job's own end) never put back each other's old values."""
+        job = replace(job, **columns, updated_at=time.time())  # type: ignore[arg-type]
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        await self.db.execute(
+            f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
+            (*columns.values(), job.updated_at, job.id),
         )
         await self.db.commit()
         return job
