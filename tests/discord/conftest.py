@@ -28,8 +28,8 @@ from bot.store import SqliteStore
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.nemovideo import FakeNemo
 from tests.log_capture import LogLines, unredacted_log_lines
+from tests.support.secrets import DISCORD_TOKEN as TOKEN
 
-TOKEN = "MTE4NzY1NDMyMTAxMjM0NTY3OA.GhIjKl.s3cr3t-b0t-t0k3n_ABCDEFGHIJKLMNOPQRSTUV"
 GUILD = 500_000_000_000_000_001
 CHANNEL = 500_000_000_000_000_002
 THREAD = 500_000_000_000_000_003
@@ -92,27 +92,6 @@ def make_settings(
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
-class RecordingCore:
-    """Stands in for the conversation core where a test is about the adapter alone."""
-
-    def __init__(self) -> None:
-        self.inbound: list[tuple[Inbound, Port]] = []
-        self._arrived = asyncio.Condition()
-
-    async def handle(self, inbound: Inbound, port: Port) -> None:
-        async with self._arrived:
-            self.inbound.append((inbound, port))
-            self._arrived.notify_all()
-
-    async def wait(self, n: int = 1, timeout: float = 5.0) -> tuple[Inbound, Port]:
-        async def _wait() -> None:
-            async with self._arrived:
-                await self._arrived.wait_for(lambda: len(self.inbound) >= n)
-
-        await asyncio.wait_for(_wait(), timeout)
-        return self.inbound[n - 1]
 
 
 @asynccontextmanager

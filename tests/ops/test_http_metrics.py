@@ -15,8 +15,7 @@ from bot import metrics
 from bot.config import Settings
 from bot.errors import Cancelled, NoCredits
 from bot.http import HttpServer
-
-SECRET = "nmv_usr_readiness_secret_0123456789"
+from tests.support.secrets import READINESS_NEMO_TOKEN as SECRET
 
 
 def settings() -> Settings:

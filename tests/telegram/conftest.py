@@ -3,7 +3,6 @@ and a log capture that fails the test if the bot token ever appears in a log lin
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,33 +11,10 @@ import pytest
 
 from adapters.telegram import TelegramAdapter
 from bot.config import Settings
-from bot.models import Inbound
-from bot.ports import Port
 from tests.fakes.telegram_api import FakeTelegram
 from tests.log_capture import LogLines, unredacted_log_lines
-
-TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw3"
-
-
-class RecordingCore:
-    """Stands in for the conversation core where a test is about the adapter alone."""
-
-    def __init__(self) -> None:
-        self.inbound: list[tuple[Inbound, Port]] = []
-        self._arrived = asyncio.Condition()
-
-    async def handle(self, inbound: Inbound, port: Port) -> None:
-        async with self._arrived:
-            self.inbound.append((inbound, port))
-            self._arrived.notify_all()
-
-    async def wait(self, n: int = 1, timeout: float = 10.0) -> list[Inbound]:
-        async def _wait() -> None:
-            async with self._arrived:
-                await self._arrived.wait_for(lambda: len(self.inbound) >= n)
-
-        await asyncio.wait_for(_wait(), timeout)
-        return [inbound for inbound, _ in self.inbound]
+from tests.support.core import RecordingCore
+from tests.support.secrets import TELEGRAM_TOKEN as TOKEN
 
 
 @pytest.fixture
