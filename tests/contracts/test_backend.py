@@ -62,7 +62,7 @@ async def nemo(tmp: Path) -> AsyncIterator[Harness]:
         fake = await stack.enter_async_context(FakeNemo())
         store = await stack.enter_async_context(SqliteStore(tmp / "nemo.sqlite3"))
         backend = await stack.enter_async_context(
-            NemoBackend(make_settings(tmp, **nemo_at(fake.url)), store, **FAST)
+            NemoBackend(make_settings(tmp, nemo_at(fake.url)), store, **FAST)
         )
 
         def slow_turn() -> tuple[Path, str]:

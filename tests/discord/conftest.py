@@ -28,6 +28,7 @@ from bot.store import SqliteStore
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.nemovideo import FakeNemo
 from tests.log_capture import LogLines, unredacted_log_lines
+from tests.support import settings as support
 from tests.support.secrets import DISCORD_TOKEN as TOKEN
 
 GUILD = 500_000_000_000_000_001
@@ -72,26 +73,15 @@ def make_settings(
 ) -> Settings:
     values: dict[str, Any] = {
         "discord_bot_token": TOKEN,
-        "telegram_bot_token": None,
-        "data_dir": tmp_path / "data",
         "backend": "nemo",
         "http_enabled": False,
         "edit_interval": 0.05,
-        "nemo_api_url": nemo_url,
-        "nemo_web_url": "https://web.example",
-        "nemo_token": None,
-        "nemo_client_id": None,
-        "nemo_request_timeout": 5.0,
-        "nemo_turn_timeout": 10.0,
-        "nemo_heartbeat_timeout": 5.0,
-        "nemo_render_poll_interval": 0.01,
-        "nemo_render_timeout": 10.0,
         # The fake CDN is on loopback, standing in for Discord's public one: allowed, as an
         # operator allows an intranet, so its links are handed to NemoVideo as Discord's are.
         "link_allowed_networks": "127.0.0.0/8",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return support.make_settings(tmp_path, support.nemo_at(nemo_url), values)
 
 
 @asynccontextmanager

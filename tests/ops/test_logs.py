@@ -20,6 +20,7 @@ from tests.support.secrets import OPS_DISCORD_TOKEN as DISCORD_TOKEN
 from tests.support.secrets import OPS_NEMO_TOKEN as NEMO_TOKEN
 from tests.support.secrets import OPS_TELEGRAM_TOKEN as TG_TOKEN
 from tests.support.secrets import WEBHOOK_SECRET
+from tests.support.settings import make_settings
 
 UNCONFIGURED_TG = "987654321:ZZHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9"
 SECRETS = (TG_TOKEN, DISCORD_TOKEN, NEMO_TOKEN, WEBHOOK_SECRET)
@@ -34,7 +35,7 @@ def settings(**overrides: object) -> Settings:
         "log_level": "DEBUG",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+    return make_settings(**values)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from adapters.telegram import TelegramAdapter
 from bot.config import Settings
 from tests.fakes.telegram_api import FakeTelegram
 from tests.log_capture import LogLines, unredacted_log_lines
+from tests.support import settings as support
 from tests.support.core import RecordingCore
 from tests.support.secrets import TELEGRAM_TOKEN as TOKEN
 
@@ -40,7 +41,7 @@ def make_settings(fake: FakeTelegram, tmp_path: Path, **overrides: Any) -> Setti
         "http_port": 0,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return support.make_settings(None, values)
 
 
 @pytest.fixture
