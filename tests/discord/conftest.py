@@ -22,7 +22,7 @@ from adapters.discord import DiscordAdapter
 from bot.backends.nemo import NemoBackend
 from bot.config import Settings
 from bot.conversation import Conversation
-from bot.models import Inbound
+from bot.models import Inbound, UserRef
 from bot.ports import Port
 from bot.store import SqliteStore
 from tests.fakes.discord_api import FakeDiscord
@@ -105,6 +105,9 @@ class CountingCore:
             async with self._done:
                 self.handled += 1
                 self._done.notify_all()
+
+    async def language(self, user: UserRef, platform_locale: str | None = None) -> str:
+        return await self.conversation.language(user, platform_locale)
 
     async def wait_handled(self, n: int, timeout: float) -> None:
         async def _wait() -> None:

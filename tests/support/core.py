@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.models import Inbound
+from bot.models import Inbound, UserRef
 from bot.ports import Port
+from bot.texts import normalize_locale
 
 
 class RecordingCore:
@@ -20,6 +21,10 @@ class RecordingCore:
         async with self._arrived:
             self.inbound.append((inbound, port))
             self._arrived.notify_all()
+
+    async def language(self, user: UserRef, platform_locale: str | None = None) -> str:
+        """No `/lang` choices here: the platform's language, as the core maps it."""
+        return normalize_locale(platform_locale)
 
     async def wait(self, n: int = 1, timeout: float = 10.0) -> list[Inbound]:
         """Every inbound event so far, once at least `n` have arrived (`[one] = await
