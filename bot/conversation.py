@@ -1055,7 +1055,7 @@ class Conversation:
             session=session.id,
             state=state,
             backend_job=backend_job,
-            reply_to=work.port.reply_to,
+            reply_to=work.port.hint,
             locale=work.locale,
             extra={"request": request[:REQUEST_KEPT]} if request else {},
         )

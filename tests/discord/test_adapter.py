@@ -214,7 +214,7 @@ async def test_after_the_ttl_the_port_posts_in_the_channel_or_by_dm(
         _, port, payload = await _compress(fake, core, size_limit=25 * 1024 * 1024)
         ref = await port.send_text("⏳ 10%")
         assert port.upload_limit == 25 * 1024 * 1024  # the interaction's own limit
-        await _until_expired(port.reply_to)
+        await _until_expired(port.hint)
         assert port.upload_limit == 10 * 1024 * 1024  # the guild's (tier 0) from now on
         await port.edit_text(ref, "⏳ 50%")
         await port.typing("upload_video")  # the "thinking…" response no longer shows it
@@ -233,13 +233,13 @@ async def test_after_the_ttl_the_port_posts_in_the_channel_or_by_dm(
     assert not any(payload["token"] in c.path for c in fake.calls[-4:])
 
 
-async def test_a_restarted_bot_finds_the_chat_from_reply_to(
+async def test_a_restarted_bot_finds_the_chat_from_its_hint(
     fake: FakeDiscord, tmp_path: Path, log_lines: LogLines
 ) -> None:
     core = RecordingCore()
     async with open_adapter(make_settings(tmp_path), core) as adapter:
         _, port, payload = await _compress(fake, core, locale="zh-CN")
-        hint = port.reply_to
+        hint = port.hint
         assert hint is not None and Delivery.loads(hint).token == payload["token"]
     async with open_adapter(make_settings(tmp_path), RecordingCore()) as adapter:
         again = adapter.port_for(port.chat, hint)
@@ -308,9 +308,9 @@ async def test_non_video_in_a_context_menu_target(
     assert core.inbound == []
 
 
-async def _until_expired(reply_to: str | None) -> None:
+async def _until_expired(hint: str | None) -> None:
     """Wait for the wall-clock moment the port stops using the token (a timer, not a guess)."""
-    expires = Delivery.loads(reply_to).expires
+    expires = Delivery.loads(hint).expires
     async with asyncio.timeout(5):
         while time.time() < expires:
             await asyncio.sleep(expires - time.time())
