@@ -12,6 +12,8 @@ UPLOAD_TELEGRAM_TOKEN = "123456789:AAHsecretsecretsecretsecretsecret12"
 
 DISCORD_TOKEN = "MTE4NzY1NDMyMTAxMjM0NTY3OA.GhIjKl.s3cr3t-b0t-t0k3n_ABCDEFGHIJKLMNOPQRSTUV"
 OPS_DISCORD_TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2Nw.GhIjKl.discord-secret-value-xyz"
+# The bot of the platform registry tests (a Discord-only bot run for real).
+REGISTRY_DISCORD_TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2Nw.GhIjKl.registry-test-secret"
 
 OPS_NEMO_TOKEN = "nmv_usr_0123456789abcdef0123456789abcdef"
 DOCTOR_NEMO_TOKEN = "nmv_usr_doctor_0123456789abcdef"
@@ -25,6 +27,7 @@ TEST_SECRETS = (
     UPLOAD_TELEGRAM_TOKEN,
     DISCORD_TOKEN,
     OPS_DISCORD_TOKEN,
+    REGISTRY_DISCORD_TOKEN,
     OPS_NEMO_TOKEN,
     DOCTOR_NEMO_TOKEN,
     READINESS_NEMO_TOKEN,
