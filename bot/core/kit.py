@@ -194,4 +194,4 @@ class Kit:
         self, run: Run, state: Literal["failed", "cancelled"], error: str | None
     ) -> None:
         if run.record is not None and run.record.state in ("pending", "running", "delivering"):
-            run.record = await self.store.update_job(run.record, state=state, error=error)
+            run.record = await self.store.finish_job(run.record, state, error)

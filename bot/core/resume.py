@@ -55,7 +55,7 @@ class Resumer:
         if job.kind == "export" and job.backend_job:
             port = self.port_for(job)
             if job.state == "delivering":  # died mid-post: a duplicate beats a lost video
-                job = await self._kit.store.update_job(job, state="running")
+                job = await self._kit.store.job_running(job)
             request = JobRequest(job.chat, job.user, job.locale, "export", resume=job.id)
             self._enqueue(Run(request, port, resume=job))
         else:
@@ -112,6 +112,6 @@ class Resumer:
                 "could not tell %s about interrupted job %s", job.chat, job.id, exc_info=True
             )
         try:
-            await self._kit.store.update_job(job, state="failed", error="interrupted by a restart")
+            await self._kit.store.finish_job(job, "failed", "interrupted by a restart")
         except Exception:
             log.exception("could not close interrupted job %s", job.id)
