@@ -24,6 +24,19 @@ from bot.texts import human_size, t
 log = logging.getLogger(__name__)
 
 
+MIME_OF_SUFFIX = {
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+    ".mkv": "video/x-matroska",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".opus": "audio/ogg",
+}
+"""What a result is, by its name: adapters send images as animations and sound as audio."""
+
+
 @dataclass(frozen=True, slots=True)
 class Delivered:
     size: int | None
@@ -109,6 +122,11 @@ async def _describe(
 ) -> OutboundVideo:
     """Duration, dimensions and a poster frame, so the video plays inline and not as 0:00."""
     filename = result.filename or path.name
+    mime = MIME_OF_SUFFIX.get(Path(filename).suffix.lower(), "video/mp4")
+    if not mime.startswith("video/"):  # an animation or a sound: the engine measured it
+        return OutboundVideo(path=path, size=size, filename=filename, duration=result.duration,
+                             width=result.width, height=result.height, mime=mime,
+                             source_url=result.url)  # fmt: skip
     try:
         info = await media.probe(path)
         poster = await media.thumbnail(
@@ -116,7 +134,9 @@ async def _describe(
         )
     except (NotAVideo, CorruptInput):
         log.warning("result %s could not be probed; sending it without metadata", result.job_id)
-        return OutboundVideo(path=path, size=size, filename=filename, source_url=result.url)
+        return OutboundVideo(
+            path=path, size=size, filename=filename, mime=mime, source_url=result.url
+        )
     return OutboundVideo(
         path=path,
         size=size,
@@ -125,6 +145,7 @@ async def _describe(
         width=info.width,
         height=info.height,
         thumbnail=poster,
+        mime=mime,
         source_url=result.url,
     )
 

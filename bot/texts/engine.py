@@ -67,6 +67,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "🎞 {length} 秒的动图太大了：我最多做 {longest} 秒的 GIF 或 WebP。请指定一段，"
         "例如“从0:05到0:15导出为gif”。",
     },
+    "edit_animation_unreachable": {
+        "en": "📏 I can't get this animation under {target}: the smallest I reached was "
+        "{smallest}, at {side} pixels wide, {fps} fps and 32 colours. Choose a shorter part "
+        "(e.g. “from 0:02 to 0:05”) or a larger size.",
+        "zh": "📏 这个动图无法做到 {target} 以内：最小只能做到 {smallest}（宽 {side} 像素、{fps} 帧/秒、"
+        "32 色）。请选一段更短的（例如“从0:02到0:05”），或放宽大小。",
+    },
     "edit_no_audio": {
         "en": "🔇 This video has no sound, so there is no audio to extract.",
         "zh": "🔇 这个视频没有声音，所以没有音频可以导出。",

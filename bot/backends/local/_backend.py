@@ -337,6 +337,8 @@ class LocalBackend:
                                 yield Text(note)
                         result = self._result(event, job, locale, named=len(jobs) > 1)
                         yield ResultReady(result)
+        except EditRefused as refusal:  # found only by trying (an animation that stays too big)
+            yield Text(t(refusal.key, locale, **refusal.params))
         except ClipbridgeError as error:
             yield Failure(error)
         yield TurnEnded(saw_text=True)
