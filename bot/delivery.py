@@ -89,7 +89,9 @@ async def deliver(
             await _too_big(size, limit, port, pacer, locale)
             return Delivered(size, as_link=False)
         video = await _describe(path, result, size, work_dir, ffmpeg)
-        caption = t("delivered", locale, size=human_size(size))
+        kind = video.mime.partition("/")[0]
+        key = {"image": "delivered_animation", "audio": "delivered_audio"}.get(kind, "delivered")
+        caption = t(key, locale, size=human_size(size))
         if result.summary:
             caption += "\n" + result.summary
         caption = caption[: port.caption_limit]

@@ -67,6 +67,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "🎞 {length} 秒的动图太大了：我最多做 {longest} 秒的 GIF 或 WebP。请指定一段，"
         "例如“从0:05到0:15导出为gif”。",
     },
+    "delivered_animation": {
+        "en": "✅ Here is your animation ({size}).",
+        "zh": "✅ 这是你的动图（{size}）。",
+    },
+    "delivered_audio": {
+        "en": "✅ Here is your audio ({size}).",
+        "zh": "✅ 这是你的音频（{size}）。",
+    },
     "edit_animation_unreachable": {
         "en": "📏 I can't get this animation under {target}: the smallest I reached was "
         "{smallest}, at {side} pixels wide, {fps} fps and 32 colours. Choose a shorter part "

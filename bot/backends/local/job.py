@@ -173,7 +173,8 @@ def prepare(
             raise _already_compact(source, found, length)
         want, capped = found.want, False
         notes.append(("engine_smallest_floor", {"target": human_size(found.floor)}))
-    elif request.wants_compress and not want.target_asked and chosen is None:
+    elif request.wants_compress and not (want.target_asked or want.keep_quality or chosen):
+        # "compress without losing quality" keeps its own rule: constant quality, never larger
         found = compact.smaller(source, want, length)
         if found.want is None:
             raise _already_compact(source, found, length)
