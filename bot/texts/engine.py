@@ -25,8 +25,16 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "engine_summary_named": {"en": "{name}: {summary}", "zh": "{name}：{summary}"},
     "engine_summary_animation": {
-        "en": "{size} (at most {target}) · {kind} {width}x{height}, {fps} fps, loops · {duration}",
-        "zh": "{size}（上限 {target}）· {kind} {width}x{height}，{fps} 帧/秒，循环播放 · {duration}",
+        "en": "{size} · {kind} {width}x{height}, {fps} fps, loops · {duration}",
+        "zh": "{size} · {kind} {width}x{height}，{fps} 帧/秒，循环播放 · {duration}",
+    },
+    "engine_summary_animation_target": {
+        "en": "{size} (target {target}) · {kind} {width}x{height}, {fps} fps, loops · {duration}",
+        "zh": "{size}（目标 {target}）· {kind} {width}x{height}，{fps} 帧/秒，循环播放 · {duration}",
+    },
+    "engine_already_aspect": {
+        "en": "It is already {a}:{b}.",
+        "zh": "它已经是 {a}:{b} 了。",
     },
     "engine_summary_audio": {
         "en": "{size} · {format} {kbps} kbps · {duration}",

@@ -435,3 +435,12 @@ async def test_reversed_square_gif_in_chinese(
     facts = streams(result.path)
     assert facts["format"] == "gif" and facts["width"] == facts["height"]
     assert "倒放" in said(events) and "GIF" in said(events)
+
+
+async def test_a_shape_it_already_has_is_said_and_nothing_is_redone(
+    backend_factory: BackendFactory, clips: Clips
+) -> None:
+    events, _, _ = await one(backend_factory, clips.main, "4:3")
+    result = only_result(events)
+    assert result.path is not None and result.path.read_bytes() == clips.main.read_bytes()
+    assert "It is already 4:3." in said(events)

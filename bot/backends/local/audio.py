@@ -61,7 +61,7 @@ def _rate_for(fmt: Format, target: int | None, length: float, asked: int | None)
     if target is not None:
         fits = int((target - OVERHEAD) * 8 / max(length, 1e-3) * FILL)
         rate = min(rate, fits)
-    return rate
+    return rate // 1000 * 1000  # whole kbit/s, as encoders and people count them
 
 
 async def extract(
@@ -102,7 +102,7 @@ async def extract(
         if target is None or size <= target:
             yield Sound(out, size, length, rate, spec)
             return
-        rate = int(rate * (target - OVERHEAD) / max(1, size - OVERHEAD) * FILL)
+        rate = int(rate * (target - OVERHEAD) / max(1, size - OVERHEAD) * FILL) // 1000 * 1000
         if rate < spec.least:
             break
     await asyncio.to_thread(out.unlink, True)

@@ -39,6 +39,7 @@ __all__ = [
     "check",
     "edits_of",
     "render",
+    "same_shape",
     "shape",
     "video_graph",
     "window",
@@ -130,6 +131,14 @@ def _fit_and_canvas(w: int, h: int, edits: Edits) -> tuple[Fit | None, int, int]
     # padded: a canvas of that shape with the source's pixel count
     side = math.sqrt(w * h / (a * b))
     return fit, _even(side * a), _even(side * b)
+
+
+def same_shape(info: MediaInfo, request: EncodeRequest) -> bool:
+    """Whether the picture, turned as asked, already has the aspect asked (within a pixel)."""
+    assert request.aspect is not None
+    w, h = _turned(info, Edits(rotate=request.rotate))
+    a, b = request.aspect
+    return abs(w * b - h * a) <= max(a, b) * 2
 
 
 def shape(info: MediaInfo, edits: Edits, duration: float) -> Shape:

@@ -144,6 +144,11 @@ def prepare(
     """Everything decided, nothing run. Raises `InputError`s (refusals) with their reasons."""
     folded = resolve_target(request, upload_limit=upload_limit, platform=platform)
     start, duration = editing.window(info, request.trim_start, request.trim_end)
+    already: list[planning.Note] = []
+    if request.aspect is not None and editing.same_shape(info, request):
+        a, b = request.aspect
+        already.append(("engine_already_aspect", {"a": a, "b": b}))
+        request = replace(request, aspect=None, fit=None)
     chosen = editing.edits_of(request)
     shape = editing.shape(info, chosen or editing.Edits(), duration)
     if shape.fit is not None:
@@ -155,17 +160,18 @@ def prepare(
         if shape.duration > gif.LONGEST:
             raise editing.EditRefused("edit_gif_too_long", length=f"{shape.duration:.0f}",
                                     longest=f"{gif.LONGEST:.0f}")  # fmt: skip
-        return Job(request, info, start, duration, chosen, shape, want, None, capped=capped)
+        return Job(request, info, start, duration, chosen, shape, want, None, already, capped)
     if request.output == "audio":
         if not info.has_audio:
             raise editing.EditRefused("edit_no_audio")
-        return Job(request, info, start, duration, chosen, shape, want, None, capped=capped)
+        # a sound is a fraction of any chat's limit: only a size asked bounds it
+        return Job(request, info, start, duration, chosen, shape, want, None, already)
 
     source = info
     if chosen is not None:
         source = _predicted(info, shape)
         want = replace(want, trim_start=None, trim_end=None, edited=True)
-    notes: list[planning.Note] = []
+    notes = already
     length = shape.duration
     if request.smallest:
         found = compact.smallest(source, want, length)
@@ -305,10 +311,12 @@ def _animation(job: Job, made: gif.Animation, target: int) -> Made:
         "width": made.width,
         "height": made.height,
         "fps": f"{made.fps:g}",
-        "target": human_size(target),
     }
+    key = "engine_summary_animation"
+    if job.want.target_asked:
+        key, params["target"] = "engine_summary_animation_target", human_size(target)
     return Made(made.path, made.size, made.width, made.height, made.duration,
-                made.path.suffix, "engine_summary_animation", params)  # fmt: skip
+                made.path.suffix, key, params)  # fmt: skip
 
 
 def _audio(job: Job, made: sound.Sound) -> Made:
