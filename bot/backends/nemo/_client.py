@@ -354,6 +354,10 @@ class NemoClient:
     async def _exchange(
         self, attempt: Attempt[T], *, where: str, idempotent: bool, authorized: bool = True
     ) -> T:
+        """One request with this client's retry rules: a refused token is refreshed once, a
+        rate limit waited out once (if the wait is reasonable), a transient failure of an
+        idempotent request retried with backoff. `MaybeSent` is never retried: the server may
+        have acted on it."""
         token = await self.auth.current() if authorized else None
         refreshed = waited = False
         failures = 0
@@ -367,25 +371,25 @@ class NemoClient:
                 log.info("%s: token refused, getting a fresh one", where)
                 token = await self.auth.refresh(token)
             except RateLimited as exc:
-                wait = exc.retry_after if exc.retry_after is not None else self._rate_limit_wait
-                if waited or wait > self._max_retry_after:
-                    raise
+                await self._wait_out(exc, where, already=waited)
                 waited = True
-                log.warning("%s: rate limited, retrying once in %gs", where, wait)
-                await asyncio.sleep(wait)
-            except MaybeSent:
-                raise
             except Transient as exc:
-                if not idempotent or failures >= self._retries:
+                if isinstance(exc, MaybeSent) or not idempotent or failures >= self._retries:
                     raise
-                delay = self._backoff * 2**failures
                 failures += 1
+                delay = self._backoff * 2 ** (failures - 1)
                 log.warning("%s; retry %d in %gs", exc.detail, failures, delay)
                 await asyncio.sleep(delay)
             except NoCredits as exc:
-                if exc.link is None:
-                    exc.link = self.bind_link()
+                exc.link = exc.link or self.bind_link()
                 raise
+
+    async def _wait_out(self, exc: RateLimited, where: str, *, already: bool) -> None:
+        wait = exc.retry_after if exc.retry_after is not None else self._rate_limit_wait
+        if already or wait > self._max_retry_after:
+            raise exc
+        log.warning("%s: rate limited, retrying once in %gs", where, wait)
+        await asyncio.sleep(wait)
 
     async def _json(
         self,

@@ -54,6 +54,37 @@ class Frame:
     comment: bool = False
 
 
+class _Event:
+    """The `data:` lines of the event being read, bounded by `limit` characters in all."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.data: list[str] | None = None
+        self.size = 0
+
+    def line(self, line: str) -> Frame | None:
+        """One whole line in; the frame it completes (an event or a comment), if any."""
+        if not line:
+            frame = None if self.data is None else Frame("\n".join(self.data))
+            self.data, self.size = None, 0
+            return frame
+        if line.startswith(":"):
+            return Frame(line[1:].strip(), comment=True)
+        name, _, value = line.partition(":")
+        if name == "data":
+            self.size += len(value)
+            if self.size > self.limit:
+                raise EventTooLarge(
+                    f"{WHERE}: an event over {self.limit} characters, stopped reading"
+                )
+            (self.data if self.data is not None else self._open()).append(value.removeprefix(" "))
+        return None
+
+    def _open(self) -> list[str]:
+        self.data = []
+        return self.data
+
+
 async def frames(
     chunks: AsyncIterator[bytes], *, limit: int = EVENT_LIMIT
 ) -> AsyncGenerator[Frame, None]:
@@ -67,45 +98,29 @@ async def frames(
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     line: list[str] = []  # the pieces of the line not ended yet
     line_size = 0
-    data: list[str] | None = None
-    data_size = 0
+    event = _Event(limit)
     after_cr = False  # the last chunk ended in CR: an LF opening the next one ends nothing
+    too_long = f"{WHERE}: a line over {limit} characters, stopped reading"
     async for chunk in chunks:
         text = decoder.decode(chunk)
-        if not text:
-            continue
-        if after_cr and text[0] == "\n":
+        if after_cr and text.startswith("\n"):
             text = text[1:]
         after_cr = text.endswith("\r")
         start = 0
         for match in _EOL.finditer(text):
             if line_size + match.start() - start > limit:
-                raise EventTooLarge(f"{WHERE}: a line over {limit} characters, stopped reading")
+                raise EventTooLarge(too_long)
             line.append(text[start : match.start()])
             start = match.end()
             whole = "".join(line)
             line.clear()
             line_size = 0
-            if not whole:
-                if data is not None:
-                    yield Frame("\n".join(data))
-                data, data_size = None, 0
-            elif whole.startswith(":"):
-                yield Frame(whole[1:].strip(), comment=True)
-            else:
-                name, _, value = whole.partition(":")
-                if name == "data":
-                    data_size += len(value)
-                    if data_size > limit:
-                        raise EventTooLarge(
-                            f"{WHERE}: an event over {limit} characters, stopped reading"
-                        )
-                    (data := data if data is not None else []).append(value.removeprefix(" "))
-        if start < len(text):
-            line.append(text[start:])
-            line_size += len(text) - start
-            if line_size > limit:
-                raise EventTooLarge(f"{WHERE}: a line over {limit} characters, stopped reading")
+            if (frame := event.line(whole)) is not None:
+                yield frame
+        line.append(text[start:])
+        line_size += len(text) - start
+        if line_size > limit:
+            raise EventTooLarge(too_long)
     # The stream closed: an event without its blank line is dropped, as the standard says.
 
 
@@ -317,26 +332,11 @@ async def turn_events(
                     frame = await anext(stream)
             except StopAsyncIteration:
                 break
-            except TimeoutError:
-                if turn_left <= quiet_left:
-                    detail = f"{WHERE}: turn still running after {turn_timeout:g}s, gave up"
-                    timed_out = TimedOut(detail, seconds=turn_timeout, quiet=False)
-                else:
-                    detail = f"{WHERE}: only heartbeats for {heartbeat_timeout:g}s, gave up"
-                    timed_out = TimedOut(detail, seconds=heartbeat_timeout, quiet=True)
-                for event in assembler.finish(Failure(timed_out, stream_broken=True)):
-                    yield event
-                return
-            except EventTooLarge as exc:
-                # The one case where the stream is dropped before its end: reading on would
-                # mean holding or skipping an unbounded amount, and the turn cannot be shown.
-                log.warning("%s", exc.detail)
-                for event in assembler.finish(Failure(exc)):
-                    yield event
-                return
-            except httpx.TransportError as exc:
-                detail = f"{WHERE}: stream broke mid-turn ({type(exc).__name__})"
-                for event in assembler.finish(Failure(Transient(detail), stream_broken=True)):
+            except (TimeoutError, EventTooLarge, httpx.TransportError) as exc:
+                bound = (
+                    (turn_timeout, False) if turn_left <= quiet_left else (heartbeat_timeout, True)
+                )
+                for event in assembler.finish(_failure(exc, *bound)):
                     yield event
                 return
             for event in assembler.feed(frame):
@@ -348,6 +348,22 @@ async def turn_events(
             yield event
     finally:
         await stream.aclose()
+
+
+def _failure(exc: Exception, seconds: float, quiet: bool) -> Failure:
+    """How a turn that stopped early ends. A timeout (the turn's, or `quiet`: only heartbeats for
+    `seconds`) and a cut connection may leave the work going on server-side: the core polls the
+    state, never resends. An oversized event is the one case where the stream is dropped before
+    its end: reading on would mean holding or skipping an unbounded amount."""
+    if isinstance(exc, EventTooLarge):
+        log.warning("%s", exc.detail)
+        return Failure(exc)
+    if isinstance(exc, TimeoutError):
+        what = "only heartbeats for" if quiet else "turn still running after"
+        detail = f"{WHERE}: {what} {seconds:g}s, gave up"
+        return Failure(TimedOut(detail, seconds=seconds, quiet=quiet), stream_broken=True)
+    detail = f"{WHERE}: stream broke mid-turn ({type(exc).__name__})"
+    return Failure(Transient(detail), stream_broken=True)
 
 
 def _error_kind(message: str) -> str:
