@@ -677,3 +677,97 @@ def test_a_size_of_zero_or_less_is_refused_not_read_as_positive(text: str) -> No
 )
 def test_a_dash_between_words_is_no_minus(text: str, want: EncodeRequest) -> None:
     assert parse(text) == want
+
+
+EDITS = {
+    # output kinds
+    "convert to gif": R(output="gif"),
+    "导出为gif": R(output="gif"),
+    "把前5秒做成动图": R(output="gif", trim_start=0.0, trim_end=5.0),
+    "animated webp": R(output="webp"),
+    "gif under 5MB from 0:02 to 0:06": R(
+        output="gif", target_bytes=5 * MB, trim_start=2.0, trim_end=6.0
+    ),
+    "extract the audio as mp3": R(output="audio", audio_format="mp3"),
+    "只要音频": R(output="audio"),
+    "提取音频，m4a": R(output="audio", audio_format="m4a"),
+    "as opus": R(output="audio", audio_format="opus"),
+    "webm with opus audio": R(codec="vp9", container="webm"),  # the video's own track
+    "extract audio 96k": R(output="audio", audio_bitrate=96_000),
+    # speed
+    "2x speed": R(speed=2.0),
+    "x2 speed": R(speed=2.0),
+    "slow motion 0.5x": R(speed=0.5),
+    "slow it down 2x": R(speed=0.5),
+    "play at half speed": R(speed=0.5),
+    "加速2倍": R(speed=2.0),
+    "加速两倍": R(speed=2.0),
+    "慢放0.5倍": R(speed=0.5),
+    "放慢2倍": R(speed=0.5),
+    "1.5倍速": R(speed=1.5),
+    # rotation and flips
+    "rotate 90 degrees": R(rotate=90),
+    "rotate left": R(rotate=270),
+    "rotate 90 counterclockwise": R(rotate=270),
+    "upside down": R(rotate=180),
+    "旋转90度": R(rotate=90),
+    "逆时针旋转90度": R(rotate=270),
+    "mirror": R(hflip=True),
+    "flip it upside down": R(vflip=True),
+    "上下翻转": R(vflip=True),
+    "水平翻转": R(hflip=True),
+    # aspect
+    "make it vertical 9:16 for tiktok": R(aspect=(9, 16)),
+    "square": R(aspect=(1, 1)),
+    "16:9": R(aspect=(16, 9)),
+    "crop to 4:5": R(aspect=(4, 5), fit="crop"),
+    "9:16 don't crop": R(aspect=(9, 16), fit="blur"),
+    "9:16 with black bars": R(aspect=(9, 16), fit="bars"),
+    "竖屏": R(aspect=(9, 16)),
+    "正方形，裁剪": R(aspect=(1, 1), fit="crop"),
+    "from 0:02 to 0:06": R(trim_start=2.0, trim_end=6.0),  # times, not shapes
+    # reverse, smallest
+    "reverse it": R(reverse=True),
+    "倒放": R(reverse=True),
+    "don't reverse it, 720p": R(height=720),
+    "as small as possible but watchable": R(smallest=True),
+    "尽量小": R(smallest=True),
+    # places
+    "for discord": R(destination="discord"),
+    "for email": R(destination="email"),
+    # combinations
+    "9:16 720p no audio": R(aspect=(9, 16), height=720, remove_audio=True),
+    "2x speed, rotate left, under 90KB": R(speed=2.0, rotate=270, target_bytes=90_000),
+    "倒放，正方形，导出为gif，100KB以内": R(
+        reverse=True, aspect=(1, 1), output="gif", target_bytes=100_000
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "want"), _rows(EDITS))
+def test_parse_edits(text: str, want: EncodeRequest) -> None:
+    assert parse(text) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("speed up 10x", "intent_speed_range"),
+        ("rotate 45 degrees", "intent_rotate_right_angles"),
+        ("add subtitles", "intent_cannot_subtitles"),
+        ("加字幕", "intent_cannot_subtitles"),
+        ("remove the background", "intent_cannot_background"),
+        ("抠图", "intent_cannot_background"),
+        ("make it look better", "intent_cannot_enhance"),
+        ("画质增强", "intent_cannot_enhance"),
+        ("add some music", "intent_cannot_music"),
+        ("加背景音乐", "intent_cannot_music"),
+        ("remove the watermark", "intent_cannot_watermark"),
+        ("merge these videos", "intent_cannot_merge"),
+        ("asdfgh", "err_unclear"),
+    ],
+)
+def test_what_the_engine_cannot_do_has_its_reason(text: str, reason: str) -> None:
+    with pytest.raises(UnclearRequest) as raised:
+        parse(text)
+    assert raised.value.reason == reason

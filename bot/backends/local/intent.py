@@ -640,6 +640,7 @@ _SPEED = _c(
       | {_L}(?:slow(?:\s+it)?\s+down|slow[\s-]*mo(?:tion)?)\s*(?:to\s+|by\s+|at\s+)?
             (?:x\s*)?(?P<b>{_NUM})\s*(?:x|×|times)?{_R}
       | {_L}(?P<c>{_NUM})\s*(?:x|×)\s*(?:speed|faster|playback|slow[\s-]*mo(?:tion)?){_R}
+      | {_L}(?:x|×)\s*(?P<c2>{_NUM})\s*(?:speed|faster|playback){_R}
       | {_L}(?P<d>{_NUM})\s*times\s+(?P<dir>faster|slower|(?:the\s+)?speed){_R}
       | {_L}(?P<w>half|double|quarter|twice\s+the|triple)\s+speed{_R}
       | {_L}(?P<slowmo>slow[\s-]*mo(?:tion)?|slow\s+(?:it\s+)?down){_R}
@@ -673,6 +674,12 @@ _RATIOS = {(9, 16), (16, 9), (1, 1), (4, 5), (5, 4), (4, 3), (3, 4), (21, 9), (2
 _RATIOS |= {(16, 10), (10, 16), (2, 1), (1, 2)}
 _RATIO = _c(r"""(?<![\d:.])(?P<a>\d{1,2})\s*[:：/]\s*(?P<b>\d{1,2})(?![\d:])""")
 _RATIO_NOT_TIME = re.compile(r"(?:from|to|until|till|at|between|从|到|至|-|~)\s*$")
+# ...unless a word of shape comes first: "crop to 4:5", "make it 9:16", "比例改成4:3".
+_RATIO_CUE = re.compile(
+    r"(?:crop|cut|aspect|ratio|format|make\s+it|convert|change|reframe|resize|shape|turn\s+it"
+    r"|裁|比例|画幅|改成|变成|做成)[^0-9]{0,12}$"
+)
+_UPSIDE_DOWN = _c(rf"{_L}upside[\s-]down{_R}")
 _SHAPE = _c(
     r"""(?<![a-z])(?P<v>vertical|portrait|tiktok|tik\s+tok|reels?|(?:youtube\s+)?shorts)(?![a-z])
       | (?<![a-z])(?P<s>square)(?![a-z])
@@ -725,7 +732,7 @@ def _speed_of(m: re.Match[str]) -> float:
         return 0.5
     if "fast" in named or "zhfast" in named:
         return 2.0
-    for key in ("a", "a2", "a3", "b", "c", "e", "g"):
+    for key in ("a", "a2", "a3", "b", "c", "c2", "e", "g"):
         if key in named:
             value = float(named[key])
             if key == "b" and m.group(0).lstrip().startswith("slow") and value > 1:
@@ -779,11 +786,15 @@ def _read_edits(src: _Text, r: EncodeRequest) -> EncodeRequest:
         if _affirmed(src, m):
             vertical = bool(m.group("v") or m.group("zv"))
             r = replace(r, vflip=r.vflip or vertical, hflip=r.hflip or not vertical)
+    if src.take(_UPSIDE_DOWN) and not r.rotate:  # a phone held the wrong way: half a turn
+        r = replace(r, rotate=180)
 
     def ratio(m: re.Match[str]) -> bool:
         a, b = int(m.group("a")), int(m.group("b"))
-        return (a, b) in _RATIOS and not _RATIO_NOT_TIME.search(src.s, max(0, m.start() - 12),
-                                                                 m.start())  # fmt: skip
+        if (a, b) not in _RATIOS:
+            return False
+        before = src.s[max(0, m.start() - 24) : m.start()]
+        return _RATIO_CUE.search(before) is not None or not _RATIO_NOT_TIME.search(before)
 
     for m in src.take(_RATIO, ratio):
         r = replace(r, aspect=(int(m.group("a")), int(m.group("b"))))
