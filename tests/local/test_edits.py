@@ -417,8 +417,11 @@ async def test_vertical_720p_no_audio(backend_factory: BackendFactory, clips: Cl
 async def test_speed_rotate_and_a_size_together(
     backend_factory: BackendFactory, clips: Clips
 ) -> None:
-    events, _, _ = await one(backend_factory, clips.main, "2x speed, rotate left, under 90KB")
+    events, backend, session = await one(
+        backend_factory, clips.main, "2x speed, rotate left, under 90KB"
+    )
     result = only_result(events)
+    assert not list(backend.workspace.dir(session).glob(".edit-*"))  # the intermediate is gone
     assert result.size <= 90_000
     facts = streams(result.path)  # type: ignore[arg-type]
     assert (facts["width"], facts["height"]) == (240, 320)

@@ -122,8 +122,9 @@ def build_want(
 
 
 def intermediate_of(out: Path) -> Path:
-    """Where the edited, near-lossless copy behind `out` is written while `out` is made."""
-    return out.with_name(f".edit-{out.stem}.mkv")
+    """Where the edited, near-lossless copy behind `out` is written while `out` is made: a
+    `.part`, so a crash leaves nothing the workspace's start does not sweep away."""
+    return out.with_name(f".edit-{out.stem}.mkv.part")
 
 
 def _predicted(info: MediaInfo, shape: editing.Shape) -> MediaInfo:
