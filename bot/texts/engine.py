@@ -167,8 +167,10 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     # The `clipbridge compress` command
     "cli_bad_extension": {
-        "en": "I can write .mp4, .webm or .mkv files, not “{suffix}”: choose one of those for -o.",
-        "zh": "我只能写出 .mp4、.webm 或 .mkv 文件，不能写“{suffix}”：请为 -o 选择其中一种。",
+        "en": "I can write .mp4, .webm, .mkv, .gif, .webp, .mp3, .m4a or .opus files, not "
+        "“{suffix}”: choose one of those for -o.",
+        "zh": "我只能写出 .mp4、.webm、.mkv、.gif、.webp、.mp3、.m4a 或 .opus 文件，不能写“{suffix}”："
+        "请为 -o 选择其中一种。",
     },
     "cli_done": {
         "en": "{input} ({source}) → {output} ({size}, {ratio} of the original) in {elapsed}",

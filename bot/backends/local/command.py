@@ -29,7 +29,7 @@ from bot.backends.local._backend import note_text, notes_text, summarize_made
 from bot.backends.local.audio import FORMATS
 from bot.backends.local.edits import EditRefused
 from bot.backends.local.ffmpeg import Ffmpeg
-from bot.backends.local.intent import EXAMPLES_KEY, describe, parse
+from bot.backends.local.intent import EXAMPLES_KEY, AudioFormat, Output, describe, parse
 from bot.backends.local.job import Job, Made, prepare
 from bot.backends.local.job import run as run_job
 from bot.cli import megabytes
@@ -111,8 +111,10 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
         asked_dir, asked = asked, None  # "-o DIR": the default name, in that folder
     else:
         asked_dir = None
-    container = _container_of(asked) if asked is not None and asked.suffix else None
-    if asked is not None and asked.suffix and container is None:
+    suffix = asked.suffix.lower() if asked is not None else ""
+    made_as = _OUTPUT_OF_SUFFIX.get(suffix)  # "-o clip.gif", "-o talk.mp3": the name says what
+    container = _container_of(asked) if asked is not None and suffix and not made_as else None
+    if asked is not None and suffix and container is None and made_as is None:
         _say(t("cli_bad_extension", locale, suffix=asked.suffix))
         return EXIT_INPUT
     settings = settings or Settings()
@@ -120,6 +122,9 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
     limit = int(args.limit * MB)
     try:
         request = parse(args.instruction)
+        if made_as is not None:
+            kind, fmt = made_as
+            request = replace(request, output=kind, audio_format=fmt or request.audio_format)
         info = await probe(source)
         planning.check_load(info, settings.max_pixel_rate)
         job = prepare(request, info, upload_limit=limit, container=container)
@@ -236,6 +241,8 @@ def _output_path(source: Path, asked: Path | None, job: Job, *, folder: Path | N
             else (f".{job.kind}")
         )
         default = (folder or source.parent) / f"{source.stem}{suffix}"
+        if default.resolve() == source.resolve():  # "convert to gif" of a .gif: never over it
+            default = default.with_name(f"{source.stem}-edited{suffix}")
     else:
         suffix = source.suffix if plan.mode == "keep" else plan.suffix
         default = (folder or source.parent) / f"{source.stem}-compressed{suffix}"
@@ -244,6 +251,13 @@ def _output_path(source: Path, asked: Path | None, job: Job, *, folder: Path | N
     return asked if asked.suffix else asked.with_name(asked.name + suffix)
 
 
+_OUTPUT_OF_SUFFIX: dict[str, tuple[Output, AudioFormat | None]] = {
+    ".gif": ("gif", None),
+    ".webp": ("webp", None),
+    ".mp3": ("audio", "mp3"),
+    ".m4a": ("audio", "m4a"),
+    ".opus": ("audio", "opus"),
+}
 _CONTAINER_OF_SUFFIX = {".mp4": "mp4", ".m4v": "mp4", ".webm": "webm", ".mkv": "mkv"}
 
 
