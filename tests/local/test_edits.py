@@ -447,3 +447,12 @@ async def test_a_shape_it_already_has_is_said_and_nothing_is_redone(
     result = only_result(events)
     assert result.path is not None and result.path.read_bytes() == clips.main.read_bytes()
     assert "It is already 4:3." in said(events)
+
+
+async def test_odd_sized_awkward_input_squares_and_turns(
+    backend_factory: BackendFactory, clips: Clips
+) -> None:
+    # 321x241, 4:4:4 in Matroska: the crop rounds down, never past the picture
+    events, _, _ = await one(backend_factory, clips.odd, "square, rotate 90")
+    facts = streams(only_result(events).path)  # type: ignore[arg-type]
+    assert (facts["width"], facts["height"]) == (240, 240) and facts["video"] == "h264"

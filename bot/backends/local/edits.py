@@ -109,6 +109,10 @@ def _even(x: float) -> int:
     return max(2, round(x / 2) * 2)
 
 
+def _even_down(x: float) -> int:
+    return max(2, int(x) // 2 * 2)
+
+
 def _turned(info: MediaInfo, edits: Edits) -> tuple[int, int]:
     if edits.rotate in (90, 270):
         return info.height, info.width
@@ -126,8 +130,8 @@ def _fit_and_canvas(w: int, h: int, edits: Edits) -> tuple[Fit | None, int, int]
     else:
         cw, ch = float(w), w * b / a
     fit = edits.fit or ("crop" if cw * ch >= CROP_KEEPS * w * h else "blur")
-    if fit == "crop":
-        return fit, _even(cw), _even(ch)
+    if fit == "crop":  # rounded down: a crop can never be larger than the picture
+        return fit, _even_down(cw), _even_down(ch)
     # padded: a canvas of that shape with the source's pixel count
     side = math.sqrt(w * h / (a * b))
     return fit, _even(side * a), _even(side * b)
