@@ -23,7 +23,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
-from bot import media, metrics
+from bot import formats, media, metrics
 from bot.backends.base import (
     Backend,
     ExportResult,
@@ -77,9 +77,9 @@ from bot.routing import route, translate_gui
 from bot.store import Job, JobKind, Store
 from bot.texts import (
     CATALOG,
-    LANGUAGES,
     human_duration,
     human_size,
+    languages,
     limit_sentence,
     normalize_locale,
     t,
@@ -92,11 +92,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 WorkKind = Literal["upload", "turn", "export"]
 Doing = Literal["upload", "turn", "encode", "export"]
-ACCEPTED_FORMATS = "mp4, mov, avi, webm, mkv, jpg, png, gif, webp, mp3, wav, m4a, aac"
+ACCEPTED_FORMATS = formats.listed(formats.NEMO)  # only NemoVideo refuses a type by its list
 REQUEST_KEPT = 200  # characters of a turn's instruction stored with its job, to name it later
 CANCEL_ALL = frozenset({"all", "全部"})  # `/cancel all`: a group admin stops every member's work
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
-LANGUAGE_NAMES = {"english": "en", "英文": "en", "chinese": "zh", "中文": "zh", "汉语": "zh"}
 
 
 @dataclass(eq=False)
@@ -248,6 +247,11 @@ class Conversation:
         metrics.update_received(inbound.chat.platform)
         with log_context(chat=inbound.chat):
             await self._handle(inbound, port)
+
+    async def language(self, user: UserRef, platform_locale: str | None = None) -> str:
+        """The language to answer `user` in: their `/lang` choice, else their platform's. Adapters
+        ask it for the answers they give themselves (a file that is not a video, too big)."""
+        return await self._store.get_language(user) or normalize_locale(platform_locale)
 
     async def _handle(self, inbound: Inbound, port: Port) -> None:
         if self._closing:
@@ -696,10 +700,7 @@ class Conversation:
     async def _set_language(
         self, chat: _Chat, port: Port, user: UserRef, locale: str, argument: str
     ) -> None:
-        wanted = argument.strip().lower()
-        language = LANGUAGE_NAMES.get(wanted) or (
-            normalize_locale(wanted) if wanted[:2] in LANGUAGES else None
-        )
+        language = languages.named(argument)
         if language:
             await self._store.set_language(user, language)
             await self._say(chat, port, t("lang_set", language))

@@ -39,6 +39,7 @@ import aiohttp
 import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 
+from bot import formats
 from bot.errors import AccessDenied, LinkRefused
 from bot.models import Attachment, ByteStream
 
@@ -64,7 +65,6 @@ Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 
 CHUNK = 256 * 1024
 MAX_REDIRECTS = 3
-VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".gif", ".3gp"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _NOT_VIDEO_TYPES = ("text/", "application/json", "application/xml", "application/xhtml")
 
@@ -96,7 +96,7 @@ def is_video_link(url: str) -> bool:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return False
-    return PurePosixPath(unquote(parts.path)).suffix.lower() in VIDEO_EXTENSIONS
+    return PurePosixPath(unquote(parts.path)).suffix.lower() in formats.VIDEO_EXTENSIONS
 
 
 def shown(url: str) -> str:

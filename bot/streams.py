@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import mimetypes
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from bot import formats
 from bot.models import Attachment, ByteStream
 
 CHUNK = 1024 * 1024
@@ -31,11 +31,10 @@ async def open_file(path: Path, chunk: int = CHUNK) -> AsyncIterator[ByteStream]
 def file_attachment(path: Path) -> Attachment:
     """A file on this machine as an `Attachment` (console chat, Telegram local mode)."""
     path = path.expanduser().resolve()
-    mime, _ = mimetypes.guess_type(path.name)
     return Attachment(
         name=path.name,
         size=path.stat().st_size,
-        mime=mime,
+        mime=formats.mime_of(path.name),
         open=lambda: open_file(path),
         local_path=path,
     )

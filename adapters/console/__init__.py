@@ -246,7 +246,7 @@ class _Session:
     # Helpers -----------------------------------------------------------------------------------
 
     async def _locale(self) -> str:
-        return await self._core.store.get_language(USER) or normalize_locale(_system_locale())
+        return await self._core.conversation.language(USER, _system_locale())
 
     def _places(self, locale: str) -> dict[str, str]:
         backend = t(f"console_backend_{self._settings.chosen_backend}", locale)

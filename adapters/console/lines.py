@@ -18,12 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-# Suffixes `mimetypes` may not know on every system, beside every video/audio/image type it knows.
-_MEDIA_SUFFIXES = frozenset(
-    (".mp4", ".m4v", ".mov", ".avi", ".webm", ".mkv", ".flv", ".wmv", ".mpg", ".mpeg", ".ts",
-     ".mts", ".m2ts", ".3gp", ".gif", ".jpg", ".jpeg", ".png", ".webp", ".heic", ".mp3", ".wav",
-     ".m4a", ".aac", ".ogg", ".opus", ".flac")
-)  # fmt: skip
+from bot import formats
+
 # `/tmp/x`, `./x`, `../x`, `~/x`, `C:\x`: a path, whatever it ends with. `/export` is a command.
 # The most words a path with spaces is tried with: each try joins and looks up a candidate, so a
 # 4096-character message of 2000 words would otherwise take a second of lookups.
@@ -160,7 +156,9 @@ def _is_media_name(name: str) -> bool:
     if not suffix or suffix == name.lower():
         return False
     kind = (mimetypes.guess_type(f"x{suffix}")[0] or "").split("/")[0]
-    return suffix in _MEDIA_SUFFIXES or kind in ("video", "audio", "image")
+    # The formats table first (`mimetypes` may not know .mkv on every system), then any media
+    # type this system knows.
+    return suffix in formats.MEDIA_EXTENSIONS or kind in ("video", "audio", "image")
 
 
 def _as_path(token: str) -> str:

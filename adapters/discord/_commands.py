@@ -14,6 +14,7 @@ from discord import app_commands
 from adapters.discord._router import Router
 from adapters.discord._translator import locale_text as L
 from bot.texts import t
+from bot.texts.languages import CODES
 
 # Commands that are the core's command of the same name, with no options.
 PLAIN = ("export", "status", "credits", "new", "help")
@@ -51,8 +52,7 @@ def install(tree: app_commands.CommandTree[Any], router: Router) -> None:
     @app_commands.describe(language=L("discord_opt_language_desc"))
     @app_commands.choices(
         language=[
-            app_commands.Choice(name=L("discord_choice_en"), value="en"),
-            app_commands.Choice(name=L("discord_choice_zh"), value="zh"),
+            app_commands.Choice(name=L(f"discord_choice_{code}"), value=code) for code in CODES
         ]
     )
     async def lang(

@@ -11,37 +11,18 @@ so the same URL is offered as `public_url` for backends that can fetch it themse
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import PurePosixPath
 
 import aiohttp
 import discord
 
+from bot import formats
 from bot.errors import Transient
 from bot.models import Attachment, ByteStream, ChatKey, StreamOpener, UserRef
 
 PLATFORM = "discord"
 CHUNK = 256 * 1024
-VIDEO_SUFFIXES = frozenset(
-    {
-        ".mp4",
-        ".m4v",
-        ".mov",
-        ".webm",
-        ".mkv",
-        ".avi",
-        ".wmv",
-        ".flv",
-        ".mpg",
-        ".mpeg",
-        ".3gp",
-        ".ts",
-        ".mts",
-        ".ogv",
-    }
-)
 _THREADS = (
     discord.ChannelType.public_thread,
     discord.ChannelType.private_thread,
@@ -70,19 +51,14 @@ def user_ref(user: discord.abc.User) -> UserRef:
 
 
 def is_video(attachment: discord.Attachment) -> bool:
-    """A video by its declared type, or by its name when Discord did not declare one."""
-    ctype = (attachment.content_type or "").split(";")[0].strip().lower()
-    if ctype.startswith("video/"):
-        return True
-    if ctype and ctype != "application/octet-stream":
-        return False
-    return PurePosixPath(attachment.filename).suffix.lower() in VIDEO_SUFFIXES
+    """Whether to pass the file on as a video: the rule every platform follows (`bot.formats`)."""
+    return formats.offered_as_video(attachment.filename, attachment.content_type)
 
 
 def to_attachment(attachment: discord.Attachment, session: aiohttp.ClientSession) -> Attachment:
     mime = (attachment.content_type or "").split(";")[0].strip() or None
     if mime in (None, "application/octet-stream"):
-        mime = mimetypes.guess_type(attachment.filename)[0] or mime
+        mime = formats.mime_of(attachment.filename) or mime
     return Attachment(
         name=attachment.filename,
         size=attachment.size,

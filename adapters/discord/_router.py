@@ -21,7 +21,7 @@ import discord
 from adapters.discord._inbound import chat_key, is_video, to_attachment, user_ref
 from adapters.discord._port import NO_PINGS, Delivery, DiscordPort
 from bot.config import Settings
-from bot.models import ChatKey, Inbound
+from bot.models import ChatKey, Inbound, UserRef
 from bot.ports import Port
 from bot.texts import t
 
@@ -32,6 +32,8 @@ class Core(Protocol):
     """What the adapter needs of `bot.conversation.Conversation`."""
 
     async def handle(self, inbound: Inbound, port: Port) -> None: ...
+
+    async def language(self, user: UserRef, platform_locale: str | None = None) -> str: ...
 
 
 class Router:
@@ -52,7 +54,9 @@ class Router:
         need_video: bool = False,
     ) -> None:
         """Answer an app command whose meaning for the core is `text` (+ `attachments`)."""
-        locale = interaction.locale.value
+        user = user_ref(interaction.user)
+        # What the adapter says itself is in the language the core would use: `/lang` first.
+        locale = await self._core.language(user, interaction.locale.value)
         videos = [a for a in attachments if is_video(a)]
         others = [a for a in attachments if not is_video(a)]
         if need_video and not videos:
@@ -66,16 +70,16 @@ class Router:
             )
             return
         await interaction.response.defer(thinking=True)
-        port = self.interaction_port(interaction)
+        port = self.interaction_port(interaction, locale)
         for other in others:
             await port.send_text(t("discord_not_video", locale, name=other.filename))
         await self._run(
             Inbound(
                 chat=port.chat,
-                user=user_ref(interaction.user),
+                user=user,
                 text=text,
                 attachments=tuple(self._attachment(v) for v in videos),
-                locale=locale,
+                locale=interaction.locale.value,
                 update_id=str(interaction.id),
                 is_group=interaction.guild_id is not None,
                 received_at=time.time(),
@@ -88,7 +92,11 @@ class Router:
         """A `CommandButton` press: the same as typing `command`."""
         await self.command(interaction, command)
 
-    def interaction_port(self, interaction: discord.Interaction[Any]) -> DiscordPort:
+    def interaction_port(
+        self, interaction: discord.Interaction[Any], language: str | None = None
+    ) -> DiscordPort:
+        """The port answering `interaction`; its own words (a follow-up moved, a download
+        button) in `language`, else in the person's Discord language."""
         channel_id = interaction.channel_id or interaction.user.id
         delivery = Delivery(
             user=interaction.user.id,
@@ -96,7 +104,7 @@ class Router:
             token=interaction.token,
             expires=time.time() + self._settings.discord_interaction_ttl,
             limit=interaction.filesize_limit,
-            locale=interaction.locale.value,
+            locale=language or interaction.locale.value,
         )
         chat = chat_key(interaction.channel, channel_id)
         guild = interaction.guild_id is not None
@@ -124,8 +132,10 @@ class Router:
         reply = message.id if message.guild is not None else None
         delivery = Delivery(user=message.author.id, reply=reply)
         port = DiscordPort(self._client, chat, delivery, guild=message.guild is not None)
-        for other in others:
-            await port.send_text(t("discord_not_video", None, name=other.filename))
+        if others:  # Discord sends no locale with a message: the person's `/lang` or English
+            language = await self._core.language(user_ref(message.author))
+            for other in others:
+                await port.send_text(t("discord_not_video", language, name=other.filename))
         if others and not videos and not text:
             return
         await self._run(

@@ -1,23 +1,23 @@
 """Command names and descriptions in the user's language, through discord.py's translator.
 
 Every `locale_str` in `_commands` carries its `bot.texts` key as `key=`; the English text is the
-message itself (what Discord registers), the Chinese one is sent as the localization for
-Discord's `zh-CN` locale. The catalog's Chinese is Simplified, so `zh-TW` gets none and Discord
-shows those people the English names (better than Simplified shown as if it were Traditional).
+message itself (what Discord registers), the other languages are sent as localizations for the
+Discord locales their row in `bot.texts.languages` names (Chinese: `zh-CN` only; the catalog's
+Chinese is Simplified, so `zh-TW` sees the English names rather than Simplified shown as if it
+were Traditional).
 """
 
 from __future__ import annotations
 
 from discord import Locale, app_commands
 
-from bot.texts import CATALOG
-
-_LANGUAGE_OF = {Locale.chinese: "zh"}
+from bot.texts import CATALOG, t
+from bot.texts.languages import DEFAULT, for_discord
 
 
 def locale_text(key: str) -> app_commands.locale_str:
     """The `locale_str` for catalog entry `key`: English now, translated at sync."""
-    return app_commands.locale_str(CATALOG[key]["en"], key=key)
+    return app_commands.locale_str(t(key, DEFAULT.code), key=key)
 
 
 class CatalogTranslator(app_commands.Translator):
@@ -27,8 +27,8 @@ class CatalogTranslator(app_commands.Translator):
         locale: Locale,
         context: app_commands.TranslationContextTypes,
     ) -> str | None:
-        language = _LANGUAGE_OF.get(locale)
+        language = for_discord(locale.value)
         key = string.extras.get("key")
-        if language is None or key is None:
+        if language is None or key not in CATALOG:
             return None
-        return CATALOG[key].get(language)
+        return t(key, language.code)

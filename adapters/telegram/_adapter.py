@@ -52,7 +52,7 @@ from bot.backoff import DEFAULT_BACKOFF, Backoff
 from bot.config import MB, Settings
 from bot.errors import ConfigError
 from bot.links import LinkFetcher, LinkPolicy
-from bot.models import Attachment, ChatKey, Inbound
+from bot.models import Attachment, ChatKey, Inbound, UserRef
 from bot.ports import Port
 from bot.texts import human_size, t
 
@@ -69,6 +69,8 @@ class Core(Protocol):
     """What the adapter needs of `bot.conversation.Conversation`."""
 
     async def handle(self, inbound: Inbound, port: Port) -> None: ...
+
+    async def language(self, user: UserRef, platform_locale: str | None = None) -> str: ...
 
 
 @dataclass
@@ -391,9 +393,10 @@ class TelegramAdapter:
                 refused += 1
             elif media.size is not None and media.size > limit:
                 # Before anything is fetched: Telegram would refuse getFile anyway.
+                language = await self._core.language(user_ref(sender), locale)
                 await port.send_text(
-                    t("tg_file_too_big", locale, size=human_size(media.size),
-                      limit=human_size(limit))
+                    t("tg_file_too_big", language, size=human_size(media.size, language),
+                      limit=human_size(limit, language))
                 )  # fmt: skip
                 return
             else:
@@ -401,7 +404,8 @@ class TelegramAdapter:
                     self._files.telegram_file(media.file_id, media.name, media.size, media.mime)
                 )
         if refused and not attachments:
-            await port.send_text(t("tg_not_a_video", locale))
+            language = await self._core.language(user_ref(sender), locale)
+            await port.send_text(t("tg_not_a_video", language))
             return
         if not text and not attachments:
             return

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from telegram import Chat, Message, MessageEntity, User
 
+from bot import formats
 from bot.links import is_video_link
 from bot.models import ChatKey, UserRef
 
@@ -132,13 +133,11 @@ def media_of(message: Message) -> Media | None:
         )
     if message.document:
         d = message.document
-        mime = d.mime_type or ""
+        name = d.file_name or f"file_{message.message_id}"
+        # A document is a video by the rule every platform follows: an .mp4 sent as
+        # application/octet-stream is one (the content is checked as it arrives).
         return Media(
-            d.file_id,
-            d.file_name or f"file_{message.message_id}",
-            d.file_size,
-            mime or None,
-            mime.startswith("video/"),
+            d.file_id, name, d.file_size, d.mime_type, formats.offered_as_video(name, d.mime_type)
         )
     if message.photo:
         p = message.photo[-1]

@@ -23,11 +23,11 @@ from bot.backoff import Backoff
 from bot.doctor import describe_http_error
 from bot.errors import ConfigError
 from bot.texts import t
+from bot.texts.languages import DEFAULT, LANGUAGES
 
 log = logging.getLogger(__name__)
 
 COMMANDS = ("start", "help", "export", "status", "credits", "cancel", "new", "lang")
-MENU_LANGUAGES = ("en", "zh")
 
 
 def bad_token(reason: str, base_url: str) -> ConfigError:
@@ -96,6 +96,9 @@ async def publish_menu(bot: Bot, base_url: str, backoff: Backoff) -> None:
 
 
 async def _set_menu(bot: Bot) -> None:
-    for language in MENU_LANGUAGES:
-        commands = [BotCommand(name, t(f"tg_cmd_{name}", language)) for name in COMMANDS]
-        await bot.set_my_commands(commands, language_code=None if language == "en" else language)
+    for language in LANGUAGES:  # the default menu first, then one per language that has one
+        if language is not DEFAULT and language.telegram_menu is None:
+            continue
+        commands = [BotCommand(name, t(f"tg_cmd_{name}", language.code)) for name in COMMANDS]
+        code = None if language is DEFAULT else language.telegram_menu
+        await bot.set_my_commands(commands, language_code=code)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 class TurnContext:
     """What a backend may know about the chat a turn comes from (never who is in it)."""
 
-    locale: str  # "en" or "zh"
+    locale: str  # a code of `bot.texts.languages`: "en", "zh"
     upload_limit: int  # the chat's upload limit in bytes: "fit Telegram" means this
     chat: str = ""  # str(ChatKey), for log lines only
 

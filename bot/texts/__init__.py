@@ -2,8 +2,9 @@
 
 Catalogs live beside this file, one per area (`core`, `engine`, `intent`, `telegram`, `discord`,
 `tools`, `console`), each a dict of key -> {language: template}. Templates use `str.format`
-fields; English is the fallback. A test checks that every key has every language with the same
-fields.
+fields; a sentence that counts is a `plural(...)` with one template per plural form (`words`);
+English is the fallback. The languages, and how platform locales map onto them, are one table
+(`languages`). A test checks that every key has every language with the same fields.
 """
 
 from __future__ import annotations
@@ -13,47 +14,55 @@ from typing import TYPE_CHECKING
 
 from bot.errors import EncodeTimeout, TooHeavy
 from bot.texts import console, core, discord, engine, intent, telegram, tools
+from bot.texts.languages import CODES
+
+# Re-exported: where the core and the adapters have always asked.
+from bot.texts.languages import language_of as language_of
+from bot.texts.languages import normalize_locale as normalize_locale
+from bot.texts.words import Plural, Template, number
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
-LANGUAGES = ("en", "zh")
-DEFAULT = "en"
+LANGUAGES = CODES  # the table is `bot.texts.languages`
+DEFAULT = CODES[0]
 
-CATALOG: dict[str, Mapping[str, str]] = {}
+CATALOG: dict[str, Mapping[str, Template]] = {}
 for _module in (core, engine, intent, telegram, discord, tools, console):
     _clash = CATALOG.keys() & _module.TEXTS.keys()
     if _clash:
         raise RuntimeError(f"text keys defined twice: {sorted(_clash)}")
     CATALOG.update(_module.TEXTS)
 
-
-def normalize_locale(code: str | None) -> str:
-    """Map a platform locale ("zh-CN", "zh_TW", "en-US", None) onto one of `LANGUAGES`."""
-    if not code:
-        return DEFAULT
-    lang = code.replace("_", "-").split("-")[0].lower()
-    return lang if lang in LANGUAGES else DEFAULT
-
-
-def language_of(text: str) -> str | None:
-    """The language a message is written in, where its script shows it (Chinese characters);
-    None when the words alone cannot tell."""
-    return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else None
+# The parameter each counting sentence counts: written as a number in every language, and
+# choosing the form in those that have forms.
+COUNTED = {
+    key: next(v.count for v in entry.values() if isinstance(v, Plural))
+    for key, entry in CATALOG.items()
+    if any(isinstance(v, Plural) for v in entry.values())
+}
 
 
 def t(key: str, locale: str | None = None, /, **params: object) -> str:
-    """The sentence `key` in `locale`, with `params` filled in."""
+    """The sentence `key` in `locale`, with `params` filled in (a count in its plural form)."""
     entry = CATALOG[key]
-    template = entry.get(normalize_locale(locale)) or entry[DEFAULT]
+    code = normalize_locale(locale)
+    template = entry.get(code) or entry[DEFAULT]
+    counted = COUNTED.get(key)
+    if isinstance(template, Plural):
+        template = template.form(params.get(template.count), code)
+    if counted is not None and counted in params:
+        params = {**params, counted: number(params[counted], code)}
     return template.format(**params) if params else template
 
 
 def human_size(n: float, locale: str | None = None) -> str:
-    """Bytes as people read them: 48.9 MB (decimal units, as Telegram and most people count)."""
+    """Bytes as people read them: 48.9 MB (decimal units, as Telegram and most people count),
+    the number as the language writes numbers."""
+    code = normalize_locale(locale)
     for unit in ("B", "KB", "MB", "GB"):
         if abs(n) < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+            return f"{number(n, code, '#,##0' if unit == 'B' else '#,##0.0')} {unit}"
         n /= 1000
     raise AssertionError("unreachable")
 

@@ -1,13 +1,19 @@
 """User-facing sentences of the conversation core. See `bot.texts`."""
 
-TEXTS: dict[str, dict[str, str]] = {
+from bot.texts.words import Template, plural
+
+TEXTS: dict[str, dict[str, Template]] = {
     # Timeline
     "timeline_empty": {
         "en": "The timeline is empty: send a video to start.",
         "zh": "时间线是空的：发送一个视频开始吧。",
     },
     "timeline_summary": {
-        "en": "Timeline ({count} tracks): {items}",
+        "en": plural(
+            "count",
+            one="Timeline ({count} track): {items}",
+            other="Timeline ({count} tracks): {items}",
+        ),
         "zh": "时间线（{count} 条轨道）：{items}",
     },
     "track_video": {"en": "Video", "zh": "视频"},
@@ -22,7 +28,10 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "diff_trimmed": {"en": "trimmed {what} to {span}", "zh": "把{what}剪辑为 {span}"},
     "diff_volume": {"en": "set {what} volume to {pct}", "zh": "把{what}音量设为 {pct}"},
-    "diff_segments": {"en": "{what} now has {n} segments", "zh": "{what}现在有 {n} 个片段"},
+    "diff_segments": {
+        "en": plural("n", one="{what} now has {n} segment", other="{what} now has {n} segments"),
+        "zh": "{what}现在有 {n} 个片段",
+    },
 }
 
 TEXTS.update(
@@ -115,7 +124,11 @@ TEXTS.update(
         },
         "cancelled": {"en": "✖️ Cancelled {what}.", "zh": "✖️ 已取消{what}。"},
         "cancelled_and_dropped": {
-            "en": "✖️ Cancelled {what}, and dropped {n} waiting request(s).",
+            "en": plural(
+                "n",
+                one="✖️ Cancelled {what}, and dropped {n} waiting request.",
+                other="✖️ Cancelled {what}, and dropped {n} waiting requests.",
+            ),
             "zh": "✖️ 已取消{what}，并丢弃了 {n} 个排队中的请求。",
         },
         "what_turn": {"en": "the current request", "zh": "当前请求"},
@@ -136,7 +149,11 @@ TEXTS.update(
             "zh": "✋ 只有本群管理员可以停止其他成员的任务。/cancel 可以停止你自己的任务。",
         },
         "cancelled_all": {
-            "en": "✖️ Stopped {n} request(s) of this chat's members.",
+            "en": plural(
+                "n",
+                one="✖️ Stopped {n} request of this chat's members.",
+                other="✖️ Stopped {n} requests of this chat's members.",
+            ),
             "zh": "✖️ 已停止本聊天成员的 {n} 个请求。",
         },
         "busy_for_new": {
@@ -165,7 +182,9 @@ TEXTS.update(
         # Uploads
         "received_one": {"en": "📥 Received {item}.", "zh": "📥 已收到 {item}。"},
         "received_many": {
-            "en": "📥 Received {n} files:\n{items}",
+            "en": plural(
+                "n", one="📥 Received {n} file:\n{items}", other="📥 Received {n} files:\n{items}"
+            ),
             "zh": "📥 已收到 {n} 个文件：\n{items}",
         },
         # Turns
@@ -305,11 +324,19 @@ TEXTS.update(
             "zh": "🔒 这是私有机器人，请联系管理员获取使用权限。",
         },
         "err_quota_concurrent": {
-            "en": "✋ You already have {n} request(s) running. Wait for one to finish, or /cancel it.",
+            "en": plural(
+                "n",
+                one="✋ You already have {n} request running. Wait for it to finish, or /cancel it.",
+                other="✋ You already have {n} requests running. Wait for one to finish, or /cancel it.",
+            ),
             "zh": "✋ 你已有 {n} 个请求在进行中。请等待完成，或使用 /cancel 取消。",
         },
         "err_quota_daily": {
-            "en": "✋ You've reached today's limit of {n} requests. Try again tomorrow.",
+            "en": plural(
+                "n",
+                one="✋ You've reached today's limit of {n} request. Try again tomorrow.",
+                other="✋ You've reached today's limit of {n} requests. Try again tomorrow.",
+            ),
             "zh": "✋ 你已达到今天 {n} 个请求的上限，请明天再试。",
         },
         "err_token": {
@@ -398,9 +425,15 @@ TEXTS.update(
             "zh": "📦 文件超出了视频服务的大小限制。请先剪短或压缩。",
         },
         "err_link_refused": {
-            "en": "🔗 I couldn't fetch a video from that link. I only download direct links to a "
-            "video file on a public web server, up to {limit} and within {seconds} seconds. "
-            "Download the video yourself and send me the file instead.",
+            "en": plural(
+                "seconds",
+                one="🔗 I couldn't fetch a video from that link. I only download direct links to "
+                "a video file on a public web server, up to {limit} and within {seconds} second. "
+                "Download the video yourself and send me the file instead.",
+                other="🔗 I couldn't fetch a video from that link. I only download direct links to "
+                "a video file on a public web server, up to {limit} and within {seconds} seconds. "
+                "Download the video yourself and send me the file instead.",
+            ),
             "zh": "🔗 无法从这个链接获取视频。我只下载公开网站上直接指向视频文件的链接，"
             "大小不超过 {limit}，且需在 {seconds} 秒内下载完。请自己下载视频后把文件发给我。",
         },

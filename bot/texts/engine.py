@@ -1,6 +1,8 @@
 """User-facing sentences of the local ffmpeg engine: its stages, summaries and notes. See `bot.texts`."""
 
-TEXTS: dict[str, dict[str, str]] = {
+from bot.texts.words import Template, plural
+
+TEXTS: dict[str, dict[str, Template]] = {
     # Stages, shown in the progress line ("⏳ {stage}: 42%")
     "stage_queued": {"en": "Waiting in line", "zh": "排队中"},
     "stage_encode": {"en": "Encoding", "zh": "编码中"},
@@ -100,7 +102,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "没有指定大小，我会把它控制在 {size} 以内，以便能在这里发送。",
     },
     "engine_each": {
-        "en": "Doing this for each of your {count} videos, one result each.",
+        "en": plural(
+            "count",
+            one="Doing this for your {count} video.",
+            other="Doing this for each of your {count} videos, one result each.",
+        ),
         "zh": "将对你的 {count} 个视频分别处理，每个视频各出一个结果。",
     },
     "engine_kept_fits": {

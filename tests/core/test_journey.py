@@ -146,7 +146,7 @@ async def test_a_broken_stream_is_not_resent_and_the_state_is_shown(
         await port.wait_text("connection to the video service dropped")
         shown = await port.wait_text("Where things stand now")
         await bot.conversation.wait_idle()
-    assert "Timeline (1 tracks)" in shown.text
+    assert "Timeline (1 track):" in shown.text  # one track, not "1 tracks"
     assert not [text for text in port.texts() if text.startswith("✅")], "no claim of success"
     assert len(fake.calls("turn")) == 1
 

@@ -22,9 +22,10 @@ from adapters.discord import DiscordAdapter
 from bot.backends.nemo import NemoBackend
 from bot.config import Settings
 from bot.conversation import Conversation
-from bot.models import Inbound
+from bot.models import Inbound, UserRef
 from bot.ports import Port
 from bot.store import SqliteStore
+from bot.texts import normalize_locale
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.nemovideo import FakeNemo
 from tests.log_capture import LogLines, unredacted_log_lines
@@ -106,6 +107,10 @@ class RecordingCore:
             self.inbound.append((inbound, port))
             self._arrived.notify_all()
 
+    async def language(self, user: UserRef, platform_locale: str | None = None) -> str:
+        """No `/lang` choices here: the platform's language, as the core maps it."""
+        return normalize_locale(platform_locale)
+
     async def wait(self, n: int = 1, timeout: float = 5.0) -> tuple[Inbound, Port]:
         async def _wait() -> None:
             async with self._arrived:
@@ -136,6 +141,9 @@ class CountingCore:
             async with self._done:
                 self.handled += 1
                 self._done.notify_all()
+
+    async def language(self, user: UserRef, platform_locale: str | None = None) -> str:
+        return await self.conversation.language(user, platform_locale)
 
     async def wait_handled(self, n: int, timeout: float) -> None:
         async def _wait() -> None:

@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 
+from bot import formats
 from bot.models import ChatKey
 from bot.store import ChatSession, SqliteStore
 from bot.texts import human_size, t
 from tests.discord.conftest import CHANNEL, DM_CHANNEL, GUILD, THREAD, TOKEN, LogLines, open_bot
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.nemovideo import FakeNemo, mp4ish_bytes
+from tests.format_cases import CASES, TEXT, Case
 
 RENDER = 300_000
 CLIP = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4084
@@ -358,3 +360,57 @@ async def test_a_restarted_bot_delivers_the_export_in_flight_once(
     assert delivered["size"] == RENDER
     [upload] = [c for c in fake.calls if c.files]
     assert upload.path == f"/webhooks/{fake.app_id}/{export['token']}"  # the stored token
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+async def test_a_file_is_taken_or_refused_as_on_every_platform(
+    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path, case: Case
+) -> None:
+    # Streamed through the bot, as a CDN address NemoVideo may not fetch is: a link handed over
+    # is fetched, and judged, by NemoVideo itself.
+    async with open_bot(tmp_path, fake, nemo, link_allowed_networks="") as bot:
+        att = fake.add_attachment(case.name, case.content, case.mime, channel_id=DM_CHANNEL)
+        await fake.dispatch(
+            "MESSAGE_CREATE", fake.message("", channel_id=DM_CHANNEL, attachments=(att,))
+        )
+        await fake.wait_for(lambda: _bot_messages(fake, DM_CHANNEL))
+        await bot.core.conversation.wait_idle()
+        said = [m["content"] for m in _bot_messages(fake, DM_CHANNEL)]
+        uploads = [u for s in nemo.sessions.values() for u in s.uploads]
+        match case.outcome:
+            case "taken":
+                assert [(u.filename, u.size) for u in uploads] == [(case.name, len(case.content))]
+            case "refused by its content":
+                assert uploads == []
+                refusal = t("err_unsupported", "en", formats=formats.listed(formats.NEMO))
+                assert said == [f"{case.name}: {refusal}"]
+            case "refused by its type":
+                assert uploads == []
+                assert said == [t("discord_not_video", "en", name=case.name)]
+                assert bot.core.handled == 0
+
+
+async def test_refusals_speak_the_language_chosen_with_lang(
+    fake: FakeDiscord, nemo: FakeNemo, tmp_path: Path
+) -> None:
+    channel = fake.text_channel(CHANNEL, GUILD)
+    async with open_bot(tmp_path, fake, nemo) as bot:
+        await fake.dispatch("MESSAGE_CREATE", fake.message("/lang zh", channel_id=DM_CHANNEL))
+        await fake.wait_for(lambda: _bot_messages(fake, DM_CHANNEL))
+        # A message carries no locale: the adapter's refusal follows /lang.
+        txt = fake.add_attachment("notes.txt", TEXT, "text/plain", channel_id=DM_CHANNEL)
+        await fake.dispatch(
+            "MESSAGE_CREATE", fake.message("", channel_id=DM_CHANNEL, attachments=(txt,))
+        )
+        await fake.wait_for(lambda: len(_bot_messages(fake, DM_CHANNEL)) == 2)
+        said = [m["content"] for m in _bot_messages(fake, DM_CHANNEL)]
+        assert said == [t("lang_set", "zh"), t("discord_not_video", "zh", name="notes.txt")]
+        # An interaction from a Discord set to English: /lang still wins.
+        png = fake.add_attachment("cat.png", b"\x89PNG....", "image/png", channel_id=CHANNEL)
+        command = _compress(fake, png, channel, locale="en-US")
+        await fake.dispatch("INTERACTION_CREATE", command)
+        [answer] = await fake.wait_for(
+            lambda: [c for c in fake.calls if command["token"] in c.path]
+        )
+        assert answer.payload["data"]["content"] == t("discord_not_video", "zh", name="cat.png")
+        assert bot.core.handled == 1  # only /lang reached the core

@@ -1,4 +1,5 @@
-"""A fake NemoVideo server for tests and manual runs, written from docs/nemovideo-protocol.md alone.
+"""A fake NemoVideo server for tests and manual runs, written from the project's own protocol page,
+docs/nemovideo-protocol.md, alone (its last section lists what can be scripted).
 
 It is a real aiohttp server on 127.0.0.1 (port 0 by default) that serves every call of the
 protocol, records every request, enforces the headers, and can script every tolerated case:
@@ -123,7 +124,7 @@ Scripting::
     fake.max_upload: int                    # bytes of files per upload request (500 MB);
                                             # a known Content-Length beyond it (+64 KiB of
                                             # multipart framing) is refused before reading
-    fake.accepted_types: set[str]           # file extensions (the doc's list)
+    fake.accepted_types: set[str]           # file extensions (docs/nemovideo-protocol.md#upload)
     fake.credits = {"available": 25000, "frozen": 40, "total": 25040}
     fake.anonymous_credits = 100            # `credits` in the token answer
     fake.token_ttl = 7 days (seconds)       # expires_at; an expired token answers 1001

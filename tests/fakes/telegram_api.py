@@ -268,8 +268,11 @@ class FakeTelegram:
             video["file_name"] = name
         return video
 
-    def document(self, size: int, *, name: str, mime: str) -> dict[str, Any]:
-        f = self.add_file(size, ext=name.rsplit(".", 1)[-1])
+    def document(
+        self, size: int, *, name: str, mime: str, disk_path: Path | None = None
+    ) -> dict[str, Any]:
+        """A `document` object; served from `disk_path` when given."""
+        f = self.add_file(size, disk_path=disk_path, ext=name.rsplit(".", 1)[-1])
         return {
             "file_id": f.file_id,
             "file_unique_id": f"u{f.file_id}",

@@ -12,8 +12,9 @@ import pytest
 
 from adapters.telegram import TelegramAdapter
 from bot.config import Settings
-from bot.models import Inbound
+from bot.models import Inbound, UserRef
 from bot.ports import Port
+from bot.texts import normalize_locale
 from tests.fakes.telegram_api import FakeTelegram
 from tests.log_capture import LogLines, unredacted_log_lines
 
@@ -31,6 +32,10 @@ class RecordingCore:
         async with self._arrived:
             self.inbound.append((inbound, port))
             self._arrived.notify_all()
+
+    async def language(self, user: UserRef, platform_locale: str | None = None) -> str:
+        """No `/lang` choices here: the platform's language, as the core maps it."""
+        return normalize_locale(platform_locale)
 
     async def wait(self, n: int = 1, timeout: float = 10.0) -> list[Inbound]:
         async def _wait() -> None:

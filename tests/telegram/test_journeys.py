@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from adapters.telegram import TelegramAdapter
+from bot import formats
 from bot.backends.base import Backend
 from bot.backends.local import LocalBackend
 from bot.backends.nemo import NemoBackend
@@ -26,6 +27,7 @@ from bot.texts import t
 from tests.clips import make_clip
 from tests.fakes.nemovideo import FakeNemo
 from tests.fakes.telegram_api import MB, FailureKind, FakeTelegram
+from tests.format_cases import CASES, TEXT, Case
 from tests.telegram.conftest import TOKEN, LogLines, make_settings
 
 CHAT = 42
@@ -341,3 +343,63 @@ async def test_a_chat_under_flood_control_does_not_hold_up_another(
         assert fake_tg.sent(1001) == []  # still waiting out its retry-after
         await fake_tg.wait_for(lambda: len(fake_tg.sent(1001)) == 1, timeout=5)
         await stack.idle()
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+async def test_a_file_is_taken_or_refused_as_on_every_platform(
+    open_stack: StackFactory, fake_tg: FakeTelegram, nemo: FakeNemo, tmp_path: Path, case: Case
+) -> None:
+    path = tmp_path / case.name
+    path.write_bytes(case.content)
+    document = fake_tg.document(len(case.content), name=case.name, mime=case.mime or "",
+                                disk_path=path)  # fmt: skip
+    if case.mime is None:
+        del document["mime_type"]
+    async with open_stack() as stack:
+        await fake_tg.push(fake_tg.message(CHAT, document=document))
+        await fake_tg.wait_for(stack.texts)
+        await stack.idle()
+        uploads = nemo.calls("upload")
+        match case.outcome:
+            case "taken":
+                [upload] = uploads
+                assert [(f.filename, f.size) for f in upload.files] == [
+                    (case.name, len(case.content))
+                ]
+            case "refused by its content":
+                assert uploads == []
+                refusal = t("err_unsupported", "en", formats=formats.listed(formats.NEMO))
+                assert stack.texts() == [f"{case.name}: {refusal}"]
+            case "refused by its type":
+                assert uploads == []
+                assert stack.texts() == [t("tg_not_a_video", "en")]
+                assert fake_tg.downloaded_bytes == 0
+
+
+async def test_refusals_speak_the_language_chosen_with_lang(
+    open_stack: StackFactory, fake_tg: FakeTelegram, nemo: FakeNemo, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.mp4"
+    notes.write_bytes(TEXT)
+    async with open_stack() as stack:
+        await fake_tg.push(fake_tg.message(CHAT, text="/lang zh", language_code="en"))
+        await fake_tg.wait_for(lambda: stack.texts() == [t("lang_set", "zh")])
+        # The adapter's own refusal: a picture sent as a file.
+        picture = fake_tg.document(100, name="cat.png", mime="image/png")
+        await fake_tg.push(fake_tg.message(CHAT, document=picture, language_code="en"))
+        await fake_tg.wait_for(lambda: len(stack.texts()) == 2)
+        assert stack.texts()[1] == t("tg_not_a_video", "zh")
+        # Too big to fetch, refused by the adapter before any byte.
+        big = fake_tg.document(21 * MB, name="big.mp4", mime="video/mp4")
+        await fake_tg.push(fake_tg.message(CHAT, document=big, language_code="en"))
+        await fake_tg.wait_for(lambda: len(stack.texts()) == 3)
+        assert stack.texts()[2].startswith(t("tg_file_too_big", "zh", size="", limit="")[:6])
+        # The core's refusal of a renamed text file, by its content.
+        renamed = fake_tg.document(len(TEXT), name="notes.mp4", mime="application/octet-stream",
+                                   disk_path=notes)  # fmt: skip
+        await fake_tg.push(fake_tg.message(CHAT, document=renamed, language_code="en"))
+        await fake_tg.wait_for(lambda: len(stack.texts()) == 4)
+        await stack.idle()
+        refusal = t("err_unsupported", "zh", formats=formats.listed(formats.NEMO))
+        assert stack.texts()[3] == f"notes.mp4: {refusal}"
+        assert nemo.calls("upload") == []

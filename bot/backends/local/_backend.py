@@ -21,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
+from bot import formats
 from bot.backends.base import (
     Credits,
     ExportEvent,
@@ -75,7 +76,6 @@ log = logging.getLogger(__name__)
 CHUNK = 1 << 20
 ROOM_WAIT = 30.0
 """Seconds a stream waits, with the disk budget full, for a younger one to give way."""
-_NOT_VIDEO_MIME = ("image/", "text/", "audio/", "application/pdf", "application/json")
 _SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,5}$")
 _FILE_SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -190,9 +190,9 @@ class LocalBackend:
 
     async def upload(self, session: str, attachment: Attachment) -> UploadedFile:
         manifest = self._workspace.load(session)
-        mime = (attachment.mime or "").lower()
-        if mime.startswith(_NOT_VIDEO_MIME):
-            raise NotAVideo(f"sent as {mime}")
+        declared = formats.declared_kind(attachment.name, attachment.mime)
+        if declared not in (None, "video"):
+            raise NotAVideo(f"sent as {declared} ({attachment.mime or attachment.name})")
         expected = attachment.size
         if expected is None and attachment.local_path is not None:
             expected = await asyncio.to_thread(_size, attachment.local_path)
@@ -245,8 +245,10 @@ class LocalBackend:
     ) -> None:
         """Writes the attachment to `part`, every chunk accounted before it is written: the one
         way files, links and platform downloads come in."""
+        # Sniffed as it arrives: a text file renamed .mp4 is refused at its first bytes.
+        opener = formats.checking(lambda: _chunks_of(attachment), formats.LOCAL)
         with part.open("wb") as f:
-            async with _chunks_of(attachment) as stream:
+            async with opener() as stream:
                 async for chunk in stream:
                     await self._account(session, lease, len(chunk))
                     await asyncio.to_thread(f.write, chunk)

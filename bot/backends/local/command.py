@@ -48,6 +48,7 @@ from bot.errors import (
 )
 from bot.media import ffmpeg_exe, probe
 from bot.texts import human_duration, human_size, limit_sentence, t
+from bot.texts.languages import CODES, DEFAULT
 
 __all__ = ["add_arguments", "main"]
 
@@ -72,7 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MB",
         help='the size "fit the chat" means, in MB (default 50, Telegram\'s limit)',
     )
-    parser.add_argument("--lang", default="en", choices=("en", "zh"), help="language of messages")
+    parser.add_argument("--lang", default=DEFAULT.code, choices=CODES, help="language of messages")
 
 
 class _OutputAction(argparse.Action):

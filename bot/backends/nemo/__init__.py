@@ -13,7 +13,7 @@ flight), `_sse` (the turn stream to events), `_multipart` (the streamed upload b
 from ._auth import CLIENT_ID_KEY, TOKEN_KEY, TokenProvider
 from ._backend import NemoBackend
 from ._client import NemoClient
-from ._multipart import ACCEPTED, check_file
+from ._multipart import check_file
 from ._payloads import (
     AnonymousToken,
     CreditsBalance,
@@ -27,7 +27,6 @@ from ._payloads import (
 from ._timeline import timeline_from_draft
 
 __all__ = [
-    "ACCEPTED",
     "CLIENT_ID_KEY",
     "TOKEN_KEY",
     "AnonymousToken",

@@ -17,6 +17,7 @@ from typing import Any, Self
 
 import httpx
 
+from bot import formats
 from bot.backends.base import (
     Credits,
     ExportEvent,
@@ -31,6 +32,7 @@ from bot.errors import Cancelled, ClipbridgeError, NoInput, RenderFailed
 from bot.links import LinkFetcher, LinkPolicy
 from bot.models import Attachment, ByteStream
 from bot.store import Store
+from bot.texts import languages
 from bot.timeline import Timeline
 
 from ._client import NemoClient
@@ -41,7 +43,6 @@ from ._timeline import timeline_from_draft
 
 log = logging.getLogger("bot.backends.nemo")
 
-LANGUAGES = {"zh": "zh-CN", "en": "en"}
 _RENDER_KEY = "nemo_render:{}"  # store meta: a session's last render id, to attach to it
 
 
@@ -72,8 +73,7 @@ class NemoBackend:
         await self.client.__aexit__(exc_type, exc, tb)
 
     async def open_session(self, locale: str) -> str:
-        language = LANGUAGES.get(locale.split("-", maxsplit=1)[0].lower(), locale)
-        created = await self.client.create_session(language)
+        created = await self.client.create_session(languages.language(locale).nemo)
         if created.task_id:
             self._tasks[created.session_id] = created.task_id
         return created.session_id
@@ -88,8 +88,10 @@ class NemoBackend:
         if url and self._shareable(url) and await self._links.admits(url):
             files = await self.client.upload_url(session, url)
         else:
+            # Sniffed as it streams: a text file renamed .mp4 is refused before the upload starts.
+            opener = formats.checking(attachment.open, formats.NEMO)
             files = await self.client.upload_stream(
-                session, attachment.name, attachment.size, attachment.mime, attachment.open
+                session, attachment.name, attachment.size, attachment.mime, opener
             )
         return _uploaded(files[0] if files else None, attachment, file_kind(extension))
 

@@ -1,6 +1,8 @@
 """`NemoClient`: one method per NemoVideo call over one `httpx.AsyncClient`, typed answers.
+The calls, their bodies and answers: docs/nemovideo-protocol.md (a section per call).
 
-Every call goes through `_exchange`, the one place that decides about retries:
+Every call goes through `_exchange`, the one place that decides about retries
+(docs/nemovideo-protocol.md#retries):
 
 - 1001 (or HTTP 401) with an anonymous token: refresh it (single flight) and send again, once.
   A refused request was not processed, so this holds even for a turn or a render submit.

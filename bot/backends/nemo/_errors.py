@@ -1,4 +1,5 @@
-"""Every NemoVideo answer mapped onto `bot.errors`, in one function: `check`.
+"""Every NemoVideo answer mapped onto `bot.errors`, in one function: `check`
+(docs/nemovideo-protocol.md#answers-and-errors).
 
 The envelope code is authoritative whatever the HTTP status; the status speaks only when there is
 no envelope code. The mapping, drawn as the part of the tree it reaches:

@@ -4,69 +4,37 @@ httpx cannot stream an async source through `files=` (it reads file objects sync
 async iterable passed as `content=` goes out chunked. So the body is built here as an async
 generator (preamble, the source's chunks as they come, closing boundary) and its exact length is
 computed up front from the file's size, so the request carries `Content-Length`. The file's type
-and size are checked before anything is sent (`check_file`).
+and size are checked before anything is sent (`check_file`; docs/nemovideo-protocol.md#upload).
 """
 
 from __future__ import annotations
 
-import mimetypes
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from bot import formats
 from bot.errors import CorruptInput, FileTooLarge, UnsupportedFile
-
-VIDEO = ("mp4", "mov", "avi", "webm", "mkv")
-IMAGE = ("jpg", "png", "gif", "webp")
-AUDIO = ("mp3", "wav", "m4a", "aac")
-ACCEPTED = (*VIDEO, *IMAGE, *AUDIO)
-
-_BY_MIME = {
-    "video/mp4": "mp4",
-    "video/quicktime": "mov",
-    "video/x-msvideo": "avi",
-    "video/avi": "avi",
-    "video/webm": "webm",
-    "video/x-matroska": "mkv",
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/gif": "gif",
-    "image/webp": "webp",
-    "audio/mpeg": "mp3",
-    "audio/wav": "wav",
-    "audio/x-wav": "wav",
-    "audio/mp4": "m4a",
-    "audio/x-m4a": "m4a",
-    "audio/aac": "aac",
-}
-_ALIASES = {"jpeg": "jpg", "m4v": "mp4", "qt": "mov"}
 
 
 def file_kind(extension: str) -> str:
     """The kind of an accepted extension: "video", "image" or "audio"."""
-    if extension in IMAGE:
-        return "image"
-    if extension in AUDIO:
-        return "audio"
-    return "video"
+    return formats.BY_NAME[extension].kind
 
 
 def check_file(name: str, mime: str | None, size: int | None, limit: int) -> str:
-    """The file's accepted extension, or `UnsupportedFile` / `FileTooLarge` before any byte moves.
-
-    The name's extension decides; a name without one falls back on the MIME type.
-    """
-    suffix = PurePosixPath(name).suffix.lower().lstrip(".")
-    extension = _ALIASES.get(suffix, suffix)
-    if not extension and mime:
-        extension = _BY_MIME.get(mime.split(";")[0].strip().lower(), "")
-    if extension not in ACCEPTED:
-        shown = extension or mime or "unknown"
+    """The file's format name as NemoVideo takes it ("mp4"), or `UnsupportedFile` /
+    `FileTooLarge` before any byte moves. The name's extension decides; a name without one falls
+    back on the MIME type (`bot.formats` holds both tables). The content is checked as it
+    streams (`formats.checked`)."""
+    found = formats.by_extension(name) or formats.declared(name, mime)
+    if found is None or not formats.NEMO.takes(found):
+        shown = found.name if found else (PurePosixPath(name).suffix or mime or "unknown")
         raise UnsupportedFile(f"file type {shown!r} is not accepted", code=4001)
     if size is not None and size > limit:
         raise FileTooLarge(f"{size} bytes is over the {limit} byte limit", limit=limit, code=4002)
-    return extension
+    return found.name
 
 
 @dataclass
@@ -88,7 +56,7 @@ class MultipartBody:
 
     def __post_init__(self) -> None:
         if not self.content_type:
-            self.content_type = mimetypes.guess_type(self.filename)[0] or "application/octet-stream"
+            self.content_type = formats.mime_of(self.filename) or "application/octet-stream"
 
     @property
     def headers(self) -> dict[str, str]:

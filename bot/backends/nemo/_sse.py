@@ -1,4 +1,5 @@
-"""A `/run_sse` byte stream turned into the neutral turn events of `bot.backends.base`.
+"""A `/run_sse` byte stream turned into the neutral turn events of `bot.backends.base`; the
+payload shapes it reads are in docs/nemovideo-protocol.md#turn.
 
 Three layers, each small: `frames` splits Server-Sent Events (keeping comment lines, which
 httpx-sse drops, because `: ping` is one of NemoVideo's heartbeat forms); `_Assembler` reads each
