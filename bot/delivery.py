@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import media, metrics
+from bot import formats, media, metrics
 from bot.backends.base import Backend, ExportResult
 from bot.errors import CorruptInput, NotAVideo
 from bot.ports import OutboundVideo, Port
@@ -22,19 +22,6 @@ from bot.progress import Pacer, send_reliably
 from bot.texts import human_size, t
 
 log = logging.getLogger(__name__)
-
-
-MIME_OF_SUFFIX = {
-    ".mp4": "video/mp4",
-    ".webm": "video/webm",
-    ".mkv": "video/x-matroska",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".mp3": "audio/mpeg",
-    ".m4a": "audio/mp4",
-    ".opus": "audio/ogg",
-}
-"""What a result is, by its name: adapters send images as animations and sound as audio."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +111,8 @@ async def _describe(
 ) -> OutboundVideo:
     """Duration, dimensions and a poster frame, so the video plays inline and not as 0:00."""
     filename = result.filename or path.name
-    mime = MIME_OF_SUFFIX.get(Path(filename).suffix.lower(), "video/mp4")
+    # what the result is, by its name: adapters send pictures as animations and sound as audio
+    mime = formats.mime_of(filename) or "video/mp4"
     if not mime.startswith("video/"):  # an animation or a sound: the engine measured it
         return OutboundVideo(path=path, size=size, filename=filename, duration=result.duration,
                              width=result.width, height=result.height, mime=mime,

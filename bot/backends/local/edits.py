@@ -130,8 +130,8 @@ def _fit_and_canvas(w: int, h: int, edits: Edits) -> tuple[Fit | None, int, int]
     else:
         cw, ch = float(w), w * b / a
     fit = edits.fit or ("crop" if cw * ch >= CROP_KEEPS * w * h else "blur")
-    if fit == "crop":  # rounded down: a crop can never be larger than the picture
-        return fit, _even_down(cw), _even_down(ch)
+    if fit == "crop":  # to the nearest even size, never past the picture's edge (321x241)
+        return fit, min(_even(cw), _even_down(w)), min(_even(ch), _even_down(h))
     # padded: a canvas of that shape with the source's pixel count
     side = math.sqrt(w * h / (a * b))
     return fit, _even(side * a), _even(side * b)
