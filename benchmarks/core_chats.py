@@ -186,7 +186,7 @@ class Records:
 class StampPort:
     """A `bot.ports.Port` that only tells `Records` what it was asked to do."""
 
-    reply_to: str | None = None
+    hint: str | None = None
     message_limit = 4096
     caption_limit = 1024
     upload_limit = 50_000_000

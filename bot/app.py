@@ -3,10 +3,11 @@
     store ─▶ backend ─▶ conversation ─▶ HTTP server ─▶ adapters ─▶ resume ─▶ … SIGTERM …
     conversation.close(grace) ─▶ adapters ─▶ HTTP server ─▶ backend ─▶ store   (reverse order)
 
-Platforms start when their token is configured; each adapter package is imported only then, so a
-Discord-only deployment never imports `telegram`. On SIGTERM or SIGINT the bot stops taking work
-(new messages are told it is restarting), gives running turns `SHUTDOWN_GRACE` seconds, and leaves
-exports in the store, where the next start resumes and delivers them.
+The registered platforms (`bot.ports.platforms()`) start when the settings turn them on (a token);
+a platform's chat library is imported only then, so a Discord-only deployment never imports
+`telegram`. On SIGTERM or SIGINT the bot stops taking work (new messages are told it is
+restarting), gives running turns `SHUTDOWN_GRACE` seconds, and leaves exports in the store, where
+the next start resumes and delivers them.
 """
 
 from __future__ import annotations
@@ -20,28 +21,26 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from bot.backends.base import Backend
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.errors import ConfigError
 from bot.media import clean_leftovers
+from bot.ports import configured_platforms, platforms
 from bot.store import SqliteStore
-
-if TYPE_CHECKING:
-    from adapters.telegram import TelegramAdapter
+from bot.store.upkeep import pruning_seen_updates
 
 log = logging.getLogger(__name__)
 
 NO_PLATFORM = """\
 No chat platform is configured, so there is nothing to run.
-Set TELEGRAM_BOT_TOKEN and/or DISCORD_BOT_TOKEN (in .env, see .env.example), or try the bot in
+Set {switches} (in .env, see .env.example), or try the bot in
 this terminal first with:  clipbridge chat"""
 
 
 @dataclass(frozen=True, slots=True)
-class Core:
+class Services:
     conversation: Conversation
     store: SqliteStore
     backend: Backend
@@ -59,11 +58,12 @@ def build_backend(settings: Settings, store: SqliteStore) -> Backend:
 
 
 @asynccontextmanager
-async def open_core(settings: Settings) -> AsyncIterator[Core]:
+async def open_core(settings: Settings) -> AsyncIterator[Services]:
     """The store, the backend and the conversation over them, closed in reverse order."""
     async with AsyncExitStack() as stack:
         await asyncio.to_thread(clean_leftovers, settings.work_dir)  # whatever the backend
         store = await stack.enter_async_context(SqliteStore(settings.database))
+        await stack.enter_async_context(pruning_seen_updates(store))
         backend = await stack.enter_async_context(build_backend(settings, store))
         fallback = None
         if settings.fallback_to_local and backend.name != "local":
@@ -72,50 +72,37 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
             fallback = await stack.enter_async_context(LocalBackend(settings))
         conversation = Conversation(settings, store, backend, fallback=fallback)
         try:
-            yield Core(conversation, store, backend)
+            yield Services(conversation, store, backend)
         finally:
             await conversation.close(grace=0)
 
 
 async def serve(
-    settings: Settings, stop: asyncio.Event, running: asyncio.Event | None = None
+    settings: Settings, stop: asyncio.Event, started: asyncio.Event | None = None
 ) -> None:
-    """Run every configured platform until `stop` is set, then shut down gracefully. `running`
+    """Run every configured platform until `stop` is set, then shut down gracefully. `started`
     is set once start-up is over (until then, stopping means cancelling the start)."""
     from bot.http import HttpServer
 
     async with AsyncExitStack() as stack:
         core = await stack.enter_async_context(open_core(settings))
         server = HttpServer(settings, {"store": core.store.ping, "backend": core.backend.credits})
-        telegram: TelegramAdapter | None = None
-        if settings.telegram_bot_token is not None:
-            from adapters.telegram import TelegramAdapter
-
-            telegram = TelegramAdapter(settings, core.conversation)
-            if settings.telegram_mode == "webhook":
-                server.add_route("POST", "/telegram/webhook", telegram.webhook_handler)
-            core.conversation.add_adapter(telegram)
+        running = configured_platforms(settings)
+        adapters = [platform.adapter(settings, core.conversation) for platform in running]
+        for adapter in adapters:  # before the server starts and before a webhook is registered
+            for route in adapter.routes:
+                server.add_route(route.method, route.path, route.handler)
+            core.conversation.add_adapter(adapter)
         if settings.http_enabled:
             await stack.enter_async_context(server)
-        if telegram is not None:
-            await stack.enter_async_context(telegram)
-        if settings.discord_bot_token is not None:
-            from adapters.discord import DiscordAdapter
-
-            discord = await stack.enter_async_context(DiscordAdapter(settings, core.conversation))
-            core.conversation.add_adapter(discord)
+        for adapter in adapters:
+            await stack.enter_async_context(adapter)
         await core.conversation.resume()
         _tune_gc()
-        platforms = [
-            name
-            for name, token in (("Telegram", settings.telegram_bot_token),
-                                ("Discord", settings.discord_bot_token))
-            if token is not None
-        ]  # fmt: skip
-        log.info("clipbridge is running on %s with the %s backend", " and ".join(platforms),
-                 core.backend.name)  # fmt: skip
-        if running is not None:
-            running.set()
+        log.info("clipbridge is running on %s with the %s backend",
+                 " and ".join(p.title for p in running), core.backend.name)  # fmt: skip
+        if started is not None:
+            started.set()
         await stop.wait()
         log.info("stopping: letting running work finish for up to %.0fs", settings.shutdown_grace)
         await core.conversation.close(settings.shutdown_grace)
@@ -144,8 +131,9 @@ def main(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    if settings.telegram_bot_token is None and settings.discord_bot_token is None:
-        print(NO_PLATFORM, file=sys.stderr)
+    if not configured_platforms(settings):
+        switches = " and/or ".join(p.switch for p in platforms())
+        print(NO_PLATFORM.format(switches=switches), file=sys.stderr)
         return 2
     setup_logging(settings)
     return asyncio.run(_run_until_signalled(settings))

@@ -199,7 +199,11 @@ class Settings(BaseSettings):
         return self.backend
 
     def secrets(self) -> list[str]:
-        """Every configured secret's value, for the log redaction filter."""
-        values = (self.nemo_token, self.telegram_bot_token, self.telegram_webhook_secret,
-                  self.discord_bot_token)  # fmt: skip
-        return [v.get_secret_value() for v in values if v and v.get_secret_value()]
+        """Every configured secret's value, for the log redaction filter: every `SecretStr`
+        field, so a new platform's token is redacted without being listed here."""
+        values = [getattr(self, name) for name in type(self).model_fields]
+        return [
+            v.get_secret_value()
+            for v in values
+            if isinstance(v, SecretStr) and v.get_secret_value()
+        ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot import formats, media, metrics
@@ -22,12 +21,6 @@ from bot.progress import Pacer, send_reliably
 from bot.texts import human_size, t
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Delivered:
-    size: int | None
-    as_link: bool
 
 
 class _TooBig(Exception):
@@ -43,14 +36,14 @@ async def deliver(
     pacer: Pacer,
     work_dir: Path,
     ffmpeg: str,
-) -> Delivered:
+) -> None:
     limit = port.upload_limit
     if result.path is None and result.size is not None and result.size > limit:
         if result.url:
             await _send_link(result, result.size, port, pacer, locale)
-            return Delivered(result.size, as_link=True)
+            return
         await _too_big(result.size, limit, port, pacer, locale)
-        return Delivered(result.size, as_link=False)
+        return
 
     owned: Path | None = None
     video: OutboundVideo | None = None
@@ -64,17 +57,17 @@ async def deliver(
             except _TooBig:
                 if result.url:
                     await _send_link(result, result.size, port, pacer, locale)
-                    return Delivered(result.size, as_link=True)
+                    return
                 # No link to offer: what was read is useless, and the rest is not read at all.
                 await _too_big(result.size, limit, port, pacer, locale)
-                return Delivered(result.size, as_link=False)
+                return
         size = path.stat().st_size
         if size > limit:
             if result.url:
                 await _send_link(result, size, port, pacer, locale)
-                return Delivered(size, as_link=True)
+                return
             await _too_big(size, limit, port, pacer, locale)
-            return Delivered(size, as_link=False)
+            return
         video = await _describe(path, result, size, work_dir, ffmpeg)
         kind = video.mime.partition("/")[0]
         key = {"image": "delivered_animation", "audio": "delivered_audio"}.get(kind, "delivered")
@@ -86,7 +79,6 @@ async def deliver(
             await port.typing("upload_video")
         await send_reliably(pacer, lambda: port.send_video(video, caption))
         metrics.bytes_relayed(size, "out")
-        return Delivered(size, as_link=False)
     finally:
         if owned is not None:
             owned.unlink(missing_ok=True)

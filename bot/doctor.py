@@ -8,13 +8,14 @@ Checks, each reported as passed, failed (with the reason) or skipped (not config
 - database: the SQLite file opens, takes a write lock and has a schema this release knows;
 - NemoVideo: with NEMO_TOKEN, the credits call accepts it; without, the host answers at all
   (an anonymous token is never fetched here: they are rationed per client and per IP);
-- Telegram: getMe at TELEGRAM_BASE_URL; Discord: GET /users/@me.
+- each chat platform (`bot.ports.platforms()`): its own check, e.g. Telegram's getMe at
+  TELEGRAM_BASE_URL, Discord's GET /users/@me; skipped when its token is not set.
 
 Network checks use plain httpx with short timeouts and explain failures in words that help on a
 machine with no internet ("cannot resolve host ... (no internet?)"). No token is ever printed:
 URLs that carry one are never shown, and every detail passes through `bot.logs.redact`.
-The check functions take their base URLs from the settings (Discord's from `discord_api_base`),
-so tests point them at local fakes.
+The checks take their base URLs from the settings, so tests point them at local fakes. A
+platform's check uses `request` and `json_body` from here.
 """
 
 from __future__ import annotations
@@ -39,26 +40,25 @@ import bot
 from bot.config import Settings
 from bot.logs import redact
 from bot.media import ffmpeg_exe
+from bot.ports import configured_platforms, platforms
 from bot.settings_check import check_settings, describe_validation_error
 from bot.store import MIGRATIONS
 
 __all__ = [
-    "DISCORD_API",
     "Check",
     "add_arguments",
     "check_database",
-    "check_discord",
     "check_ffmpeg",
     "check_nemo",
-    "check_telegram",
     "describe_http_error",
     "diagnose",
     "format_report",
+    "json_body",
     "main",
+    "request",
     "run_checks",
 ]
 
-DISCORD_API = "https://discord.com/api/v10"
 TIMEOUT = 5.0
 
 Status = Literal["passed", "failed", "skipped"]
@@ -92,11 +92,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def diagnose(
-    env_file: str | None = ".env",
-    *,
-    discord_api_base: str = DISCORD_API,
-    wait: float = TIMEOUT,
-    **overrides: Any,
+    env_file: str | None = ".env", *, wait: float = TIMEOUT, **overrides: Any
 ) -> list[Check]:
     """Read the settings, then run every check. Settings that cannot be read fail the
     configuration check and skip the rest."""
@@ -109,24 +105,21 @@ async def diagnose(
             else f"The settings could not be read: {exc}"
         )
         skipped = "skipped: the configuration could not be read"
-        names = ("ffmpeg", "database", "nemovideo", "telegram", "discord")
+        names = ["ffmpeg", "database", "nemovideo"] + [p.name for p in platforms()]
         return [Check("configuration", "failed", detail)] + [
             Check(name, "skipped", skipped) for name in names
         ]
-    return await run_checks(settings, discord_api_base=discord_api_base, wait=wait)
+    return await run_checks(settings, wait=wait)
 
 
-async def run_checks(
-    settings: Settings, *, discord_api_base: str = DISCORD_API, wait: float = TIMEOUT
-) -> list[Check]:
+async def run_checks(settings: Settings, *, wait: float = TIMEOUT) -> list[Check]:
     """Every check on settings already read, concurrently; results in a fixed order."""
     async with httpx.AsyncClient(timeout=wait, follow_redirects=False) as client:
         checks: Sequence[Awaitable[Check]] = (
             check_ffmpeg(settings, wait=max(wait, 10.0)),
             check_database(settings),
             check_nemo(settings, client),
-            check_telegram(settings, client),
-            check_discord(settings, client, discord_api_base),
+            *(platform.doctor(settings, client) for platform in platforms()),
         )
         results = [_configuration(settings), *await asyncio.gather(*checks)]
     secrets = settings.secrets()
@@ -151,15 +144,12 @@ def format_report(checks: Sequence[Check]) -> str:
 
 def _configuration(settings: Settings) -> Check:
     problems = check_settings(settings)
-    platforms = [
-        f"Telegram ({settings.telegram_mode})" if settings.telegram_bot_token else "",
-        "Discord" if settings.discord_bot_token else "",
-    ]
-    configured = [p for p in platforms if p]
+    configured = [p.describe(settings) for p in configured_platforms(settings)]
     if not configured:
+        switches = " and/or ".join(p.switch for p in platforms())
         problems.append(
-            "No chat platform is configured: `clipbridge run` needs TELEGRAM_BOT_TOKEN and/or "
-            "DISCORD_BOT_TOKEN (`clipbridge chat` works without either)."
+            f"No chat platform is configured: `clipbridge run` needs {switches} "
+            "(`clipbridge chat` works without any)."
         )
     if problems:
         return Check("configuration", "failed", "\n".join(problems))
@@ -282,7 +272,7 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-async def _request(
+async def request(
     client: httpx.AsyncClient, method: str, url: str, **kwargs: Any
 ) -> httpx.Response | str:
     """The response, or why there was none."""
@@ -293,7 +283,7 @@ async def _request(
         return describe_http_error(exc, url, timeout)
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
+def json_body(response: httpx.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError:
@@ -309,7 +299,7 @@ async def check_nemo(settings: Settings, client: httpx.AsyncClient) -> Check:
     host = urlsplit(base).netloc
     token = settings.nemo_token.get_secret_value() if settings.nemo_token else ""
     if not token:
-        answer = await _request(client, "GET", base + "/")
+        answer = await request(client, "GET", base + "/")
         if isinstance(answer, str):
             return Check(name, "failed", answer)
         return Check(
@@ -324,10 +314,10 @@ async def check_nemo(settings: Settings, client: httpx.AsyncClient) -> Check:
         "X-Skill-Version": bot.__version__,
         "X-Skill-Platform": settings.nemo_skill_platform,
     }
-    answer = await _request(client, "GET", base + "/api/credits/balance/simple", headers=headers)
+    answer = await request(client, "GET", base + "/api/credits/balance/simple", headers=headers)
     if isinstance(answer, str):
         return Check(name, "failed", answer)
-    body = _json(answer)
+    body = json_body(answer)
     code = body.get("code")
     if code == 1001 or answer.status_code in (401, 403):
         return Check(
@@ -347,64 +337,4 @@ async def check_nemo(settings: Settings, client: httpx.AsyncClient) -> Check:
         name,
         "failed",
         f"{host} answered the credits call with HTTP {answer.status_code}{said} {message}".strip(),
-    )
-
-
-async def check_telegram(settings: Settings, client: httpx.AsyncClient) -> Check:
-    name = "telegram"
-    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
-    if not token:
-        return Check(name, "skipped", "TELEGRAM_BOT_TOKEN is not set")
-    url = f"{settings.telegram_base_url}{token}/getMe"
-    host = urlsplit(url).netloc
-    answer = await _request(client, "POST", url)
-    if isinstance(answer, str):
-        return Check(name, "failed", answer)
-    body = _json(answer)
-    if answer.status_code in (401, 404):
-        return Check(
-            name,
-            "failed",
-            f"{host} refused TELEGRAM_BOT_TOKEN (HTTP {answer.status_code}): copy it again "
-            "from @BotFather",
-        )
-    result = body.get("result")
-    if answer.status_code == 200 and body.get("ok") and isinstance(result, dict):
-        mode = settings.telegram_mode + (
-            ", local Bot API server" if settings.telegram_local_mode else ""
-        )
-        return Check(name, "passed", f"@{result.get('username')} on {host} ({mode})")
-    described = body.get("description") or ""
-    return Check(
-        name, "failed", f"{host} answered getMe with HTTP {answer.status_code} {described}"
-    )
-
-
-async def check_discord(
-    settings: Settings, client: httpx.AsyncClient, discord_api_base: str = DISCORD_API
-) -> Check:
-    name = "discord"
-    token = settings.discord_bot_token.get_secret_value() if settings.discord_bot_token else ""
-    if not token:
-        return Check(name, "skipped", "DISCORD_BOT_TOKEN is not set")
-    url = discord_api_base.rstrip("/") + "/users/@me"
-    host = urlsplit(url).netloc
-    answer = await _request(client, "GET", url, headers={"Authorization": f"Bot {token}"})
-    if isinstance(answer, str):
-        return Check(name, "failed", answer)
-    body = _json(answer)
-    if answer.status_code == 401:
-        return Check(
-            name,
-            "failed",
-            f"{host} refused DISCORD_BOT_TOKEN (HTTP 401): reset and copy it on the Bot page of "
-            "the Discord developer portal",
-        )
-    if answer.status_code == 200 and body.get("id"):
-        return Check(
-            name, "passed", f"signed in as {body.get('username')} ({body['id']}) on {host}"
-        )
-    said = body.get("message") or ""
-    return Check(
-        name, "failed", f"{host} answered /users/@me with HTTP {answer.status_code} {said}"
     )

@@ -1,4 +1,5 @@
-"""The bot's one HTTP port: the Telegram webhook, `/healthz`, `/readyz` and `/metrics`.
+"""The bot's one HTTP port: the adapters' routes (the Telegram webhook), `/healthz`, `/readyz`
+and `/metrics`.
 
     async with HttpServer(settings, {"store": store.ping}) as server:
         server.add_route("POST", "/telegram/webhook", handle_update)
@@ -78,10 +79,6 @@ class HttpServer:
         if not path.startswith("/"):
             raise ValueError(f"a route path starts with '/': {path!r}")
         self._routes[(method.upper(), path)] = handler
-
-    def add_readiness_check(self, name: str, check: ReadinessCheck) -> None:
-        self._checks[name] = check
-        self._report = None
 
     @property
     def port(self) -> int:

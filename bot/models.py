@@ -103,7 +103,6 @@ class Inbound:
     locale: str | None = None
     update_id: str | None = None
     is_group: bool = False
-    received_at: float = field(default=0.0, compare=False)
     moderator: Callable[[], Awaitable[bool]] | None = field(default=None, compare=False)
     """In a group: asks the platform whether the sender administers it (and so may cancel other
     members' work). Asked only when needed: on Telegram it costs a `getChatMember` call."""

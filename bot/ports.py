@@ -1,17 +1,37 @@
-"""What the core asks of a chat platform: the `Port` every adapter implements, one per chat.
+"""The contract between the core and a chat platform, and the registry of platforms.
 
-Any method may raise `bot.errors.RetryAfter` when the platform's flood control says wait; the core
-honours it (progress edits are skipped until then, messages that matter are retried after it).
+- `Port`: one chat, as the core sees it (send, edit, video, buttons, limits). Any method may raise
+  `bot.errors.RetryAfter` when the platform's flood control says wait; the core honours it
+  (progress edits are skipped until then, messages that matter are retried after it).
+- `Core`: what an adapter calls on the core (`handle`).
+- `Adapter`: a running platform: `async with` (or `start`/`stop`), the HTTP routes it mounts, and
+  `port_for(chat, hint)` to reach a chat again after a restart.
+- `Platform`: what an adapter package declares without importing its chat library: whether the
+  settings turn it on, its settings checks, its `clipbridge doctor` check, and how to build its
+  adapter. `register()` adds one; `platforms()` imports the registered packages by module name
+  on first use, so a Discord-only bot never imports `telegram`.
+
+`clipbridge run`, `clipbridge doctor` and the settings checks iterate over `platforms()`: a new
+platform is one package (with a `PLATFORM` object) plus its settings fields (docs/adding.md).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from types import TracebackType
+from typing import TYPE_CHECKING, Literal, Protocol, Self
 
-from bot.models import ChatKey
+from bot.models import ChatKey, Inbound, UserRef
+
+if TYPE_CHECKING:
+    import httpx
+
+    from bot.config import Settings
+    from bot.doctor import Check
+    from bot.http import Handler
 
 ChatAction = Literal["typing", "upload_video"]
 
@@ -58,9 +78,11 @@ class Port(Protocol):
     def chat(self) -> ChatKey: ...
 
     @property
-    def reply_to(self) -> str | None:
-        """A delivery hint the core stores with long jobs and hands back to `Adapter.port_for`
-        after a restart (a Discord interaction token and its age, say); None if the chat is enough.
+    def hint(self) -> str | None:
+        """A delivery hint: what besides the chat this port needs to deliver (a Discord
+        interaction token and its age, the Telegram message to answer in a group). The core stores
+        it with long jobs and hands it back to `Adapter.port_for` after a restart; None if the
+        chat is enough.
         """
         ...
 
@@ -94,12 +116,153 @@ class Port(Protocol):
         ...
 
 
+class Core(Protocol):
+    """What an adapter asks of the conversation core (`bot.conversation.Conversation`): every
+    message, command and button press of a chat, with the port that answers in that chat. It
+    returns once the message is taken (a long job goes on in the background), so an adapter may
+    await it in order per chat."""
+
+    async def handle(self, inbound: Inbound, port: Port) -> None: ...
+
+    async def language(self, user: UserRef, platform_locale: str | None = None) -> str:
+        """The language to answer this person in when the adapter speaks for itself (refusing a
+        file, say): their `/lang` choice, else their platform's locale if we speak it."""
+        ...
+
+
 class Adapter(Protocol):
-    """A running platform. The core asks it for a port to reach a chat it was not called from,
-    e.g. to deliver a job resumed after a restart. `reply_to` is the delivery hint stored with the
-    job (a Discord interaction token, say) and may be stale: the adapter falls back to the chat."""
+    """A platform as the core sees it. The core asks it for a port to reach a chat it was not
+    called from, e.g. to deliver a job resumed after a restart. `hint` is the delivery hint stored
+    with the job (`Port.hint`) and may be stale: the adapter falls back to the chat."""
 
     @property
     def platform(self) -> str: ...
 
-    def port_for(self, chat: ChatKey, reply_to: str | None = None) -> Port: ...
+    def port_for(self, chat: ChatKey, hint: str | None = None) -> Port: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """An HTTP route an adapter serves on the bot's one HTTP port (`bot.http.HttpServer`)."""
+
+    method: str
+    path: str
+    handler: Handler
+
+
+class RunningAdapter(Adapter, Protocol):
+    """An adapter `clipbridge run` starts. `start()` connects and begins handing messages to the
+    core (a start that fails undoes itself); `stop()` stops taking messages, hands over what is
+    in flight and lets go of every connection. `async with adapter:` is the same pair
+    (`Lifecycle`). `routes` are mounted on the HTTP server before `start()`, so a webhook is
+    served before the platform is told about it."""
+
+    @property
+    def routes(self) -> Sequence[Route]: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class Lifecycle:
+    """`async with` for an adapter that defines `start()` and `stop()`."""
+
+    async def start(self) -> None:
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+
+class Platform(Protocol):
+    """What an adapter package declares (as `PLATFORM` in its `__init__`), importable without its
+    chat library: the library is imported only by `adapter()`."""
+
+    @property
+    def name(self) -> str:
+        """`ChatKey.platform`, the prefix in ADMINS and ALLOWED_* entries, the doctor check name."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """The platform's name for people: "Telegram"."""
+        ...
+
+    @property
+    def switch(self) -> str:
+        """The setting that turns it on ("TELEGRAM_BOT_TOKEN"), named when no platform is on."""
+        ...
+
+    def configured(self, settings: Settings) -> bool:
+        """Whether these settings turn the platform on (`clipbridge run` starts it)."""
+        ...
+
+    def describe(self, settings: Settings) -> str:
+        """How it will run, in a few words for `clipbridge doctor`: "Telegram (webhook)"."""
+        ...
+
+    def check_settings(self, settings: Settings) -> list[str]:
+        """Its settings' problems, one sentence each naming the variable and the fix ([] if none);
+        called whether or not it is configured (a malformed URL is worth saying either way)."""
+        ...
+
+    async def doctor(self, settings: Settings, client: httpx.AsyncClient) -> Check:
+        """Whether the platform accepts the configured credentials, over `client`; skipped when
+        not configured. Never shows a token (the report is redacted too)."""
+        ...
+
+    def adapter(self, settings: Settings, core: Core) -> RunningAdapter:
+        """The adapter for `clipbridge run` (imports the chat library)."""
+        ...
+
+
+_registry: dict[str, str | Platform] = {
+    "telegram": "adapters.telegram",
+    "discord": "adapters.discord",
+}
+
+
+def register(name: str, platform: str | Platform) -> None:
+    """Add (or replace) a platform: a module whose `PLATFORM` is its `Platform`, imported when
+    first needed, or the `Platform` itself. Registration order is the order of checks and starts.
+    """
+    _registry[name] = platform
+
+
+def platforms() -> list[Platform]:
+    """Every registered platform, importing the packages named (not their chat libraries)."""
+    found: list[Platform] = []
+    for name, entry in list(_registry.items()):
+        platform: Platform = (
+            importlib.import_module(entry).PLATFORM if isinstance(entry, str) else entry
+        )
+        _registry[name] = platform
+        found.append(platform)
+    return found
+
+
+def configured_platforms(settings: Settings) -> list[Platform]:
+    """The platforms these settings turn on, in registration order."""
+    return [platform for platform in platforms() if platform.configured(settings)]

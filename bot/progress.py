@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from bot.errors import RetryAfter
-from bot.ports import Button, ChatAction, MessageRef, Port
+from bot.ports import Button, MessageRef, Port
 from bot.texts import human_duration, t
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,6 @@ class ProgressMessage:
         first_text: str,
         still_working_interval: float,
         clock: Clock = time.monotonic,
-        action: ChatAction = "typing",
         first_delay: float = FIRST_DELAY,
         spawn: Spawn = _create_task,
     ) -> None:
@@ -104,7 +103,6 @@ class ProgressMessage:
         self._locale = locale
         self._still_every = still_working_interval
         self._clock = clock
-        self._action: ChatAction = action
         self._first_delay = first_delay
         self._spawn = spawn
         self._first_text = first_text  # posted as it is; news that came before is an edit
@@ -277,7 +275,7 @@ class ProgressMessage:
 
     async def _typing(self) -> None:
         try:
-            await self._port.typing(self._action)
+            await self._port.typing()
         except RetryAfter as wait:
             self._pacer.retry_after(wait.seconds)
         except Exception:

@@ -7,7 +7,9 @@ sentence per problem that names the environment variable and says what to set, a
 together as a `ConfigError`. A secret's value is never part of a message: pydantic's own text
 would echo the input, so messages are written here from the error's type.
 
-`check_settings(settings)` runs only the consistency checks, for `clipbridge doctor`.
+`check_settings(settings)` runs only the consistency checks, for `clipbridge doctor`. Each chat
+platform checks its own settings (`bot.ports.Platform.check_settings`); the helpers they share
+(`url_problem`, `secret_shape`, `secret_value`) are here.
 """
 
 from __future__ import annotations
@@ -25,15 +27,18 @@ from pydantic_settings import SettingsError
 
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.ports import platforms
 
-__all__ = ["check_settings", "describe_validation_error", "load_settings"]
+__all__ = [
+    "check_settings",
+    "describe_validation_error",
+    "load_settings",
+    "secret_shape",
+    "secret_value",
+    "url_problem",
+]
 
-PLATFORMS = ("telegram", "discord", "console")
-_TELEGRAM_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
-_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-_WEBHOOK_PORTS = (443, 80, 88, 8443)
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
-_CLOUD_BOT_API = "https://api.telegram.org"
 
 # Extra words of advice for a field whose value pydantic refused.
 _HINTS = {
@@ -115,8 +120,8 @@ def check_settings(settings: Settings, *, filesystem: bool = True) -> list[str]:
     with a write: start-up would fail there anyway, later and less clearly.
     """
     problems: list[str] = []
-    problems += _telegram(settings)
-    problems += _discord(settings)
+    for platform in platforms():
+        problems += platform.check_settings(settings)
     problems += _nemo(settings)
     problems += _access_lists(settings)
     problems += _ffmpeg(settings)
@@ -125,23 +130,25 @@ def check_settings(settings: Settings, *, filesystem: bool = True) -> list[str]:
     return problems
 
 
-def _set(value: SecretStr | None) -> str | None:
+def secret_value(value: SecretStr | None) -> str | None:
+    """The secret's text, or None when unset or empty."""
     secret = value.get_secret_value() if value is not None else ""
     return secret or None
 
 
-def _url_problem(name: str, url: str, *, https: bool = False) -> str | None:
+def url_problem(name: str, url: str, *, https_because: str | None = None) -> str | None:
+    """What is wrong with the URL setting `name`, in one sentence; None if nothing.
+    `https_because`: why it must be https, for the sentence when it is not."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"{name} must be an http(s) URL with a host (got {url!r}): e.g. https://host.example"
-    if https and parts.scheme != "https":
-        return (
-            f"{name} must start with https:// (got {url!r}): Telegram sends webhooks over TLS only."
-        )
+    if https_because and parts.scheme != "https":
+        return f"{name} must start with https:// (got {url!r}): {https_because}."
     return None
 
 
-def _secret_shape(name: str, value: str) -> str | None:
+def secret_shape(name: str, value: str) -> str | None:
+    """Spaces or quotes pasted with a token, in one sentence; None if it looks clean."""
     if value != value.strip() or any(c.isspace() for c in value):
         return f"{name} contains spaces or line breaks: set the token alone, without spaces."
     if value[:1] in "\"'" or value[-1:] in "\"'":
@@ -149,104 +156,10 @@ def _secret_shape(name: str, value: str) -> str | None:
     return None
 
 
-def _telegram(s: Settings) -> list[str]:
-    problems: list[str] = []
-    for name, url, suffix in (
-        ("TELEGRAM_BASE_URL", s.telegram_base_url, "/bot"),
-        ("TELEGRAM_BASE_FILE_URL", s.telegram_base_file_url, "/file/bot"),
-    ):
-        if bad := _url_problem(name, url):
-            problems.append(bad)
-        elif not url.endswith(suffix):
-            problems.append(
-                f"{name} must end in {suffix} (the token is appended to it): "
-                f"e.g. http://telegram-bot-api:8081{suffix}."
-            )
-    cloud = [u.startswith(_CLOUD_BOT_API) for u in (s.telegram_base_url, s.telegram_base_file_url)]
-    if cloud[0] != cloud[1]:
-        problems.append(
-            "TELEGRAM_BASE_URL and TELEGRAM_BASE_FILE_URL point at different servers: set both to "
-            "the same Bot API server (a local server serves /bot and /file/bot)."
-        )
-    if s.telegram_local_mode and all(cloud):
-        problems.append(
-            "TELEGRAM_LOCAL_MODE=true needs a local Bot API server, but TELEGRAM_BASE_URL is the "
-            "cloud API: set TELEGRAM_BASE_URL and TELEGRAM_BASE_FILE_URL to your server "
-            "(e.g. http://telegram-bot-api:8081/bot), or set TELEGRAM_LOCAL_MODE=false."
-        )
-    token = _set(s.telegram_bot_token)
-    if token is None:
-        return problems
-    if bad := _secret_shape("TELEGRAM_BOT_TOKEN", token):
-        problems.append(bad)
-    elif not _TELEGRAM_TOKEN.fullmatch(token):
-        problems.append(
-            "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then letters, "
-            "e.g. 123456:ABC-def): copy it again from @BotFather."
-        )
-    if s.telegram_mode == "webhook":
-        problems += _webhook(s)
-    return problems
-
-
-def _webhook(s: Settings) -> list[str]:
-    problems: list[str] = []
-    if not s.public_url:
-        problems.append(
-            "PUBLIC_URL is not set, but TELEGRAM_MODE=webhook needs it: set it to this server's "
-            "public https address (e.g. https://bot.example.com), or use TELEGRAM_MODE=polling."
-        )
-    elif bad := _url_problem("PUBLIC_URL", s.public_url, https=True):
-        problems.append(bad)
-    elif (urlsplit(s.public_url).port or 443) not in _WEBHOOK_PORTS:
-        problems.append(
-            f"PUBLIC_URL uses port {urlsplit(s.public_url).port}, but Telegram delivers webhooks "
-            "only to ports 443, 80, 88 or 8443: put a proxy on one of them."
-        )
-    secret = _set(s.telegram_webhook_secret)
-    if secret is None:
-        problems.append(
-            "TELEGRAM_WEBHOOK_SECRET is not set, but TELEGRAM_MODE=webhook needs it so that only "
-            "Telegram can post updates: set 1-256 characters of A-Z, a-z, 0-9, _ and -."
-        )
-    elif not _WEBHOOK_SECRET.fullmatch(secret):
-        problems.append(
-            "TELEGRAM_WEBHOOK_SECRET may hold only 1-256 characters of A-Z, a-z, 0-9, _ and - "
-            "(Telegram's rule): choose another secret."
-        )
-    if not s.http_enabled:
-        problems.append(
-            "HTTP_ENABLED=false, but TELEGRAM_MODE=webhook receives updates over HTTP: set "
-            "HTTP_ENABLED=true, or use TELEGRAM_MODE=polling."
-        )
-    return problems
-
-
-def _discord(s: Settings) -> list[str]:
-    problems: list[str] = []
-    token = _set(s.discord_bot_token)
-    if token is not None:
-        if token.lower().startswith("bot "):
-            problems.append("DISCORD_BOT_TOKEN starts with 'Bot ': set the token alone.")
-        elif bad := _secret_shape("DISCORD_BOT_TOKEN", token):
-            problems.append(bad)
-        elif token.count(".") != 2:
-            problems.append(
-                "DISCORD_BOT_TOKEN does not look like a bot token (three parts joined by dots): "
-                "copy it again from the Bot page of the Discord developer portal."
-            )
-    if s.discord_guild_id is not None and not s.discord_guild_id.isdigit():
-        problems.append(
-            f"DISCORD_GUILD_ID must be a server id, digits only (got {s.discord_guild_id!r}): "
-            "copy it with Developer Mode on (right-click the server, Copy Server ID)."
-        )
-    return problems
-
-
 def _nemo(s: Settings) -> list[str]:
     problems: list[str] = []
     for name, url in (("NEMO_API_URL", s.nemo_api_url), ("NEMO_WEB_URL", s.nemo_web_url)):
-        if bad := _url_problem(name, url):
+        if bad := url_problem(name, url):
             problems.append(bad)
     parts = urlsplit(s.nemo_api_url)
     if s.chosen_backend == "nemo" and parts.scheme == "http" and parts.hostname not in _LOOPBACK:
@@ -254,8 +167,8 @@ def _nemo(s: Settings) -> list[str]:
             "NEMO_API_URL uses http:// to a remote host, so the token would travel unencrypted: "
             "use https://."
         )
-    token = _set(s.nemo_token)
-    if token is not None and (bad := _secret_shape("NEMO_TOKEN", token)):
+    token = secret_value(s.nemo_token)
+    if token is not None and (bad := secret_shape("NEMO_TOKEN", token)):
         problems.append(bad)
     client_id = s.nemo_client_id
     if client_id is not None and not re.fullmatch(r"[\x21-\x7e]+", client_id):
@@ -278,20 +191,21 @@ def _access_lists(s: Settings) -> list[str]:
         ("ALLOWED_USERS", s.allowed_users, "user"),
         ("ALLOWED_CHATS", s.allowed_chats, "chat"),
     )
+    names = [platform.name for platform in platforms()] + ["console"]
     for name, entries, what in lists:
         for entry in entries:
-            if not _entry_ok(entry, what):
+            if not _entry_ok(entry, what, names):
                 example = "telegram:42" if what == "user" else "telegram:-1001234567890"
                 problems.append(
                     f"{name} entry {entry!r} is not platform:{what}_id: write it like {example} "
-                    f"or discord:123456789012345678 (platforms: {', '.join(PLATFORMS)})."
+                    f"or discord:123456789012345678 (platforms: {', '.join(names)})."
                 )
     return problems
 
 
-def _entry_ok(entry: str, what: str) -> bool:
+def _entry_ok(entry: str, what: str, platforms: list[str]) -> bool:
     platform, _, rest = entry.partition(":")
-    if platform not in PLATFORMS or not rest:
+    if platform not in platforms or not rest:
         return False
     if platform == "console":
         return True

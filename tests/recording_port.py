@@ -36,7 +36,7 @@ class RecordingPort:
     upload_limit: int = 50_000_000
     message_limit: int = 4096
     caption_limit: int = 1024
-    reply_to: str | None = None
+    hint: str | None = None
     edit_failures: list[float] = field(default_factory=list)  # retry-after seconds, in order
     results_dir: Path | None = None
     log: list[Sent] = field(default_factory=list)

@@ -36,7 +36,7 @@ from bot.streams import file_attachment
 from bot.texts import language_of, normalize_locale, t
 
 if TYPE_CHECKING:
-    from bot.app import Core
+    from bot.app import Services
 
 __all__ = ["ConsoleAdapter", "ConsolePort", "add_arguments", "chat", "log_file", "main"]
 
@@ -62,7 +62,7 @@ class ConsoleAdapter:
     def platform(self) -> str:
         return "console"
 
-    def port_for(self, chat: ChatKey, reply_to: str | None = None) -> ConsolePort:
+    def port_for(self, chat: ChatKey, hint: str | None = None) -> ConsolePort:
         return self._port
 
 
@@ -92,7 +92,7 @@ class _Session:
     rest to the conversation, and turns Ctrl-C into a cancel (once) or a quit (twice)."""
 
     def __init__(
-        self, core: Core, settings: Settings, screen: Screen, port: ConsolePort, results: Path
+        self, core: Services, settings: Settings, screen: Screen, port: ConsolePort, results: Path
     ) -> None:
         self._core = core
         self._settings = settings

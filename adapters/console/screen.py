@@ -106,7 +106,7 @@ class ConsolePort:
         return self._chat
 
     @property
-    def reply_to(self) -> str | None:
+    def hint(self) -> str | None:
         return None
 
     @property

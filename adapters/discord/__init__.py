@@ -9,11 +9,34 @@ Slash commands (`/compress`, `/edit`, `/export`, `/status`, `/credits`, `/new`, 
 `DISCORD_MESSAGE_CONTENT`) messages that mention the bot in a channel. See `_port` for where
 answers go and `_inbound` for how chats are keyed.
 
+Importing this package does not import `discord`: `PLATFORM` (its settings and doctor checks)
+is light, and the adapter and port are imported on first use.
+
 Setting up the bot: docs/discord.md (the application, the invite URL with its scopes and
 permissions, the intents).
 """
 
-from adapters.discord._adapter import DiscordAdapter
-from adapters.discord._port import Delivery, DiscordPort
+from __future__ import annotations
 
-__all__ = ["Delivery", "DiscordAdapter", "DiscordPort"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from adapters.discord._platform import PLATFORM
+
+if TYPE_CHECKING:
+    from adapters.discord._adapter import DiscordAdapter
+    from adapters.discord._port import Delivery, DiscordPort
+
+__all__ = ["PLATFORM", "Delivery", "DiscordAdapter", "DiscordPort"]
+
+_LAZY = {
+    "DiscordAdapter": "adapters.discord._adapter",
+    "Delivery": "adapters.discord._port",
+    "DiscordPort": "adapters.discord._port",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

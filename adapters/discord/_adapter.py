@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from types import TracebackType
-from typing import Self
+from collections.abc import Sequence
 
 import aiohttp
 import discord
@@ -19,14 +18,15 @@ import yarl
 
 from adapters.discord._client import BridgeClient
 from adapters.discord._port import DiscordPort
-from adapters.discord._router import Core, Router
+from adapters.discord._router import Router
 from adapters.discord._startup import RECONNECTS, gateway_refused, log_in, sync_commands
 from bot.backoff import DEFAULT_BACKOFF, Backoff
 from bot.config import Settings
 from bot.models import ChatKey
+from bot.ports import Core, Lifecycle, Route
 
 
-class DiscordAdapter:
+class DiscordAdapter(Lifecycle):
     """Discord for the core: `platform`, `port_for`, and `async with` to run the bot.
 
     `core` is the `Conversation` (anything with its `handle`). `guild_ready_timeout` is how long
@@ -66,10 +66,15 @@ class DiscordAdapter:
     def client(self) -> BridgeClient:
         return self._client
 
-    def port_for(self, chat: ChatKey, reply_to: str | None = None) -> DiscordPort:
-        return self._router.port_for(chat, reply_to)
+    def port_for(self, chat: ChatKey, hint: str | None = None) -> DiscordPort:
+        return self._router.port_for(chat, hint)
 
-    async def __aenter__(self) -> Self:
+    @property
+    def routes(self) -> Sequence[Route]:
+        return ()  # the gateway is a connection the bot opens: nothing to serve
+
+    async def start(self) -> None:
+        """Log in, connect the gateway and wait for READY; a start that fails is undone."""
         logging.getLogger("discord.client").addFilter(RECONNECTS)
         self._router.session = aiohttp.ClientSession()
         try:
@@ -87,19 +92,10 @@ class DiscordAdapter:
                     raise gateway_refused(gave_up, message_content=self._message_content)
                 raise ConnectionError("the Discord gateway closed before READY")
         except BaseException:
-            await self._close()
+            await self.stop()
             raise
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self._close()
-
-    async def _close(self) -> None:
+    async def stop(self) -> None:
         # The gateway task goes first: while it is reading, discord.py answers our own close
         # with a close code of 4000 (resumable), and Discord keeps showing the bot online for
         # minutes. With nobody reading, `close()` sends 1000 and the bot is offline at once.

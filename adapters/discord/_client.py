@@ -35,6 +35,9 @@ class BridgeClient(discord.Client):
     def __init__(
         self, *, message_content: bool, guild_id: str | None, guild_ready_timeout: float
     ) -> None:
+        # The bot never joins voice: discord.py's warnings that voice libraries are missing
+        # would be two WARNING lines at every start for an operator to wonder about.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             intents=intents(message_content),
             guild_ready_timeout=guild_ready_timeout,

@@ -11,8 +11,8 @@ Rate limits: discord.py waits out short 429s itself and retries (nothing is lost
 takes longer); a limit it will not wait for (`discord.RateLimited`) or one that persists through
 its retries surfaces as `bot.errors.RetryAfter`, which the core honours.
 
-`reply_to` is a small JSON object (`Delivery`) holding what a restarted bot needs: the person to
-DM, the interaction's application id, token and expiry, and its upload limit.
+The delivery hint (`Port.hint`) is a small JSON object (`Delivery`) holding what a restarted bot
+needs: the person to DM, the interaction's application id, token and expiry, and its upload limit.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ _LINK_MAX = 512  # Discord's longest link-button URL
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """Where a port delivers besides its chat; serialized as `Port.reply_to`."""
+    """Where a port delivers besides its chat; serialized as `Port.hint`."""
 
     user: int | None = None
     app: int | None = None
@@ -154,7 +154,7 @@ class DiscordPort:
         return self._chat
 
     @property
-    def reply_to(self) -> str | None:
+    def hint(self) -> str | None:
         return self._delivery.dumps()
 
     @property

@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 import discord
@@ -21,19 +21,11 @@ import discord
 from adapters.discord._inbound import chat_key, is_video, to_attachment, user_ref
 from adapters.discord._port import NO_PINGS, Delivery, DiscordPort
 from bot.config import Settings
-from bot.models import ChatKey, Inbound, UserRef
-from bot.ports import Port
+from bot.models import ChatKey, Inbound
+from bot.ports import Core, Port
 from bot.texts import t
 
 log = logging.getLogger(__name__)
-
-
-class Core(Protocol):
-    """What the adapter needs of `bot.conversation.Conversation`."""
-
-    async def handle(self, inbound: Inbound, port: Port) -> None: ...
-
-    async def language(self, user: UserRef, platform_locale: str | None = None) -> str: ...
 
 
 class Router:
@@ -82,7 +74,6 @@ class Router:
                 locale=interaction.locale.value,
                 update_id=str(interaction.id),
                 is_group=interaction.guild_id is not None,
-                received_at=time.time(),
                 moderator=_answer(interaction.permissions.manage_messages),
             ),
             port,
@@ -146,7 +137,6 @@ class Router:
                 attachments=tuple(self._attachment(v) for v in videos),
                 update_id=str(message.id),
                 is_group=message.guild is not None,
-                received_at=time.time(),
                 moderator=_answer(_manages_messages(message)),
             ),
             port,
@@ -154,8 +144,8 @@ class Router:
 
     # --- shared -----------------------------------------------------------------------------
 
-    def port_for(self, chat: ChatKey, reply_to: str | None = None) -> DiscordPort:
-        return DiscordPort(self._client, chat, Delivery.loads(reply_to))
+    def port_for(self, chat: ChatKey, hint: str | None = None) -> DiscordPort:
+        return DiscordPort(self._client, chat, Delivery.loads(hint))
 
     def _attachment(self, attachment: discord.Attachment) -> Any:
         assert self.session is not None, "the adapter opens the session before connecting"

@@ -1,13 +1,36 @@
 """Telegram for clipbridge: the only package that imports `telegram` (python-telegram-bot).
 
-from adapters.telegram import TelegramAdapter, WEBHOOK_PATH
+    async with TelegramAdapter(settings, conversation) as telegram:
+        conversation.add_adapter(telegram)
+        for route in telegram.routes:   # the webhook, in webhook mode
+            server.add_route(route.method, route.path, route.handler)
 
-async with TelegramAdapter(settings, conversation) as telegram:
-    conversation.add_adapter(telegram)
-    app.router.add_post(WEBHOOK_PATH, telegram.webhook_handler)   # webhook mode only
+Importing this package does not import `telegram`: `PLATFORM` (its settings and doctor checks)
+is light, and the adapter and port are imported on first use. `clipbridge run` finds it through
+`bot.ports.platforms()`.
 """
 
-from adapters.telegram._adapter import WEBHOOK_PATH, Core, TelegramAdapter
-from adapters.telegram._port import TelegramPort
+from __future__ import annotations
 
-__all__ = ["WEBHOOK_PATH", "Core", "TelegramAdapter", "TelegramPort"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from adapters.telegram._platform import PLATFORM
+
+if TYPE_CHECKING:
+    from adapters.telegram._adapter import WEBHOOK_PATH, TelegramAdapter
+    from adapters.telegram._port import TelegramPort
+
+__all__ = ["PLATFORM", "WEBHOOK_PATH", "TelegramAdapter", "TelegramPort"]
+
+_LAZY = {
+    "WEBHOOK_PATH": "adapters.telegram._adapter",
+    "TelegramAdapter": "adapters.telegram._adapter",
+    "TelegramPort": "adapters.telegram._port",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,10 +1,10 @@
 """`TelegramAdapter`: python-telegram-bot's `Application`, embedded in clipbridge's lifecycle.
 
-    async with TelegramAdapter(settings, conversation) as adapter:   # initialize + start
-        ...                                                           # stop + shutdown on exit
+    async with TelegramAdapter(settings, conversation) as adapter:   # start(): getMe, then updates
+        ...                                                           # stop() on exit
 
 Polling by default. In webhook mode (`TELEGRAM_MODE=webhook`) PTB's own web server is not used:
-the bot's aiohttp server mounts `adapter.webhook_handler` at `WEBHOOK_PATH`, and the adapter
+the bot's aiohttp server mounts `adapter.routes` (the webhook at `WEBHOOK_PATH`), and the adapter
 registers `PUBLIC_URL + WEBHOOK_PATH` with Telegram together with a secret token that every
 delivery must carry in `X-Telegram-Bot-Api-Secret-Token`.
 
@@ -23,10 +23,9 @@ import hashlib
 import hmac
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any
 
 import httpx
 from aiohttp import web
@@ -52,8 +51,8 @@ from bot.backoff import DEFAULT_BACKOFF, Backoff
 from bot.config import MB, Settings
 from bot.errors import ConfigError
 from bot.links import LinkFetcher, LinkPolicy
-from bot.models import Attachment, ChatKey, Inbound, UserRef
-from bot.ports import Port
+from bot.models import Attachment, ChatKey, Inbound
+from bot.ports import Core, Lifecycle, Route
 from bot.texts import human_size, t
 
 log = logging.getLogger(__name__)
@@ -63,14 +62,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 CLOUD_DOWNLOAD_LIMIT = 20 * MB
 LOCAL_DOWNLOAD_LIMIT = 2000 * MB
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-
-
-class Core(Protocol):
-    """What the adapter needs of `bot.conversation.Conversation`."""
-
-    async def handle(self, inbound: Inbound, port: Port) -> None: ...
-
-    async def language(self, user: UserRef, platform_locale: str | None = None) -> str: ...
 
 
 @dataclass
@@ -84,7 +75,7 @@ class _Album:
     last: float = 0.0
 
 
-class TelegramAdapter:
+class TelegramAdapter(Lifecycle):
     """The Telegram platform: receives updates, hands them to the core, gives it ports."""
 
     platform = "telegram"
@@ -133,26 +124,29 @@ class TelegramAdapter:
 
     # --- lifecycle -------------------------------------------------------------------------------
 
-    async def __aenter__(self) -> Self:
+    @property
+    def routes(self) -> Sequence[Route]:
+        """The webhook, in webhook mode: mounted before `start()` registers it with Telegram."""
+        if not self._webhook:
+            return ()
+        return (Route("POST", WEBHOOK_PATH, self.webhook_handler),)
+
+    async def start(self) -> None:
+        """Say hello to Telegram, then take updates; a start that fails is undone."""
         try:
             await self.initialize()
-            await self.start()
+            await self._take_updates()
         except BaseException:
             # Undo whatever part got done (a failed getMe, a webhook Telegram refused).
             with contextlib.suppress(Exception):
-                await self.stop()
+                await self._stop_updates()
             await self.shutdown()
             raise
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def stop(self) -> None:
+        """Stop taking updates (albums being collected are handed over first), then close."""
         try:
-            await self.stop()
+            await self._stop_updates()
         finally:
             await self.shutdown()
 
@@ -187,7 +181,7 @@ class TelegramAdapter:
         self._me = app.bot.bot
         self._spawn(publish_menu(app.bot, base_url, self._backoff))
 
-    async def start(self) -> None:
+    async def _take_updates(self) -> None:
         """Start handling updates: polling, or registering the webhook."""
         app = self._require_app()
         await app.start()
@@ -206,7 +200,7 @@ class TelegramAdapter:
                 bootstrap_retries=-1,
             )
 
-    async def stop(self) -> None:
+    async def _stop_updates(self) -> None:
         """Stop taking updates; albums still being collected are handed over first."""
         app = self._require_app()
         if app.updater is not None and app.updater.running:
@@ -262,11 +256,11 @@ class TelegramAdapter:
 
     # --- ports -----------------------------------------------------------------------------------
 
-    def port_for(self, chat: ChatKey, reply_to: str | None = None) -> TelegramPort:
+    def port_for(self, chat: ChatKey, hint: str | None = None) -> TelegramPort:
         return TelegramPort(
             self._require_app().bot,
             chat,
-            reply_to=reply_to,
+            hint=hint,
             local_mode=self._local_mode,
             url_fetch=self._url_fetch,
         )
@@ -330,7 +324,6 @@ class TelegramAdapter:
             locale=query.from_user.language_code,
             update_id=str(update.update_id),
             is_group=group,
-            received_at=time.time(),
             moderator=self._moderator(message.chat.id, query.from_user.id) if group else None,
         )
         await self._core.handle(inbound, self.port_for(key))
@@ -417,7 +410,6 @@ class TelegramAdapter:
             locale=locale,
             update_id=str(update_id),
             is_group=group,
-            received_at=time.time(),
             moderator=self._moderator(first.chat.id, sender.id) if group else None,
         )
         await self._core.handle(inbound, port)

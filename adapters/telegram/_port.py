@@ -85,7 +85,8 @@ def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
 
 
 class TelegramPort:
-    """Sends into one chat, in its forum topic if it has one, replying to `reply_to` in groups.
+    """Sends into one chat, in its forum topic if it has one, replying in groups to the
+    message its delivery hint names (`hint` is that message's id).
 
     Every call may raise `bot.errors.RetryAfter` (flood control); the core decides whether to
     wait and retry or to skip (progress edits).
@@ -96,7 +97,7 @@ class TelegramPort:
         bot: Bot,
         chat: ChatKey,
         *,
-        reply_to: str | None = None,
+        hint: str | None = None,
         local_mode: bool = False,
         url_fetch: bool = False,
     ) -> None:
@@ -104,7 +105,9 @@ class TelegramPort:
         self._chat = chat
         self._chat_id = int(chat.chat)
         self._thread = int(chat.thread) if chat.thread else None
-        self._reply_to = reply_to
+        # The message to answer in a group. A hint this version cannot read (stored by another
+        # version, say) is dropped: the chat alone still reaches the person.
+        self._reply_to = int(hint) if hint and hint.isdigit() else None
         self._local_mode = local_mode
         self._url_fetch = url_fetch
 
@@ -115,8 +118,8 @@ class TelegramPort:
         return self._chat
 
     @property
-    def reply_to(self) -> str | None:
-        return self._reply_to
+    def hint(self) -> str | None:
+        return str(self._reply_to) if self._reply_to is not None else None
 
     @property
     def message_limit(self) -> int:
@@ -136,9 +139,9 @@ class TelegramPort:
         where: dict[str, Any] = {"chat_id": self._chat_id}
         if self._thread is not None:
             where["message_thread_id"] = self._thread
-        if self._reply_to:
+        if self._reply_to is not None:
             where["reply_parameters"] = ReplyParameters(
-                int(self._reply_to), allow_sending_without_reply=True
+                self._reply_to, allow_sending_without_reply=True
             )
         return where
 

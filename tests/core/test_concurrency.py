@@ -173,7 +173,7 @@ class _Adapter:
     def __init__(self, port: object) -> None:
         self._port = port
 
-    def port_for(self, chat: object, reply_to: str | None = None) -> object:
+    def port_for(self, chat: object, hint: str | None = None) -> object:
         return self._port
 
 

@@ -34,7 +34,7 @@ class Chats:
     def __init__(self, *ports: RecordingPort) -> None:
         self.ports = {port.chat: port for port in ports}
 
-    def port_for(self, chat: ChatKey, reply_to: str | None = None) -> Port:
+    def port_for(self, chat: ChatKey, hint: str | None = None) -> Port:
         return self.ports[chat]
 
 

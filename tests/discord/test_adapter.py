@@ -21,11 +21,11 @@ from tests.discord.conftest import (
     GUILD,
     THREAD,
     LogLines,
-    RecordingCore,
     make_settings,
     open_adapter,
 )
 from tests.fakes.discord_api import FakeDiscord
+from tests.support.core import RecordingCore
 
 CLIP = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100
 
@@ -47,7 +47,7 @@ async def _compress(
         **kwargs,
     )
     await fake.dispatch("INTERACTION_CREATE", payload)
-    inbound, port = await core.wait(n)
+    inbound, port = await core.nth(n)
     return inbound, port, payload
 
 
@@ -131,7 +131,7 @@ async def test_a_command_button_press_arrives_as_its_command(
             locale="zh-CN",
         )
         await fake.dispatch("INTERACTION_CREATE", press)
-        inbound, pressed_port = await core.wait(2)
+        inbound, pressed_port = await core.nth(2)
     assert inbound.text == "/export" and inbound.locale == "zh-CN"
     assert inbound.update_id == press["id"]
     # A server channel: the presser's own key (user 42); posting goes to the channel.
@@ -152,7 +152,7 @@ async def test_several_attachments_in_a_dm_become_several_uploads(
         )
         message = fake.message("join them", channel_id=DM_CHANNEL, attachments=files)
         await fake.dispatch("MESSAGE_CREATE", message)
-        inbound, port = await core.wait()
+        inbound, port = await core.nth()
         notes = [m["content"] for m in fake.in_channel(DM_CHANNEL)]
     assert [a.name for a in inbound.attachments] == ["one.mp4", "two.MKV"]
     assert inbound.attachments[1].mime == "video/x-matroska"  # guessed from the name
@@ -171,7 +171,7 @@ async def test_attachments_stream_from_the_cdn_in_chunks(
         await fake.dispatch(
             "MESSAGE_CREATE", fake.message("", channel_id=DM_CHANNEL, attachments=(att,))
         )
-        inbound, _ = await core.wait()
+        inbound, _ = await core.nth()
         [attachment] = inbound.attachments
         assert attachment.public_url == att["url"] and attachment.size == len(body)
         async with attachment.open() as stream:
@@ -191,7 +191,7 @@ async def test_mentions_in_a_channel_need_the_message_content_setting(
     async with open_adapter(make_settings(tmp_path), core):
         await fake.dispatch("MESSAGE_CREATE", mention)  # not asked for: ignored
         await fake.dispatch("MESSAGE_CREATE", fake.message("/status", channel_id=DM_CHANNEL))
-        first, _ = await core.wait()
+        first, _ = await core.nth()
     assert first.text == "/status"
 
     core = RecordingCore()
@@ -199,7 +199,7 @@ async def test_mentions_in_a_channel_need_the_message_content_setting(
         plain = fake.message("no mention here", channel_id=CHANNEL, guild_id=GUILD)
         await fake.dispatch("MESSAGE_CREATE", plain)
         await fake.dispatch("MESSAGE_CREATE", dict(mention, id=fake.new_id()))
-        inbound, port = await core.wait()
+        inbound, port = await core.nth()
     assert len(core.inbound) == 1
     assert inbound.text == "make it smaller" and inbound.is_group
     assert port.chat == ChatKey("discord", str(CHANNEL), str(THREAD), "42")  # the thread's own
@@ -214,7 +214,7 @@ async def test_after_the_ttl_the_port_posts_in_the_channel_or_by_dm(
         _, port, payload = await _compress(fake, core, size_limit=25 * 1024 * 1024)
         ref = await port.send_text("⏳ 10%")
         assert port.upload_limit == 25 * 1024 * 1024  # the interaction's own limit
-        await _until_expired(port.reply_to)
+        await _until_expired(port.hint)
         assert port.upload_limit == 10 * 1024 * 1024  # the guild's (tier 0) from now on
         await port.edit_text(ref, "⏳ 50%")
         await port.typing("upload_video")  # the "thinking…" response no longer shows it
@@ -233,13 +233,13 @@ async def test_after_the_ttl_the_port_posts_in_the_channel_or_by_dm(
     assert not any(payload["token"] in c.path for c in fake.calls[-4:])
 
 
-async def test_a_restarted_bot_finds_the_chat_from_reply_to(
+async def test_a_restarted_bot_finds_the_chat_from_its_hint(
     fake: FakeDiscord, tmp_path: Path, log_lines: LogLines
 ) -> None:
     core = RecordingCore()
     async with open_adapter(make_settings(tmp_path), core) as adapter:
         _, port, payload = await _compress(fake, core, locale="zh-CN")
-        hint = port.reply_to
+        hint = port.hint
         assert hint is not None and Delivery.loads(hint).token == payload["token"]
     async with open_adapter(make_settings(tmp_path), RecordingCore()) as adapter:
         again = adapter.port_for(port.chat, hint)
@@ -308,9 +308,9 @@ async def test_non_video_in_a_context_menu_target(
     assert core.inbound == []
 
 
-async def _until_expired(reply_to: str | None) -> None:
+async def _until_expired(hint: str | None) -> None:
     """Wait for the wall-clock moment the port stops using the token (a timer, not a guess)."""
-    expires = Delivery.loads(reply_to).expires
+    expires = Delivery.loads(hint).expires
     async with asyncio.timeout(5):
         while time.time() < expires:
             await asyncio.sleep(expires - time.time())
@@ -338,7 +338,7 @@ async def test_commands_are_deferred_within_three_seconds_whatever_the_core_does
         [deferral] = await fake.wait_for(
             lambda: [c for c in fake.calls if payload["token"] in c.path], timeout=3.0
         )
-        inbound, _ = await core.wait()
+        inbound, _ = await core.nth()
         core.release.set()
     assert deferral.path == f"/interactions/{payload['id']}/{payload['token']}/callback"
     assert deferral.payload == {"type": 5} and inbound.text == "/status"

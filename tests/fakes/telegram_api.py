@@ -41,6 +41,8 @@ from typing import Any, Literal
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.base import FailureScript, FakeServer
+
 FailureKind = Literal["flood", "server", "unsupported"]
 
 MB = 1_000_000
@@ -102,7 +104,7 @@ def pattern_bytes(offset: int, length: int) -> bytes:
     return bytes((offset + i) % 251 for i in range(length))
 
 
-class FakeTelegram:
+class FakeTelegram(FakeServer):
     """The fake server. Use as `async with FakeTelegram(token) as tg:`."""
 
     def __init__(
@@ -113,6 +115,7 @@ class FakeTelegram:
         local_mode: bool = False,
         local_dir: Path | None = None,
     ) -> None:
+        super().__init__()
         self.token = token
         self.bot_user = {
             "id": 777000111,
@@ -139,41 +142,26 @@ class FakeTelegram:
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._file_ids = itertools.count(1)
         self._new_update = asyncio.Condition()
-        self._failures: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        self._always: dict[str, dict[str, Any]] = {}  # method -> the error of every call
-        self._changed = asyncio.Condition()
+        self.failures: FailureScript[str, dict[str, Any]] = FailureScript()
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
-        self.port = 0
 
     # --- lifecycle -------------------------------------------------------------------------------
 
-    async def __aenter__(self) -> FakeTelegram:
-        app = web.Application(client_max_size=1024**4)
-        app.router.add_post("/bot{token}/{method}", self._api)
-        app.router.add_get("/bot{token}/{method}", self._api)
-        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None and server.sockets
-        self.port = server.sockets[0].getsockname()[1]
-        self._session = aiohttp.ClientSession()
-        return self
+    def add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/bot{token}/{method}", self._api)
+        router.add_get("/bot{token}/{method}", self._api)
+        router.add_get("/file/bot{token}/{path:.+}", self._download)
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def start(self) -> None:
+        await super().start()
+        self._session = aiohttp.ClientSession()
+
+    async def before_close(self) -> None:
         async with self._new_update:
             self._new_update.notify_all()
         if self._session:
             await self._session.close()
-        if self._runner:
-            await self._runner.cleanup()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def base_url(self) -> str:
@@ -203,15 +191,11 @@ class FakeTelegram:
           (or `status=400`, "Bad Request: method not found", as some local Bot API servers do).
         """
         body = _failure_body(kind, retry_after, status)
-        if times is None:
-            self._always[method] = body
-        else:
-            self._failures[method].extend(dict(body) for _ in range(times))
+        self.failures.add(lambda called: called == method, body, times=times, label=method)
 
     def heal(self, method: str) -> None:
         """Stop failing `method`: drop every scripted failure still waiting for it."""
-        self._failures.pop(method, None)
-        self._always.pop(method, None)
+        self.failures.heal(method)
 
     def fail_next(
         self, method: str, *, retry_after: int = 1, times: int = 1, status: int = 429
@@ -222,7 +206,7 @@ class FakeTelegram:
 
     def unused_failures(self, method: str) -> int:
         """Scripted failures of `method` not yet served (-1 while it fails every call)."""
-        return -1 if method in self._always else len(self._failures.get(method, []))
+        return self.failures.unused(method)
 
     def add_file(self, size: int, *, disk_path: Path | None = None, ext: str = "mp4") -> FakeFile:
         """Register a file a user uploaded; in local mode it must sit on disk (`disk_path`)."""
@@ -401,12 +385,7 @@ class FakeTelegram:
 
     async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:
         """Wait until `predicate()` is true; re-checked after every call the fake answers."""
-
-        async def _wait() -> None:
-            async with self._changed:
-                await self._changed.wait_for(predicate)
-
-        await asyncio.wait_for(_wait(), timeout)
+        await self.wait_until(predicate, timeout)
 
     # --- the API ---------------------------------------------------------------------------------
 
@@ -428,14 +407,10 @@ class FakeTelegram:
             result: web.StreamResponse = await handler(params, files)
             return result
         finally:
-            async with self._changed:
-                self._changed.notify_all()
+            await self.changed()
 
     def _next_failure(self, method: str) -> dict[str, Any] | None:
-        queue = self._failures.get(method)
-        if queue:
-            return queue.pop(0)
-        return self._always.get(method)
+        return self.failures.take(method)
 
     async def _read(
         self, request: web.Request, method: str

@@ -19,10 +19,11 @@ from bot.store import MIGRATIONS, SqliteStore
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.nemovideo import FakeNemo
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support.secrets import DOCTOR_NEMO_TOKEN as NEMO_TOKEN
+from tests.support.secrets import OPS_DISCORD_TOKEN as DC_TOKEN
+from tests.support.secrets import OPS_TELEGRAM_TOKEN as TG_TOKEN
+from tests.support.settings import make_settings
 
-TG_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
-DC_TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2Nw.GhIjKl.discord-secret-value-xyz"
-NEMO_TOKEN = "nmv_usr_doctor_0123456789abcdef"
 TOKENS = (TG_TOKEN, DC_TOKEN, NEMO_TOKEN, "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1")
 
 
@@ -41,7 +42,7 @@ def closed_port() -> int:
 
 
 def settings(tmp: Path, **values: Any) -> Settings:
-    return Settings(_env_file=None, data_dir=tmp / "data", **values)  # type: ignore[call-arg]
+    return make_settings(tmp, **values)
 
 
 def by_name(checks: list[Check]) -> dict[str, Check]:
@@ -65,6 +66,7 @@ def service_settings(
     tmp: Path,
     nemo: str,
     tg: str,
+    discord: str,
     *,
     nemo_token: str = NEMO_TOKEN,
     tg_token: str = TG_TOKEN,
@@ -79,6 +81,7 @@ def service_settings(
         telegram_base_url=f"{tg}/bot",
         telegram_base_file_url=f"{tg}/file/bot",
         discord_bot_token=dc_token,
+        discord_api_url=discord,
     )
 
 
@@ -86,10 +89,10 @@ async def test_everything_passes_against_fakes(
     clean_env: Path, fakes: tuple[FakeNemo, FakeTelegram, FakeDiscord]
 ) -> None:
     nemo, tg, dc = fakes
-    s = service_settings(clean_env, nemo.url, tg.url)
+    s = service_settings(clean_env, nemo.url, tg.url, dc.api_base)
     async with SqliteStore(s.database):
         pass
-    checks = by_name(await run_checks(s, discord_api_base=dc.api_base, wait=2))
+    checks = by_name(await run_checks(s, wait=2))
     assert [c.status for c in checks.values()] == ["passed"] * 6, checks
     assert checks["configuration"].detail == "backend nemo; Telegram (polling) and Discord"
     assert checks["ffmpeg"].detail.startswith("ffmpeg version")
@@ -116,11 +119,12 @@ async def test_refused_tokens_are_named_not_shown(
         clean_env,
         nemo.url,
         tg.url,
+        dc.api_base,
         nemo_token="nmv_usr_wrong_token_value_123",
         tg_token="1:wrong",
         dc_token=wrong_discord,
     )
-    checks = by_name(await run_checks(s, discord_api_base=dc.api_base, wait=2))
+    checks = by_name(await run_checks(s, wait=2))
     assert checks["nemovideo"].status == "failed"
     assert "refused NEMO_TOKEN (expired or wrong)" in checks["nemovideo"].detail
     assert checks["telegram"].status == "failed"
@@ -138,9 +142,9 @@ async def test_refused_tokens_are_named_not_shown(
 async def test_nemo_envelope_error_and_anonymous_mode(
     clean_env: Path, fakes: tuple[FakeNemo, FakeTelegram, FakeDiscord]
 ) -> None:
-    nemo, tg, _ = fakes
+    nemo, tg, dc = fakes
     nemo.fail("credits", code=1001)
-    s = service_settings(clean_env, nemo.url, tg.url)
+    s = service_settings(clean_env, nemo.url, tg.url, dc.api_base)
     check = by_name(await run_checks(s, wait=2))["nemovideo"]
     assert check.status == "failed"
     assert "refused NEMO_TOKEN" in check.detail
@@ -159,10 +163,9 @@ async def test_nemo_envelope_error_and_anonymous_mode(
 
 async def test_services_down_on_a_closed_port(clean_env: Path) -> None:
     port = closed_port()
-    s = service_settings(clean_env, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}")
-    checks = by_name(
-        await run_checks(s, discord_api_base=f"http://127.0.0.1:{port}/api/v10", wait=2)
-    )
+    here = f"http://127.0.0.1:{port}"
+    s = service_settings(clean_env, here, here, f"{here}/api/v10")
+    checks = by_name(await run_checks(s, wait=2))
     for name in ("nemovideo", "telegram", "discord"):
         assert checks[name].status == "failed"
         assert checks[name].detail == (
@@ -171,8 +174,10 @@ async def test_services_down_on_a_closed_port(clean_env: Path) -> None:
 
 
 async def test_unresolvable_hosts_say_no_internet(clean_env: Path) -> None:
-    s = service_settings(clean_env, "https://nemo.invalid", "https://telegram.invalid")
-    checks = by_name(await run_checks(s, discord_api_base="https://discord.invalid/api", wait=3))
+    s = service_settings(
+        clean_env, "https://nemo.invalid", "https://telegram.invalid", "https://discord.invalid/api"
+    )
+    checks = by_name(await run_checks(s, wait=3))
     assert checks["nemovideo"].detail == "cannot resolve host nemo.invalid (no internet?)"
     assert checks["telegram"].detail == "cannot resolve host telegram.invalid (no internet?)"
     assert checks["discord"].detail == "cannot resolve host discord.invalid (no internet?)"

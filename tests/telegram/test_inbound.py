@@ -14,7 +14,8 @@ from bot.errors import LinkRefused
 from bot.models import ChatKey
 from bot.ports import Button
 from tests.fakes.telegram_api import MB, FakeTelegram, pattern_bytes
-from tests.telegram.conftest import TOKEN, LogLines, RecordingCore, make_settings
+from tests.support.core import RecordingCore
+from tests.telegram.conftest import TOKEN, LogLines, make_settings
 
 
 async def read_all(attachment_open: object) -> bytes:
@@ -135,7 +136,7 @@ async def test_groups_handle_only_what_is_addressed_to_the_bot(
     assert all(i.chat.place == ChatKey("telegram", str(group)) for i in got)
     assert len(got[0].attachments) == 1
     # In a group the bot replies to the message it answers.
-    assert core.inbound[0][1].reply_to == "4"  # the 4th message in the group
+    assert core.inbound[0][1].hint == "4"  # the 4th message in the group
 
 
 async def test_forum_topics_are_separate_chats(

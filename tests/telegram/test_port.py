@@ -17,7 +17,8 @@ from bot.errors import FileTooLarge, RetryAfter
 from bot.models import ChatKey
 from bot.ports import MessageRef, OutboundVideo
 from tests.fakes.telegram_api import MB, FakeTelegram
-from tests.telegram.conftest import LogLines, RecordingCore, make_settings
+from tests.support.core import RecordingCore
+from tests.telegram.conftest import LogLines, make_settings
 
 CHAT = ChatKey("telegram", "42")
 

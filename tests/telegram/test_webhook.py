@@ -13,7 +13,8 @@ from bot.errors import ConfigError
 from bot.http import HttpServer
 from bot.models import ChatKey
 from tests.fakes.telegram_api import FakeTelegram
-from tests.telegram.conftest import LogLines, RecordingCore, make_settings
+from tests.support.core import RecordingCore
+from tests.telegram.conftest import LogLines, make_settings
 
 
 async def ok() -> None:
@@ -32,8 +33,12 @@ async def test_webhook_refuses_a_wrong_secret_and_handles_the_right_one(
             public_url=server.url,
             telegram_webhook_secret="s3cret-Token_42",
         )
-        async with TelegramAdapter(settings, core) as adapter:
-            server.add_route("POST", WEBHOOK_PATH, adapter.webhook_handler)
+        adapter = TelegramAdapter(settings, core)
+        [route] = adapter.routes  # mounted before start() registers the webhook, as run does
+        assert (route.method, route.path) == ("POST", WEBHOOK_PATH)
+        server.add_route(route.method, route.path, route.handler)
+        assert TelegramAdapter(base, core).routes == ()  # polling serves nothing
+        async with adapter:
             assert fake_tg.webhook == {
                 "url": server.url + WEBHOOK_PATH,
                 "secret_token": "s3cret-Token_42",

@@ -460,6 +460,9 @@ class LocalBackend:
         export = self._exports.get(job_id)
         if export is not None:
             export.task.cancel()
+            # A task cancelled before its first step never runs its own `except` to say so, and
+            # whoever watches it would wait forever (tests/contracts/test_backend.py).
+            export.events.put_nowait(Cancelled(f"export {job_id} cancelled"))
         manifest = await asyncio.to_thread(self._workspace.find_export, job_id)
         if manifest is not None:  # asked to stop: nothing is owed any more
             await asyncio.to_thread(self._forget_export, manifest.id, job_id)

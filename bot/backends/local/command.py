@@ -27,27 +27,16 @@ from bot.backends.base import Progress
 from bot.backends.local import plan as planning
 from bot.backends.local._backend import note_text, notes_text, summarize_made
 from bot.backends.local.audio import FORMATS
-from bot.backends.local.edits import EditRefused
 from bot.backends.local.ffmpeg import Ffmpeg
-from bot.backends.local.intent import EXAMPLES_KEY, AudioFormat, Output, describe, parse
+from bot.backends.local.intent import AudioFormat, Output, describe, parse
 from bot.backends.local.job import Job, Made, prepare
 from bot.backends.local.job import run as run_job
 from bot.cli import megabytes
 from bot.config import MB, Settings, absolute_path
-from bot.errors import (
-    ClipbridgeError,
-    CorruptInput,
-    EncodeTimeout,
-    FileTooLarge,
-    FormatMismatch,
-    InputError,
-    NotAVideo,
-    TargetUnreachable,
-    TooHeavy,
-    UnclearRequest,
-)
+from bot.core.explain import explain
+from bot.errors import ClipbridgeError, InputError
 from bot.media import ffmpeg_exe, probe
-from bot.texts import human_duration, human_size, limit_sentence, t
+from bot.texts import human_duration, human_size, t
 from bot.texts.languages import CODES, DEFAULT
 
 __all__ = ["add_arguments", "main"]
@@ -130,7 +119,7 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
         planning.check_load(info, settings.max_pixel_rate)
         job = prepare(request, info, upload_limit=limit, container=container)
     except InputError as error:
-        _say(_explain(error, locale, settings))
+        _say(explain(error, locale, settings, local=True))
         return EXIT_INPUT
     want, notes, request = job.want, job.notes, job.request
     if container is not None:  # the output name decided the format: say what it decided
@@ -173,7 +162,7 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
             made.path.replace(final)
     except ClipbridgeError as error:
         _say("")
-        _say(_explain(error, locale, settings))
+        _say(explain(error, locale, settings, local=True))
         return EXIT_FAILED
     except OSError as error:  # the output's name or folder, seen only when writing it
         _say("")
@@ -265,28 +254,6 @@ _CONTAINER_OF_SUFFIX = {".mp4": "mp4", ".m4v": "mp4", ".webm": "webm", ".mkv": "
 def _container_of(path: Path) -> str | None:
     """The container an output name calls for, or None for a type the engine cannot write."""
     return _CONTAINER_OF_SUFFIX.get(path.suffix.lower())
-
-
-def _explain(error: ClipbridgeError, locale: str, settings: Settings) -> str:
-    if isinstance(error, EditRefused):
-        return t(error.key, locale, **error.params)
-    if isinstance(error, UnclearRequest):
-        return t(error.reason, locale, examples=t(EXAMPLES_KEY, locale))
-    if isinstance(error, TargetUnreachable):
-        return t("err_unreachable", locale, target=human_size(error.target, locale),
-                 smallest=human_size(error.smallest, locale))  # fmt: skip
-    if isinstance(error, FormatMismatch):
-        return t("err_format_mismatch", locale, codec=error.codec, container=error.container,
-                 fits=", ".join(error.fits))  # fmt: skip
-    if isinstance(error, (TooHeavy, EncodeTimeout)):
-        return limit_sentence(error, locale, settings)
-    if isinstance(error, NotAVideo):
-        return t("err_not_video", locale)
-    if isinstance(error, CorruptInput):
-        return t("err_corrupt", locale)
-    if isinstance(error, FileTooLarge) and error.limit:
-        return t("err_too_large", locale, limit=human_size(error.limit, locale))
-    return f"{type(error).__name__}: {error.detail or error}"
 
 
 _last_stage: list[str] = []
