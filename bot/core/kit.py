@@ -185,7 +185,7 @@ class Kit:
             session=session.id,
             state=state,
             backend_job=backend_job,
-            reply_to=run.port.hint,
+            hint=run.port.hint,
             locale=run.request.locale,
             extra={"request": request[:REQUEST_KEPT]} if request else {},
         )

@@ -64,7 +64,7 @@ class Resumer:
     def port_for(self, job: Job) -> Port:
         adapter = self._adapters[job.chat.platform]
         try:
-            return adapter.port_for(job.chat, job.reply_to)
+            return adapter.port_for(job.chat, job.hint)
         except Exception:  # a delivery hint this adapter can no longer read: the chat will do
             log.warning("job %s: unusable delivery hint; using the chat", job.id, exc_info=True)
             return adapter.port_for(job.chat)
