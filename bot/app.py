@@ -29,6 +29,7 @@ from bot.errors import ConfigError
 from bot.media import clean_leftovers
 from bot.ports import configured_platforms, platforms
 from bot.store import SqliteStore
+from bot.store.upkeep import pruning_seen_updates
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ async def open_core(settings: Settings) -> AsyncIterator[Services]:
     async with AsyncExitStack() as stack:
         await asyncio.to_thread(clean_leftovers, settings.work_dir)  # whatever the backend
         store = await stack.enter_async_context(SqliteStore(settings.database))
+        await stack.enter_async_context(pruning_seen_updates(store))
         backend = await stack.enter_async_context(build_backend(settings, store))
         fallback = None
         if settings.fallback_to_local and backend.name != "local":

@@ -14,17 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot import links, logs
-
-# Every secret a test configures; a test that adds one adds it here.
-TEST_SECRETS = (
-    "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw3",  # telegram, app
-    "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1",  # ops
-    "123456789:AAHsecretsecretsecretsecretsecret12",  # nemo upload
-    "MTAxMjM0NTY3ODkwMTIzNDU2Nw.GhIjKl.discord-secret-value-xyz",  # ops
-    "MTE4NzY1NDMyMTAxMjM0NTY3OA.GhIjKl.s3cr3t-b0t-t0k3n_ABCDEFGHIJKLMNOPQRSTUV",  # discord
-    "nmv_usr_0123456789abcdef0123456789abcdef",  # ops
-    "nmv_usr_doctor_0123456789abcdef",  # ops
-)
+from tests.support.secrets import TEST_SECRETS
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -16,9 +16,9 @@ import pytest
 from bot.config import Settings
 from bot.ports import configured_platforms, platforms
 from tests.fakes.discord_api import FakeDiscord
-
-DISCORD_TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2Nw.GhIjKl.registry-test-secret"
-TELEGRAM_TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw3"
+from tests.support.secrets import REGISTRY_DISCORD_TOKEN as DISCORD_TOKEN
+from tests.support.secrets import TELEGRAM_TOKEN
+from tests.support.settings import make_settings
 
 # `clipbridge run`, then (at exit, after SIGTERM) which chat libraries this process imported.
 RUN_AND_REPORT = """
@@ -100,7 +100,7 @@ def test_the_settings_decide_which_platforms_run(monkeypatch: pytest.MonkeyPatch
     assert [p.name for p in platforms()][:2] == ["telegram", "discord"]
 
     def on(**values: str) -> list[str]:
-        settings = Settings(_env_file=None, **values)  # type: ignore[arg-type]
+        settings = make_settings(**values)
         return [p.name for p in configured_platforms(settings)]
 
     assert on() == []

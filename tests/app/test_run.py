@@ -20,8 +20,8 @@ import pytest
 
 from tests.fakes.nemovideo import FakeNemo
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support.secrets import TELEGRAM_TOKEN as TOKEN
 
-TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw3"
 CHAT = 4242
 
 

@@ -29,14 +29,12 @@ from bot.errors import RetryAfter
 from bot.models import ChatKey
 from bot.ports import Button, MessageRef, OutboundVideo, Port
 from tests.discord.conftest import CHANNEL, GUILD
-from tests.discord.conftest import TOKEN as DISCORD_TOKEN
-from tests.discord.conftest import RecordingCore as DiscordCore
 from tests.discord.conftest import make_settings as discord_settings
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegram
 from tests.recording_port import RecordingPort
-from tests.telegram.conftest import TOKEN as TELEGRAM_TOKEN
-from tests.telegram.conftest import RecordingCore as TelegramCore
+from tests.support.core import RecordingCore
+from tests.support.secrets import DISCORD_TOKEN, TELEGRAM_TOKEN
 from tests.telegram.conftest import make_settings as telegram_settings
 
 Call = Literal["send", "edit"]
@@ -71,7 +69,7 @@ class Harness:
 async def telegram(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Harness]:
     async with FakeTelegram(TELEGRAM_TOKEN) as fake:
         settings = telegram_settings(fake, tmp)
-        async with TelegramAdapter(settings, TelegramCore(), poll_timeout=1.0) as adapter:
+        async with TelegramAdapter(settings, RecordingCore(), poll_timeout=1.0) as adapter:
 
             def message(ref: MessageRef) -> dict[str, Any]:
                 return fake.messages[TG_CHAT][int(ref.id)]
@@ -112,7 +110,7 @@ async def discord_(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
             discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url)
         )
         settings = discord_settings(tmp)
-        async with DiscordAdapter(settings, DiscordCore(), guild_ready_timeout=0.05) as adapter:
+        async with DiscordAdapter(settings, RecordingCore(), guild_ready_timeout=0.05) as adapter:
 
             def message(ref: MessageRef) -> dict[str, Any]:
                 return fake.messages[ref.id]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.app import open_core
 from bot.backends.local import LocalBackend
 from bot.backends.nemo import NemoBackend
 from bot.config import Settings
@@ -20,6 +21,7 @@ from bot.streams import file_attachment
 from tests.clips import make_clip
 from tests.fakes.nemovideo import FakeNemo
 from tests.recording_port import RecordingPort
+from tests.support import settings as support
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +51,7 @@ def make_settings(fake: FakeNemo, data_dir: Path, **overrides: Any) -> Settings:
         "nemo_request_timeout": 5.0,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)
+    return support.make_settings(None, values)
 
 
 @dataclass
@@ -142,12 +144,9 @@ def open_local(tmp_path: Path) -> LocalBotFactory:
             "still_working_interval": 5.0,
         }
         values.update(overrides)
-        settings = Settings(_env_file=None, **values)
-        async with SqliteStore(settings.database) as store, LocalBackend(settings) as backend:
-            conversation = Conversation(settings, store, backend)
-            try:
-                yield LocalBot(conversation, store, backend, settings)
-            finally:
-                await conversation.close(grace=0)
+        settings = support.make_settings(None, values)
+        async with open_core(settings) as core:  # the wiring `clipbridge run` uses
+            assert isinstance(core.backend, LocalBackend)
+            yield LocalBot(core.conversation, core.store, core.backend, settings)
 
     return opened

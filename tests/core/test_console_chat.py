@@ -19,6 +19,7 @@ from bot.models import ChatKey
 from bot.texts import t
 from tests.clips import make_clip
 from tests.core.conftest import fake_ffmpeg
+from tests.support.settings import make_settings
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def folder_with_spaces(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def settings_in(data_dir: Path) -> Settings:
-    return Settings(_env_file=None, backend="local", data_dir=data_dir, edit_interval=0.2)
+    return make_settings(data_dir=data_dir, backend="local", edit_interval=0.2)
 
 
 async def converse(settings: Settings, *lines: str, results: Path | None = None) -> str:

@@ -14,6 +14,7 @@ from adapters.console import chat
 from bot.config import Settings
 from bot.media import probe
 from tests.clips import make_clip
+from tests.support.settings import make_settings
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,7 @@ def phone_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def local_settings(tmp_path: Path) -> Settings:
-    return Settings(_env_file=None, backend="local", data_dir=tmp_path / "data", edit_interval=0.2)
+    return make_settings(tmp_path, backend="local", edit_interval=0.2)
 
 
 async def test_console_chat_compresses_to_a_size_with_the_local_engine(

@@ -25,12 +25,12 @@ from bot.conversation import Conversation
 from bot.models import Inbound, UserRef
 from bot.ports import Port
 from bot.store import SqliteStore
-from bot.texts import normalize_locale
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.nemovideo import FakeNemo
 from tests.log_capture import LogLines, unredacted_log_lines
+from tests.support import settings as support
+from tests.support.secrets import DISCORD_TOKEN as TOKEN
 
-TOKEN = "MTE4NzY1NDMyMTAxMjM0NTY3OA.GhIjKl.s3cr3t-b0t-t0k3n_ABCDEFGHIJKLMNOPQRSTUV"
 GUILD = 500_000_000_000_000_001
 CHANNEL = 500_000_000_000_000_002
 THREAD = 500_000_000_000_000_003
@@ -73,51 +73,15 @@ def make_settings(
 ) -> Settings:
     values: dict[str, Any] = {
         "discord_bot_token": TOKEN,
-        "telegram_bot_token": None,
-        "data_dir": tmp_path / "data",
         "backend": "nemo",
         "http_enabled": False,
         "edit_interval": 0.05,
-        "nemo_api_url": nemo_url,
-        "nemo_web_url": "https://web.example",
-        "nemo_token": None,
-        "nemo_client_id": None,
-        "nemo_request_timeout": 5.0,
-        "nemo_turn_timeout": 10.0,
-        "nemo_heartbeat_timeout": 5.0,
-        "nemo_render_poll_interval": 0.01,
-        "nemo_render_timeout": 10.0,
         # The fake CDN is on loopback, standing in for Discord's public one: allowed, as an
         # operator allows an intranet, so its links are handed to NemoVideo as Discord's are.
         "link_allowed_networks": "127.0.0.0/8",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
-class RecordingCore:
-    """Stands in for the conversation core where a test is about the adapter alone."""
-
-    def __init__(self) -> None:
-        self.inbound: list[tuple[Inbound, Port]] = []
-        self._arrived = asyncio.Condition()
-
-    async def handle(self, inbound: Inbound, port: Port) -> None:
-        async with self._arrived:
-            self.inbound.append((inbound, port))
-            self._arrived.notify_all()
-
-    async def language(self, user: UserRef, platform_locale: str | None = None) -> str:
-        """No `/lang` choices here: the platform's language, as the core maps it."""
-        return normalize_locale(platform_locale)
-
-    async def wait(self, n: int = 1, timeout: float = 5.0) -> tuple[Inbound, Port]:
-        async def _wait() -> None:
-            async with self._arrived:
-                await self._arrived.wait_for(lambda: len(self.inbound) >= n)
-
-        await asyncio.wait_for(_wait(), timeout)
-        return self.inbound[n - 1]
+    return support.make_settings(tmp_path, support.nemo_at(nemo_url), values)
 
 
 @asynccontextmanager

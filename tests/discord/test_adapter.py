@@ -21,11 +21,11 @@ from tests.discord.conftest import (
     GUILD,
     THREAD,
     LogLines,
-    RecordingCore,
     make_settings,
     open_adapter,
 )
 from tests.fakes.discord_api import FakeDiscord
+from tests.support.core import RecordingCore
 
 CLIP = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100
 
@@ -47,7 +47,7 @@ async def _compress(
         **kwargs,
     )
     await fake.dispatch("INTERACTION_CREATE", payload)
-    inbound, port = await core.wait(n)
+    inbound, port = await core.nth(n)
     return inbound, port, payload
 
 
@@ -131,7 +131,7 @@ async def test_a_command_button_press_arrives_as_its_command(
             locale="zh-CN",
         )
         await fake.dispatch("INTERACTION_CREATE", press)
-        inbound, pressed_port = await core.wait(2)
+        inbound, pressed_port = await core.nth(2)
     assert inbound.text == "/export" and inbound.locale == "zh-CN"
     assert inbound.update_id == press["id"]
     # A server channel: the presser's own key (user 42); posting goes to the channel.
@@ -152,7 +152,7 @@ async def test_several_attachments_in_a_dm_become_several_uploads(
         )
         message = fake.message("join them", channel_id=DM_CHANNEL, attachments=files)
         await fake.dispatch("MESSAGE_CREATE", message)
-        inbound, port = await core.wait()
+        inbound, port = await core.nth()
         notes = [m["content"] for m in fake.in_channel(DM_CHANNEL)]
     assert [a.name for a in inbound.attachments] == ["one.mp4", "two.MKV"]
     assert inbound.attachments[1].mime == "video/x-matroska"  # guessed from the name
@@ -171,7 +171,7 @@ async def test_attachments_stream_from_the_cdn_in_chunks(
         await fake.dispatch(
             "MESSAGE_CREATE", fake.message("", channel_id=DM_CHANNEL, attachments=(att,))
         )
-        inbound, _ = await core.wait()
+        inbound, _ = await core.nth()
         [attachment] = inbound.attachments
         assert attachment.public_url == att["url"] and attachment.size == len(body)
         async with attachment.open() as stream:
@@ -191,7 +191,7 @@ async def test_mentions_in_a_channel_need_the_message_content_setting(
     async with open_adapter(make_settings(tmp_path), core):
         await fake.dispatch("MESSAGE_CREATE", mention)  # not asked for: ignored
         await fake.dispatch("MESSAGE_CREATE", fake.message("/status", channel_id=DM_CHANNEL))
-        first, _ = await core.wait()
+        first, _ = await core.nth()
     assert first.text == "/status"
 
     core = RecordingCore()
@@ -199,7 +199,7 @@ async def test_mentions_in_a_channel_need_the_message_content_setting(
         plain = fake.message("no mention here", channel_id=CHANNEL, guild_id=GUILD)
         await fake.dispatch("MESSAGE_CREATE", plain)
         await fake.dispatch("MESSAGE_CREATE", dict(mention, id=fake.new_id()))
-        inbound, port = await core.wait()
+        inbound, port = await core.nth()
     assert len(core.inbound) == 1
     assert inbound.text == "make it smaller" and inbound.is_group
     assert port.chat == ChatKey("discord", str(CHANNEL), str(THREAD), "42")  # the thread's own
@@ -338,7 +338,7 @@ async def test_commands_are_deferred_within_three_seconds_whatever_the_core_does
         [deferral] = await fake.wait_for(
             lambda: [c for c in fake.calls if payload["token"] in c.path], timeout=3.0
         )
-        inbound, _ = await core.wait()
+        inbound, _ = await core.nth()
         core.release.set()
     assert deferral.path == f"/interactions/{payload['id']}/{payload['token']}/callback"
     assert deferral.payload == {"type": 5} and inbound.text == "/status"

@@ -10,9 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.backends.local import LocalBackend
-from bot.conversation import Conversation
-from bot.store import SqliteStore
+from bot.app import open_core
 from tests.clips import make_clip
 from tests.discord.conftest import (
     CHANNEL,
@@ -45,15 +43,11 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def open_local_bot(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[Bot]:
     settings = make_settings(tmp_path, backend="local")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    async with SqliteStore(settings.database) as store, LocalBackend(settings) as backend:
-        conversation = Conversation(settings, store, backend)
-        core = CountingCore(conversation)
-        try:
-            async with open_adapter(settings, core) as adapter:
-                conversation.add_adapter(adapter)
-                yield Bot(fake, None, core, adapter, store)  # type: ignore[arg-type]
-        finally:
-            await conversation.close(grace=0)
+    async with open_core(settings) as opened:  # the wiring `clipbridge run` uses
+        core = CountingCore(opened.conversation)
+        async with open_adapter(settings, core) as adapter:
+            opened.conversation.add_adapter(adapter)
+            yield Bot(fake, None, core, adapter, opened.store)  # type: ignore[arg-type]
 
 
 async def test_compress_with_the_local_engine(

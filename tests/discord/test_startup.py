@@ -19,12 +19,12 @@ from tests.discord.conftest import (
     GUILD,
     TOKEN,
     LogLines,
-    RecordingCore,
     make_settings,
     open_bot,
 )
 from tests.fakes.discord_api import FailureKind, FakeDiscord
 from tests.fakes.nemovideo import FakeNemo
+from tests.support.core import RecordingCore
 
 CLIP = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4084
 QUICK = Backoff(first=0.05, longest=0.2)
@@ -45,7 +45,7 @@ async def _status(fake: FakeDiscord, core: RecordingCore) -> None:
     channel = fake.text_channel(CHANNEL, GUILD)
     await fake.dispatch("INTERACTION_CREATE", fake.slash_command("status", channel=channel,
                                                                  guild_id=GUILD))  # fmt: skip
-    inbound, _ = await core.wait(1)
+    inbound, _ = await core.nth(1)
     assert inbound.text == "/status"
 
 

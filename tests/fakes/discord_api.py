@@ -32,6 +32,7 @@ import hashlib
 import itertools
 import json
 import re
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from aiohttp import WSMsgType, web
+
+from tests.fakes.base import FailureScript, FakeServer
 
 JSON = {"Content-Type": "application/json"}  # exactly this: discord.py checks it verbatim
 CHUNK = 64 * 1024
@@ -87,19 +90,16 @@ FailureKind = Literal["flood", "server", "unsupported"]
 
 @dataclass
 class _Failure:
-    method: str
-    pattern: re.Pattern[str]
     status: int
     body: dict[str, Any]
     headers: dict[str, str]
-    times: int | None  # None: every matching request
 
 
 def _now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000000+00:00", time.gmtime())
 
 
-class FakeDiscord:
+class FakeDiscord(FakeServer):
     """The server. Use as `async with FakeDiscord() as fake:`."""
 
     def __init__(
@@ -114,6 +114,7 @@ class FakeDiscord:
     ) -> None:
         """`message_content_granted=False`: the privileged Message Content intent is not turned
         on in the (fake) developer portal, so an IDENTIFY asking for it is closed with 4014."""
+        super().__init__()
         self.token = token
         self.message_content_granted = message_content_granted
         self.app_id = app_id
@@ -135,8 +136,7 @@ class FakeDiscord:
         self.identify: dict[str, Any] = {}  # the last IDENTIFY's `d`, for intent checks
         self._ids = itertools.count(900_000_000_000_000_000)
         self._seq = itertools.count(1)
-        self._changed = asyncio.Condition()
-        self._failures: list[_Failure] = []
+        self.failures: FailureScript[Call, _Failure] = FailureScript()
         self._denied: set[str] = set()
         self._tokens: dict[str, tuple[float, str]] = {}  # token -> (born, channel_id)
         self._originals: dict[str, str] = {}  # token -> message id of the original response
@@ -145,33 +145,21 @@ class FakeDiscord:
         self._sockets: list[web.WebSocketResponse] = []
         self.gateway_closes: list[int | None] = []  # close code of each connection, as it ended
         self._runner: web.AppRunner | None = None
-        self.port = 0
 
     # --- lifecycle --------------------------------------------------------------------------
 
-    async def __aenter__(self) -> FakeDiscord:
-        app = web.Application(client_max_size=1024**3)
-        app.router.add_get("/gateway", self._gateway)
-        app.router.add_get("/attachments/{rest:.*}", self._cdn_get)
-        app.router.add_route("*", "/api/v10/{rest:.*}", self._api)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
+    def add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_get("/gateway", self._gateway)
+        router.add_get("/attachments/{rest:.*}", self._cdn_get)
+        router.add_route("*", "/api/v10/{rest:.*}", self._api)
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def before_close(self) -> None:
         for ws in list(self._sockets):
             await ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.url
 
     @property
     def api_base(self) -> str:
@@ -225,13 +213,16 @@ class FakeDiscord:
             status = status or 404
             reason = "405: Method Not Allowed" if status == 405 else "404: Not Found"
             body = {"message": reason, "code": code}
-        self._failures.append(
-            _Failure(method.upper(), re.compile(path), status, body, headers, times)
+        verb, pattern = method.upper(), re.compile(path)
+        self.failures.add(
+            lambda call: call.method == verb and bool(pattern.search(call.path)),
+            _Failure(status, body, headers),
+            times=times,
         )
 
     def heal(self) -> None:
         """Stop every scripted failure still waiting."""
-        self._failures.clear()
+        self.failures.heal()
 
     def fail_next(
         self,
@@ -370,7 +361,10 @@ class FakeDiscord:
         message: dict[str, Any] | None = None,
         permissions: int = ALL_PERMISSIONS,
     ) -> dict[str, Any]:
-        token = f"aW50ZXJhY3Rpb246{self.new_id()}.tok"
+        # Unique across fakes, as Discord's are: discord.py keeps one lock per interaction token
+        # for the whole process, and a token reused by a later test's fake (on a new event loop)
+        # would meet a lock bound to the old loop.
+        token = f"aW50ZXJhY3Rpb246{self.new_id()}.{secrets.token_hex(4)}"
         payload: dict[str, Any] = {
             "id": self.new_id(),
             "application_id": str(self.app_id),
@@ -566,8 +560,7 @@ class FakeDiscord:
         if ws in self._sockets:
             self._sockets.remove(ws)
         self.gateway_closes.append(ws.close_code)
-        async with self._changed:
-            self._changed.notify_all()
+        await self.changed()
         return ws
 
     async def _send_ready(self, ws: web.WebSocketResponse) -> None:
@@ -619,12 +612,7 @@ class FakeDiscord:
 
     def _record(self, call: Call) -> None:
         self.calls.append(call)
-
-        async def notify() -> None:
-            async with self._changed:
-                self._changed.notify_all()
-
-        asyncio.get_running_loop().create_task(notify())
+        asyncio.get_running_loop().create_task(self.changed())
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         """Wait until `predicate()` is truthy (re-checked after every request); return it."""
@@ -669,16 +657,10 @@ class FakeDiscord:
         return call
 
     def _scripted(self, call: Call) -> web.Response | None:
-        for failure in self._failures:
-            if (
-                (failure.times is None or failure.times > 0)
-                and failure.method == call.method
-                and failure.pattern.search(call.path)
-            ):
-                if failure.times is not None:
-                    failure.times -= 1
-                return _json(failure.body, failure.status, failure.headers)
-        return None
+        failure = self.failures.take(call)
+        if failure is None:
+            return None
+        return _json(failure.body, failure.status, failure.headers)
 
     async def _route(self, call: Call, request: web.Request) -> web.Response:
         p, m = call.path, call.method

@@ -200,6 +200,8 @@ from urllib.parse import quote, urlsplit
 
 from aiohttp import BodyPartReader, web
 
+from tests.fakes.base import FailureScript, FakeServer
+
 __all__ = [
     "ACCEPTED_TYPES",
     "ENDPOINTS",
@@ -419,16 +421,12 @@ class FakeRender:
 
 @dataclass
 class _Failure:
-    endpoint: str
     code: int | None
     status: int
     message: str | None
-    times: int | None
     retry_after: float | str | None
     body: Any
     message_key: str
-    session: str | None
-    after: int
 
 
 @dataclass
@@ -845,7 +843,7 @@ def _extension(name: str, content_type: str = "") -> str:
     return _MIME_EXT.get(content_type.split(";", maxsplit=1)[0].strip().lower(), "")
 
 
-class FakeNemo:
+class FakeNemo(FakeServer):
     """The fake NemoVideo server; see the module docstring for the whole API."""
 
     def __init__(
@@ -858,9 +856,7 @@ class FakeNemo:
         max_upload: int = 500 * 1024 * 1024,
         accepted_types: Sequence[str] = tuple(ACCEPTED_TYPES),
     ) -> None:
-        self._host = host
-        self._port = port
-        self.url = ""
+        super().__init__(host=host, port=port)
         self.requests: list[Recorded] = []
         self.header_violations: list[HeaderViolation] = []
         self.tokens_issued = 0
@@ -897,29 +893,22 @@ class FakeNemo:
                 operator_token, "operator", "usr_operator", None, None
             )
         self._expire_countdown: int | None = None
-        self._failures: list[_Failure] = []
+        self.failures: FailureScript[tuple[str, str | None], _Failure] = FailureScript()
         self._turn_scripts: dict[str | None, deque[list[Step]]] = {}
         self._render_scripts: dict[str | None, deque[RenderScript]] = {}
         self._counter = itertools.count(1)
         self._closing = asyncio.Event()
-        self._changed: asyncio.Condition | None = None
         self._streams: set[asyncio.BaseTransport] = set()
-        self._runner: web.AppRunner | None = None
 
     # ------------------------------------------------------------ lifecycle
 
-    async def __aenter__(self) -> FakeNemo:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
+    client_max_size = 64 * 1024 * 1024
 
     async def start(self) -> None:
         self._closing = asyncio.Event()
-        self._changed = asyncio.Condition()
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        r = app.router
+        await super().start()
+
+    def add_routes(self, r: web.UrlDispatcher) -> None:
         r.add_post("/api/auth/anonymous-token", self._wrap("token", self._token, auth=False))
         r.add_post("/api/tasks/me/with-session/nemo_agent", self._wrap("session", self._session))
         r.add_post("/run_sse", self._wrap("turn", self._turn))
@@ -941,21 +930,12 @@ class FakeNemo:
         r.add_route(
             "*", "/{tail:.*}", self._wrap("unknown", self._unknown, auth=False, attribution=False)
         )
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
 
-    async def close(self) -> None:
+    async def before_close(self) -> None:
         self._closing.set()
         # Open SSE streams would hold the runner's cleanup up; drop them first.
         for transport in list(self._streams):
             transport.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
     # ------------------------------------------------------------ scripting
 
@@ -978,23 +958,16 @@ class FakeNemo:
     ) -> None:
         if endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}; one of {ENDPOINTS}")
-        self._failures.append(
-            _Failure(
-                endpoint,
-                code,
-                status,
-                message,
-                times,
-                retry_after,
-                body,
-                message_key,
-                session,
-                after,
-            )
+        self.failures.add(
+            lambda call: call[0] == endpoint and (session is None or call[1] == session),
+            _Failure(code, status, message, retry_after, body, message_key),
+            times=times,
+            after=after,
+            label=endpoint,
         )
 
     def clear_failures(self) -> None:
-        self._failures.clear()
+        self.failures.heal()
 
     def expire_tokens_after(self, n_calls: int) -> None:
         self._expire_countdown = n_calls
@@ -1064,7 +1037,7 @@ class FakeNemo:
         return [r for r in self.requests if r.endpoint == endpoint]
 
     async def wait_calls(self, endpoint: str, n: int = 1, timeout: float = 5.0) -> list[Recorded]:
-        await self._wait(lambda: len(self.calls(endpoint)) >= n, timeout)
+        await self.wait_until(lambda: len(self.calls(endpoint)) >= n, timeout)
         return self.calls(endpoint)
 
     async def wait_turns(
@@ -1073,18 +1046,8 @@ class FakeNemo:
         def done() -> list[TurnRecord]:
             return [t for t in self.turns if outcome is None or t.outcome == outcome]
 
-        await self._wait(lambda: len(done()) >= n, timeout)
+        await self.wait_until(lambda: len(done()) >= n, timeout)
         return done()
-
-    async def _wait(self, predicate: Any, timeout: float) -> None:
-        assert self._changed is not None, "the fake is not started"
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
-
-    async def _notify(self) -> None:
-        if self._changed is not None:
-            async with self._changed:
-                self._changed.notify_all()
 
     # ------------------------------------------------------------ the common path
 
@@ -1096,7 +1059,7 @@ class FakeNemo:
             try:
                 resp = await self._serve(request, rec, handler, auth, attribution)
             finally:
-                await self._notify()
+                await self.changed()
             if not rec.status:
                 rec.status = resp.status
             return resp
@@ -1129,7 +1092,7 @@ class FakeNemo:
             session_id=sid,
         )
         self.requests.append(rec)
-        await self._notify()
+        await self.changed()
         return rec
 
     async def _serve(
@@ -1166,18 +1129,7 @@ class FakeNemo:
         return response
 
     def _take_failure(self, endpoint: str, sid: str | None) -> _Failure | None:
-        for f in self._failures:
-            if f.endpoint != endpoint or (f.session is not None and f.session != sid):
-                continue
-            if f.after > 0:
-                f.after -= 1
-                return None
-            if f.times is not None:
-                f.times -= 1
-                if f.times <= 0:
-                    self._failures.remove(f)
-            return f
-        return None
+        return self.failures.take((endpoint, sid))
 
     def _failure_response(self, f: _Failure, endpoint: str, sid: str | None) -> web.Response:
         headers = {} if f.retry_after is None else {"Retry-After": str(f.retry_after)}
@@ -1344,7 +1296,7 @@ class FakeNemo:
         finally:
             if transport is not None:
                 self._streams.discard(transport)
-            await self._notify()
+            await self.changed()
         return resp
 
     def _next_turn(self, sid: str) -> list[Step]:

@@ -13,6 +13,7 @@ import pytest
 from bot.backends.local import LocalBackend
 from bot.config import Settings
 from bot.models import Attachment, ByteStream
+from tests.support.settings import make_settings
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
@@ -101,8 +102,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
 
 
 def settings_for(tmp: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {"data_dir": tmp / "data", **overrides}
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return make_settings(tmp, **overrides)
 
 
 def file_attachment(path: Path, *, name: str | None = None, mime: str | None = "video/mp4",

@@ -12,7 +12,7 @@ from tests.local.conftest import Clips
 ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
-def clipbridge(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def clipbridge(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", "compress", *args],
         check=False,
@@ -20,7 +20,7 @@ def clipbridge(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
         cwd=cwd,
-        env={**ENV, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        env={**ENV, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), **env},
     )
 
 
@@ -55,6 +55,16 @@ def test_unclear_instruction_gets_examples(clips: Clips, tmp_path: Path) -> None
     done = clipbridge(str(clips.main), "make it pop", cwd=tmp_path)
     assert done.returncode == 2
     assert "under 20MB" in done.stderr
+
+
+def test_a_failed_encode_reads_as_the_chat_says_it(clips: Clips, tmp_path: Path) -> None:
+    """`compress` explains failures with the chat's own sentences (bot.core.explain), not with
+    an exception's name."""
+    done = clipbridge(str(clips.main), "under 100KB", cwd=tmp_path, FFMPEG_PATH="/bin/false")
+    assert done.returncode == 1
+    assert "Encoding failed on this bot's computer" in done.stderr
+    assert "RenderFailed" not in done.stderr
+    assert done.stdout == ""
 
 
 def test_missing_input(tmp_path: Path) -> None:
@@ -114,3 +124,20 @@ def test_an_output_name_too_long_is_one_sentence(clips: Clips, tmp_path: Path) -
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert "longer than this system allows" in done.stderr
+
+
+async def test_the_output_name_says_what_to_make(clips: Clips, tmp_path: Path) -> None:
+    done = clipbridge(str(clips.main), "from 0:01 to 0:03", "-o", "clip.gif", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "clip.gif").read_bytes()[:6] == b"GIF89a"
+    done = clipbridge(str(clips.main), "under 50KB", "-o", "talk.mp3", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "talk.mp3").stat().st_size <= 50_000
+    assert "the sound only, as MP3, under 50.0 KB" in done.stderr
+
+
+def test_an_edit_refused_says_why_and_writes_nothing(clips: Clips, tmp_path: Path) -> None:
+    done = clipbridge(str(clips.silent), "extract the audio", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "no sound" in done.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -15,12 +15,11 @@ from typing import Any
 
 import pytest
 
-from bot.backends.local import LocalBackend
+from bot.app import open_core
 from bot.conversation import Conversation
 from bot.links import LinkFetcher, LinkPolicy
 from bot.media import probe
 from bot.models import ChatKey, Inbound, UserRef
-from bot.store import SqliteStore
 from bot.texts import t
 from tests.clips import make_clip
 from tests.link_server import LinkServer, closed_port
@@ -46,12 +45,8 @@ def core(tmp_path: Path) -> Core:
     @asynccontextmanager
     async def opened(**overrides: Any) -> AsyncIterator[tuple[Conversation, LinkFetcher]]:
         settings = settings_for(tmp_path, backend="local", edit_interval=0.0, **overrides)
-        async with SqliteStore(settings.database) as store, LocalBackend(settings) as backend:
-            conversation = Conversation(settings, store, backend)
-            try:
-                yield conversation, LinkFetcher(LinkPolicy.from_settings(settings))
-            finally:
-                await conversation.close(grace=0)
+        async with open_core(settings) as opened:  # the wiring `clipbridge run` uses
+            yield opened.conversation, LinkFetcher(LinkPolicy.from_settings(settings))
 
     return opened
 

@@ -16,26 +16,13 @@ from bot.backends.nemo import NemoBackend, NemoClient
 from bot.config import Settings
 from bot.store import SqliteStore
 from tests.fakes.nemovideo import FakeNemo
+from tests.support import settings as support
 
 FAST = {"retries": 2, "backoff": 0.01, "rate_limit_wait": 0.05, "max_retry_after": 2.0}
 
 
 def make_settings(url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "nemo_api_url": url,
-        "nemo_web_url": "https://web.example",
-        "nemo_token": None,
-        "nemo_client_id": None,
-        "nemo_request_timeout": 5.0,
-        "nemo_turn_timeout": 10.0,
-        "nemo_heartbeat_timeout": 5.0,
-        "nemo_render_poll_interval": 0.01,
-        "nemo_render_timeout": 10.0,
-        "telegram_bot_token": None,
-        "discord_bot_token": None,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return support.make_settings(None, support.nemo_at(url), **overrides)
 
 
 @pytest.fixture

@@ -6,17 +6,19 @@ import asyncio
 import json
 import logging
 import time
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 
 import bot
-from bot.backends.nemo import CLIENT_ID_KEY, TOKEN_KEY, NemoClient
+from bot.backends.nemo import NemoClient
 from bot.errors import ProtocolError, RateLimited, TokenError, Transient
 from bot.logs import REDACTED, redact
 from bot.store import SqliteStore
 from tests.fakes.nemovideo import FakeNemo
 from tests.nemo.conftest import FAST, ClientFactory, make_settings
+from tests.support.databases import first_schema_database
 
 
 async def _every_call(client: NemoClient, fake: FakeNemo) -> None:
@@ -98,19 +100,45 @@ async def test_client_id_is_generated_once_and_token_persisted(
 ) -> None:
     async with open_client() as client:
         await client.credits()
-    client_id = await store.get_meta(CLIENT_ID_KEY)
-    stored = json.loads(await store.get_meta(TOKEN_KEY) or "{}")
+    stored = await store.credentials("nemo")
+    client_id = stored.client_id
     assert client_id and fake.client_ids == [client_id]
-    assert stored["token"] == fake.valid_tokens[0]
-    assert stored["expires_at"] > time.time() + 6 * 24 * 3600
-    assert stored["user_id"].startswith("anon_")
+    assert stored.token == fake.valid_tokens[0]
+    assert stored.expires_at and stored.expires_at > time.time() + 6 * 24 * 3600
+    assert stored.user_id and stored.user_id.startswith("anon_")
 
     # A restart reuses both: no second token call.
     async with open_client() as client:
         await client.credits()
-        assert client.bind_link() == f"https://web.example/register?bind={stored['user_id']}"
+        assert client.bind_link() == f"https://web.example/register?bind={stored.user_id}"
     assert fake.tokens_issued == 1
-    assert await store.get_meta(CLIENT_ID_KEY) == client_id
+    assert (await store.credentials("nemo")).client_id == client_id
+
+
+async def test_a_token_the_first_schema_kept_in_meta_is_reused_after_the_upgrade(
+    open_client: ClientFactory, fake: FakeNemo, store: SqliteStore, tmp_path: Path
+) -> None:
+    """A database of the first release held the client id and token as meta keys; the bot that
+    opens it after the upgrade must not spend the 1-per-7-days allowance again."""
+    async with open_client() as client:
+        await client.credits()
+    held = await store.credentials("nemo")
+    token = {"token": held.token, "expires_at": held.expires_at, "user_id": held.user_id}
+    path = first_schema_database(
+        tmp_path / "first.sqlite3",
+        {
+            "meta": [
+                {"key": "nemo.client_id", "value": held.client_id},
+                {"key": "nemo.token", "value": json.dumps(token)},
+            ]
+        },
+    )
+    async with SqliteStore(path) as upgraded:
+        settings = make_settings(fake.url)
+        async with NemoClient(settings, upgraded, **FAST) as client:
+            await client.credits()
+    assert fake.tokens_issued == 1, "the migrated token was used"
+    assert fake.client_ids == [held.client_id]
 
 
 async def test_configured_client_id_is_used(open_client: ClientFactory, fake: FakeNemo) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from bot.backends.base import ExportResult, Progress, TurnContext
-from bot.backends.nemo import Draft, NemoBackend
+from bot.backends.nemo import NemoBackend
+from bot.backends.nemo._payloads import Draft
 from bot.errors import NoInput, RenderFailed
 from bot.timeline import diff
 from tests.fakes.nemovideo import FakeNemo, mp4ish_bytes

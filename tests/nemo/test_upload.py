@@ -15,9 +15,9 @@ from bot.models import Attachment, ByteStream, StreamOpener
 from bot.store import SqliteStore
 from tests.fakes.nemovideo import FakeNemo
 from tests.nemo.conftest import FAST, BackendFactory, ClientFactory, make_settings
+from tests.support.secrets import UPLOAD_TELEGRAM_TOKEN as TELEGRAM_TOKEN
 
 CHUNK = 64 * 1024
-TELEGRAM_TOKEN = "123456789:AAHsecretsecretsecretsecretsecret12"
 
 
 class Source:

@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 from bot.cli import COMMANDS
-from bot.config import Settings
 from bot.http import HttpServer
+from tests.support.settings import make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
@@ -115,7 +115,7 @@ async def run_healthcheck(port: int) -> int:
 
 
 async def test_healthcheck_command_probes_healthz() -> None:
-    settings = Settings(_env_file=None, http_port=0)  # type: ignore[call-arg]
+    settings = make_settings(http_port=0)
     async with HttpServer(settings) as server:
         assert await run_healthcheck(server.port) == 0
     with socket.socket() as sock:

@@ -19,10 +19,11 @@ from bot.store import MIGRATIONS, SqliteStore
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.nemovideo import FakeNemo
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support.secrets import DOCTOR_NEMO_TOKEN as NEMO_TOKEN
+from tests.support.secrets import OPS_DISCORD_TOKEN as DC_TOKEN
+from tests.support.secrets import OPS_TELEGRAM_TOKEN as TG_TOKEN
+from tests.support.settings import make_settings
 
-TG_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
-DC_TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2Nw.GhIjKl.discord-secret-value-xyz"
-NEMO_TOKEN = "nmv_usr_doctor_0123456789abcdef"
 TOKENS = (TG_TOKEN, DC_TOKEN, NEMO_TOKEN, "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1")
 
 
@@ -41,7 +42,7 @@ def closed_port() -> int:
 
 
 def settings(tmp: Path, **values: Any) -> Settings:
-    return Settings(_env_file=None, data_dir=tmp / "data", **values)  # type: ignore[call-arg]
+    return make_settings(tmp, **values)
 
 
 def by_name(checks: list[Check]) -> dict[str, Check]:

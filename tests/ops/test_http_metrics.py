@@ -15,12 +15,12 @@ from bot import metrics
 from bot.config import Settings
 from bot.errors import Cancelled, NoCredits
 from bot.http import HttpServer
-
-SECRET = "nmv_usr_readiness_secret_0123456789"
+from tests.support.secrets import READINESS_NEMO_TOKEN as SECRET
+from tests.support.settings import make_settings
 
 
 def settings() -> Settings:
-    return Settings(_env_file=None, http_port=0, nemo_token=SECRET)  # type: ignore[call-arg]
+    return make_settings(http_port=0, nemo_token=SECRET)
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ async def test_readyz_names_failing_checks_without_secrets() -> None:
 
 async def test_busy_port_fails_clearly() -> None:
     async with HttpServer(settings()) as first:
-        taken = Settings(_env_file=None, http_port=first.port)  # type: ignore[call-arg]
+        taken = make_settings(http_port=first.port)
         with pytest.raises(OSError, match=r"(?i)address already in use"):
             async with HttpServer(taken):
                 pass

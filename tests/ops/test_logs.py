@@ -16,12 +16,13 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.logs import log_context, redact, register_secret, setup_logging
+from tests.support.secrets import OPS_DISCORD_TOKEN as DISCORD_TOKEN
+from tests.support.secrets import OPS_NEMO_TOKEN as NEMO_TOKEN
+from tests.support.secrets import OPS_TELEGRAM_TOKEN as TG_TOKEN
+from tests.support.secrets import WEBHOOK_SECRET
+from tests.support.settings import make_settings
 
-TG_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
 UNCONFIGURED_TG = "987654321:ZZHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9"
-DISCORD_TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2Nw.GhIjKl.discord-secret-value-xyz"
-NEMO_TOKEN = "nmv_usr_0123456789abcdef0123456789abcdef"
-WEBHOOK_SECRET = "webhook-secret-1234567890"
 SECRETS = (TG_TOKEN, DISCORD_TOKEN, NEMO_TOKEN, WEBHOOK_SECRET)
 
 
@@ -34,7 +35,7 @@ def settings(**overrides: object) -> Settings:
         "log_level": "DEBUG",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+    return make_settings(**values)
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ import pytest
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.settings_check import check_settings, load_settings
-
-TG_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
-DISCORD_TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2Nw.GhIjKl.discord-secret-value-xyz"
+from tests.support.secrets import OPS_DISCORD_TOKEN as DISCORD_TOKEN
+from tests.support.secrets import OPS_TELEGRAM_TOKEN as TG_TOKEN
 
 
 @pytest.fixture(autouse=True)

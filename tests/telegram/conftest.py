@@ -3,7 +3,6 @@ and a log capture that fails the test if the bot token ever appears in a log lin
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,38 +11,11 @@ import pytest
 
 from adapters.telegram import TelegramAdapter
 from bot.config import Settings
-from bot.models import Inbound, UserRef
-from bot.ports import Port
-from bot.texts import normalize_locale
 from tests.fakes.telegram_api import FakeTelegram
 from tests.log_capture import LogLines, unredacted_log_lines
-
-TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw3"
-
-
-class RecordingCore:
-    """Stands in for the conversation core where a test is about the adapter alone."""
-
-    def __init__(self) -> None:
-        self.inbound: list[tuple[Inbound, Port]] = []
-        self._arrived = asyncio.Condition()
-
-    async def handle(self, inbound: Inbound, port: Port) -> None:
-        async with self._arrived:
-            self.inbound.append((inbound, port))
-            self._arrived.notify_all()
-
-    async def language(self, user: UserRef, platform_locale: str | None = None) -> str:
-        """No `/lang` choices here: the platform's language, as the core maps it."""
-        return normalize_locale(platform_locale)
-
-    async def wait(self, n: int = 1, timeout: float = 10.0) -> list[Inbound]:
-        async def _wait() -> None:
-            async with self._arrived:
-                await self._arrived.wait_for(lambda: len(self.inbound) >= n)
-
-        await asyncio.wait_for(_wait(), timeout)
-        return [inbound for inbound, _ in self.inbound]
+from tests.support import settings as support
+from tests.support.core import RecordingCore
+from tests.support.secrets import TELEGRAM_TOKEN as TOKEN
 
 
 @pytest.fixture
@@ -69,7 +41,7 @@ def make_settings(fake: FakeTelegram, tmp_path: Path, **overrides: Any) -> Setti
         "http_port": 0,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return support.make_settings(None, values)
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from bot.errors import LinkRefused
 from bot.models import ChatKey
 from bot.ports import Button
 from tests.fakes.telegram_api import MB, FakeTelegram, pattern_bytes
-from tests.telegram.conftest import TOKEN, LogLines, RecordingCore, make_settings
+from tests.support.core import RecordingCore
+from tests.telegram.conftest import TOKEN, LogLines, make_settings
 
 
 async def read_all(attachment_open: object) -> bytes:

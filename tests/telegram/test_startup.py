@@ -14,7 +14,8 @@ from adapters.telegram import TelegramAdapter
 from bot.backoff import Backoff
 from bot.errors import ConfigError
 from tests.fakes.telegram_api import FailureKind, FakeTelegram
-from tests.telegram.conftest import TOKEN, LogLines, RecordingCore, make_settings
+from tests.support.core import RecordingCore
+from tests.telegram.conftest import TOKEN, LogLines, make_settings
 
 CHAT = 42
 QUICK = Backoff(first=0.05, longest=0.2)

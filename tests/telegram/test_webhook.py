@@ -13,7 +13,8 @@ from bot.errors import ConfigError
 from bot.http import HttpServer
 from bot.models import ChatKey
 from tests.fakes.telegram_api import FakeTelegram
-from tests.telegram.conftest import LogLines, RecordingCore, make_settings
+from tests.support.core import RecordingCore
+from tests.telegram.conftest import LogLines, make_settings
 
 
 async def ok() -> None:

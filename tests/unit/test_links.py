@@ -17,10 +17,10 @@ from ipaddress import ip_address, ip_network
 import pytest
 from pydantic import ValidationError
 
-from bot.config import Settings
 from bot.errors import AccessDenied, LinkRefused
 from bot.links import LinkFetcher, LinkPolicy, refusal, shown
 from tests.link_server import LinkServer, closed_port
+from tests.support.settings import make_settings
 
 CLIP = b"\0\0\0\x18ftypmp42" + bytes(range(256)) * 400  # bytes enough; nothing decodes them
 LOOPBACK = (ip_network("127.0.0.0/8"),)
@@ -200,13 +200,13 @@ async def test_turned_off_links_are_not_fetched_nor_handed_over() -> None:
 
 
 def test_the_allowlist_setting_takes_networks_and_names_a_bad_one() -> None:
-    settings = Settings(_env_file=None, link_allowed_networks="10.0.0.0/8, fd00::/8")  # type: ignore[call-arg]
+    settings = make_settings(link_allowed_networks="10.0.0.0/8, fd00::/8")
     assert LinkPolicy.from_settings(settings).allowed == (
         ip_network("10.0.0.0/8"),
         ip_network("fd00::/8"),
     )
     with pytest.raises(ValidationError, match="intranet"):
-        Settings(_env_file=None, link_allowed_networks="intranet")  # type: ignore[call-arg]
+        make_settings(link_allowed_networks="intranet")
 
 
 @pytest.fixture(scope="module")

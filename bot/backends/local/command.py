@@ -25,26 +25,18 @@ from typing import Any
 
 from bot.backends.base import Progress
 from bot.backends.local import plan as planning
-from bot.backends.local._backend import build_want, note_text, notes_text, summarize
-from bot.backends.local.encode import Outcome, encode
+from bot.backends.local._backend import note_text, notes_text, summarize_made
+from bot.backends.local.audio import FORMATS
 from bot.backends.local.ffmpeg import Ffmpeg
-from bot.backends.local.intent import EXAMPLES_KEY, describe, parse
+from bot.backends.local.intent import AudioFormat, Output, describe, parse
+from bot.backends.local.job import Job, Made, prepare
+from bot.backends.local.job import run as run_job
 from bot.cli import megabytes
 from bot.config import MB, Settings, absolute_path
-from bot.errors import (
-    ClipbridgeError,
-    CorruptInput,
-    EncodeTimeout,
-    FileTooLarge,
-    FormatMismatch,
-    InputError,
-    NotAVideo,
-    TargetUnreachable,
-    TooHeavy,
-    UnclearRequest,
-)
+from bot.core.explain import explain
+from bot.errors import ClipbridgeError, InputError
 from bot.media import ffmpeg_exe, probe
-from bot.texts import human_duration, human_size, limit_sentence, t
+from bot.texts import human_duration, human_size, t
 from bot.texts.languages import CODES, DEFAULT
 
 __all__ = ["add_arguments", "main"]
@@ -109,29 +101,34 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
         asked_dir, asked = asked, None  # "-o DIR": the default name, in that folder
     else:
         asked_dir = None
-    container = _container_of(asked) if asked is not None and asked.suffix else None
-    if asked is not None and asked.suffix and container is None:
+    suffix = asked.suffix.lower() if asked is not None else ""
+    made_as = _OUTPUT_OF_SUFFIX.get(suffix)  # "-o clip.gif", "-o talk.mp3": the name says what
+    container = _container_of(asked) if asked is not None and suffix and not made_as else None
+    if asked is not None and suffix and container is None and made_as is None:
         _say(t("cli_bad_extension", locale, suffix=asked.suffix))
         return EXIT_INPUT
     settings = settings or Settings()
     started = time.monotonic()
+    limit = int(args.limit * MB)
     try:
         request = parse(args.instruction)
+        if made_as is not None:
+            kind, fmt = made_as
+            request = replace(request, output=kind, audio_format=fmt or request.audio_format)
         info = await probe(source)
         planning.check_load(info, settings.max_pixel_rate)
-        want, _ = build_want(request, info, int(args.limit * MB), container=container)
-        want, notes = planning.settle(info, want)
-        plan = planning.plan(info, want)
+        job = prepare(request, info, upload_limit=limit, container=container)
     except InputError as error:
-        _say(_explain(error, locale, settings))
+        _say(explain(error, locale, settings, local=True))
         return EXIT_INPUT
+    want, notes, request = job.want, job.notes, job.request
     if container is not None:  # the output name decided the format: say what it decided
         request = replace(request, codec=want.codec, container=want.container)  # type: ignore[arg-type]
-    _say(describe(request, locale, chat_limit=int(args.limit * MB)))
+    _say(describe(request, locale, chat_limit=limit))
     if notes:
         _say(notes_text(notes, locale))
 
-    output = _output_path(source, asked, plan, folder=asked_dir)
+    output = _output_path(source, asked, job, folder=asked_dir)
     # a folder of our own, named so it can never be one the person already has
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -141,30 +138,31 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
     except OSError as error:
         _say(_path_problem(output, error, locale))
         return EXIT_INPUT
-    outcome: Outcome | None = None
+    made: Made | None = None
     try:
-        out = work / f"out{plan.suffix}"
+        out = work / f"out{job.plan.suffix if job.plan is not None else output.suffix}"
         ffmpeg = Ffmpeg(ffmpeg_exe(settings))
-        events = encode(ffmpeg, info, want, plan, out, limit=settings.encode_timeout)
+        events = run_job(job, ffmpeg, out, target=want.target or limit,
+                         limit=settings.encode_timeout)  # fmt: skip
         async with contextlib.aclosing(events):
             async for event in events:
                 if isinstance(event, Progress):
                     _progress(event, locale)
                 else:
-                    outcome = event
-        assert outcome is not None
+                    made = event
+        assert made is not None
         # a name asked for is kept as asked; a kept original keeps its own type in the default
-        final = output if asked is not None else output.with_suffix(outcome.path.suffix)
-        if outcome.kept_source:
+        final = output if asked is not None else output.with_suffix(made.path.suffix)
+        if made.outcome is not None and made.outcome.kept_source:
             # the engine links the source in; a file of its own, so editing one spares the other
             copy = work / "copy"
             await asyncio.to_thread(_copy, source, copy)
             copy.replace(final)
         else:
-            outcome.path.replace(final)
+            made.path.replace(final)
     except ClipbridgeError as error:
         _say("")
-        _say(_explain(error, locale, settings))
+        _say(explain(error, locale, settings, local=True))
         return EXIT_FAILED
     except OSError as error:  # the output's name or folder, seen only when writing it
         _say("")
@@ -174,14 +172,14 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
         shutil.rmtree(work, ignore_errors=True)
 
     _say("")
-    note = note_text(outcome, want, info, locale)
+    note = note_text(made.outcome, want, info, locale) if made.outcome is not None else None
     if note:
         _say(note)
-    _say(summarize(outcome, want, locale))
-    ratio = f"{outcome.size / info.size:.0%}"
+    _say(summarize_made(made, want, locale))
+    ratio = f"{made.size / info.size:.0%}"
     elapsed = human_duration(time.monotonic() - started)
     done = t("cli_done", locale, input=source.name, source=human_size(info.size, locale),
-             output=final, size=human_size(outcome.size, locale), ratio=ratio,
+             output=final, size=human_size(made.size, locale), ratio=ratio,
              elapsed=elapsed)  # fmt: skip
     print(done)  # noqa: T201  (the command's one line of output)
     return 0
@@ -224,42 +222,38 @@ def _copy(src: Path, dst: Path) -> None:
     shutil.copyfile(src, dst)
 
 
-def _output_path(
-    source: Path, asked: Path | None, plan: planning.Plan, *, folder: Path | None = None
-) -> Path:
-    suffix = source.suffix if plan.mode == "keep" else plan.suffix
-    default = (folder or source.parent) / f"{source.stem}-compressed{suffix}"
+def _output_path(source: Path, asked: Path | None, job: Job, *, folder: Path | None = None) -> Path:
+    plan = job.plan
+    if plan is None:  # a GIF, a WebP or an audio file
+        suffix = (
+            FORMATS[job.request.audio_format or "mp3"].suffix
+            if job.kind == "audio"
+            else (f".{job.kind}")
+        )
+        default = (folder or source.parent) / f"{source.stem}{suffix}"
+        if default.resolve() == source.resolve():  # "convert to gif" of a .gif: never over it
+            default = default.with_name(f"{source.stem}-edited{suffix}")
+    else:
+        suffix = source.suffix if plan.mode == "keep" else plan.suffix
+        default = (folder or source.parent) / f"{source.stem}-compressed{suffix}"
     if asked is None or asked.resolve() == source.resolve():
         return default  # never overwrite the input
     return asked if asked.suffix else asked.with_name(asked.name + suffix)
 
 
+_OUTPUT_OF_SUFFIX: dict[str, tuple[Output, AudioFormat | None]] = {
+    ".gif": ("gif", None),
+    ".webp": ("webp", None),
+    ".mp3": ("audio", "mp3"),
+    ".m4a": ("audio", "m4a"),
+    ".opus": ("audio", "opus"),
+}
 _CONTAINER_OF_SUFFIX = {".mp4": "mp4", ".m4v": "mp4", ".webm": "webm", ".mkv": "mkv"}
 
 
 def _container_of(path: Path) -> str | None:
     """The container an output name calls for, or None for a type the engine cannot write."""
     return _CONTAINER_OF_SUFFIX.get(path.suffix.lower())
-
-
-def _explain(error: ClipbridgeError, locale: str, settings: Settings) -> str:
-    if isinstance(error, UnclearRequest):
-        return t(error.reason, locale, examples=t(EXAMPLES_KEY, locale))
-    if isinstance(error, TargetUnreachable):
-        return t("err_unreachable", locale, target=human_size(error.target, locale),
-                 smallest=human_size(error.smallest, locale))  # fmt: skip
-    if isinstance(error, FormatMismatch):
-        return t("err_format_mismatch", locale, codec=error.codec, container=error.container,
-                 fits=", ".join(error.fits))  # fmt: skip
-    if isinstance(error, (TooHeavy, EncodeTimeout)):
-        return limit_sentence(error, locale, settings)
-    if isinstance(error, NotAVideo):
-        return t("err_not_video", locale)
-    if isinstance(error, CorruptInput):
-        return t("err_corrupt", locale)
-    if isinstance(error, FileTooLarge) and error.limit:
-        return t("err_too_large", locale, limit=human_size(error.limit, locale))
-    return f"{type(error).__name__}: {error.detail or error}"
 
 
 _last_stage: list[str] = []

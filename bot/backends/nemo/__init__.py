@@ -10,36 +10,7 @@ flight), `_sse` (the turn stream to events), `_multipart` (the streamed upload b
 `Timeline`), `_backend` (the `Backend`). The wire format is in docs/nemovideo-protocol.md.
 """
 
-from ._auth import CLIENT_ID_KEY, TOKEN_KEY, TokenProvider
 from ._backend import NemoBackend
 from ._client import NemoClient
-from ._multipart import check_file
-from ._payloads import (
-    AnonymousToken,
-    CreditsBalance,
-    Draft,
-    DraftTrack,
-    RenderJob,
-    SessionCreated,
-    SessionState,
-    UploadedFileInfo,
-)
-from ._timeline import timeline_from_draft
 
-__all__ = [
-    "CLIENT_ID_KEY",
-    "TOKEN_KEY",
-    "AnonymousToken",
-    "CreditsBalance",
-    "Draft",
-    "DraftTrack",
-    "NemoBackend",
-    "NemoClient",
-    "RenderJob",
-    "SessionCreated",
-    "SessionState",
-    "TokenProvider",
-    "UploadedFileInfo",
-    "check_file",
-    "timeline_from_draft",
-]
+__all__ = ["NemoBackend", "NemoClient"]

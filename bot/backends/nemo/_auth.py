@@ -1,8 +1,8 @@
 """Which token to send: the operator's `NEMO_TOKEN`, or an anonymous one kept fresh.
 
-An anonymous token is fetched with a client id that is generated once and persisted
-(`nemo.client_id` in the store's meta table), and is itself persisted with its expiry
-(`nemo.token`, JSON), so a restart reuses it instead of spending the 1-per-7-days allowance.
+An anonymous token is fetched with a client id that is generated once and persisted (the
+store's `credentials` of backend "nemo"), and is itself persisted with its expiry, so a restart
+reuses it instead of spending the 1-per-7-days allowance.
 It is refreshed shortly before it expires and when the server says 1001. Refreshes are single
 flight: callers that all hold the same stale token wait on one fetch and share its result.
 """
@@ -10,7 +10,6 @@ flight: callers that all hold the same stale token wait on one fetch and share i
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import uuid
@@ -25,8 +24,7 @@ from ._payloads import AnonymousToken
 
 log = logging.getLogger("bot.backends.nemo")
 
-CLIENT_ID_KEY = "nemo.client_id"
-TOKEN_KEY = "nemo.token"  # noqa: S105 (a meta key, not a secret)
+BACKEND = "nemo"  # whose credentials these are, in the store
 
 FetchToken = Callable[[str], Awaitable[AnonymousToken]]
 """Asks the service for an anonymous token for the given client id."""
@@ -94,10 +92,10 @@ class TokenProvider:
     async def client_id(self) -> str:
         """The stable client id: configured, else stored, else generated now and stored."""
         if self._client_id is None:
-            stored = await self._store.get_meta(CLIENT_ID_KEY)
+            stored = (await self._store.credentials(BACKEND)).client_id
             if stored is None:
                 stored = str(uuid.uuid4())
-                await self._store.set_meta(CLIENT_ID_KEY, stored)
+                await self._store.save_client_id(BACKEND, stored)
                 log.info("generated a NemoVideo client id")
             self._client_id = stored
         return self._client_id
@@ -127,18 +125,11 @@ class TokenProvider:
         return held.expires_at is not None and time.time() >= held.expires_at - self._margin
 
     async def _load(self) -> _Held | None:
-        raw = await self._store.get_meta(TOKEN_KEY)
-        if not raw:
+        stored = await self._store.credentials(BACKEND)
+        if not stored.token:
             return None
-        try:
-            data = json.loads(raw)
-            held = _Held(str(data["token"]), data.get("expires_at"), data.get("user_id"))
-        except (ValueError, KeyError, TypeError):
-            log.warning("ignoring an unreadable stored NemoVideo token")
-            return None
-        register_secret(held.token)
-        return held
+        register_secret(stored.token)
+        return _Held(stored.token, stored.expires_at, stored.user_id)
 
     async def _save(self, held: _Held) -> None:
-        value = {"token": held.token, "expires_at": held.expires_at, "user_id": held.user_id}
-        await self._store.set_meta(TOKEN_KEY, json.dumps(value))
+        await self._store.save_token(BACKEND, held.token, held.expires_at, held.user_id)

@@ -43,8 +43,6 @@ from ._timeline import timeline_from_draft
 
 log = logging.getLogger("bot.backends.nemo")
 
-_RENDER_KEY = "nemo_render:{}"  # store meta: a session's last render id, to attach to it
-
 
 class NemoBackend:
     """The NemoVideo cloud agent as a `Backend`. `client_options` go to `NemoClient` (tests)."""
@@ -123,7 +121,7 @@ class NemoBackend:
             log.info("session %s already renders %s: attaching to it", session, running)
             return running
         used = job.id or job.render_id or job.taskId or job_id
-        await self._store.set_meta(_RENDER_KEY.format(session), used)
+        await self._store.set_last_export(self.name, session, used)
         return used
 
     async def watch_export(self, job_id: str) -> AsyncIterator[ExportEvent]:
@@ -191,7 +189,7 @@ class NemoBackend:
 
     async def _running_render(self, session: str) -> str | None:
         """The render we last submitted for `session`, if it is still pending or processing."""
-        known = await self._store.get_meta(_RENDER_KEY.format(session))
+        known = await self._store.last_export(self.name, session)
         if known is None:
             return None
         try:

@@ -1,10 +1,4 @@
-"""Persistence: what must survive a restart, behind one interface (`Store`), on SQLite.
-
-Chats and their backend sessions, the NemoVideo client id and token (in `meta`), jobs in flight,
-update ids already handled, and per-user preferences. `SqliteStore` runs versioned migrations at
-start-up and uses WAL. Every method is one short transaction, so a PostgreSQL implementation can
-follow behind the same `Store` protocol.
-"""
+"""`Store` on SQLite: one aiosqlite connection, WAL, the migrations of `schema` run at open."""
 
 from __future__ import annotations
 
@@ -13,125 +7,22 @@ import logging
 import sqlite3
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Protocol, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import aiosqlite
 
 from bot.errors import ClipbridgeError
 from bot.models import ChatKey, UserRef
 
+from .base import ACTIVE_STATES, ChatSession, Credentials, FinalState, Job, Store
+from .schema import MIGRATIONS
+
 log = logging.getLogger(__name__)
 
-JobKind = Literal["turn", "export", "upload"]
-JobState = Literal["pending", "running", "delivering", "done", "failed", "cancelled"]
-ACTIVE_STATES: tuple[JobState, ...] = ("pending", "running", "delivering")
-
-
-@dataclass(frozen=True, slots=True)
-class ChatSession:
-    chat: ChatKey
-    backend: str
-    session: str
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """Work the bot owes a chat. An export is written before it is submitted, so a restarted bot
-    can resume polling `backend_job` and deliver to `chat` (and `reply_to`) exactly once."""
-
-    id: str
-    chat: ChatKey
-    user: UserRef
-    kind: JobKind
-    backend: str
-    session: str
-    state: JobState = "pending"
-    backend_job: str | None = None
-    reply_to: str | None = None
-    locale: str = "en"
-    attempts: int = 0
-    error: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    created_at: float = 0.0
-    updated_at: float = 0.0
-
-
-class Store(Protocol):
-    async def get_meta(self, key: str) -> str | None: ...
-    async def set_meta(self, key: str, value: str) -> None: ...
-
-    async def get_session(self, chat: ChatKey) -> ChatSession | None: ...
-    async def set_session(self, chat: ChatKey, backend: str, session: str) -> None: ...
-    async def drop_session(self, chat: ChatKey) -> None: ...
-
-    async def first_sight(self, platform: str, update_id: str) -> bool:
-        """Record an update id; True the first time, False for a duplicate."""
-        ...
-
-    async def get_language(self, user: UserRef) -> str | None: ...
-    async def set_language(self, user: UserRef, language: str) -> None: ...
-
-    async def add_job(self, job: Job) -> Job: ...
-    async def update_job(self, job: Job, **changes: Any) -> Job: ...
-    async def claim_delivery(self, job: Job) -> bool:
-        """Move a job from running to delivering; False if another path already claimed it."""
-        ...
-
-    async def active_jobs(self) -> list[Job]: ...
-    async def active_jobs_of(self, user: UserRef) -> list[Job]: ...
-    async def jobs_today(self, user: UserRef) -> int: ...
-    async def ping(self) -> None:
-        """Raise if the store cannot be used."""
-        ...
-
-
-MIGRATIONS: Sequence[str] = (
-    # 1: the first schema
-    """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE chats (
-        chat TEXT PRIMARY KEY,
-        backend TEXT NOT NULL,
-        session TEXT NOT NULL,
-        updated_at REAL NOT NULL
-    );
-    CREATE TABLE seen_updates (
-        platform TEXT NOT NULL,
-        update_id TEXT NOT NULL,
-        seen_at REAL NOT NULL,
-        PRIMARY KEY (platform, update_id)
-    );
-    CREATE TABLE users (
-        user TEXT PRIMARY KEY,
-        language TEXT
-    );
-    CREATE TABLE jobs (
-        id TEXT PRIMARY KEY,
-        chat TEXT NOT NULL,
-        user TEXT NOT NULL,
-        user_name TEXT NOT NULL DEFAULT '',
-        kind TEXT NOT NULL,
-        backend TEXT NOT NULL,
-        session TEXT NOT NULL,
-        state TEXT NOT NULL,
-        backend_job TEXT,
-        reply_to TEXT,
-        locale TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        error TEXT,
-        extra TEXT NOT NULL DEFAULT '{}',
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL
-    );
-    CREATE INDEX jobs_active ON jobs (state);
-    CREATE INDEX jobs_user ON jobs (user, created_at);
-    """,
-)
-
-SEEN_UPDATES_KEPT = 7 * 24 * 3600.0
+_FALLBACK_KEY = "fallback_session:{}"  # in meta: where the first schema kept it
 
 
 class DatabaseUnusable(ClipbridgeError):
@@ -202,18 +93,57 @@ class SqliteStore:
     async def ping(self) -> None:
         await self.db.execute("SELECT 1")
 
-    # meta --------------------------------------------------------------------------------------
+    # backends ----------------------------------------------------------------------------------
 
-    async def get_meta(self, key: str) -> str | None:
-        async with self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
+    async def credentials(self, backend: str) -> Credentials:
+        async with self.db.execute(
+            "SELECT client_id, token, expires_at, user_id FROM backend_credentials "
+            "WHERE backend = ?",
+            (backend,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return Credentials()
+        expires_at = row["expires_at"]
+        return Credentials(
+            row["client_id"],
+            row["token"],
+            float(expires_at) if isinstance(expires_at, int | float) else None,
+            row["user_id"],
+        )
+
+    async def save_client_id(self, backend: str, client_id: str) -> None:
+        await self.db.execute(
+            "INSERT INTO backend_credentials (backend, client_id) VALUES (?, ?) "
+            "ON CONFLICT (backend) DO UPDATE SET client_id = excluded.client_id",
+            (backend, client_id),
+        )
+        await self.db.commit()
+
+    async def save_token(
+        self, backend: str, token: str, expires_at: float | None, user_id: str | None
+    ) -> None:
+        await self.db.execute(
+            "INSERT INTO backend_credentials (backend, token, expires_at, user_id) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (backend) DO UPDATE SET token = excluded.token, "
+            "expires_at = excluded.expires_at, user_id = excluded.user_id",
+            (backend, token, expires_at, user_id),
+        )
+        await self.db.commit()
+
+    async def last_export(self, backend: str, session: str) -> str | None:
+        async with self.db.execute(
+            "SELECT export_id FROM backend_exports WHERE backend = ? AND session = ?",
+            (backend, session),
+        ) as cursor:
             row = await cursor.fetchone()
         return str(row[0]) if row else None
 
-    async def set_meta(self, key: str, value: str) -> None:
+    async def set_last_export(self, backend: str, session: str, export_id: str) -> None:
         await self.db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
+            "INSERT INTO backend_exports (backend, session, export_id) VALUES (?, ?, ?) "
+            "ON CONFLICT (backend, session) DO UPDATE SET export_id = excluded.export_id",
+            (backend, session, export_id),
         )
         await self.db.commit()
 
@@ -239,22 +169,30 @@ class SqliteStore:
         await self.db.execute("DELETE FROM chats WHERE chat = ?", (str(chat),))
         await self.db.commit()
 
+    async def fallback_session(self, chat: ChatKey) -> str | None:
+        return await self._get_meta(_FALLBACK_KEY.format(chat))
+
+    async def set_fallback_session(self, chat: ChatKey, session: str) -> None:
+        await self._set_meta(_FALLBACK_KEY.format(chat), session)
+
     # updates -----------------------------------------------------------------------------------
 
     async def first_sight(self, platform: str, update_id: str) -> bool:
-        now = time.time()
         cursor = await self.db.execute(
             "INSERT OR IGNORE INTO seen_updates (platform, update_id, seen_at) VALUES (?, ?, ?)",
-            (platform, update_id, now),
+            (platform, update_id, time.time()),
         )
         fresh = cursor.rowcount == 1
         await cursor.close()
-        if fresh and int(now) % 97 == 0:  # prune now and then, not on every update
-            await self.db.execute(
-                "DELETE FROM seen_updates WHERE seen_at < ?", (now - SEEN_UPDATES_KEPT,)
-            )
         await self.db.commit()
         return fresh
+
+    async def prune_seen_updates(self, before: float) -> int:
+        cursor = await self.db.execute("DELETE FROM seen_updates WHERE seen_at < ?", (before,))
+        removed = cursor.rowcount
+        await cursor.close()
+        await self.db.commit()
+        return removed
 
     # users -------------------------------------------------------------------------------------
 
@@ -292,7 +230,7 @@ class SqliteStore:
                 job.session,
                 job.state,
                 job.backend_job,
-                job.reply_to,
+                job.hint,
                 job.locale,
                 job.attempts,
                 job.error,
@@ -304,21 +242,23 @@ class SqliteStore:
         await self.db.commit()
         return job
 
-    async def update_job(self, job: Job, **changes: Any) -> Job:
-        job = replace(job, **changes, updated_at=time.time())
+    async def export_submitted(self, job: Job, backend_job: str) -> Job:
+        return await self._set(job, state="running", backend_job=backend_job)
+
+    async def job_running(self, job: Job) -> Job:
+        return await self._set(job, state="running")
+
+    async def finish_job(self, job: Job, state: FinalState, error: str | None = None) -> Job:
+        return await self._set(job, state=state, error=error)
+
+    async def _set(self, job: Job, **columns: str | None) -> Job:
+        """Write only the columns a transition changes, so two writers of one job (a cancel and
+        the job's own end) never put back each other's old values."""
+        job = replace(job, **columns, updated_at=time.time())  # type: ignore[arg-type]
+        assignments = ", ".join(f"{name} = ?" for name in columns)
         await self.db.execute(
-            "UPDATE jobs SET state = ?, backend_job = ?, reply_to = ?, attempts = ?, error = ?, "
-            "extra = ?, updated_at = ? WHERE id = ?",
-            (
-                job.state,
-                job.backend_job,
-                job.reply_to,
-                job.attempts,
-                job.error,
-                json.dumps(job.extra),
-                job.updated_at,
-                job.id,
-            ),
+            f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
+            (*columns.values(), job.updated_at, job.id),
         )
         await self.db.commit()
         return job
@@ -383,6 +323,21 @@ class SqliteStore:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
+    # the meta table: a plain key-value bag, private to this store -----------------------------
+
+    async def _get_meta(self, key: str) -> str | None:
+        async with self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
+            row = await cursor.fetchone()
+        return str(row[0]) if row else None
+
+    async def _set_meta(self, key: str, value: str) -> None:
+        await self.db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+        await self.db.commit()
+
 
 def _job(row: aiosqlite.Row) -> Job:
     """A job from its row. Only a chat that cannot be read makes a record unreadable: anything
@@ -397,7 +352,7 @@ def _job(row: aiosqlite.Row) -> Job:
         session=str(row["session"]),
         state=row["state"],
         backend_job=row["backend_job"],
-        reply_to=row["reply_to"],
+        hint=row["reply_to"],
         locale=row["locale"] if isinstance(row["locale"], str) else "en",
         attempts=row["attempts"] if isinstance(row["attempts"], int) else 0,
         error=row["error"],
@@ -423,3 +378,7 @@ def _extra(job_id: str, text: object) -> dict[str, Any]:
         log.warning("job %r: extra is not a JSON object; read as empty", job_id)
         return {}
     return extra
+
+
+if TYPE_CHECKING:  # mypy checks here that SqliteStore is every bit a Store
+    _conforms: Store = SqliteStore(":memory:")

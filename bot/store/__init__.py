@@ -1,0 +1,56 @@
+"""Persistence: what must survive a restart, behind one protocol.
+
+`base` holds the records (`Job`, `ChatSession`, `Credentials`) and the `Store` protocol and
+imports no database; `sqlite` is `SqliteStore` (aiosqlite, imported only when first used, so a
+module that only needs `Job` stays light); `schema` is its numbered migrations.
+
+    async with SqliteStore(path) as store:
+        job = await store.add_job(Job(...))
+        job = await store.export_submitted(job, render_id)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .base import (
+    ACTIVE_STATES,
+    SEEN_UPDATES_KEPT,
+    ChatSession,
+    Credentials,
+    FinalState,
+    Job,
+    JobKind,
+    JobState,
+    Store,
+)
+from .schema import MIGRATIONS
+
+if TYPE_CHECKING:
+    from .sqlite import DatabaseUnusable, SqliteStore
+
+_LAZY = {"SqliteStore", "DatabaseUnusable"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from . import sqlite
+
+        return getattr(sqlite, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "ACTIVE_STATES",
+    "MIGRATIONS",
+    "SEEN_UPDATES_KEPT",
+    "ChatSession",
+    "Credentials",
+    "DatabaseUnusable",
+    "FinalState",
+    "Job",
+    "JobKind",
+    "JobState",
+    "SqliteStore",
+    "Store",
+]

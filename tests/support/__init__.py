@@ -1,0 +1,1 @@
+"""The one test scaffold: settings, secrets, stores and wiring every test directory shares."""
