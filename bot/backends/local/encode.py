@@ -164,8 +164,19 @@ class _Job:
             plan, 1, None, stage="stage_pass1", lo=lo, span=first * rest, passlog=passlog
         ):
             yield progress
+        async for step in self._second_passes(
+            plan, passlog, lo=lo + first * rest, span=second * rest
+        ):
+            yield step
+
+    async def _second_passes(
+        self, plan: Plan, passlog: Path, *, lo: float, span: float
+    ) -> AsyncIterator[Progress | Outcome]:
+        """Pass 2 until it lands in the fill band, again on the same pass-1 statistics when it
+        does not (the picture size never changes here); the fullest result under the target
+        wins."""
         best: tuple[Path, Plan] | None = None
-        stage, lo, span = "stage_pass2", lo + first * rest, second * rest
+        stage = "stage_pass2"
         raised = False
         while self.attempts < MAX_ATTEMPTS:
             part = self.tmp / f"pass2-{self.attempts}{plan.suffix}"
@@ -176,14 +187,12 @@ class _Job:
             size = _size(part)
             assert plan.target is not None
             if size <= plan.target:
-                if best is None or size > _size(best[0]):
-                    best = (part, plan)
+                best = _fuller(best, (part, plan))
                 if size >= plan.target * UNDERFILL or raised:
                     break
                 raised = True  # far under: one try higher, keeping this one if that overshoots
             elif best is not None:
                 break
-            # pass 2 again on the same pass-1 statistics (the picture size never changes here)
             plan = planning.correct(
                 plan,
                 size,
@@ -338,3 +347,8 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         dst.hardlink_to(src)
     except OSError:
         shutil.copyfile(src, dst)
+
+
+def _fuller(best: tuple[Path, Plan] | None, new: tuple[Path, Plan]) -> tuple[Path, Plan]:
+    """Of two results under the target, the one that uses more of it."""
+    return new if best is None or _size(new[0]) > _size(best[0]) else best
