@@ -24,23 +24,45 @@ def describe(
     `chat_limit` (bytes) names the limit that "fit the chat" stands for, when the caller knows it;
     `platform` is the chat's, so "for discord" in a Discord chat is that chat's own limit.
     """
-    r = request
     items: list[str] = []
 
     def add(key: str, **params: object) -> None:
         items.append(t(key, locale, **params))
 
+    _describe_output(request, add)
+    _describe_size(request, add, locale, chat_limit=chat_limit, platform=platform)
+    _describe_picture(request, add)
+    _describe_trim(request, add)
+    _describe_edits(request, add)
+    _describe_quality_and_sound(request, add)
+    if (format_ := _format_of(request, locale)) is not None:
+        items.append(format_)
+    if request.apply_to_all:
+        add("intent_all")
+    return t("intent_understood", locale, items=t("intent_separator", locale).join(items))
+
+
+def _describe_output(r: EncodeRequest, add: Callable[..., None]) -> None:
     if r.output in ("gif", "webp"):
         add(f"intent_{r.output}")
     elif r.output == "audio":
         add("intent_audio", format=(r.audio_format or "mp3").upper())
+
+
+def _describe_size(
+    r: EncodeRequest,
+    add: Callable[..., None],
+    locale: str,
+    *,
+    chat_limit: int | None,
+    platform: str | None,
+) -> None:
     if r.target_bytes is not None:
         add("intent_target", size=human_size(r.target_bytes, locale))
-    if r.fit_chat:
-        if chat_limit is not None:
-            add("intent_fit_chat_limit", size=human_size(chat_limit, locale))
-        else:
-            add("intent_fit_chat")
+    if r.fit_chat and chat_limit is not None:
+        add("intent_fit_chat_limit", size=human_size(chat_limit, locale))
+    elif r.fit_chat:
+        add("intent_fit_chat")
     if r.destination is not None:
         name = DESTINATIONS[r.destination].label
         size = limit_for(r.destination, platform=platform, chat_limit=chat_limit)
@@ -49,6 +71,9 @@ def describe(
         add("intent_fraction", pct=f"{r.size_fraction * 100:.0f}")
     if r.wants_compress and r.target_bytes is None and r.size_fraction is None and not r.fit_chat:
         add("intent_smaller")
+
+
+def _describe_picture(r: EncodeRequest, add: Callable[..., None]) -> None:
     if r.width is not None and r.height is not None:
         add("intent_dimensions", width=r.width, height=r.height)
     elif r.height is not None:
@@ -59,8 +84,9 @@ def describe(
         add("intent_scale", pct=f"{r.scale * 100:.0f}")
     if r.max_fps is not None:
         add("intent_fps", fps=f"{r.max_fps:g}")
-    _describe_trim(r, add)
-    _describe_edits(r, add)
+
+
+def _describe_quality_and_sound(r: EncodeRequest, add: Callable[..., None]) -> None:
     if r.smallest:
         add("intent_smallest")
     if r.remove_audio and r.output == "video":
@@ -69,17 +95,18 @@ def describe(
         add("intent_audio_bitrate", kbps=f"{r.audio_bitrate / 1000:g}")
     if r.keep_quality:
         add("intent_keep_quality")
+
+
+def _format_of(r: EncodeRequest, locale: str) -> str | None:
+    """ "H.264" (in MP4, said by no word), "VP9 in WebM"; None for a GIF or a sound file, whose
+    format is said with its kind."""
+    if r.output != "video":
+        return None
     codec = _CODEC_NAMES[r.codec or "h264"]
     container = r.container or ("webm" if r.codec == "vp9" else "mp4")
-    if r.output != "video":
-        pass  # a GIF or an audio file has its own format, said above
-    elif container == "mp4":
-        items.append(codec)
-    else:
-        add("intent_codec_in", codec=codec, container=_CONTAINER_NAMES[container])
-    if r.apply_to_all:
-        add("intent_all")
-    return t("intent_understood", locale, items=t("intent_separator", locale).join(items))
+    if container == "mp4":
+        return codec
+    return t("intent_codec_in", locale, codec=codec, container=_CONTAINER_NAMES[container])
 
 
 def _describe_edits(r: EncodeRequest, add: Callable[..., None]) -> None:

@@ -109,6 +109,16 @@ def _speed_of(m: re.Match[str]) -> float:
 def read_edits(src: Text, r: EncodeRequest) -> EncodeRequest:
     """Speed, rotation, flips, shape and reversal: read (after the output kind) before times and
     sizes, so "9:16" is never nine minutes and "rotate 90" never a number of anything else."""
+    for read in (_read_speed, _read_turns, _read_shape):
+        r = read(src, r)
+    if any(affirmed(src, m) for m in src.take(_REVERSE)):
+        r = replace(r, reverse=True)
+    if src.take(_SMALLEST):
+        r = replace(r, smallest=True)
+    return r
+
+
+def _read_speed(src: Text, r: EncodeRequest) -> EncodeRequest:
     for m in src.take(_SPEED):
         if not affirmed(src, m):
             continue
@@ -116,6 +126,11 @@ def read_edits(src: Text, r: EncodeRequest) -> EncodeRequest:
         if not 0.25 <= speed <= 4:
             raise UnclearRequest(f"speed {speed}", reason="intent_speed_range")
         r = replace(r, speed=None if speed == 1 else speed)
+    return r
+
+
+def _read_turns(src: Text, r: EncodeRequest) -> EncodeRequest:
+    """Rotations and flips."""
     for m in src.take(_ROTATE):
         r = replace(r, rotate=_rotation_of(m))
     for m in src.take(_FLIP):
@@ -124,6 +139,11 @@ def read_edits(src: Text, r: EncodeRequest) -> EncodeRequest:
             r = replace(r, vflip=r.vflip or vertical, hflip=r.hflip or not vertical)
     if src.take(_UPSIDE_DOWN) and not r.rotate:  # a phone held the wrong way: half a turn
         r = replace(r, rotate=180)
+    return r
+
+
+def _read_shape(src: Text, r: EncodeRequest) -> EncodeRequest:
+    """A new aspect ("9:16", "vertical", "square") and how to reach it (crop, blur, bars)."""
 
     def ratio(m: re.Match[str]) -> bool:
         a, b = int(m.group("a")), int(m.group("b"))
@@ -136,12 +156,7 @@ def read_edits(src: Text, r: EncodeRequest) -> EncodeRequest:
         r = replace(r, aspect=(int(m.group("a")), int(m.group("b"))))
     for m in src.take(_SHAPE):
         if r.aspect is None and affirmed(src, m):
-            if m.group("v") or m.group("zv"):
-                r = replace(r, aspect=(9, 16))
-            elif m.group("s") or m.group("zs"):
-                r = replace(r, aspect=(1, 1))
-            else:
-                r = replace(r, aspect=(16, 9))
+            r = replace(r, aspect=_aspect_of(m))
     for m in src.take(_FIT_MODE):
         crop = m.group("crop") or m.group("zcrop")
         bars = m.group("bars") or m.group("zbars")
@@ -149,11 +164,16 @@ def read_edits(src: Text, r: EncodeRequest) -> EncodeRequest:
         r = replace(r, fit=fit)
     if r.fit is not None and r.aspect is None:
         r = replace(r, fit=None)  # "crop" alone names no shape; trims read "cut" themselves
-    if any(affirmed(src, m) for m in src.take(_REVERSE)):
-        r = replace(r, reverse=True)
-    if src.take(_SMALLEST):
-        r = replace(r, smallest=True)
     return r
+
+
+def _aspect_of(m: re.Match[str]) -> tuple[int, int]:
+    """The aspect a word of shape names: vertical, square, else widescreen."""
+    if m.group("v") or m.group("zv"):
+        return (9, 16)
+    if m.group("s") or m.group("zs"):
+        return (1, 1)
+    return (16, 9)
 
 
 def _rotation_of(m: re.Match[str]) -> int:

@@ -160,38 +160,51 @@ def _percent(m: re.Match[str]) -> float | None:
 
 
 def read_fraction_and_scale(src: Text, r: EncodeRequest) -> EncodeRequest:
+    """A share of the file's size ("half the size", "30% smaller") or of its width and height."""
     if src.take(_HALF_SIZE):
         r = replace(r, size_fraction=0.5)
     for m in src.take(_FRACTION_WORD):
-        if m.group("w"):
-            r = replace(r, size_fraction=round(_WORD_FRACTIONS[m.group("w")], 4))
-        elif (times := float(group(m, "n", "n2", "n3", "d", "d2"))) > 1:
-            if round(1 / times, 4) == 0:  # "10^400 times smaller": no size at all
-                raise UnclearRequest("a fraction too small to be one", reason="intent_size_too_big")
-            r = replace(r, size_fraction=round(1 / times, 4))
-    for m in src.take(_FRACTION_OFF):
-        if (pct := _percent(m)) is not None:
-            r = replace(r, size_fraction=round(1 - pct, 4))
-    for m in src.take(_FRACTION_KEEP):
-        if (pct := _percent(m)) is not None:
-            r = replace(r, size_fraction=pct)
+        if (fraction := _fraction_in_words(m)) is not None:
+            r = replace(r, size_fraction=fraction)
+    r = _read_percent(src, r, _FRACTION_OFF, off=True)
+    r = _read_percent(src, r, _FRACTION_KEEP, off=False)
     for m in src.take(_SCALE):
-        fraction = m.group("f")
-        if fraction:
-            if 0 < float(fraction) < 1:
-                r = replace(r, scale=float(fraction))
-        elif any(v for k, v in m.groupdict().items() if k.startswith("p")):
-            if (pct := _percent(m)) is not None:
-                r = replace(r, scale=pct)
-        else:
-            r = replace(r, scale=0.5)
-    for m in src.take(_FRACTION_TO):
-        if (pct := _percent(m)) is not None:
-            r = replace(r, size_fraction=pct)
-    for m in src.take(_FRACTION_BARE):
-        if (pct := _percent(m)) is not None:
-            r = replace(r, size_fraction=round(1 - pct, 4))
+        if (scale := _scale_of(m)) is not None:
+            r = replace(r, scale=scale)
+    r = _read_percent(src, r, _FRACTION_TO, off=False)
+    r = _read_percent(src, r, _FRACTION_BARE, off=True)
     src.take(_TIME_HALF)
     if r.scale is None and src.take(_BARE_HALF):
         r = replace(r, scale=0.5)
     return r
+
+
+def _fraction_in_words(m: re.Match[str]) -> float | None:
+    """ "a third of the size" is 1/3, "5x smaller" 1/5; "1x smaller" is no fraction."""
+    if m.group("w"):
+        return round(_WORD_FRACTIONS[m.group("w")], 4)
+    times = float(group(m, "n", "n2", "n3", "d", "d2"))
+    if times <= 1:
+        return None
+    if round(1 / times, 4) == 0:  # "10^400 times smaller": no size at all
+        raise UnclearRequest("a fraction too small to be one", reason="intent_size_too_big")
+    return round(1 / times, 4)
+
+
+def _read_percent(
+    src: Text, r: EncodeRequest, pattern: re.Pattern[str], *, off: bool
+) -> EncodeRequest:
+    """A size by a percentage: taken `off` the size ("30% smaller" keeps 70%), else kept."""
+    for m in src.take(pattern):
+        if (pct := _percent(m)) is not None:
+            r = replace(r, size_fraction=round(1 - pct, 4) if off else pct)
+    return r
+
+
+def _scale_of(m: re.Match[str]) -> float | None:
+    """The scale a match names: a fraction ("scale 0.5"), a percentage, else half."""
+    if fraction := m.group("f"):
+        return float(fraction) if 0 < float(fraction) < 1 else None
+    if any(v for k, v in m.groupdict().items() if k.startswith("p")):
+        return _percent(m)
+    return 0.5

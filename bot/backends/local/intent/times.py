@@ -119,10 +119,22 @@ _END_AT = verbose(
 
 def read_times(src: Text, r: EncodeRequest) -> EncodeRequest:
     src.take(_ASPECT)  # "crop to 16:10" is a shape, not a time; the engine does not crop
+    for read in (_read_drops, _read_range, _read_ends):
+        r = read(src, r)
+    return r
+
+
+def _read_drops(src: Text, r: EncodeRequest) -> EncodeRequest:
+    """What to cut away: "drop the first 5 seconds", "去掉最后3秒"."""
     for m in src.take(_DROP_FIRST):
         r = replace(r, trim_start=time_of(group(m, "t", "t2", "t3"))[0])
     for m in src.take(_DROP_LAST):
         r = replace(r, trim_end=-time_of(group(m, "t", "t2", "t3"))[0])
+    return r
+
+
+def _read_range(src: Text, r: EncodeRequest) -> EncodeRequest:
+    """What to keep, from-to: "from 0:10 to 0:45", "10 to 45s"."""
 
     def real_range(m: re.Match[str]) -> bool:
         # "last 10 seconds until 0:45" is not a range from 10 s; "500m to 50m" are sizes
@@ -137,6 +149,11 @@ def read_times(src: Text, r: EncodeRequest) -> EncodeRequest:
         if not _has_unit(b):
             b_seconds = time_of(b, a_unit)[0]
         r = replace(r, trim_start=a_seconds, trim_end=b_seconds)
+    return r
+
+
+def _read_ends(src: Text, r: EncodeRequest) -> EncodeRequest:
+    """What to keep, by one end: "the first 30 seconds", "under 1 minute", "from 1:05 on"."""
     for m in src.take(_FIRST):
         r = replace(r, trim_start=r.trim_start or 0.0, trim_end=time_of(m.group("t"))[0])
     for m in src.take(_LAST):
