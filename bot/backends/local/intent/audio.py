@@ -31,10 +31,14 @@ _REMOVE_AUDIO = verbose(
 
 def read_audio(src: Text, r: EncodeRequest) -> EncodeRequest:
     for m in src.take(_AUDIO_BITRATE):
-        kbps = float(m.group("a") or m.group("b"))
-        if 6 <= kbps <= 640:
-            r = replace(r, audio_bitrate=round(kbps * 1000))
+        if (bps := bits_per_second(float(m.group("a") or m.group("b")))) is not None:
+            r = replace(r, audio_bitrate=bps)
     for m in src.take(_REMOVE_AUDIO):
         if affirmed(src, m) and not m.group(0).startswith("unmute"):
             r = replace(r, remove_audio=True, audio_bitrate=None)  # no audio has no bitrate
     return r
+
+
+def bits_per_second(kbps: float) -> int | None:
+    """`kbps` as bits per second, or None for a rate no sound track is encoded at."""
+    return round(kbps * 1000) if 6 <= kbps <= 640 else None

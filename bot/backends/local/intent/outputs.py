@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
-from bot.backends.local.intent.audio import AUDIO, AUDIO_ZH, KBPS
+from bot.backends.local.intent.audio import AUDIO, AUDIO_ZH, KBPS, bits_per_second
 from bot.backends.local.intent.request import AudioFormat, EncodeRequest
 from bot.backends.local.intent.text import NUM, L, R, Text, affirmed, verbose
 
@@ -45,15 +46,21 @@ def read_output(src: Text, r: EncodeRequest) -> EncodeRequest:
     if any(affirmed(src, m) for m in src.take(_AUDIO_ONLY)):
         r = replace(r, output="audio")
     for m in formats:
-        fmt: AudioFormat = "mp3" if m.group("mp3") else "m4a" if m.group("m4a") else "opus"
-        file_of_sound = m.group("to") is not None or fmt == "mp3" or m.group(0).endswith("m4a")
-        if not (file_of_sound or r.output == "audio"):
-            continue  # "webm with opus": the video's own sound track
-        r = replace(r, audio_format=fmt, output="audio")
-        if m.group("k") and 6 <= float(m.group("k")) <= 640:
-            r = replace(r, audio_bitrate=round(float(m.group("k")) * 1000))
+        r = _with_audio_format(r, m)
     if r.output == "audio":
         for m in src.take(_BARE_KBPS):  # "extract the audio, 96k"
-            if 6 <= float(m.group("k")) <= 640:
-                r = replace(r, audio_bitrate=round(float(m.group("k")) * 1000))
+            if (bps := bits_per_second(float(m.group("k")))) is not None:
+                r = replace(r, audio_bitrate=bps)
+    return r
+
+
+def _with_audio_format(r: EncodeRequest, m: re.Match[str]) -> EncodeRequest:
+    """`r` making the sound file `m` names ("as mp3", "to m4a at 128k")."""
+    fmt: AudioFormat = "mp3" if m.group("mp3") else "m4a" if m.group("m4a") else "opus"
+    file_of_sound = m.group("to") is not None or fmt == "mp3" or m.group(0).endswith("m4a")
+    if not (file_of_sound or r.output == "audio"):
+        return r  # "webm with opus": the video's own sound track
+    r = replace(r, audio_format=fmt, output="audio")
+    if m.group("k") and (bps := bits_per_second(float(m.group("k")))) is not None:
+        r = replace(r, audio_bitrate=bps)
     return r
