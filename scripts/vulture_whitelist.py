@@ -44,9 +44,3 @@ _.bit_depth  # MediaInfo: same
 _.schema_version  # SqliteStore: migrations, tests/unit/test_store.py
 _.get_job  # Store contract (tests/contracts/test_store.py), for PostgreSQL next
 _.active_jobs_of  # Store contract, same
-# Store methods replacing update_job/get_meta/set_meta; the core is being switched to them
-_.export_submitted
-_.job_running
-_.finish_job
-_.fallback_session
-_.set_fallback_session
