@@ -39,10 +39,7 @@ async def deliver(
 ) -> None:
     limit = port.upload_limit
     if result.path is None and result.size is not None and result.size > limit:
-        if result.url:
-            await _send_link(result, result.size, port, pacer, locale)
-            return
-        await _too_big(result.size, limit, port, pacer, locale)
+        await _over_limit(result, result.size, port, pacer, locale)
         return
 
     owned: Path | None = None
@@ -55,26 +52,14 @@ async def deliver(
             try:
                 await _download(result, backend, path, limit)
             except _TooBig:
-                if result.url:
-                    await _send_link(result, result.size, port, pacer, locale)
-                    return
-                # No link to offer: what was read is useless, and the rest is not read at all.
-                await _too_big(result.size, limit, port, pacer, locale)
+                await _over_limit(result, result.size, port, pacer, locale)
                 return
         size = path.stat().st_size
         if size > limit:
-            if result.url:
-                await _send_link(result, size, port, pacer, locale)
-                return
-            await _too_big(size, limit, port, pacer, locale)
+            await _over_limit(result, size, port, pacer, locale)
             return
         video = await _describe(path, result, size, work_dir, ffmpeg)
-        kind = video.mime.partition("/")[0]
-        key = {"image": "delivered_animation", "audio": "delivered_audio"}.get(kind, "delivered")
-        caption = t(key, locale, size=human_size(size))
-        if result.summary:
-            caption += "\n" + result.summary
-        caption = caption[: port.caption_limit]
+        caption = _caption(video, result, size, locale)[: port.caption_limit]
         with contextlib.suppress(Exception):
             await port.typing("upload_video")
         await send_reliably(pacer, lambda: port.send_video(video, caption))
@@ -84,6 +69,24 @@ async def deliver(
             owned.unlink(missing_ok=True)
         if video is not None and video.thumbnail is not None:
             video.thumbnail.unlink(missing_ok=True)
+
+
+async def _over_limit(
+    result: ExportResult, size: int | None, port: Port, pacer: Pacer, locale: str
+) -> None:
+    """A result the chat cannot take: its link when there is one, else a sentence saying so
+    (what was read of a download is useless then, and the rest is not read at all)."""
+    if result.url:
+        await _send_link(result, size, port, pacer, locale)
+    else:
+        await _too_big(size, port.upload_limit, port, pacer, locale)
+
+
+def _caption(video: OutboundVideo, result: ExportResult, size: int, locale: str) -> str:
+    kind = video.mime.partition("/")[0]
+    key = {"image": "delivered_animation", "audio": "delivered_audio"}.get(kind, "delivered")
+    caption = t(key, locale, size=human_size(size))
+    return caption + "\n" + result.summary if result.summary else caption
 
 
 async def _download(result: ExportResult, backend: Backend, path: Path, limit: int) -> None:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for people and CI: creates .venv from the hashed lock files, then runs a task.
 #   bash scripts/dev.sh run     set up and start the console chat on embedded defaults
-#   bash scripts/dev.sh test    set up and run ruff, ruff format --check, mypy --strict and pytest
+#   bash scripts/dev.sh test    set up and run ruff, ruff format --check, mypy --strict, vulture
+#                               (dead code, settings in pyproject.toml) and pytest
 #   bash scripts/dev.sh lock    recompile the lock files (needs uv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,7 @@ case "${1:-}" in
     ruff check .
     ruff format --check .
     mypy --strict bot adapters
+    vulture
     shift
     pytest -q "$@"
     ;;

@@ -307,43 +307,33 @@ class LocalBackend:
             yield Failure(error)
             yield TurnEnded(saw_text=False)
             return
-        said = describe(jobs[0].job.request, locale, chat_limit=ctx.upload_limit,
-                        platform=platform)  # fmt: skip
-        for line in dict.fromkeys(notes_text(job.job.notes, locale) for job in jobs):
-            said += f"\n{line}" if line else ""
-        # the chat's limit is worth a word only where it bounds an encode
-        bounded = [
-            j
-            for j in jobs
-            if j.job.capped
-            and (j.job.plan is None or j.job.plan.mode != "keep")
-            and j.job.want.target == ctx.upload_limit
-        ]
-        if bounded:
-            said += "\n" + t("engine_capped", locale, size=human_size(ctx.upload_limit, locale))
-        if len(jobs) > 1:
-            said += "\n" + t("engine_each", locale, count=len(jobs))
-        yield Text(said)
+        yield Text(_understood(jobs, locale, upload_limit=ctx.upload_limit, platform=platform))
         try:
-            for job in jobs:
-                target = job.job.want.target or ctx.upload_limit
-                events = self._run(session, job, job_id=None, target=target)
-                async with aclosing(events) as running:
-                    async for event in running:
-                        if isinstance(event, Progress):
-                            yield event
-                            continue
-                        if event.outcome is not None:
-                            note = note_text(event.outcome, job.job.want, job.job.info, locale)
-                            if note:
-                                yield Text(note)
-                        result = self._result(event, job, locale, named=len(jobs) > 1)
-                        yield ResultReady(result)
+            async with aclosing(self._run_jobs(session, jobs, locale, ctx.upload_limit)) as events:
+                async for event in events:
+                    yield event
         except EditRefused as refusal:  # found only by trying (an animation that stays too big)
             yield Text(t(refusal.key, locale, **refusal.params))
         except ClipbridgeError as error:
             yield Failure(error)
         yield TurnEnded(saw_text=True)
+
+    async def _run_jobs(
+        self, session: str, jobs: list[_Job], locale: str, upload_limit: int
+    ) -> AsyncGenerator[TurnEvent, None]:
+        """Each job in turn: its progress, a note on its outcome, its result."""
+        for job in jobs:
+            target = job.job.want.target or upload_limit
+            async with aclosing(self._run(session, job, job_id=None, target=target)) as running:
+                async for event in running:
+                    if isinstance(event, Progress):
+                        yield event
+                        continue
+                    if event.outcome is not None and (
+                        note := note_text(event.outcome, job.job.want, job.job.info, locale)
+                    ):
+                        yield Text(note)
+                    yield ResultReady(self._result(event, job, locale, named=len(jobs) > 1))
 
     async def _plan_jobs(
         self, session: str, request: EncodeRequest, upload_limit: int | None, platform: str | None
@@ -585,3 +575,23 @@ def _size(path: Path) -> int:
 def _remove(*paths: Path) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
+
+
+def _understood(jobs: list[_Job], locale: str, *, upload_limit: int, platform: str | None) -> str:
+    """The "Understood: ..." line, the notes on each job, and the chat's limit where it bounds."""
+    said = describe(jobs[0].job.request, locale, chat_limit=upload_limit, platform=platform)
+    for line in dict.fromkeys(notes_text(job.job.notes, locale) for job in jobs):
+        said += f"\n{line}" if line else ""
+    # the chat's limit is worth a word only where it bounds an encode
+    bounded = [
+        j
+        for j in jobs
+        if j.job.capped
+        and (j.job.plan is None or j.job.plan.mode != "keep")
+        and j.job.want.target == upload_limit
+    ]
+    if bounded:
+        said += "\n" + t("engine_capped", locale, size=human_size(upload_limit, locale))
+    if len(jobs) > 1:
+        said += "\n" + t("engine_each", locale, count=len(jobs))
+    return said

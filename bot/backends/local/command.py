@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -96,39 +96,21 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
     if problem is not None:
         _say(problem)
         return EXIT_INPUT
-    asked = args.output
-    if asked is not None and (asked.is_dir() or getattr(args, "output_is_dir", False)):
-        asked_dir, asked = asked, None  # "-o DIR": the default name, in that folder
-    else:
-        asked_dir = None
-    suffix = asked.suffix.lower() if asked is not None else ""
-    made_as = _OUTPUT_OF_SUFFIX.get(suffix)  # "-o clip.gif", "-o talk.mp3": the name says what
-    container = _container_of(asked) if asked is not None and suffix and not made_as else None
-    if asked is not None and suffix and container is None and made_as is None:
-        _say(t("cli_bad_extension", locale, suffix=asked.suffix))
+    asked = _Asked.of(args)
+    if asked.path is not None and asked.unknown_type:
+        _say(t("cli_bad_extension", locale, suffix=asked.path.suffix))
         return EXIT_INPUT
     settings = settings or Settings()
     started = time.monotonic()
     limit = int(args.limit * MB)
     try:
-        request = parse(args.instruction)
-        if made_as is not None:
-            kind, fmt = made_as
-            request = replace(request, output=kind, audio_format=fmt or request.audio_format)
-        info = await probe(source)
-        planning.check_load(info, settings.max_pixel_rate)
-        job = prepare(request, info, upload_limit=limit, container=container)
+        job = await _prepare(args.instruction, source, asked, settings, limit)
     except InputError as error:
         _say(explain(error, locale, settings, local=True))
         return EXIT_INPUT
-    want, notes, request = job.want, job.notes, job.request
-    if container is not None:  # the output name decided the format: say what it decided
-        request = replace(request, codec=want.codec, container=want.container)  # type: ignore[arg-type]
-    _say(describe(request, locale, chat_limit=limit))
-    if notes:
-        _say(notes_text(notes, locale))
+    _say_understood(job, asked, locale, limit)
 
-    output = _output_path(source, asked, job, folder=asked_dir)
+    output = _output_path(source, asked.path, job, folder=asked.folder)
     # a folder of our own, named so it can never be one the person already has
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -138,28 +120,12 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
     except OSError as error:
         _say(_path_problem(output, error, locale))
         return EXIT_INPUT
-    made: Made | None = None
     try:
         out = work / f"out{job.plan.suffix if job.plan is not None else output.suffix}"
-        ffmpeg = Ffmpeg(ffmpeg_exe(settings))
-        events = run_job(job, ffmpeg, out, target=want.target or limit,
-                         limit=settings.encode_timeout)  # fmt: skip
-        async with contextlib.aclosing(events):
-            async for event in events:
-                if isinstance(event, Progress):
-                    _progress(event, locale)
-                else:
-                    made = event
-        assert made is not None
+        made = await _encode(job, out, settings, limit, locale)
         # a name asked for is kept as asked; a kept original keeps its own type in the default
-        final = output if asked is not None else output.with_suffix(made.path.suffix)
-        if made.outcome is not None and made.outcome.kept_source:
-            # the engine links the source in; a file of its own, so editing one spares the other
-            copy = work / "copy"
-            await asyncio.to_thread(_copy, source, copy)
-            copy.replace(final)
-        else:
-            made.path.replace(final)
+        final = output if asked.path is not None else output.with_suffix(made.path.suffix)
+        await _keep(made, source, final, work)
     except ClipbridgeError as error:
         _say("")
         _say(explain(error, locale, settings, local=True))
@@ -170,19 +136,98 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
         return EXIT_FAILED
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    _say_done(job, made, final, source, locale=locale, took=time.monotonic() - started)
+    return 0
 
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """What `-o` asks for: a file name (whose type may say what to make), or a folder for the
+    default name."""
+
+    path: Path | None = None
+    folder: Path | None = None
+    made_as: tuple[Output, AudioFormat | None] | None = None  # "-o clip.gif", "-o talk.mp3"
+    container: str | None = None  # "-o clip.webm"
+
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> _Asked:
+        asked: Path | None = args.output
+        if asked is None:
+            return cls()
+        if asked.is_dir() or getattr(args, "output_is_dir", False):
+            return cls(folder=asked)  # "-o DIR": the default name, in that folder
+        suffix = asked.suffix.lower()
+        made_as = _OUTPUT_OF_SUFFIX.get(suffix)
+        container = _container_of(asked) if suffix and not made_as else None
+        return cls(path=asked, made_as=made_as, container=container)
+
+    @property
+    def unknown_type(self) -> bool:
+        """A name whose type the engine cannot write ("-o clip.avi")."""
+        named = self.path is not None and bool(self.path.suffix)
+        return named and self.container is None and self.made_as is None
+
+
+async def _prepare(
+    instruction: str, source: Path, asked: _Asked, settings: Settings, limit: int
+) -> Job:
+    """The job, decided: raises `InputError` for a request or a video that cannot be used."""
+    request = parse(instruction)
+    if asked.made_as is not None:
+        kind, fmt = asked.made_as
+        request = replace(request, output=kind, audio_format=fmt or request.audio_format)
+    info = await probe(source)
+    planning.check_load(info, settings.max_pixel_rate)
+    return prepare(request, info, upload_limit=limit, container=asked.container)
+
+
+def _say_understood(job: Job, asked: _Asked, locale: str, limit: int) -> None:
+    request = job.request
+    if asked.container is not None:  # the output name decided the format: say what it decided
+        request = replace(request, codec=job.want.codec, container=job.want.container)  # type: ignore[arg-type]
+    _say(describe(request, locale, chat_limit=limit))
+    if job.notes:
+        _say(notes_text(job.notes, locale))
+
+
+async def _encode(job: Job, out: Path, settings: Settings, limit: int, locale: str) -> Made:
+    """Run `job` into `out`, showing its progress."""
+    made: Made | None = None
+    events = run_job(job, Ffmpeg(ffmpeg_exe(settings)), out, target=job.want.target or limit,
+                     limit=settings.encode_timeout)  # fmt: skip
+    async with contextlib.aclosing(events):
+        async for event in events:
+            if isinstance(event, Progress):
+                _progress(event, locale)
+            else:
+                made = event
+    assert made is not None
+    return made
+
+
+async def _keep(made: Made, source: Path, final: Path, work: Path) -> None:
+    """Move the result to `final`; a kept original is copied, so editing one spares the other."""
+    if made.outcome is not None and made.outcome.kept_source:
+        copy = work / "copy"  # the engine links the source in
+        await asyncio.to_thread(_copy, source, copy)
+        copy.replace(final)
+    else:
+        made.path.replace(final)
+
+
+def _say_done(job: Job, made: Made, final: Path, source: Path, *, locale: str, took: float) -> None:
+    info, want = job.info, job.want
     _say("")
     note = note_text(made.outcome, want, info, locale) if made.outcome is not None else None
     if note:
         _say(note)
     _say(summarize_made(made, want, locale))
     ratio = f"{made.size / info.size:.0%}"
-    elapsed = human_duration(time.monotonic() - started)
     done = t("cli_done", locale, input=source.name, source=human_size(info.size, locale),
              output=final, size=human_size(made.size, locale), ratio=ratio,
-             elapsed=elapsed)  # fmt: skip
+             elapsed=human_duration(took))  # fmt: skip
     print(done)  # noqa: T201  (the command's one line of output)
-    return 0
 
 
 def _unusable(source: Path, output: Path | None, locale: str) -> str | None:

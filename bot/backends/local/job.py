@@ -145,10 +145,37 @@ def prepare(
     """Everything decided, nothing run. Raises `InputError`s (refusals) with their reasons."""
     folded = resolve_target(request, upload_limit=upload_limit, platform=platform)
     start, duration = editing.window(info, request.trim_start, request.trim_end)
-    already: list[planning.Note] = []
+    request, chosen, shape, notes = _shape(request, info, duration)
+    want, capped = build_want(folded, info, upload_limit, container=container)
+    if request.output != "video":
+        _check_animation_or_sound(request, info, shape)
+        # a sound is a fraction of any chat's limit: only a size asked bounds it
+        capped = capped and request.output != "audio"
+        return Job(request, info, start, duration, chosen, shape, want, None, notes, capped)
+
+    source = info
+    if chosen is not None:
+        source = _predicted(info, shape)
+        want = replace(want, trim_start=None, trim_end=None, edited=True)
+    aimed = _aim_smaller(request, source, want, shape.duration, edited=chosen is not None)
+    if aimed is not None:
+        want, capped = aimed[0], False
+        notes.append(aimed[1])
+    want, settled = planning.settle(source, want)
+    notes += settled
+    plan = planning.plan(source, want, fill=fill)
+    return Job(request, info, start, duration, chosen, shape, want, plan, notes, capped)
+
+
+def _shape(
+    request: EncodeRequest, info: MediaInfo, duration: float
+) -> tuple[EncodeRequest, editing.Edits | None, editing.Shape, list[planning.Note]]:
+    """The edits asked and the picture they make, checked; an aspect the video already has is
+    dropped with a note saying so."""
+    notes: list[planning.Note] = []
     if request.aspect is not None and editing.same_shape(info, request):
         a, b = request.aspect
-        already.append(("engine_already_aspect", {"a": a, "b": b}))
+        notes.append(("engine_already_aspect", {"a": a, "b": b}))
         request = replace(request, aspect=None, fit=None)
     chosen = editing.edits_of(request)
     shape = editing.shape(info, chosen or editing.Edits(), duration)
@@ -156,41 +183,37 @@ def prepare(
         request = replace(request, fit=shape.fit)
     if chosen is not None:
         editing.check(info, chosen, duration)
-    want, capped = build_want(folded, info, upload_limit, container=container)
-    if request.output in ("gif", "webp"):
-        if shape.duration > gif.LONGEST:
-            raise editing.EditRefused("edit_gif_too_long", length=f"{shape.duration:.0f}",
-                                    longest=f"{gif.LONGEST:.0f}")  # fmt: skip
-        return Job(request, info, start, duration, chosen, shape, want, None, already, capped)
-    if request.output == "audio":
-        if not info.has_audio:
-            raise editing.EditRefused("edit_no_audio")
-        # a sound is a fraction of any chat's limit: only a size asked bounds it
-        return Job(request, info, start, duration, chosen, shape, want, None, already)
+    return request, chosen, shape, notes
 
-    source = info
-    if chosen is not None:
-        source = _predicted(info, shape)
-        want = replace(want, trim_start=None, trim_end=None, edited=True)
-    notes = already
-    length = shape.duration
+
+def _check_animation_or_sound(
+    request: EncodeRequest, info: MediaInfo, shape: editing.Shape
+) -> None:
+    """Refuses a GIF or WebP too long to be one, and a sound file of a video without sound."""
+    if request.output in ("gif", "webp") and shape.duration > gif.LONGEST:
+        raise editing.EditRefused("edit_gif_too_long", length=f"{shape.duration:.0f}",
+                                  longest=f"{gif.LONGEST:.0f}")  # fmt: skip
+    if request.output == "audio" and not info.has_audio:
+        raise editing.EditRefused("edit_no_audio")
+
+
+def _aim_smaller(
+    request: EncodeRequest, source: MediaInfo, want: Want, length: float, *, edited: bool
+) -> tuple[Want, planning.Note] | None:
+    """The target "as small as possible" or a bare "compress" calls for, with a note saying it;
+    None when neither was asked. Raises when the video is already as compact as it gets."""
     if request.smallest:
         found = compact.smallest(source, want, length)
         if found.want is None:
             raise _already_compact(source, found, length)
-        want, capped = found.want, False
-        notes.append(("engine_smallest_floor", {"target": human_size(found.floor)}))
-    elif request.wants_compress and not (want.target_asked or want.keep_quality or chosen):
+        return found.want, ("engine_smallest_floor", {"target": human_size(found.floor)})
+    if request.wants_compress and not (want.target_asked or want.keep_quality or edited):
         # "compress without losing quality" keeps its own rule: constant quality, never larger
         found = compact.smaller(source, want, length)
         if found.want is None:
             raise _already_compact(source, found, length)
-        want, capped = found.want, False
-        notes.append(("engine_smaller_target", {"target": human_size(want.target or 0)}))
-    want, settled = planning.settle(source, want)
-    notes += settled
-    plan = planning.plan(source, want, fill=fill)
-    return Job(request, info, start, duration, chosen, shape, want, plan, notes, capped)
+        return found.want, ("engine_smaller_target", {"target": human_size(found.want.target or 0)})
+    return None
 
 
 def _already_compact(info: MediaInfo, found: compact.Compact, length: float) -> editing.EditRefused:
