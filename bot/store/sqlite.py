@@ -18,11 +18,10 @@ from bot.errors import ClipbridgeError
 from bot.models import ChatKey, UserRef
 
 from .base import ACTIVE_STATES, ChatSession, Credentials, FinalState, Job, Store
+from .rows import FALLBACK_KEY, JOB_COLUMNS, job_from_row, job_values
 from .schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
-
-_FALLBACK_KEY = "fallback_session:{}"  # read as meta by the core until it calls the methods
 
 
 class DatabaseUnusable(ClipbridgeError):
@@ -170,10 +169,10 @@ class SqliteStore:
         await self.db.commit()
 
     async def fallback_session(self, chat: ChatKey) -> str | None:
-        return await self.get_meta(_FALLBACK_KEY.format(chat))
+        return await self.get_meta(FALLBACK_KEY.format(chat))
 
     async def set_fallback_session(self, chat: ChatKey, session: str) -> None:
-        await self.set_meta(_FALLBACK_KEY.format(chat), session)
+        await self.set_meta(FALLBACK_KEY.format(chat), session)
 
     # updates -----------------------------------------------------------------------------------
 
@@ -216,28 +215,10 @@ class SqliteStore:
     async def add_job(self, job: Job) -> Job:
         now = time.time()
         job = replace(job, created_at=job.created_at or now, updated_at=now)
+        columns, marks = ", ".join(JOB_COLUMNS), ", ".join("?" * len(JOB_COLUMNS))
         await self.db.execute(
-            "INSERT INTO jobs (id, chat, user, user_name, kind, backend, session, state, "
-            "backend_job, reply_to, locale, attempts, error, extra, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                job.id,
-                str(job.chat),
-                str(job.user),
-                job.user.name,
-                job.kind,
-                job.backend,
-                job.session,
-                job.state,
-                job.backend_job,
-                job.reply_to,
-                job.locale,
-                job.attempts,
-                job.error,
-                json.dumps(job.extra),
-                job.created_at,
-                job.updated_at,
-            ),
+            f"INSERT INTO jobs ({columns}) VALUES ({marks})",  # noqa: S608
+            job_values(job),
         )
         await self.db.commit()
         return job
@@ -296,7 +277,7 @@ class SqliteStore:
     async def get_job(self, job_id: str) -> Job | None:
         async with self.db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)) as cursor:
             row = await cursor.fetchone()
-        return _job(row) if row else None
+        return job_from_row(row) if row else None
 
     async def active_jobs(self) -> list[Job]:
         """Jobs in flight, oldest first. A record that cannot be read (no chat to report to) is
@@ -320,7 +301,7 @@ class SqliteStore:
         async with self.db.execute(query, params) as cursor:
             async for row in cursor:
                 try:
-                    jobs.append(_job(row))
+                    jobs.append(job_from_row(row))
                 except (ValueError, TypeError, KeyError, IndexError):
                     log.exception("job record %r cannot be read; marked failed", row["id"])
                     unreadable.append(row["id"])
@@ -356,47 +337,6 @@ class SqliteStore:
             (key, value),
         )
         await self.db.commit()
-
-
-def _job(row: aiosqlite.Row) -> Job:
-    """A job from its row. Only a chat that cannot be read makes a record unreadable: anything
-    else damaged is read as well as it can be, so the job can still be reported to its chat."""
-    platform, _, user_id = str(row["user"]).partition(":")
-    return Job(
-        id=row["id"],
-        chat=_chat(row["chat"]),
-        user=UserRef(platform, user_id, row["user_name"] or ""),
-        kind=row["kind"],
-        backend=str(row["backend"]),
-        session=str(row["session"]),
-        state=row["state"],
-        backend_job=row["backend_job"],
-        reply_to=row["reply_to"],
-        locale=row["locale"] if isinstance(row["locale"], str) else "en",
-        attempts=row["attempts"] if isinstance(row["attempts"], int) else 0,
-        error=row["error"],
-        extra=_extra(row["id"], row["extra"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
-
-
-def _chat(text: object) -> ChatKey:
-    chat = ChatKey.parse(str(text))
-    if not chat.platform or not chat.chat:
-        raise ValueError(f"no chat in {text!r}")
-    return chat
-
-
-def _extra(job_id: str, text: object) -> dict[str, Any]:
-    try:
-        extra = json.loads(str(text))
-    except ValueError:
-        extra = None
-    if not isinstance(extra, dict):
-        log.warning("job %r: extra is not a JSON object; read as empty", job_id)
-        return {}
-    return extra
 
 
 if TYPE_CHECKING:  # mypy checks here that SqliteStore is every bit a Store

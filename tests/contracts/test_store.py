@@ -1,8 +1,8 @@
 """What every `Store` must do, run against each implementation in `IMPLEMENTATIONS`.
 
-A new store (PostgreSQL) is one more entry: a factory that opens the same storage each time it
-is called, so "survives a restart" means closing and opening it again. Until the store does
-everything below, these tests are its checklist.
+Each entry is a factory that opens the same storage each time it is called, so "survives a
+restart" means closing and opening it again. PostgreSQL runs on the throwaway server of
+tests/support/postgres.py, a fresh database per test.
 """
 
 from __future__ import annotations
@@ -36,13 +36,29 @@ def sqlite(tmp_path: Path) -> OpenStore:
     return open_store
 
 
-IMPLEMENTATIONS: dict[str, Callable[[Path], OpenStore]] = {"sqlite": sqlite}
+def postgres(request: pytest.FixtureRequest) -> OpenStore:
+    url: str = request.getfixturevalue("database_url")  # a fresh database per test
+
+    @asynccontextmanager
+    async def open_store() -> AsyncIterator[Store]:
+        from bot.store.postgres import PostgresStore
+
+        async with PostgresStore(url) as store:
+            yield store
+
+    return open_store
+
+
+IMPLEMENTATIONS: dict[str, Callable[[pytest.FixtureRequest], OpenStore]] = {
+    "sqlite": lambda request: sqlite(request.getfixturevalue("tmp_path")),
+    "postgres": postgres,
+}
 
 
 @pytest.fixture(params=sorted(IMPLEMENTATIONS))
-def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> OpenStore:
+def open_store(request: pytest.FixtureRequest) -> OpenStore:
     """`async with open_store() as store`: the same storage each time (a restart in between)."""
-    return IMPLEMENTATIONS[request.param](tmp_path)
+    return IMPLEMENTATIONS[request.param](request)
 
 
 @pytest.fixture
