@@ -197,15 +197,17 @@ class PostgresStore:
         """Hold the advisory lock for `name` while inside, on a connection of its own (the lock
         lives as long as that session); yields False, holding nothing, when another process
         has it. `name` is hashed into the key, so it may name a secret's owner, never carry one."""
+        key = lock_key(name)
         connection = await connect(self._url)
         try:
-            cursor = await connection.execute(
-                "SELECT pg_try_advisory_lock(%s) AS taken", (lock_key(name),)
-            )
+            cursor = await connection.execute("SELECT pg_try_advisory_lock(%s) AS taken", (key,))
             row = await cursor.fetchone()
-            yield bool(row and row["taken"])
+            taken = bool(row and row["taken"])
+            yield taken
+            if taken:  # now, not when the server notices the closed connection
+                await connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
         finally:
-            await connection.close()  # the session ends, and with it the lock
+            await connection.close()  # a session that ends (or dies) lets its locks go
 
     # backends ----------------------------------------------------------------------------------
 
