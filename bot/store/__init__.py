@@ -22,6 +22,7 @@ from .base import (
     Job,
     JobKind,
     JobState,
+    SharedStore,
     Store,
 )
 from .schema import MIGRATIONS
@@ -51,6 +52,7 @@ __all__ = [
     "Job",
     "JobKind",
     "JobState",
+    "SharedStore",
     "SqliteStore",
     "Store",
 ]

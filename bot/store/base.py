@@ -6,8 +6,9 @@ next) is checked by the same suite, tests/contracts/test_store.py.
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from bot.models import ChatKey, UserRef
 
@@ -152,4 +153,14 @@ class Store(Protocol):
 
     async def ping(self) -> None:
         """Raise if the store cannot be used."""
+        ...
+
+
+@runtime_checkable
+class SharedStore(Protocol):
+    """A store several processes use at once (PostgreSQL), so some work needs a lock."""
+
+    def exclusive(self, name: str) -> AbstractAsyncContextManager[bool]:
+        """Hold the lock `name` while inside, True; False, holding nothing, when another process
+        holds it."""
         ...

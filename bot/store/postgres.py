@@ -27,7 +27,7 @@ from psycopg_pool import AsyncConnectionPool
 from bot.errors import ClipbridgeError
 from bot.models import ChatKey, UserRef
 
-from .base import ACTIVE_STATES, ChatSession, Credentials, FinalState, Job, Store
+from .base import ACTIVE_STATES, ChatSession, Credentials, FinalState, Job, SharedStore, Store
 from .postgres_schema import MIGRATION_LOCK, MIGRATIONS
 from .rows import FALLBACK_KEY, job_from_row, job_values
 from .sqlite import DatabaseUnusable
@@ -415,3 +415,4 @@ _INSERT_JOB: LiteralString = (
 
 if TYPE_CHECKING:  # mypy checks here that PostgresStore is every bit a Store
     _conforms: Store = PostgresStore("postgresql://")
+    _shares: SharedStore = PostgresStore("postgresql://")
