@@ -18,7 +18,7 @@ import gc
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
@@ -90,11 +90,17 @@ def build_backend(settings: Settings, store: Store) -> Backend:
 
 
 @asynccontextmanager
-async def open_core(settings: Settings) -> AsyncIterator[Services]:
-    """The store, the backend and the conversation over them, closed in reverse order."""
+async def open_core(settings: Settings, *, locks: Sequence[str] = ()) -> AsyncIterator[Services]:
+    """The store, the backend and the conversation over them, closed in reverse order. `locks`
+    (`exclusive_locks`) are taken right after the store opens, before anything is touched: a
+    second poller must not even clean the work folder the first one is using."""
     async with AsyncExitStack() as stack:
-        await asyncio.to_thread(clean_leftovers, settings.work_dir)  # whatever the backend
         store = await stack.enter_async_context(open_store(settings))
+        if isinstance(store, SharedStore):  # one process per database may do these
+            for name in locks:
+                if not await stack.enter_async_context(store.exclusive(name)):
+                    raise AlreadyPolling
+        await asyncio.to_thread(clean_leftovers, settings.work_dir)  # whatever the backend
         await stack.enter_async_context(pruning_seen_updates(store))
         backend = await stack.enter_async_context(build_backend(settings, store))
         fallback = None
@@ -117,11 +123,7 @@ async def serve(
     from bot.http import HttpServer
 
     async with AsyncExitStack() as stack:
-        core = await stack.enter_async_context(open_core(settings))
-        if isinstance(core.store, SharedStore):  # one process per database may do these
-            for name in exclusive_locks(settings):
-                if not await stack.enter_async_context(core.store.exclusive(name)):
-                    raise AlreadyPolling
+        core = await stack.enter_async_context(open_core(settings, locks=exclusive_locks(settings)))
         server = HttpServer(settings, {"store": core.store.ping, "backend": core.backend.credits})
         running = configured_platforms(settings)
         adapters = [platform.adapter(settings, core.conversation) for platform in running]

@@ -138,7 +138,7 @@ class PostgresStore:
     async def __aenter__(self) -> Self:
         async with await connect(self._url) as connection:
             try:
-                await migrate(connection)
+                version = await migrate(connection)
             except psycopg.Error as exc:
                 raise DatabaseUnreachable(self._url, exc) from None
         pool: AsyncConnectionPool[psycopg.AsyncConnection[DictRow]] = AsyncConnectionPool(
@@ -156,6 +156,7 @@ class PostgresStore:
             await pool.close()
             raise DatabaseUnreachable(self._url, exc) from None
         self._pool = pool
+        log.info("state kept in PostgreSQL at %s, schema %d", self.address, version)
         return self
 
     async def __aexit__(
