@@ -109,6 +109,15 @@ class Store(Protocol):
     # jobs --------------------------------------------------------------------------------------
 
     async def add_job(self, job: Job) -> Job: ...
+    async def add_job_within(
+        self, job: Job, *, at_once: int | None = None, per_day: int | None = None
+    ) -> Job | None:
+        """Add `job` only if its user then has fewer than `at_once` jobs in flight and fewer
+        than `per_day` created in the last 24 hours (None: no such limit); None when a limit
+        says no. Check and add are one step, also between processes sharing the store: two
+        replicas admitting the same person at once cannot both take the last place."""
+        ...
+
     async def get_job(self, job_id: str) -> Job | None: ...
 
     async def export_submitted(self, job: Job, backend_job: str) -> Job:

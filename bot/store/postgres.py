@@ -29,7 +29,7 @@ from bot.models import ChatKey, UserRef
 
 from .base import ACTIVE_STATES, ChatSession, Credentials, FinalState, Job, SharedStore, Store
 from .postgres_schema import MIGRATION_LOCK, MIGRATIONS
-from .rows import FALLBACK_KEY, job_from_row, job_values
+from .rows import FALLBACK_KEY, job_from_row, job_values, within_limits
 from .sqlite import DatabaseUnusable
 
 log = logging.getLogger(__name__)
@@ -310,6 +310,25 @@ class PostgresStore:
         await self._execute(_INSERT_JOB, job_values(job))
         return job
 
+    async def add_job_within(
+        self, job: Job, *, at_once: int | None = None, per_day: int | None = None
+    ) -> Job | None:
+        now = time.time()
+        job = replace(job, created_at=job.created_at or now, updated_at=now)
+        user = str(job.user)
+        async with self.pool.connection() as connection, connection.transaction():
+            # Under READ COMMITTED two replicas' counts could both miss the other's insert:
+            # a lock per user makes them take turns (held until the transaction ends).
+            await connection.execute(
+                "SELECT pg_advisory_xact_lock(%s)", (lock_key(f"user-limits:{user}"),)
+            )
+            cursor = await connection.execute(
+                _INSERT_JOB_WITHIN,
+                (*job_values(job), user, at_once, user, now - 86400, per_day),
+            )
+            added = cursor.rowcount == 1
+        return job if added else None
+
     async def update_job(self, job: Job, **changes: Any) -> Job:
         job = replace(job, **changes, updated_at=time.time())
         await self._execute(
@@ -412,6 +431,12 @@ _INSERT_JOB: LiteralString = (
     'INSERT INTO jobs (id, chat, "user", user_name, kind, backend, session, state, backend_job, '
     "reply_to, locale, attempts, error, extra, created_at, updated_at) VALUES "
     "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
+_INSERT_JOB_WITHIN: LiteralString = (
+    _INSERT_JOB.partition(" VALUES ")[0]
+    + " SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s WHERE "
+    + within_limits("%s")
 )
 
 if TYPE_CHECKING:  # mypy checks here that PostgresStore is every bit a Store

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from bot.models import ChatKey, UserRef
 
-from .base import Job
+from .base import ACTIVE_STATES, Job
 
 log = logging.getLogger(__name__)
 
@@ -89,3 +89,16 @@ def _extra(job_id: str, text: object) -> dict[str, Any]:
         log.warning("job %r: extra is not a JSON object; read as empty", job_id)
         return {}
     return extra
+
+
+def within_limits(placeholder: str) -> str:
+    """The `WHERE` of an `INSERT INTO jobs ... SELECT` that adds a job only under its user's
+    limits; parameters: user, at_once, user, since, per_day (a NULL limit is no limit)."""
+    p = placeholder
+    active = ", ".join(f"'{state}'" for state in ACTIVE_STATES)
+    return (  # constants only: the values are parameters
+        f'(SELECT COUNT(*) FROM jobs WHERE "user" = {p} AND state IN ({active})) '  # noqa: S608
+        f"< COALESCE({p}, 9223372036854775807) AND "
+        f'(SELECT COUNT(*) FROM jobs WHERE "user" = {p} AND created_at >= {p}) '
+        f"< COALESCE({p}, 9223372036854775807)"
+    )

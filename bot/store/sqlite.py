@@ -18,7 +18,7 @@ from bot.errors import ClipbridgeError
 from bot.models import ChatKey, UserRef
 
 from .base import ACTIVE_STATES, ChatSession, Credentials, FinalState, Job, Store
-from .rows import FALLBACK_KEY, JOB_COLUMNS, job_from_row, job_values
+from .rows import FALLBACK_KEY, JOB_COLUMNS, job_from_row, job_values, within_limits
 from .schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -222,6 +222,23 @@ class SqliteStore:
         )
         await self.db.commit()
         return job
+
+    async def add_job_within(
+        self, job: Job, *, at_once: int | None = None, per_day: int | None = None
+    ) -> Job | None:
+        now = time.time()
+        job = replace(job, created_at=job.created_at or now, updated_at=now)
+        # One statement: SQLite runs it whole, and this process is its only writer.
+        columns, marks = ", ".join(JOB_COLUMNS), ", ".join("?" * len(JOB_COLUMNS))
+        user = str(job.user)
+        cursor = await self.db.execute(
+            f"INSERT INTO jobs ({columns}) SELECT {marks} WHERE {within_limits('?')}",
+            (*job_values(job), user, at_once, user, now - 86400, per_day),
+        )
+        added = cursor.rowcount == 1
+        await cursor.close()
+        await self.db.commit()
+        return job if added else None
 
     async def update_job(self, job: Job, **changes: Any) -> Job:
         job = replace(job, **changes, updated_at=time.time())

@@ -276,3 +276,22 @@ async def test_update_job_still_writes_every_field(open_store: OpenStore) -> Non
 
 async def test_a_usable_store_answers_ping(store: Store) -> None:
     await store.ping()
+
+
+async def test_a_job_is_added_only_under_its_users_limits(store: Store) -> None:
+    assert await store.add_job_within(export("a"), at_once=2, per_day=3)
+    assert await store.add_job_within(export("b"), at_once=2, per_day=3)
+    assert await store.add_job_within(export("c"), at_once=2, per_day=3) is None, "2 at once"
+    assert await store.add_job_within(replace(export("o"), user=OTHER_USER), at_once=2), "per user"
+    await store.finish_job(export("a"), "done")
+    assert await store.add_job_within(export("c"), at_once=2, per_day=3), "a place came free"
+    await store.finish_job(export("b"), "done")
+    assert await store.add_job_within(export("d"), at_once=2, per_day=3) is None, "3 today"
+    assert await store.add_job_within(export("d")), "no limits, no refusal"
+    assert {j.id for j in await store.active_jobs_of(USER)} == {"c", "d"}
+
+
+async def test_an_old_job_does_not_count_against_today(store: Store) -> None:
+    await store.add_job(export("old", created_at=time.time() - 2 * 86400, state="done"))
+    added = await store.add_job_within(export("new"), per_day=1)
+    assert added is not None and await store.get_job("new") == added

@@ -124,3 +124,33 @@ def test_a_lock_key_is_a_signed_64_bit_hash_of_the_name() -> None:
 def test_the_shown_address_has_no_password() -> None:
     url = f"postgresql://bot:{POSTGRES_PASSWORD}@db.internal:5433/clips?sslmode=require"
     assert shown_address(url) == "postgresql://bot@db.internal:5433/clips"
+
+
+async def test_replicas_admitting_one_person_at_once_keep_the_limits(database_url: str) -> None:
+    from dataclasses import replace
+
+    from tests.contracts.test_store import export
+
+    async with (
+        PostgresStore(database_url, pool_size=5) as one,
+        PostgresStore(database_url, pool_size=5) as two,
+    ):
+        added = await asyncio.gather(
+            *(
+                store.add_job_within(replace(export(f"{store is one}-{n}")), per_day=3)
+                for n in range(10)
+                for store in (one, two)
+            )
+        )
+        assert sum(job is not None for job in added) == 3
+        added = await asyncio.gather(
+            *(
+                store.add_job_within(
+                    replace(export(f"x{store is one}-{n}"), user=replace(export().user, id="11")),
+                    at_once=2,
+                )
+                for n in range(10)
+                for store in (one, two)
+            )
+        )
+        assert sum(job is not None for job in added) == 2
