@@ -15,7 +15,6 @@ import contextlib
 import importlib.util
 import itertools
 import os
-import pwd
 import shutil
 import signal
 import socket
@@ -24,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from tests.support.secrets import POSTGRES_PASSWORD
 
@@ -37,6 +37,15 @@ def binaries() -> Path | None:
         return None
     folder = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
     return folder if (folder / "postgres").exists() else None
+
+
+def _unprivileged_user() -> Any:
+    """`nobody`'s passwd entry when running as root (PostgreSQL refuses root), else None."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    import pwd
+
+    return pwd.getpwnam("nobody")
 
 
 def free_port() -> int:
@@ -56,7 +65,7 @@ class EmbeddedPostgres:
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self._numbers = itertools.count(1)
-        self._user = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
+        self._user = _unprivileged_user()
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres:{POSTGRES_PASSWORD}@127.0.0.1:{self.port}/{database}"
