@@ -254,9 +254,9 @@ async def check_postgres(url: str) -> Check:
         async with await connect(url) as connection:
             version = await schema_version(connection)
     except DatabaseUnreachable as exc:
-        return Check("database", "failed", str(exc))
+        return Check("database", "failed", f"{exc.problem}.")
     except psycopg.Error as exc:  # reached, but refused a read (permissions)
-        return Check("database", "failed", str(DatabaseUnreachable(url, exc)))
+        return Check("database", "failed", f"{DatabaseUnreachable(url, exc).problem}.")
     if version is None:
         return Check("database", "passed", f"{shown} answers; `clipbridge run` creates the schema")
     if version > expected:

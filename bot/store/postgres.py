@@ -65,12 +65,13 @@ class DatabaseUnreachable(DatabaseUnusable):
         detail = " ".join(str(reason).split())
         if password:  # libpq never quotes it, but a message that did would not be shown
             detail = detail.replace(password, "***")
-        ClipbridgeError.__init__(
-            self,
+        self.problem = (
             f"The database at {shown_address(url)} cannot be used ({detail}): check that "
             "PostgreSQL runs there and that DATABASE_URL has the right user, password and "
-            "database name; `clipbridge doctor` checks it.",
+            "database name"
         )
+        """The sentence without the pointer to `clipbridge doctor`, for the doctor itself."""
+        ClipbridgeError.__init__(self, f"{self.problem}; `clipbridge doctor` checks it.")
         self.path = shown_address(url)
 
 

@@ -100,3 +100,15 @@ async def test_a_second_poller_for_the_same_bot_is_refused_and_the_first_goes_on
     async with clipbridge("run", env={**env, **http_env()}) as after:  # the lock went with it
         await wait_healthy(after)
         await _stop(after)
+
+
+async def test_run_with_a_database_it_cannot_use_ends_with_one_sentence(
+    clipbridge: Newcomer, telegram: FakeTelegram, database_url: str
+) -> None:
+    wrong = database_url.replace(POSTGRES_PASSWORD, "not-the-" + POSTGRES_PASSWORD[::-1])
+    env = {**telegram_env(telegram), **http_env(), "DATABASE_URL": wrong}
+    async with clipbridge("run", env=env) as bot:
+        assert await bot.wait(60) == 1, bot.transcript[-3000:]
+    said = _said(bot)
+    assert "password authentication failed" in said and "DATABASE_URL" in said, said
+    assert "Traceback" not in bot.transcript and "not-the-" not in bot.transcript
