@@ -19,9 +19,10 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,23 @@ def _unprivileged_user() -> Any:
     import pwd
 
     return pwd.getpwnam("nobody")
+
+
+def _stopping_with_parent() -> Callable[[], None] | None:
+    """What the server's process runs before it starts: a fast shutdown (SIGINT) when the test
+    run dies (killed by a timeout, say), so no server outlives it. Linux only; libc is loaded
+    here, in the parent: the child between fork and exec must only call it."""
+    if sys.platform != "linux":
+        return None
+    import ctypes
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    pr_set_pdeathsig, sigint = 1, int(signal.SIGINT)
+
+    def stop_with_parent() -> None:
+        prctl(pr_set_pdeathsig, sigint)
+
+    return stop_with_parent
 
 
 def free_port() -> int:
@@ -105,6 +123,7 @@ class EmbeddedPostgres:
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                preexec_fn=_stopping_with_parent(),  # noqa: PLW1509 (one ctypes call, no import)
                 user=self._user.pw_uid if self._user else None,
                 group=self._user.pw_gid if self._user else None,
             )  # fmt: skip
