@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -272,10 +271,10 @@ class PostgresStore:
         await self._execute("DELETE FROM chats WHERE chat = %s", (str(chat),))
 
     async def fallback_session(self, chat: ChatKey) -> str | None:
-        return await self.get_meta(FALLBACK_KEY.format(chat))
+        return await self._get_meta(FALLBACK_KEY.format(chat))
 
     async def set_fallback_session(self, chat: ChatKey, session: str) -> None:
-        await self.set_meta(FALLBACK_KEY.format(chat), session)
+        await self._set_meta(FALLBACK_KEY.format(chat), session)
 
     # updates -----------------------------------------------------------------------------------
 
@@ -329,16 +328,6 @@ class PostgresStore:
             )
             added = cursor.rowcount == 1
         return job if added else None
-
-    async def update_job(self, job: Job, **changes: Any) -> Job:
-        job = replace(job, **changes, updated_at=time.time())
-        await self._execute(
-            "UPDATE jobs SET state = %s, backend_job = %s, reply_to = %s, attempts = %s, "
-            "error = %s, extra = %s, updated_at = %s WHERE id = %s",
-            (job.state, job.backend_job, job.reply_to, job.attempts, job.error,
-             json.dumps(job.extra), job.updated_at, job.id),
-        )  # fmt: skip
-        return job
 
     async def export_submitted(self, job: Job, backend_job: str) -> Job:
         job = replace(job, state="running", backend_job=backend_job, updated_at=time.time())
@@ -414,13 +403,13 @@ class PostgresStore:
         )
         return int(row["n"]) if row else 0
 
-    # meta (deprecated, see Store.get_meta) ---------------------------------------------------
+    # the meta table: a plain key-value bag, private to this store -----------------------------
 
-    async def get_meta(self, key: str) -> str | None:
+    async def _get_meta(self, key: str) -> str | None:
         row = await self._one("SELECT value FROM meta WHERE key = %s", (key,))
         return str(row["value"]) if row else None
 
-    async def set_meta(self, key: str, value: str) -> None:
+    async def _set_meta(self, key: str, value: str) -> None:
         await self._execute(
             "INSERT INTO meta (key, value) VALUES (%s, %s) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

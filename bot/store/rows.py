@@ -19,8 +19,7 @@ class Row(Protocol):
 
 
 FALLBACK_KEY = "fallback_session:{}"
-"""The meta key of a chat's fallback session, read as meta by the core until it calls the
-typed methods."""
+"""The meta key of a chat's fallback session (in meta: where the first schema kept it)."""
 
 JOB_COLUMNS = (
     "id", "chat", "user", "user_name", "kind", "backend", "session", "state", "backend_job",
@@ -40,7 +39,7 @@ def job_values(job: Job) -> tuple[object, ...]:
         job.session,
         job.state,
         job.backend_job,
-        job.reply_to,
+        job.hint,
         job.locale,
         job.attempts,
         job.error,
@@ -63,7 +62,7 @@ def job_from_row(row: Row) -> Job:
         session=str(row["session"]),
         state=row["state"],
         backend_job=row["backend_job"],
-        reply_to=row["reply_to"],
+        hint=row["reply_to"],
         locale=row["locale"] if isinstance(row["locale"], str) else "en",
         attempts=row["attempts"] if isinstance(row["attempts"], int) else 0,
         error=row["error"],

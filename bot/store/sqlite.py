@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import time
@@ -10,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 
 import aiosqlite
 
@@ -169,10 +168,10 @@ class SqliteStore:
         await self.db.commit()
 
     async def fallback_session(self, chat: ChatKey) -> str | None:
-        return await self.get_meta(FALLBACK_KEY.format(chat))
+        return await self._get_meta(FALLBACK_KEY.format(chat))
 
     async def set_fallback_session(self, chat: ChatKey, session: str) -> None:
-        await self.set_meta(FALLBACK_KEY.format(chat), session)
+        await self._set_meta(FALLBACK_KEY.format(chat), session)
 
     # updates -----------------------------------------------------------------------------------
 
@@ -239,25 +238,6 @@ class SqliteStore:
         await cursor.close()
         await self.db.commit()
         return job if added else None
-
-    async def update_job(self, job: Job, **changes: Any) -> Job:
-        job = replace(job, **changes, updated_at=time.time())
-        await self.db.execute(
-            "UPDATE jobs SET state = ?, backend_job = ?, reply_to = ?, attempts = ?, error = ?, "
-            "extra = ?, updated_at = ? WHERE id = ?",
-            (
-                job.state,
-                job.backend_job,
-                job.reply_to,
-                job.attempts,
-                job.error,
-                json.dumps(job.extra),
-                job.updated_at,
-                job.id,
-            ),
-        )
-        await self.db.commit()
-        return job
 
     async def export_submitted(self, job: Job, backend_job: str) -> Job:
         return await self._set(job, state="running", backend_job=backend_job)
@@ -340,14 +320,14 @@ class SqliteStore:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
-    # meta (deprecated, see Store.get_meta) ---------------------------------------------------
+    # the meta table: a plain key-value bag, private to this store -----------------------------
 
-    async def get_meta(self, key: str) -> str | None:
+    async def _get_meta(self, key: str) -> str | None:
         async with self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
             row = await cursor.fetchone()
         return str(row[0]) if row else None
 
-    async def set_meta(self, key: str, value: str) -> None:
+    async def _set_meta(self, key: str, value: str) -> None:
         await self.db.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
