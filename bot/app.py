@@ -18,17 +18,17 @@ import gc
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from bot.backends.base import Backend
 from bot.config import Settings
 from bot.conversation import Conversation
-from bot.errors import ConfigError
+from bot.errors import ClipbridgeError, ConfigError
 from bot.media import clean_leftovers
 from bot.ports import configured_platforms, platforms
-from bot.store import SqliteStore
+from bot.store import SharedStore, SqliteStore, Store
 from bot.store.upkeep import pruning_seen_updates
 
 log = logging.getLogger(__name__)
@@ -39,14 +39,46 @@ Set {switches} (in .env, see .env.example), or try the bot in
 this terminal first with:  clipbridge chat"""
 
 
+ALREADY_POLLING_EXIT = 3
+
+
+class AlreadyPolling(ClipbridgeError):
+    """Another process polls Telegram for this bot on this database (exit code 3)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Another clipbridge is already polling Telegram for this bot on this database: "
+            "stop it first, or run every replica in webhook mode (TELEGRAM_MODE=webhook)."
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
     conversation: Conversation
-    store: SqliteStore
+    store: Store
     backend: Backend
 
 
-def build_backend(settings: Settings, store: SqliteStore) -> Backend:
+def open_store(settings: Settings) -> AbstractAsyncContextManager[Store]:
+    """PostgreSQL when DATABASE_URL is set (psycopg imported only then), SQLite otherwise."""
+    if settings.database_url is not None:
+        from bot.store.postgres import PostgresStore
+
+        return PostgresStore(settings.database_url.get_secret_value())
+    return SqliteStore(settings.database)
+
+
+def exclusive_locks(settings: Settings) -> list[str]:
+    """What only one process per database may do with these settings: Telegram hands each
+    update to one poller, and a second one for the same bot steals updates from the first. The
+    lock is named by the bot id (the token's part before the colon), never the token."""
+    token = settings.telegram_bot_token
+    if token is None or settings.telegram_mode != "polling":
+        return []
+    return [f"telegram-poller:{token.get_secret_value().partition(':')[0]}"]
+
+
+def build_backend(settings: Settings, store: Store) -> Backend:
     """The backend BACKEND chooses (`auto`: NemoVideo with a token, the local engine without)."""
     if settings.chosen_backend == "nemo":
         from bot.backends.nemo import NemoBackend
@@ -58,11 +90,17 @@ def build_backend(settings: Settings, store: SqliteStore) -> Backend:
 
 
 @asynccontextmanager
-async def open_core(settings: Settings) -> AsyncIterator[Services]:
-    """The store, the backend and the conversation over them, closed in reverse order."""
+async def open_core(settings: Settings, *, locks: Sequence[str] = ()) -> AsyncIterator[Services]:
+    """The store, the backend and the conversation over them, closed in reverse order. `locks`
+    (`exclusive_locks`) are taken right after the store opens, before anything is touched: a
+    second poller must not even clean the work folder the first one is using."""
     async with AsyncExitStack() as stack:
+        store = await stack.enter_async_context(open_store(settings))
+        if isinstance(store, SharedStore):  # one process per database may do these
+            for name in locks:
+                if not await stack.enter_async_context(store.exclusive(name)):
+                    raise AlreadyPolling
         await asyncio.to_thread(clean_leftovers, settings.work_dir)  # whatever the backend
-        store = await stack.enter_async_context(SqliteStore(settings.database))
         await stack.enter_async_context(pruning_seen_updates(store))
         backend = await stack.enter_async_context(build_backend(settings, store))
         fallback = None
@@ -85,7 +123,7 @@ async def serve(
     from bot.http import HttpServer
 
     async with AsyncExitStack() as stack:
-        core = await stack.enter_async_context(open_core(settings))
+        core = await stack.enter_async_context(open_core(settings, locks=exclusive_locks(settings)))
         server = HttpServer(settings, {"store": core.store.ping, "backend": core.backend.credits})
         running = configured_platforms(settings)
         adapters = [platform.adapter(settings, core.conversation) for platform in running]
@@ -162,4 +200,7 @@ async def _run_until_signalled(settings: Settings) -> int:
         # A platform refused a setting (a token): one sentence, no traceback.
         print(error.problems[0] if len(error.problems) == 1 else error, file=sys.stderr)
         return 2
+    except AlreadyPolling as error:
+        print(error, file=sys.stderr)
+        return ALREADY_POLLING_EXIT
     return 0

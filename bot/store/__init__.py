@@ -2,7 +2,9 @@
 
 `base` holds the records (`Job`, `ChatSession`, `Credentials`) and the `Store` protocol and
 imports no database; `sqlite` is `SqliteStore` (aiosqlite, imported only when first used, so a
-module that only needs `Job` stays light); `schema` is its numbered migrations.
+module that only needs `Job` stays light); `schema` is its numbered migrations. `postgres` is
+`PostgresStore` (psycopg 3, chosen by DATABASE_URL; a `SharedStore`, for several processes),
+`postgres_schema` its migrations; `rows` reads a job's row for both.
 
     async with SqliteStore(path) as store:
         job = await store.add_job(Job(...))
@@ -22,21 +24,23 @@ from .base import (
     Job,
     JobKind,
     JobState,
+    SharedStore,
     Store,
 )
 from .schema import MIGRATIONS
 
 if TYPE_CHECKING:
+    from .postgres import PostgresStore
     from .sqlite import DatabaseUnusable, SqliteStore
 
-_LAZY = {"SqliteStore", "DatabaseUnusable"}
+_LAZY = {"SqliteStore": "sqlite", "DatabaseUnusable": "sqlite", "PostgresStore": "postgres"}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from . import sqlite
+        import importlib
 
-        return getattr(sqlite, name)
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -51,6 +55,8 @@ __all__ = [
     "Job",
     "JobKind",
     "JobState",
+    "PostgresStore",
+    "SharedStore",
     "SqliteStore",
     "Store",
 ]

@@ -6,8 +6,9 @@ next) is checked by the same suite, tests/contracts/test_store.py.
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from bot.models import ChatKey, UserRef
 
@@ -109,6 +110,15 @@ class Store(Protocol):
     # jobs --------------------------------------------------------------------------------------
 
     async def add_job(self, job: Job) -> Job: ...
+    async def add_job_within(
+        self, job: Job, *, at_once: int | None = None, per_day: int | None = None
+    ) -> Job | None:
+        """Add `job` only if its user then has fewer than `at_once` jobs in flight and fewer
+        than `per_day` created in the last 24 hours (None: no such limit); None when a limit
+        says no. Check and add are one step, also between processes sharing the store: two
+        replicas admitting the same person at once cannot both take the last place."""
+        ...
+
     async def get_job(self, job_id: str) -> Job | None: ...
 
     async def export_submitted(self, job: Job, backend_job: str) -> Job:
@@ -141,4 +151,14 @@ class Store(Protocol):
 
     async def ping(self) -> None:
         """Raise if the store cannot be used."""
+        ...
+
+
+@runtime_checkable
+class SharedStore(Protocol):
+    """A store several processes use at once (PostgreSQL), so some work needs a lock."""
+
+    def exclusive(self, name: str) -> AbstractAsyncContextManager[bool]:
+        """Hold the lock `name` while inside, True; False, holding nothing, when another process
+        holds it."""
         ...

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import time
@@ -10,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 
 import aiosqlite
 
@@ -18,11 +17,10 @@ from bot.errors import ClipbridgeError
 from bot.models import ChatKey, UserRef
 
 from .base import ACTIVE_STATES, ChatSession, Credentials, FinalState, Job, Store
+from .rows import FALLBACK_KEY, JOB_COLUMNS, job_from_row, job_values, within_limits
 from .schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
-
-_FALLBACK_KEY = "fallback_session:{}"  # in meta: where the first schema kept it
 
 
 class DatabaseUnusable(ClipbridgeError):
@@ -170,10 +168,10 @@ class SqliteStore:
         await self.db.commit()
 
     async def fallback_session(self, chat: ChatKey) -> str | None:
-        return await self._get_meta(_FALLBACK_KEY.format(chat))
+        return await self._get_meta(FALLBACK_KEY.format(chat))
 
     async def set_fallback_session(self, chat: ChatKey, session: str) -> None:
-        await self._set_meta(_FALLBACK_KEY.format(chat), session)
+        await self._set_meta(FALLBACK_KEY.format(chat), session)
 
     # updates -----------------------------------------------------------------------------------
 
@@ -216,31 +214,30 @@ class SqliteStore:
     async def add_job(self, job: Job) -> Job:
         now = time.time()
         job = replace(job, created_at=job.created_at or now, updated_at=now)
+        columns, marks = ", ".join(JOB_COLUMNS), ", ".join("?" * len(JOB_COLUMNS))
         await self.db.execute(
-            "INSERT INTO jobs (id, chat, user, user_name, kind, backend, session, state, "
-            "backend_job, reply_to, locale, attempts, error, extra, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                job.id,
-                str(job.chat),
-                str(job.user),
-                job.user.name,
-                job.kind,
-                job.backend,
-                job.session,
-                job.state,
-                job.backend_job,
-                job.hint,
-                job.locale,
-                job.attempts,
-                job.error,
-                json.dumps(job.extra),
-                job.created_at,
-                job.updated_at,
-            ),
+            f"INSERT INTO jobs ({columns}) VALUES ({marks})",  # noqa: S608
+            job_values(job),
         )
         await self.db.commit()
         return job
+
+    async def add_job_within(
+        self, job: Job, *, at_once: int | None = None, per_day: int | None = None
+    ) -> Job | None:
+        now = time.time()
+        job = replace(job, created_at=job.created_at or now, updated_at=now)
+        # One statement: SQLite runs it whole, and this process is its only writer.
+        columns, marks = ", ".join(JOB_COLUMNS), ", ".join("?" * len(JOB_COLUMNS))
+        user = str(job.user)
+        cursor = await self.db.execute(
+            f"INSERT INTO jobs ({columns}) SELECT {marks} WHERE {within_limits('?')}",
+            (*job_values(job), user, at_once, user, now - 86400, per_day),
+        )
+        added = cursor.rowcount == 1
+        await cursor.close()
+        await self.db.commit()
+        return job if added else None
 
     async def export_submitted(self, job: Job, backend_job: str) -> Job:
         return await self._set(job, state="running", backend_job=backend_job)
@@ -277,7 +274,7 @@ class SqliteStore:
     async def get_job(self, job_id: str) -> Job | None:
         async with self.db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)) as cursor:
             row = await cursor.fetchone()
-        return _job(row) if row else None
+        return job_from_row(row) if row else None
 
     async def active_jobs(self) -> list[Job]:
         """Jobs in flight, oldest first. A record that cannot be read (no chat to report to) is
@@ -301,7 +298,7 @@ class SqliteStore:
         async with self.db.execute(query, params) as cursor:
             async for row in cursor:
                 try:
-                    jobs.append(_job(row))
+                    jobs.append(job_from_row(row))
                 except (ValueError, TypeError, KeyError, IndexError):
                     log.exception("job record %r cannot be read; marked failed", row["id"])
                     unreadable.append(row["id"])
@@ -337,47 +334,6 @@ class SqliteStore:
             (key, value),
         )
         await self.db.commit()
-
-
-def _job(row: aiosqlite.Row) -> Job:
-    """A job from its row. Only a chat that cannot be read makes a record unreadable: anything
-    else damaged is read as well as it can be, so the job can still be reported to its chat."""
-    platform, _, user_id = str(row["user"]).partition(":")
-    return Job(
-        id=row["id"],
-        chat=_chat(row["chat"]),
-        user=UserRef(platform, user_id, row["user_name"] or ""),
-        kind=row["kind"],
-        backend=str(row["backend"]),
-        session=str(row["session"]),
-        state=row["state"],
-        backend_job=row["backend_job"],
-        hint=row["reply_to"],
-        locale=row["locale"] if isinstance(row["locale"], str) else "en",
-        attempts=row["attempts"] if isinstance(row["attempts"], int) else 0,
-        error=row["error"],
-        extra=_extra(row["id"], row["extra"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
-
-
-def _chat(text: object) -> ChatKey:
-    chat = ChatKey.parse(str(text))
-    if not chat.platform or not chat.chat:
-        raise ValueError(f"no chat in {text!r}")
-    return chat
-
-
-def _extra(job_id: str, text: object) -> dict[str, Any]:
-    try:
-        extra = json.loads(str(text))
-    except ValueError:
-        extra = None
-    if not isinstance(extra, dict):
-        log.warning("job %r: extra is not a JSON object; read as empty", job_id)
-        return {}
-    return extra
 
 
 if TYPE_CHECKING:  # mypy checks here that SqliteStore is every bit a Store

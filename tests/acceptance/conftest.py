@@ -35,6 +35,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -55,6 +56,7 @@ SECRET_SETTINGS = (
     "DISCORD_BOT_TOKEN",
     "NEMO_TOKEN",
     "TELEGRAM_WEBHOOK_SECRET",
+    "DATABASE_URL",
 )
 # What a fresh clone has: the tracked files, none of what a run or a tool leaves behind.
 NOT_IN_A_CLONE = shutil.ignore_patterns(
@@ -298,6 +300,7 @@ class Newcomer:
     def check_no_secret(self, program: Program) -> None:
         secrets = [v for k, v in program.env.items() if k in SECRET_SETTINGS]
         secrets += [s.split(":", 1)[1] for s in secrets if ":" in s]  # a Telegram token's secret
+        secrets += [p for p in (urlsplit(program.env.get("DATABASE_URL", "")).password,) if p]
         places = {"what it wrote": program.transcript}
         for path in (self.folder / "data").rglob("*.log"):
             places[str(path.relative_to(self.folder))] = path.read_text(errors="replace")

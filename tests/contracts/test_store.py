@@ -1,8 +1,8 @@
 """What every `Store` must do, run against each implementation in `IMPLEMENTATIONS`.
 
-A new store (PostgreSQL) is one more entry: a factory that opens the same storage each time it
-is called, so "survives a restart" means closing and opening it again. Until the store does
-everything below, these tests are its checklist.
+Each entry is a factory that opens the same storage each time it is called, so "survives a
+restart" means closing and opening it again. PostgreSQL runs on the throwaway server of
+tests/support/postgres.py, a fresh database per test.
 """
 
 from __future__ import annotations
@@ -36,13 +36,29 @@ def sqlite(tmp_path: Path) -> OpenStore:
     return open_store
 
 
-IMPLEMENTATIONS: dict[str, Callable[[Path], OpenStore]] = {"sqlite": sqlite}
+def postgres(request: pytest.FixtureRequest) -> OpenStore:
+    url: str = request.getfixturevalue("database_url")  # a fresh database per test
+
+    @asynccontextmanager
+    async def open_store() -> AsyncIterator[Store]:
+        from bot.store.postgres import PostgresStore
+
+        async with PostgresStore(url) as store:
+            yield store
+
+    return open_store
+
+
+IMPLEMENTATIONS: dict[str, Callable[[pytest.FixtureRequest], OpenStore]] = {
+    "sqlite": lambda request: sqlite(request.getfixturevalue("tmp_path")),
+    "postgres": postgres,
+}
 
 
 @pytest.fixture(params=sorted(IMPLEMENTATIONS))
-def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> OpenStore:
+def open_store(request: pytest.FixtureRequest) -> OpenStore:
     """`async with open_store() as store`: the same storage each time (a restart in between)."""
-    return IMPLEMENTATIONS[request.param](tmp_path)
+    return IMPLEMENTATIONS[request.param](request)
 
 
 @pytest.fixture
@@ -245,3 +261,22 @@ async def test_jobs_today_counts_a_users_last_day(store: Store) -> None:
 
 async def test_a_usable_store_answers_ping(store: Store) -> None:
     await store.ping()
+
+
+async def test_a_job_is_added_only_under_its_users_limits(store: Store) -> None:
+    assert await store.add_job_within(export("a"), at_once=2, per_day=3)
+    assert await store.add_job_within(export("b"), at_once=2, per_day=3)
+    assert await store.add_job_within(export("c"), at_once=2, per_day=3) is None, "2 at once"
+    assert await store.add_job_within(replace(export("o"), user=OTHER_USER), at_once=2), "per user"
+    await store.finish_job(export("a"), "done")
+    assert await store.add_job_within(export("c"), at_once=2, per_day=3), "a place came free"
+    await store.finish_job(export("b"), "done")
+    assert await store.add_job_within(export("d"), at_once=2, per_day=3) is None, "3 today"
+    assert await store.add_job_within(export("d")), "no limits, no refusal"
+    assert {j.id for j in await store.active_jobs_of(USER)} == {"c", "d"}
+
+
+async def test_an_old_job_does_not_count_against_today(store: Store) -> None:
+    await store.add_job(export("old", created_at=time.time() - 2 * 86400, state="done"))
+    added = await store.add_job_within(export("new"), per_day=1)
+    assert added is not None and await store.get_job("new") == added

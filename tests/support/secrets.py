@@ -21,6 +21,9 @@ READINESS_NEMO_TOKEN = "nmv_usr_readiness_secret_0123456789"
 
 WEBHOOK_SECRET = "webhook-secret-1234567890"
 
+# The password of the tests' PostgreSQL (tests/support/postgres.py), inside every DATABASE_URL.
+POSTGRES_PASSWORD = "pg-pass-5e1f0c2b9a7d"
+
 TEST_SECRETS = (
     TELEGRAM_TOKEN,
     OPS_TELEGRAM_TOKEN,
@@ -32,4 +35,5 @@ TEST_SECRETS = (
     DOCTOR_NEMO_TOKEN,
     READINESS_NEMO_TOKEN,
     WEBHOOK_SECRET,
+    POSTGRES_PASSWORD,
 )
