@@ -104,8 +104,13 @@ async def test_concurrent_uploads_of_unknown_size_never_pass_the_budget(
 
         refused = [o for o in outcomes if isinstance(o, BaseException)]
         received = [o for o in outcomes if not isinstance(o, BaseException)]
-        assert len(received) == 2, outcomes
-        assert len(refused) == 4 and all(isinstance(e, WorkspaceFull) for e in refused), refused
+        assert all(isinstance(e, WorkspaceFull) for e in refused), refused
+        # Two fit at once. An upload that finished before another stream filled the budget may
+        # have been evicted for it (the oldest other session's upload goes first, by design):
+        # then a third was received, and still only two are kept.
+        assert len(received) >= 2, outcomes
+        kept = [len((await backend.state(s)).tracks) for s in sessions]
+        assert sum(kept) == 2, kept
         accounted = backend.workspace.accountant.peak
         print(f"budget {budget}, peak on disk {peak}, peak accounted {accounted}")
         assert 0 < peak <= budget
