@@ -44,7 +44,7 @@ _.bit_depth  # MediaInfo: same
 _.schema_version  # SqliteStore: migrations, tests/unit/test_store.py
 _.get_job  # Store contract (tests/contracts/test_store.py), for PostgreSQL next
 _.active_jobs_of  # Store contract, same
-_.add_job_within  # Store contract: a job admitted under its user's limits in one step, for the cluster queue
+_.add_job_within  # Store contract: a job admitted under its limits in one step (the cluster queue)
 _._postgres  # Settings: pydantic's validator of DATABASE_URL
 _.__getitem__  # bot.store.rows.Row: the protocol both databases' rows meet
 _.column  # Row.__getitem__'s parameter
