@@ -13,7 +13,7 @@ import logging
 import uuid
 from pathlib import Path
 
-from bot import media, metrics
+from bot import formats, media, metrics
 from bot.backends.base import Backend, ExportResult
 from bot.errors import CorruptInput, NotAVideo
 from bot.ports import OutboundVideo, Port
@@ -69,7 +69,9 @@ async def deliver(
             await _too_big(size, limit, port, pacer, locale)
             return
         video = await _describe(path, result, size, work_dir, ffmpeg)
-        caption = t("delivered", locale, size=human_size(size))
+        kind = video.mime.partition("/")[0]
+        key = {"image": "delivered_animation", "audio": "delivered_audio"}.get(kind, "delivered")
+        caption = t(key, locale, size=human_size(size))
         if result.summary:
             caption += "\n" + result.summary
         caption = caption[: port.caption_limit]
@@ -101,6 +103,12 @@ async def _describe(
 ) -> OutboundVideo:
     """Duration, dimensions and a poster frame, so the video plays inline and not as 0:00."""
     filename = result.filename or path.name
+    # what the result is, by its name: adapters send pictures as animations and sound as audio
+    mime = formats.mime_of(filename) or "video/mp4"
+    if not mime.startswith("video/"):  # an animation or a sound: the engine measured it
+        return OutboundVideo(path=path, size=size, filename=filename, duration=result.duration,
+                             width=result.width, height=result.height, mime=mime,
+                             source_url=result.url)  # fmt: skip
     try:
         info = await media.probe(path)
         poster = await media.thumbnail(
@@ -108,7 +116,9 @@ async def _describe(
         )
     except (NotAVideo, CorruptInput):
         log.warning("result %s could not be probed; sending it without metadata", result.job_id)
-        return OutboundVideo(path=path, size=size, filename=filename, source_url=result.url)
+        return OutboundVideo(
+            path=path, size=size, filename=filename, mime=mime, source_url=result.url
+        )
     return OutboundVideo(
         path=path,
         size=size,
@@ -117,6 +127,7 @@ async def _describe(
         width=info.width,
         height=info.height,
         thumbnail=poster,
+        mime=mime,
         source_url=result.url,
     )
 

@@ -13,6 +13,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    Message,
     ReplyParameters,
 )
 from telegram import error as tg_error
@@ -202,14 +203,26 @@ class TelegramPort:
                     thumb = files.enter_context(video.thumbnail.open("rb"))
                     meta["thumbnail"] = InputFile(thumb, filename="thumb.jpg")
             with translated():
-                message = await self._bot.send_video(
-                    video=content,
-                    caption=caption or None,
-                    read_timeout=ANSWER_AFTER_UPLOAD,
-                    **meta,
-                    **self._where(),
-                )
+                message = await self._send_as(video.mime, content, caption, meta)
         return MessageRef(str(message.message_id))
+
+    async def _send_as(
+        self, mime: str, content: str | InputFile, caption: str, meta: dict[str, Any]
+    ) -> Message:
+        """sendAudio for sound (a player, not a file), sendAnimation for a GIF (plays inline and
+        loops), sendDocument for an animated WebP (Telegram takes only GIF or MP4 animations),
+        sendVideo for the rest."""
+        common: dict[str, Any] = {"caption": caption or None, "read_timeout": ANSWER_AFTER_UPLOAD}
+        common |= self._where()
+        if mime.startswith("audio/"):
+            extra = {k: meta[k] for k in ("duration", "thumbnail") if k in meta}
+            return await self._bot.send_audio(audio=content, **common, **extra)
+        if mime == "image/gif":
+            meta = {k: v for k, v in meta.items() if k != "supports_streaming"}
+            return await self._bot.send_animation(animation=content, **common, **meta)
+        if mime.startswith("image/"):
+            return await self._bot.send_document(document=content, **common)
+        return await self._bot.send_video(video=content, **common, **meta)
 
     async def send_link(self, text: str, url: str, label: str) -> MessageRef:
         return await self.send_text(text, [Button(label, url=url)])

@@ -9,6 +9,9 @@ TEXTS: dict[str, dict[str, Template]] = {
     "stage_pass1": {"en": "Analysing (pass 1 of 2)", "zh": "分析中（第 1/2 遍）"},
     "stage_pass2": {"en": "Encoding (pass 2 of 2)", "zh": "编码中（第 2/2 遍）"},
     "stage_retry": {"en": "Fine-tuning the size", "zh": "微调大小中"},
+    "stage_edit": {"en": "Editing", "zh": "编辑中"},
+    "stage_animation": {"en": "Making the animation", "zh": "生成动图中"},
+    "stage_audio": {"en": "Extracting the sound", "zh": "提取音频中"},
     # One-line summary under a result: "8.0 MB (target 8.0 MB) · H.264 1280x720 · 0:30"
     "engine_summary": {
         "en": "{size} · {codec} {width}x{height} · {duration}",
@@ -23,6 +26,76 @@ TEXTS: dict[str, dict[str, Template]] = {
         "zh": "{size} · 原文件 · {width}x{height} · {duration}",
     },
     "engine_summary_named": {"en": "{name}: {summary}", "zh": "{name}：{summary}"},
+    "engine_summary_animation": {
+        "en": "{size} · {kind} {width}x{height}, {fps} fps, loops · {duration}",
+        "zh": "{size} · {kind} {width}x{height}，{fps} 帧/秒，循环播放 · {duration}",
+    },
+    "engine_summary_animation_target": {
+        "en": "{size} (target {target}) · {kind} {width}x{height}, {fps} fps, loops · {duration}",
+        "zh": "{size}（目标 {target}）· {kind} {width}x{height}，{fps} 帧/秒，循环播放 · {duration}",
+    },
+    "engine_already_aspect": {
+        "en": "It is already {a}:{b}.",
+        "zh": "它已经是 {a}:{b} 了。",
+    },
+    "engine_summary_audio": {
+        "en": "{size} · {format} {kbps} kbps · {duration}",
+        "zh": "{size} · {format} {kbps} kbps · {duration}",
+    },
+    "engine_summary_audio_target": {
+        "en": "{size} (target {target}) · {format} {kbps} kbps · {duration}",
+        "zh": "{size}（目标 {target}）· {format} {kbps} kbps · {duration}",
+    },
+    "engine_smaller_target": {
+        "en": "No size was named, so I'm aiming at {target}: half the size, or as small as good "
+        "quality allows.",
+        "zh": "没有指定大小，目标定为 {target}：原大小的一半，或在保证画质的前提下能达到的最小值。",
+    },
+    "engine_smallest_floor": {
+        "en": "The smallest it stays watchable at is about {target}.",
+        "zh": "在能看清的前提下，最小约为 {target}。",
+    },
+    "engine_already_compact_quality": {
+        "en": "🪶 It is already compact: {size} for {duration} at {width}×{height} is {kbps} "
+        "kbit/s, and good quality at this size needs about {floor}. A smaller file would look "
+        "visibly worse, so I left it as it is. To go further anyway, name a size (e.g. “under "
+        "{half}”), a lower resolution (“480p”), or say “as small as possible”.",
+        "zh": "🪶 它已经很紧凑了：{width}×{height}、时长 {duration}、{size}，即 {kbps} kbit/s；"
+        "这个尺寸下要保持好画质大约需要 {floor}。再小画质会明显变差，所以没有改动。如果仍想更小，"
+        "请说出大小（例如“{half}以内”）、更低的分辨率（“480p”），或说“尽量小”。",
+    },
+    "edit_reverse_too_long": {
+        "en": "⏪ Reversing holds every frame in memory, so at this size I reverse at most "
+        "{longest} seconds, and this part is {length} seconds. Say which part, e.g. “reverse the "
+        "first {longest} seconds”.",
+        "zh": "⏪ 倒放需要把每一帧都放在内存里，这个尺寸下最多能倒放 {longest} 秒，而这段有 {length} 秒。"
+        "请指定一段，例如“倒放前{longest}秒”。",
+    },
+    "edit_gif_too_long": {
+        "en": "🎞 A {length}-second animation would be far too heavy: I make GIFs and WebPs of up "
+        "to {longest} seconds. Say which part, e.g. “gif from 0:05 to 0:15”.",
+        "zh": "🎞 {length} 秒的动图太大了：我最多做 {longest} 秒的 GIF 或 WebP。请指定一段，"
+        "例如“从0:05到0:15导出为gif”。",
+    },
+    "delivered_animation": {
+        "en": "✅ Here is your animation ({size}).",
+        "zh": "✅ 这是你的动图（{size}）。",
+    },
+    "delivered_audio": {
+        "en": "✅ Here is your audio ({size}).",
+        "zh": "✅ 这是你的音频（{size}）。",
+    },
+    "edit_animation_unreachable": {
+        "en": "📏 I can't get this animation under {target}: the smallest I reached was "
+        "{smallest}, at {side} pixels wide, {fps} fps and 32 colours. Choose a shorter part "
+        "(e.g. “from 0:02 to 0:05”) or a larger size.",
+        "zh": "📏 这个动图无法做到 {target} 以内：最小只能做到 {smallest}（宽 {side} 像素、{fps} 帧/秒、"
+        "32 色）。请选一段更短的（例如“从0:02到0:05”），或放宽大小。",
+    },
+    "edit_no_audio": {
+        "en": "🔇 This video has no sound, so there is no audio to extract.",
+        "zh": "🔇 这个视频没有声音，所以没有音频可以导出。",
+    },
     # Notes said before or after an encode
     "engine_capped": {
         "en": "No size was given, so I'll keep it under {size} so it can be posted here.",
@@ -100,8 +173,10 @@ TEXTS: dict[str, dict[str, Template]] = {
     },
     # The `clipbridge compress` command
     "cli_bad_extension": {
-        "en": "I can write .mp4, .webm or .mkv files, not “{suffix}”: choose one of those for -o.",
-        "zh": "我只能写出 .mp4、.webm 或 .mkv 文件，不能写“{suffix}”：请为 -o 选择其中一种。",
+        "en": "I can write .mp4, .webm, .mkv, .gif, .webp, .mp3, .m4a or .opus files, not "
+        "“{suffix}”: choose one of those for -o.",
+        "zh": "我只能写出 .mp4、.webm、.mkv、.gif、.webp、.mp3、.m4a 或 .opus 文件，不能写“{suffix}”："
+        "请为 -o 选择其中一种。",
     },
     "cli_done": {
         "en": "{input} ({source}) → {output} ({size}, {ratio} of the original) in {elapsed}",

@@ -124,3 +124,20 @@ def test_an_output_name_too_long_is_one_sentence(clips: Clips, tmp_path: Path) -
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert "longer than this system allows" in done.stderr
+
+
+async def test_the_output_name_says_what_to_make(clips: Clips, tmp_path: Path) -> None:
+    done = clipbridge(str(clips.main), "from 0:01 to 0:03", "-o", "clip.gif", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "clip.gif").read_bytes()[:6] == b"GIF89a"
+    done = clipbridge(str(clips.main), "under 50KB", "-o", "talk.mp3", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "talk.mp3").stat().st_size <= 50_000
+    assert "the sound only, as MP3, under 50.0 KB" in done.stderr
+
+
+def test_an_edit_refused_says_why_and_writes_nothing(clips: Clips, tmp_path: Path) -> None:
+    done = clipbridge(str(clips.silent), "extract the audio", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "no sound" in done.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -46,7 +46,7 @@ SIZES = {
     "from 500m to 50m": R(target_bytes=50 * MB),
     "no bigger than 10MB, it's 200MB now": R(target_bytes=10 * MB),
     "it's 8MB now, get it under 20MB": R(target_bytes=20 * MB),  # the size named as a target
-    "16:10 aspect ratio, under 10MB": R(target_bytes=10 * MB),
+    "16:10 aspect ratio, under 10MB": R(target_bytes=10 * MB, aspect=(16, 10)),
     "小于20MB": R(target_bytes=20 * MB),
     "小于２０ＭＢ": R(target_bytes=20 * MB),
     "压缩到20MB以内": R(target_bytes=20 * MB, wants_compress=True),
@@ -109,19 +109,29 @@ TIMES = {
 }
 
 CHAT_FIT = {
-    "for Discord": R(fit_chat=True),
-    "discord-ready": R(fit_chat=True),
-    "fit Telegram": R(fit_chat=True),
-    "make it discord-friendly and 720p": R(fit_chat=True, height=720),
-    "under the discord limit": R(fit_chat=True),
-    "send it to telegram": R(fit_chat=True),
-    "compress to 8mb for discord": R(target_bytes=8 * MB, fit_chat=True, wants_compress=True),
-    "适合Discord": R(fit_chat=True),
-    "适合电报": R(fit_chat=True),
-    "适合Telegram": R(fit_chat=True),
+    # A named place is its own limit (see destinations); "this chat" is the chat's.
+    "for Discord": R(destination="discord"),
+    "discord-ready": R(destination="discord"),
+    "fit Telegram": R(destination="telegram"),
+    "make it discord-friendly and 720p": R(destination="discord", height=720),
+    "under the discord limit": R(destination="discord"),
+    "send it to telegram": R(destination="telegram"),
+    "compress to 8mb for discord": R(
+        target_bytes=8 * MB, destination="discord", wants_compress=True
+    ),
+    "适合Discord": R(destination="discord"),
+    "适合电报": R(destination="telegram"),
+    "适合Telegram": R(destination="telegram"),
     "适合微信": R(fit_chat=True),
-    "发到电报": R(fit_chat=True),
-    "Can you compress this so I can send it on WhatsApp?": R(fit_chat=True, wants_compress=True),
+    "发到电报": R(destination="telegram"),
+    "Can you compress this so I can send it on WhatsApp?": R(
+        destination="whatsapp", wants_compress=True
+    ),
+    "fits this chat": R(fit_chat=True),
+    "for discord nitro": R(destination="discord_nitro"),
+    "discord nitro basic": R(destination="discord_nitro_basic"),
+    "for a level 2 boosted server": R(destination="discord_boost_2"),
+    "适合邮件发送": R(destination="email"),
     "it's too big to send": R(fit_chat=True),
     "压缩一下发微信": R(fit_chat=True, wants_compress=True),
     "太大了发不出去": R(fit_chat=True, wants_compress=True),
@@ -260,7 +270,7 @@ QUALITY_SCOPE_VERB = {
     "compress it": R(wants_compress=True),
     "make it smaller": R(wants_compress=True),
     "shrink this please": R(wants_compress=True),
-    "small enough to email": R(wants_compress=True),
+    "small enough to email": R(wants_compress=True, destination="email"),
     "压缩一下": R(wants_compress=True),
     "压缩后十分清晰": R(wants_compress=True),  # 后 is "after", 十分 is "very": no trim
     "画质十分重要，压缩到10M": R(target_bytes=10 * MB, keep_quality=True, wants_compress=True),
@@ -305,7 +315,9 @@ SENTENCES = {
     "用H265编码，压缩到30M，帧率30，去掉声音": R(
         target_bytes=30 * MB, codec="h265", max_fps=30.0, remove_audio=True, wants_compress=True
     ),
-    "适合Discord，720p，前30秒": R(fit_chat=True, height=720, trim_start=0.0, trim_end=30.0),
+    "适合Discord，720p，前30秒": R(
+        destination="discord", height=720, trim_start=0.0, trim_end=30.0
+    ),
     # numbers in names and links are nobody's wish; an extension is
     "compress my_video_1080p.mp4 to 8mb": R(
         target_bytes=8 * MB, codec="h264", container="mp4", wants_compress=True
@@ -346,11 +358,7 @@ UNCLEAR = [
     "make a 2024 recap",
     "30 seconds",  # a bare duration says nothing to do with it
     "00:01:30",
-    "crop to 16:10",  # a shape, not a time
-    "rotate 90 degrees",
-    "speed up 2x",
     "1080i",
-    "gif",
     "add a title for all",  # "all" says which videos, not what to do
     "all of them",
     "你好",
@@ -409,15 +417,21 @@ DESCRIBED = [
     ),
     (
         "for discord, 720p, first 30s, mute, all videos",
-        10 * MIB,
-        "Understood: fits this chat (10.5 MB), 720p, the first 0:30, no audio, H.264, every video.",
-        "明白：适合本聊天（10.5 MB），720p，前 0:30，去掉声音，H.264，所有视频。",
+        50 * MB,  # the chat's limit is not Discord's: Discord's own 10 MiB is meant
+        "Understood: fits Discord (10.5 MB), 720p, the first 0:30, no audio, H.264, every video.",
+        "明白：适合 Discord（10.5 MB），720p，前 0:30，去掉声音，H.264，所有视频。",
+    ),
+    (
+        "fit this chat",
+        None,
+        "Understood: fits this chat's upload limit, H.264.",
+        "明白：符合本聊天的上传上限，H.264。",
     ),
     (
         "fit telegram",
         None,
-        "Understood: fits this chat's upload limit, H.264.",
-        "明白：符合本聊天的上传上限，H.264。",
+        "Understood: fits Telegram (50.0 MB), H.264.",
+        "明白：适合 Telegram（50.0 MB），H.264。",
     ),
     (
         "half the size, 1280x720, 24fps, av1, audio 64k",
@@ -663,3 +677,97 @@ def test_a_size_of_zero_or_less_is_refused_not_read_as_positive(text: str) -> No
 )
 def test_a_dash_between_words_is_no_minus(text: str, want: EncodeRequest) -> None:
     assert parse(text) == want
+
+
+EDITS = {
+    # output kinds
+    "convert to gif": R(output="gif"),
+    "导出为gif": R(output="gif"),
+    "把前5秒做成动图": R(output="gif", trim_start=0.0, trim_end=5.0),
+    "animated webp": R(output="webp"),
+    "gif under 5MB from 0:02 to 0:06": R(
+        output="gif", target_bytes=5 * MB, trim_start=2.0, trim_end=6.0
+    ),
+    "extract the audio as mp3": R(output="audio", audio_format="mp3"),
+    "只要音频": R(output="audio"),
+    "提取音频，m4a": R(output="audio", audio_format="m4a"),
+    "as opus": R(output="audio", audio_format="opus"),
+    "webm with opus audio": R(codec="vp9", container="webm"),  # the video's own track
+    "extract audio 96k": R(output="audio", audio_bitrate=96_000),
+    # speed
+    "2x speed": R(speed=2.0),
+    "x2 speed": R(speed=2.0),
+    "slow motion 0.5x": R(speed=0.5),
+    "slow it down 2x": R(speed=0.5),
+    "play at half speed": R(speed=0.5),
+    "加速2倍": R(speed=2.0),
+    "加速两倍": R(speed=2.0),
+    "慢放0.5倍": R(speed=0.5),
+    "放慢2倍": R(speed=0.5),
+    "1.5倍速": R(speed=1.5),
+    # rotation and flips
+    "rotate 90 degrees": R(rotate=90),
+    "rotate left": R(rotate=270),
+    "rotate 90 counterclockwise": R(rotate=270),
+    "upside down": R(rotate=180),
+    "旋转90度": R(rotate=90),
+    "逆时针旋转90度": R(rotate=270),
+    "mirror": R(hflip=True),
+    "flip it upside down": R(vflip=True),
+    "上下翻转": R(vflip=True),
+    "水平翻转": R(hflip=True),
+    # aspect
+    "make it vertical 9:16 for tiktok": R(aspect=(9, 16)),
+    "square": R(aspect=(1, 1)),
+    "16:9": R(aspect=(16, 9)),
+    "crop to 4:5": R(aspect=(4, 5), fit="crop"),
+    "9:16 don't crop": R(aspect=(9, 16), fit="blur"),
+    "9:16 with black bars": R(aspect=(9, 16), fit="bars"),
+    "竖屏": R(aspect=(9, 16)),
+    "正方形，裁剪": R(aspect=(1, 1), fit="crop"),
+    "from 0:02 to 0:06": R(trim_start=2.0, trim_end=6.0),  # times, not shapes
+    # reverse, smallest
+    "reverse it": R(reverse=True),
+    "倒放": R(reverse=True),
+    "don't reverse it, 720p": R(height=720),
+    "as small as possible but watchable": R(smallest=True),
+    "尽量小": R(smallest=True),
+    # places
+    "for discord": R(destination="discord"),
+    "for email": R(destination="email"),
+    # combinations
+    "9:16 720p no audio": R(aspect=(9, 16), height=720, remove_audio=True),
+    "2x speed, rotate left, under 90KB": R(speed=2.0, rotate=270, target_bytes=90_000),
+    "倒放，正方形，导出为gif，100KB以内": R(
+        reverse=True, aspect=(1, 1), output="gif", target_bytes=100_000
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "want"), _rows(EDITS))
+def test_parse_edits(text: str, want: EncodeRequest) -> None:
+    assert parse(text) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("speed up 10x", "intent_speed_range"),
+        ("rotate 45 degrees", "intent_rotate_right_angles"),
+        ("add subtitles", "intent_cannot_subtitles"),
+        ("加字幕", "intent_cannot_subtitles"),
+        ("remove the background", "intent_cannot_background"),
+        ("抠图", "intent_cannot_background"),
+        ("make it look better", "intent_cannot_enhance"),
+        ("画质增强", "intent_cannot_enhance"),
+        ("add some music", "intent_cannot_music"),
+        ("加背景音乐", "intent_cannot_music"),
+        ("remove the watermark", "intent_cannot_watermark"),
+        ("merge these videos", "intent_cannot_merge"),
+        ("asdfgh", "err_unclear"),
+    ],
+)
+def test_what_the_engine_cannot_do_has_its_reason(text: str, reason: str) -> None:
+    with pytest.raises(UnclearRequest) as raised:
+        parse(text)
+    assert raised.value.reason == reason

@@ -156,6 +156,25 @@ async def test_local_engine_result_is_a_playable_video(
         assert message["supports_streaming"] is True
 
 
+async def test_local_gif_and_sound_arrive_as_an_animation_and_as_audio(
+    open_stack: StackFactory, fake_tg: FakeTelegram, clip: Path
+) -> None:
+    async with open_stack(backend="local") as stack:
+        video = fake_tg.video(clip.stat().st_size, name="clip.mp4", disk_path=clip)
+        await fake_tg.push(fake_tg.message(CHAT, text="convert to gif under 300KB", video=video))
+        await fake_tg.wait_for(lambda: len(fake_tg.calls_of("sendAnimation")) == 1, timeout=60)
+        await fake_tg.push(fake_tg.message(CHAT, text="只要音频"))
+        await fake_tg.wait_for(lambda: len(fake_tg.calls_of("sendAudio")) == 1, timeout=60)
+        await stack.idle()
+        [gif] = [m["animation"] for m in fake_tg.sent(CHAT) if "animation" in m]
+        assert gif["file_name"] == "clip.gif" and 0 < gif["file_size"] <= 300_000
+        assert abs(gif["width"] * 3 - gif["height"] * 4) <= 8  # 4:3 kept, made small enough
+        [message] = [m for m in fake_tg.sent(CHAT) if "audio" in m]
+        assert message["audio"]["file_name"] == "clip.mp3" and message["audio"]["duration"] == 3
+        assert "Here is your audio" in message["caption"]
+        assert fake_tg.calls_of("sendVideo") == []
+
+
 async def test_a_result_too_big_to_upload_is_a_link(
     open_stack: StackFactory, fake_tg: FakeTelegram, nemo: FakeNemo
 ) -> None:

@@ -142,3 +142,32 @@ async def test_the_upload_is_streamed_from_disk(
         tracemalloc.stop()
     assert [u.size for u in fake_tg.uploads] == [40 * MB]
     assert peak < 6 * MB  # client and fake together, for a 40 MB file
+
+
+@pytest.mark.parametrize(
+    ("name", "mime", "method", "field"),
+    [
+        ("out.mp3", "audio/mpeg", "sendAudio", "audio"),
+        ("out.gif", "image/gif", "sendAnimation", "animation"),
+        ("out.webp", "image/webp", "sendDocument", "document"),
+    ],
+)
+async def test_sound_goes_as_audio_and_a_gif_as_an_animation(
+    adapter: TelegramAdapter,
+    fake_tg: FakeTelegram,
+    tmp_path: Path,
+    name: str,
+    mime: str,
+    method: str,
+    field: str,
+) -> None:
+    path = write(tmp_path / name, 300_000)
+    port = adapter.port_for(CHAT)
+    result = OutboundVideo(path, 300_000, name, duration=4.0, width=320, height=240, mime=mime)
+    ref = await port.send_video(result, "done")
+    message = fake_tg.messages[42][int(ref.id)]
+    assert message[field]["file_size"] == 300_000
+    assert message[field]["file_name"] == name
+    assert len(fake_tg.calls_of(method)) == 1 and fake_tg.calls_of("sendVideo") == []
+    if field == "audio":
+        assert message["audio"]["duration"] == 4

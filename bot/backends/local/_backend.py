@@ -36,10 +36,13 @@ from bot.backends.base import (
     UploadedFile,
 )
 from bot.backends.local import plan as planning
-from bot.backends.local.encode import Outcome, encode
+from bot.backends.local.edits import EditRefused
+from bot.backends.local.encode import Outcome
 from bot.backends.local.ffmpeg import Ffmpeg
 from bot.backends.local.intent import EncodeRequest, describe, parse
-from bot.backends.local.plan import Plan, Want
+from bot.backends.local.job import Job, Made, build_want, intermediate_of, prepare
+from bot.backends.local.job import run as run_job
+from bot.backends.local.plan import Want
 from bot.backends.local.pool import Pool
 from bot.backends.local.workspace import (
     ExportEntry,
@@ -77,48 +80,6 @@ _SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,5}$")
 _FILE_SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
-def build_want(
-    request: EncodeRequest,
-    info: MediaInfo,
-    upload_limit: int | None,
-    *,
-    container: str | None = None,
-) -> tuple[Want, bool]:
-    """The engine's terms for `request` on `info`. Returns the want, and whether the target is
-    only the chat's limit put there because no size was asked (to say so). `container` is one
-    the output must have (the command's `-o` name), over any the words name; a codec it cannot
-    hold raises `FormatMismatch`."""
-    codec, container = planning.resolve_format(request.codec, container or request.container)
-    target = request.target_bytes
-    if request.size_fraction is not None:
-        fraction = int(info.size * request.size_fraction)
-        target = fraction if target is None else min(target, fraction)
-    if request.fit_chat and upload_limit is not None:
-        target = upload_limit if target is None else min(target, upload_limit)
-    asked = target is not None
-    if target is None:
-        target = upload_limit
-    want = Want(
-        target=target,
-        target_asked=asked,
-        asked=target if asked else None,
-        codec=codec,
-        container=container,
-        format_asked=request.codec is not None or container != "mp4",
-        shrink=request.wants_compress,
-        height=request.height,
-        width=request.width,
-        scale=request.scale,
-        max_fps=request.max_fps,
-        remove_audio=request.remove_audio,
-        audio_bitrate=request.audio_bitrate,
-        trim_start=request.trim_start,
-        trim_end=request.trim_end,
-        keep_quality=request.keep_quality,
-    )
-    return want, not asked and target is not None
-
-
 def summarize(outcome: Outcome, want: Want, locale: str) -> str:
     """One line under a result: its size (and the target), codec, dimensions and length."""
     size = human_size(outcome.size, locale)
@@ -131,6 +92,15 @@ def summarize(outcome: Outcome, want: Want, locale: str) -> str:
         target = human_size(want.asked, locale)
         return t("engine_summary_target", locale, target=target, codec=codec, **params)
     return t("engine_summary", locale, codec=codec, **params)
+
+
+def summarize_made(made: Made, want: Want, locale: str) -> str:
+    """The summary line of any finished file: a video's as `summarize`, the others' own."""
+    if made.outcome is not None:
+        return summarize(made.outcome, want, locale)
+    params = {"size": human_size(made.size, locale), "duration": human_duration(made.duration),
+              **made.params}  # fmt: skip
+    return t(made.key, locale, **params)
 
 
 def note_text(outcome: Outcome, want: Want, info: MediaInfo, locale: str) -> str | None:
@@ -153,13 +123,14 @@ def notes_text(notes: list[planning.Note], locale: str) -> str:
 
 @dataclass(slots=True)
 class _Job:
-    """One encode a turn or an export asked for, planned before any starts."""
+    """One upload's job a turn asked for, decided before any starts."""
 
     upload: UploadEntry
-    info: MediaInfo
-    want: Want
-    plan: Plan
-    notes: list[planning.Note]
+    job: Job
+
+
+_OUT_SUFFIXES = (".mp4", ".webm", ".mkv", ".mov", ".gif", ".webp", ".mp3", ".m4a", ".opus")
+"""Every suffix an output can end with (a kept source keeps its own; these are the common)."""
 
 
 class _Export:
@@ -324,42 +295,59 @@ class LocalBackend:
 
     async def turn(self, session: str, text: str, ctx: TurnContext) -> AsyncIterator[TurnEvent]:
         locale = ctx.locale
+        platform = ctx.chat.partition(":")[0] or None
         try:
             request = parse(text)
-            jobs, capped = await self._plan_jobs(session, request, ctx.upload_limit)
+            jobs = await self._plan_jobs(session, request, ctx.upload_limit, platform)
+        except EditRefused as refusal:  # a sentence with this video's numbers, not a failure
+            yield Text(t(refusal.key, locale, **refusal.params))
+            yield TurnEnded(saw_text=True)
+            return
         except ClipbridgeError as error:
             yield Failure(error)
             yield TurnEnded(saw_text=False)
             return
-        said = describe(request, locale, chat_limit=ctx.upload_limit)
-        for line in dict.fromkeys(notes_text(job.notes, locale) for job in jobs):
+        said = describe(jobs[0].job.request, locale, chat_limit=ctx.upload_limit,
+                        platform=platform)  # fmt: skip
+        for line in dict.fromkeys(notes_text(job.job.notes, locale) for job in jobs):
             said += f"\n{line}" if line else ""
         # the chat's limit is worth a word only where it bounds an encode
-        bounded = [j for j in jobs if j.plan.mode != "keep" and j.want.target == ctx.upload_limit]
-        if capped and bounded:
+        bounded = [
+            j
+            for j in jobs
+            if j.job.capped
+            and (j.job.plan is None or j.job.plan.mode != "keep")
+            and j.job.want.target == ctx.upload_limit
+        ]
+        if bounded:
             said += "\n" + t("engine_capped", locale, size=human_size(ctx.upload_limit, locale))
         if len(jobs) > 1:
             said += "\n" + t("engine_each", locale, count=len(jobs))
         yield Text(said)
         try:
             for job in jobs:
-                async with aclosing(self._run(session, job, job_id=None)) as events:
-                    async for event in events:
+                target = job.job.want.target or ctx.upload_limit
+                events = self._run(session, job, job_id=None, target=target)
+                async with aclosing(events) as running:
+                    async for event in running:
                         if isinstance(event, Progress):
                             yield event
-                        else:
-                            note = note_text(event, job.want, job.info, locale)
+                            continue
+                        if event.outcome is not None:
+                            note = note_text(event.outcome, job.job.want, job.job.info, locale)
                             if note:
                                 yield Text(note)
-                            result = self._result(event, job, locale, named=len(jobs) > 1)
-                            yield ResultReady(result)
+                        result = self._result(event, job, locale, named=len(jobs) > 1)
+                        yield ResultReady(result)
+        except EditRefused as refusal:  # found only by trying (an animation that stays too big)
+            yield Text(t(refusal.key, locale, **refusal.params))
         except ClipbridgeError as error:
             yield Failure(error)
         yield TurnEnded(saw_text=True)
 
     async def _plan_jobs(
-        self, session: str, request: EncodeRequest, upload_limit: int | None
-    ) -> tuple[list[_Job], bool]:
+        self, session: str, request: EncodeRequest, upload_limit: int | None, platform: str | None
+    ) -> list[_Job]:
         manifest = self._workspace.load(session)
         directory = self._workspace.dir(session)
         uploads = [u for u in manifest.uploads if (directory / u.file).exists()]
@@ -367,52 +355,45 @@ class LocalBackend:
             raise NoInput("no upload in this session")
         chosen = uploads if request.apply_to_all else uploads[-1:]
         jobs: list[_Job] = []
-        capped = False
         for upload in chosen:
             info = await probe(directory / upload.file)
-            want, cap = build_want(request, info, upload_limit)
-            want, notes = planning.settle(info, want)
-            capped = capped or cap
-            plan = planning.plan(info, want, fill=self._fill)
-            jobs.append(_Job(upload, info, want, plan, notes))
-        return jobs, capped
+            job = prepare(request, info, upload_limit=upload_limit, platform=platform,
+                          fill=self._fill)  # fmt: skip
+            jobs.append(_Job(upload, job))
+        return jobs
 
     async def _run(
-        self, session: str, job: _Job, *, job_id: str | None
-    ) -> AsyncGenerator[Progress | Outcome, None]:
-        """Wait for a slot, encode, and record the output; cancelling removes every trace."""
+        self, session: str, job: _Job, *, job_id: str | None, target: int | None
+    ) -> AsyncGenerator[Progress | Made, None]:
+        """Wait for a slot, make the file, and record it; cancelling removes every trace."""
         ticket = self._pool.ticket(session)  # round-robin between sessions, not FIFO
+        info = job.job.info
         try:
             async for position in ticket.wait():
                 yield Progress(queue_position=position, stage="stage_queued")
-            estimate = job.want.target or job.info.size
+            estimate = job.job.want.target or info.size
             await asyncio.to_thread(
                 self._workspace.make_room, estimate, keep=session, protect=frozenset(+self._busy)
             )
             lease = self._workspace.accountant.reserve(estimate)  # the output, while it is made
             job_id = job_id or uuid.uuid4().hex
             name = _FILE_SAFE.sub("", job_id)[:40] or uuid.uuid4().hex
-            out = self._workspace.dir(session) / f"out-{name}{job.plan.suffix}"
-            lease.covers = frozenset((out,))
-            self._busy[job.info.path] += 1
+            suffix = job.job.plan.suffix if job.job.plan is not None else ".out"
+            out = self._workspace.dir(session) / f"out-{name}{suffix}"
+            lease.covers = frozenset(out.with_suffix(s) for s in _OUT_SUFFIXES) | {
+                intermediate_of(out)
+            }
+            self._busy[info.path] += 1
             try:
-                async with aclosing(
-                    encode(
-                        self._ffmpeg,
-                        job.info,
-                        job.want,
-                        job.plan,
-                        out,
-                        fill=self._fill,
-                        limit=self._settings.encode_timeout,
-                    )
-                ) as events:
-                    async for event in events:
-                        if isinstance(event, Outcome):
+                events = run_job(job.job, self._ffmpeg, out, target=target, fill=self._fill,
+                                 limit=self._settings.encode_timeout)  # fmt: skip
+                async with aclosing(events) as running:
+                    async for event in running:
+                        if isinstance(event, Made):
                             self._record(session, job_id, event, job.upload)
                         yield event
             finally:
-                self._busy[job.info.path] -= 1
+                self._busy[info.path] -= 1
                 await self._let_go(lease)
         finally:
             ticket.release()
@@ -421,28 +402,26 @@ class LocalBackend:
         manifest = self._workspace.load(path.parent.name)
         return next((o.job_id for o in manifest.outputs if o.file == path.name), path.stem)
 
-    def _record(self, session: str, job_id: str, outcome: Outcome, upload: UploadEntry) -> None:
+    def _record(self, session: str, job_id: str, made: Made, upload: UploadEntry) -> None:
         manifest = self._workspace.load(session)
-        filename = _output_name(upload.name, outcome)
-        manifest.outputs.append(
-            OutputEntry(job_id=job_id, file=outcome.path.name, filename=filename)
-        )
+        filename = _output_name(upload.name, made)
+        manifest.outputs.append(OutputEntry(job_id=job_id, file=made.path.name, filename=filename))
         self._workspace.save(manifest)
 
     def _result(
-        self, outcome: Outcome, job: _Job, locale: str, *, named: bool, job_id: str | None = None
+        self, made: Made, job: _Job, locale: str, *, named: bool, job_id: str | None = None
     ) -> ExportResult:
-        summary = summarize(outcome, job.want, locale)
+        summary = summarize_made(made, job.job.want, locale)
         if named:
             summary = t("engine_summary_named", locale, name=job.upload.name, summary=summary)
         return ExportResult(
-            job_id=job_id or self._job_of(outcome.path),
-            filename=_output_name(job.upload.name, outcome),
-            size=outcome.size,
-            path=outcome.path,
-            duration=outcome.duration,
-            width=outcome.width,
-            height=outcome.height,
+            job_id=job_id or self._job_of(made.path),
+            filename=_output_name(job.upload.name, made),
+            size=made.size,
+            path=made.path,
+            duration=made.duration,
+            width=made.width or None,
+            height=made.height or None,
             summary=summary,
         )
 
@@ -587,8 +566,11 @@ async def _stream(path: Path) -> AsyncIterator[ByteStream]:
         handle.close()
 
 
-def _output_name(source_name: str, outcome: Outcome) -> str:
+def _output_name(source_name: str, made: Made) -> str:
     stem = Path(source_name).stem or "video"
+    outcome = made.outcome
+    if outcome is None:  # a GIF, a WebP or an audio file: named for what it is
+        return f"{stem}{made.suffix}"
     if outcome.kept_source:
         return Path(source_name).name or f"{stem}{outcome.path.suffix}"
     if outcome.plan.mode == "copy" and not outcome.plan.audio_bitrate:

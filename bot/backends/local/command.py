@@ -25,10 +25,13 @@ from typing import Any
 
 from bot.backends.base import Progress
 from bot.backends.local import plan as planning
-from bot.backends.local._backend import build_want, note_text, notes_text, summarize
-from bot.backends.local.encode import Outcome, encode
+from bot.backends.local._backend import note_text, notes_text, summarize_made
+from bot.backends.local.audio import FORMATS
+from bot.backends.local.edits import EditRefused
 from bot.backends.local.ffmpeg import Ffmpeg
-from bot.backends.local.intent import describe, parse
+from bot.backends.local.intent import AudioFormat, Output, describe, parse
+from bot.backends.local.job import Job, Made, prepare
+from bot.backends.local.job import run as run_job
 from bot.cli import megabytes
 from bot.config import MB, Settings, absolute_path
 from bot.core.explain import explain
@@ -99,29 +102,34 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
         asked_dir, asked = asked, None  # "-o DIR": the default name, in that folder
     else:
         asked_dir = None
-    container = _container_of(asked) if asked is not None and asked.suffix else None
-    if asked is not None and asked.suffix and container is None:
+    suffix = asked.suffix.lower() if asked is not None else ""
+    made_as = _OUTPUT_OF_SUFFIX.get(suffix)  # "-o clip.gif", "-o talk.mp3": the name says what
+    container = _container_of(asked) if asked is not None and suffix and not made_as else None
+    if asked is not None and suffix and container is None and made_as is None:
         _say(t("cli_bad_extension", locale, suffix=asked.suffix))
         return EXIT_INPUT
     settings = settings or Settings()
     started = time.monotonic()
+    limit = int(args.limit * MB)
     try:
         request = parse(args.instruction)
+        if made_as is not None:
+            kind, fmt = made_as
+            request = replace(request, output=kind, audio_format=fmt or request.audio_format)
         info = await probe(source)
         planning.check_load(info, settings.max_pixel_rate)
-        want, _ = build_want(request, info, int(args.limit * MB), container=container)
-        want, notes = planning.settle(info, want)
-        plan = planning.plan(info, want)
+        job = prepare(request, info, upload_limit=limit, container=container)
     except InputError as error:
-        _say(explain(error, locale, settings, local=True))
+        _say(_explain(error, locale, settings))
         return EXIT_INPUT
+    want, notes, request = job.want, job.notes, job.request
     if container is not None:  # the output name decided the format: say what it decided
         request = replace(request, codec=want.codec, container=want.container)  # type: ignore[arg-type]
-    _say(describe(request, locale, chat_limit=int(args.limit * MB)))
+    _say(describe(request, locale, chat_limit=limit))
     if notes:
         _say(notes_text(notes, locale))
 
-    output = _output_path(source, asked, plan, folder=asked_dir)
+    output = _output_path(source, asked, job, folder=asked_dir)
     # a folder of our own, named so it can never be one the person already has
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -131,30 +139,31 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
     except OSError as error:
         _say(_path_problem(output, error, locale))
         return EXIT_INPUT
-    outcome: Outcome | None = None
+    made: Made | None = None
     try:
-        out = work / f"out{plan.suffix}"
+        out = work / f"out{job.plan.suffix if job.plan is not None else output.suffix}"
         ffmpeg = Ffmpeg(ffmpeg_exe(settings))
-        events = encode(ffmpeg, info, want, plan, out, limit=settings.encode_timeout)
+        events = run_job(job, ffmpeg, out, target=want.target or limit,
+                         limit=settings.encode_timeout)  # fmt: skip
         async with contextlib.aclosing(events):
             async for event in events:
                 if isinstance(event, Progress):
                     _progress(event, locale)
                 else:
-                    outcome = event
-        assert outcome is not None
+                    made = event
+        assert made is not None
         # a name asked for is kept as asked; a kept original keeps its own type in the default
-        final = output if asked is not None else output.with_suffix(outcome.path.suffix)
-        if outcome.kept_source:
+        final = output if asked is not None else output.with_suffix(made.path.suffix)
+        if made.outcome is not None and made.outcome.kept_source:
             # the engine links the source in; a file of its own, so editing one spares the other
             copy = work / "copy"
             await asyncio.to_thread(_copy, source, copy)
             copy.replace(final)
         else:
-            outcome.path.replace(final)
+            made.path.replace(final)
     except ClipbridgeError as error:
         _say("")
-        _say(explain(error, locale, settings, local=True))
+        _say(_explain(error, locale, settings))
         return EXIT_FAILED
     except OSError as error:  # the output's name or folder, seen only when writing it
         _say("")
@@ -164,14 +173,14 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
         shutil.rmtree(work, ignore_errors=True)
 
     _say("")
-    note = note_text(outcome, want, info, locale)
+    note = note_text(made.outcome, want, info, locale) if made.outcome is not None else None
     if note:
         _say(note)
-    _say(summarize(outcome, want, locale))
-    ratio = f"{outcome.size / info.size:.0%}"
+    _say(summarize_made(made, want, locale))
+    ratio = f"{made.size / info.size:.0%}"
     elapsed = human_duration(time.monotonic() - started)
     done = t("cli_done", locale, input=source.name, source=human_size(info.size, locale),
-             output=final, size=human_size(outcome.size, locale), ratio=ratio,
+             output=final, size=human_size(made.size, locale), ratio=ratio,
              elapsed=elapsed)  # fmt: skip
     print(done)  # noqa: T201  (the command's one line of output)
     return 0
@@ -214,22 +223,45 @@ def _copy(src: Path, dst: Path) -> None:
     shutil.copyfile(src, dst)
 
 
-def _output_path(
-    source: Path, asked: Path | None, plan: planning.Plan, *, folder: Path | None = None
-) -> Path:
-    suffix = source.suffix if plan.mode == "keep" else plan.suffix
-    default = (folder or source.parent) / f"{source.stem}-compressed{suffix}"
+def _output_path(source: Path, asked: Path | None, job: Job, *, folder: Path | None = None) -> Path:
+    plan = job.plan
+    if plan is None:  # a GIF, a WebP or an audio file
+        suffix = (
+            FORMATS[job.request.audio_format or "mp3"].suffix
+            if job.kind == "audio"
+            else (f".{job.kind}")
+        )
+        default = (folder or source.parent) / f"{source.stem}{suffix}"
+        if default.resolve() == source.resolve():  # "convert to gif" of a .gif: never over it
+            default = default.with_name(f"{source.stem}-edited{suffix}")
+    else:
+        suffix = source.suffix if plan.mode == "keep" else plan.suffix
+        default = (folder or source.parent) / f"{source.stem}-compressed{suffix}"
     if asked is None or asked.resolve() == source.resolve():
         return default  # never overwrite the input
     return asked if asked.suffix else asked.with_name(asked.name + suffix)
 
 
+_OUTPUT_OF_SUFFIX: dict[str, tuple[Output, AudioFormat | None]] = {
+    ".gif": ("gif", None),
+    ".webp": ("webp", None),
+    ".mp3": ("audio", "mp3"),
+    ".m4a": ("audio", "m4a"),
+    ".opus": ("audio", "opus"),
+}
 _CONTAINER_OF_SUFFIX = {".mp4": "mp4", ".m4v": "mp4", ".webm": "webm", ".mkv": "mkv"}
 
 
 def _container_of(path: Path) -> str | None:
     """The container an output name calls for, or None for a type the engine cannot write."""
     return _CONTAINER_OF_SUFFIX.get(path.suffix.lower())
+
+
+def _explain(error: ClipbridgeError, locale: str, settings: Settings) -> str:
+    """An edit refused for this video says its own numbers; the rest as the chat says them."""
+    if isinstance(error, EditRefused):
+        return t(error.key, locale, **error.params)
+    return explain(error, locale, settings, local=True)
 
 
 _last_stage: list[str] = []

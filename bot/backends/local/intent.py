@@ -40,15 +40,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from bot.backends.local.destinations import DESTINATIONS, limit_for
 from bot.errors import UnclearRequest
 from bot.texts import human_duration, human_size, t
 
 __all__ = [
     "EXAMPLES_KEY",
     "READ_AT_MOST",
+    "AudioFormat",
     "Codec",
     "Container",
     "EncodeRequest",
+    "Fit",
+    "Output",
     "describe",
     "parse",
 ]
@@ -57,6 +61,9 @@ EXAMPLES_KEY = "intent_examples"
 
 Codec = Literal["h264", "h265", "av1", "vp9"]
 Container = Literal["mp4", "webm", "mkv"]
+Output = Literal["video", "gif", "webp", "audio"]
+AudioFormat = Literal["mp3", "m4a", "opus"]
+Fit = Literal["crop", "blur", "bars"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +86,24 @@ class EncodeRequest:
     keep_quality: bool = False
     apply_to_all: bool = False
     wants_compress: bool = False
+    # edits (see `edits`): what the picture and sound become, before any size is reckoned
+    output: Output = "video"
+    audio_format: AudioFormat | None = None  # for output "audio"; None = MP3
+    speed: float | None = None  # 2.0 = twice as fast; 0.25 to 4
+    rotate: int = 0  # degrees clockwise: 0, 90, 180, 270
+    hflip: bool = False  # mirrored left to right
+    vflip: bool = False
+    aspect: tuple[int, int] | None = None  # (9, 16): width to height
+    fit: Fit | None = None  # how a new aspect is reached; None = the engine picks
+    reverse: bool = False
+    smallest: bool = False  # "as small as possible but watchable"
+    destination: str | None = None  # a key of `destinations.DESTINATIONS`
+
+    @property
+    def edits(self) -> bool:
+        """Anything that reshapes the picture or its time: rendered before sizing."""
+        return bool(self.speed or self.rotate or self.hflip or self.vflip or self.aspect
+                    or self.reverse)  # fmt: skip
 
 
 # Boundaries that work next to Chinese: `\b` does not, since 汉字 are word characters.
@@ -143,7 +168,9 @@ _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 # From the run's first numeral only, all of it (possessive): "十" * 4096 is one attempt, not 4096.
 _CN_NUMBER = re.compile(
     r"(?<![零〇一二两三四五六七八九十百千])[零〇一二两三四五六七八九十百千]++"
-    r"(?=\s*(?:秒|分钟|分\s*[零〇一二两三四五六七八九十0-9]+\s*秒|小时|兆|帧|mb|m|gb|g)" + _R + ")"
+    r"(?=\s*(?:秒|分钟|分\s*[零〇一二两三四五六七八九十0-9]+\s*秒|小时|兆|帧|倍|度|mb|m|gb|g)"
+    + _R
+    + ")"
 )
 
 
@@ -541,6 +568,300 @@ _COMPRESS = _c(
 )
 
 
+# ---------------------------------------------------------------- edits
+
+# What the local engine cannot do, each with its own answer (never the generic "didn't understand").
+_CANNOT: dict[str, re.Pattern[str]] = {
+    "subtitles": _c(
+        r"""(?<![a-z])(?:subtitles?|captions?|closed\s+captions|srt|transcri(?:be|pt|ption)
+          |(?:add|put|burn|overlay)\s+(?:some\s+)?(?:text|words|a\s+title|titles))(?![a-z])
+          | 字幕 | 加文字 | 添加文字 | 配文字 | 标题文字"""
+    ),
+    "background": _c(
+        r"""(?<![a-z])(?:(?:remove|replace|change|blur|cut\s+out|erase)\s+(?:the\s+)?background
+          |green\s*screen|chroma\s*key|background\s+remov\w*)(?![a-z])
+          | 抠图 | 抠像 | 去背景 | 去掉背景 | 换背景 | 更换背景 | 背景虚化 | 绿幕"""
+    ),
+    "watermark": _c(
+        r"""(?<![a-z])(?:(?:remove|erase|get\s+rid\s+of|take\s+off)\s+(?:the\s+)?(?:watermark|logo)
+          |(?:add|put)\s+(?:a\s+|my\s+)?(?:watermark|logo))(?![a-z])
+          | 去水印 | 去掉水印 | 去除水印 | 加水印 | 添加水印 | 加logo"""
+    ),
+    "music": _c(
+        r"""(?<![a-z])(?:add|put)\s+(?:some\s+|background\s+|a\s+)?(?:music|song|soundtrack
+          |voice\s*over|narration)(?![a-z])
+          | 加音乐 | 配乐 | 加背景音乐 | 配音 | 加配音 | 加首歌"""
+    ),
+    "enhance": _c(
+        r"""(?<![a-z])(?:make\s+it\s+(?:look\s+)?(?:better|nicer|prettier|sharper|cinematic)
+          |look\s+better|enhance|improve\s+(?:the\s+)?(?:quality|video|look)|upscale|sharpen
+          |denoise|stabili[sz]e|colou?r\s+(?:grade|grading|correct\w*)|add\s+(?:a\s+)?filter
+          |add\s+(?:some\s+)?effects?|transitions?|beautify)(?![a-z])
+          | 变好看 | 好看一点 | 好看点 | 美化 | 画质增强 | 增强画质 | 提升画质 | 提高画质
+          | 变清晰 | 更清晰 | 调色 | 滤镜 | 特效 | 转场 | 防抖 | 降噪 | 超分"""
+    ),
+    "merge": _c(
+        r"""(?<![a-z])(?:merge|combine|join|concatenate|stitch)\s+(?:them|these|the\s+videos|
+          all|both|(?:the\s+)?clips|videos)(?![a-z])
+          | 合并 | 拼接 | 合成一个"""
+    ),
+}
+
+_GIF = _c(
+    r"""(?<![a-z0-9])(?:animated\s+)?gif(?:s)?(?![a-z0-9])
+      | 动图 | 表情包"""
+)
+_WEBP = _c(r"""(?<![a-z0-9])(?:animated\s+)?webp(?![a-z0-9]) | 动态\s*webp""")
+# mp3 and m4a are files of sound only; aac, opus and ogg are also a video's sound track, so they
+# name an audio file only after "as", "to", "into" (or beside an audio-only wish).
+_AUDIO_FORMAT = _c(
+    rf"""(?P<to>{_L}(?:as|to|into|in)\s+(?:an?\s+)?|转成|转为|转换成|转换为|导出为?|保存为?|提取为)?
+        (?:{_L}(?P<mp3>mp3)|{_L}(?P<m4a>m4a|aac)|{_L}(?P<opus>opus|ogg))
+        (?:\s*(?:at\s+)?(?P<k>{_NUM})\s*{_KBPS})?{_R}"""
+)
+_BARE_KBPS = _c(rf"{_L}(?P<k>{_NUM})\s*{_KBPS}{_R}")
+_AUDIO_ONLY = _c(
+    rf"""{_L}(?:extract|rip|pull|save|export|get|grab|keep)\s+(?:out\s+)?(?:just\s+|only\s+)?
+            (?:the\s+|its\s+)?{_AUDIO}(?:\s+(?:track|only))?{_R}
+      | {_L}(?:just|only)\s+(?:the\s+|its\s+)?{_AUDIO}{_R}
+      | {_L}{_AUDIO}\s+only{_R} | {_L}audio\s+(?:file|track)\s+(?:only|out){_R}
+      | {_L}(?:no|without(?:\s+the)?|drop\s+the|remove\s+the)\s+(?:video|picture|image){_R}
+      | {_L}(?:as|to|into)\s+(?:an?\s+)?(?:audio|sound)(?:\s+file)?{_R}
+      | (?:只要|只保留|只留|提取|导出|抽取|分离出?|转成|转为|转换成|转换为|保存为?|保存成)
+        (?:出)?(?:的)?{_AUDIO_ZH}
+      | {_AUDIO_ZH}\s*(?:提取|导出|单独)
+      | 不要画面 | 去掉画面 | 只要声音"""
+)
+_SPEED_WORD = r"(?:speed(?:\s+it)?(?:\s+up)?|play(?:\s+it)?(?:\s+back)?|playback|speed\s+to)"
+_SPEED = _c(
+    rf"""{_L}{_SPEED_WORD}\s*(?:to\s+|by\s+|at\s+)?(?:x\s*(?P<a>{_NUM})|(?P<a2>{_NUM})\s*(?:x|×|times)?)
+            {_R}(?:\s*(?:speed|faster))?
+      | {_L}at\s+(?P<a3>{_NUM})\s*(?:x|×){_R}(?:\s*speed)?
+      | {_L}(?:slow(?:\s+it)?\s+down|slow[\s-]*mo(?:tion)?)\s*(?:to\s+|by\s+|at\s+)?
+            (?:x\s*)?(?P<b>{_NUM})\s*(?:x|×|times)?{_R}
+      | {_L}(?P<c>{_NUM})\s*(?:x|×)\s*(?:speed|faster|playback|slow[\s-]*mo(?:tion)?){_R}
+      | {_L}(?:x|×)\s*(?P<c2>{_NUM})\s*(?:speed|faster|playback){_R}
+      | {_L}(?P<d>{_NUM})\s*times\s+(?P<dir>faster|slower|(?:the\s+)?speed){_R}
+      | {_L}(?P<w>half|double|quarter|twice\s+the|triple)\s+speed{_R}
+      | {_L}(?P<slowmo>slow[\s-]*mo(?:tion)?|slow\s+(?:it\s+)?down){_R}
+      | {_L}(?P<fast>speed\s+(?:it\s+)?up|fast[\s-]*forward|time[\s-]?lapse){_R}
+      | (?:加速|快进|快放)\s*(?:到|为|成)?\s*(?P<e>{_NUM})\s*倍(?:速)?
+      | (?:慢放|慢速|放慢|减速|慢动作)\s*(?:到|为|成)?\s*(?P<f>{_NUM})\s*倍(?:速)?
+      | (?P<g>{_NUM})\s*倍\s*(?:速(?:度)?|速播放|播放|加速|快放)
+      | (?P<zhslow>慢动作|慢放|放慢|慢镜头) | (?P<zhfast>加速|快进|快放|倍速)"""
+)
+_ROTATE = _c(
+    rf"""{_L}(?:rotate|turn|spin)(?:\s+(?:it|this|the\s+video))?\s*(?:by\s+)?
+            (?P<dir1>counter[\s-]?clockwise|anti[\s-]?clockwise|clockwise|left|right)?\s*
+            (?P<deg>-?\d{{2,3}})\s*(?:°|degrees?|deg)?
+            (?:\s*(?P<dir2>counter[\s-]?clockwise|anti[\s-]?clockwise|clockwise|to\s+the\s+left
+              |to\s+the\s+right|left|right|ccw|cw))?{_R}
+      | {_L}(?:rotate|turn)(?:\s+(?:it|this|the\s+video))?\s+(?P<side>left|right
+            |counter[\s-]?clockwise|anti[\s-]?clockwise|clockwise){_R}
+      | {_L}(?:rotate|turn)(?:\s+(?:it|this|the\s+video))?\s+(?:upside\s+down|around){_R}
+      | (?P<zhdir>顺时针|逆时针|向左|向右|往左|往右)?\s*(?:旋转|转)\s*(?P<zdeg>\d{{2,3}})\s*度
+        (?P<zhdir2>顺时针|逆时针)?
+      | (?P<zhside>向左|向右|往左|往右|顺时针|逆时针)\s*(?:旋转|转)(?!\s*\d)
+      | 旋转\s*180 | 倒过来 | 上下颠倒"""
+)
+_FLIP = _c(
+    r"""(?<![a-z])(?:flip(?:\s+it)?\s+(?P<v>vertically|upside[\s-]down|top\s+to\s+bottom)
+      |flip(?:\s+it)?(?:\s+(?:horizontally|left\s+to\s+right|sideways))?|mirror(?:ed)?(?:\s+it)?
+      |mirror\s+image)(?![a-z])
+      | (?P<zv>垂直翻转|上下翻转|上下镜像) | 水平翻转 | 左右翻转 | 镜像 | 翻转"""
+)
+_RATIOS = {(9, 16), (16, 9), (1, 1), (4, 5), (5, 4), (4, 3), (3, 4), (21, 9), (2, 3), (3, 2)}
+_RATIOS |= {(16, 10), (10, 16), (2, 1), (1, 2)}
+_RATIO = _c(r"""(?<![\d:.])(?P<a>\d{1,2})\s*[:：/]\s*(?P<b>\d{1,2})(?![\d:])""")
+_RATIO_NOT_TIME = re.compile(r"(?:from|to|until|till|at|between|从|到|至|-|~)\s*$")
+# ...unless a word of shape comes first: "crop to 4:5", "make it 9:16", "比例改成4:3".
+_RATIO_CUE = re.compile(
+    r"(?:crop|cut|aspect|ratio|format|make\s+it|convert|change|reframe|resize|shape|turn\s+it"
+    r"|裁|比例|画幅|改成|变成|做成)[^0-9]{0,12}$"
+)
+_UPSIDE_DOWN = _c(rf"{_L}upside[\s-]down{_R}")
+_SHAPE = _c(
+    r"""(?<![a-z])(?P<v>vertical|portrait|tiktok|tik\s+tok|reels?|(?:youtube\s+)?shorts)(?![a-z])
+      | (?<![a-z])(?P<s>square)(?![a-z])
+      | (?<![a-z])(?P<h>widescreen|landscape|horizontal)(?![a-z])
+      | (?P<zv>竖屏|竖版|竖的|抖音|快手) | (?P<zs>正方形|方形|方的) | (?P<zh>横屏|横版|横的)"""
+)
+_FIT_MODE = _c(
+    r"""(?<![a-z])(?P<crop>crop(?:ped|ping)?|cut\s+off\s+the\s+sides|fill(?:\s+the\s+frame)?)(?![a-z])
+      | (?<![a-z])(?P<blur>pad(?:ded|ding)?|blur(?:red)?(?:\s+(?:background|bars|edges|sides))?
+        |(?:keep|show)\s+(?:the\s+)?(?:whole|entire|full)\s+(?:picture|frame|video)
+        |don'?t\s+crop|no\s+crop(?:ping)?)(?![a-z])
+      | (?<![a-z])(?P<bars>black\s+bars|letterbox(?:ed|ing)?|pillarbox(?:ed|ing)?)(?![a-z])
+      | (?P<zcrop>裁剪|裁切|裁掉|剪裁) | (?P<zblur>模糊背景|模糊边|加边|留边|不裁剪|不要裁剪|不裁)
+      | (?P<zbars>黑边)"""
+)
+_REVERSE = _c(
+    r"""(?<![a-z])(?:reverse(?:d)?(?:\s+it)?|backwards?|in\s+reverse|rewind\s+effect)(?![a-z])
+      | 倒放 | 倒序 | 倒着放 | 倒着播 | 反向播放 | 倒播"""
+)
+_SMALLEST = _c(
+    r"""(?<![a-z])(?:as\s+small\s+as\s+(?:possible|you\s+can|it\s+gets)|smallest(?:\s+possible)?
+      |as\s+tiny\s+as\s+possible|(?:minimum|minimal|min)\s+(?:file\s+)?size|tiny\s+but\s+watchable)
+      (?![a-z])
+      | 尽量小 | 尽可能小 | 越小越好 | 最小(?!化)"""
+)
+_DESTINATION = _c(
+    r"""(?<![a-z])(?:discord\s+)?(?P<discord_nitro_basic>nitro\s+basic)(?![a-z])
+      | (?<![a-z])(?:discord\s+)?(?P<discord_nitro>nitro)(?![a-z])
+      | (?<![a-z])(?:boost(?:ed)?\s+(?:level|tier|lvl)\s*(?P<boost>[123])
+        |(?:level|tier|lvl)\s*(?P<boost2>[123])\s+boost(?:ed)?)(?:\s+(?:discord\s+)?server)?
+        (?![a-z0-9])
+      | (?<![a-z])(?P<telegram_local_api>local\s+(?:telegram\s+)?bot\s+api(?:\s+server)?)(?![a-z])
+      | (?<![a-z])(?P<discord>discord)(?![a-z])
+      | (?<![a-z])(?P<telegram>telegram|tg)(?![a-z]) | (?P<telegram2>电报|纸飞机)
+      | (?<![a-z])(?P<whatsapp>whats\s*app)(?![a-z])
+      | (?<![a-z])(?P<email>e-?mail(?:ing)?|gmail|outlook)(?![a-z]) | (?P<email2>邮件|邮箱)
+      | (?<![a-z])(?P<messenger>messenger)(?![a-z])
+      | (?<![a-z])(?P<signal>signal)(?![a-z])
+      | (?<![a-z])(?P<slack>slack)(?![a-z])
+      | (?<![a-z])(?P<x>twitter|x\.com)(?![a-z])"""
+)
+
+
+def _speed_of(m: re.Match[str]) -> float:
+    named = {k: v for k, v in m.groupdict().items() if v is not None}
+    if "w" in named:
+        word = re.sub(r"\s+", " ", named["w"])
+        return {"half": 0.5, "double": 2.0, "quarter": 0.25, "twice the": 2.0, "triple": 3.0}[word]
+    if "slowmo" in named or "zhslow" in named:
+        return 0.5
+    if "fast" in named or "zhfast" in named:
+        return 2.0
+    for key in ("a", "a2", "a3", "b", "c", "c2", "e", "g"):
+        if key in named:
+            value = float(named[key])
+            if key == "b" and m.group(0).lstrip().startswith("slow") and value > 1:
+                return 1 / value  # "slow it down 2x"
+            return value
+    if "d" in named:
+        value = float(named["d"])
+        return 1 / value if named.get("dir") == "slower" and value > 0 else value
+    value = float(named["f"])  # 慢放 0.5倍 / 放慢2倍
+    return value if value < 1 else 1 / value
+
+
+def _read_cannot(src: _Text) -> None:
+    for kind, pattern in _CANNOT.items():
+        if any(_affirmed(src, m) for m in pattern.finditer(src.s)):
+            raise UnclearRequest(f"cannot {kind} locally", reason=f"intent_cannot_{kind}")
+
+
+def _read_edits(src: _Text, r: EncodeRequest) -> EncodeRequest:
+    """Output kinds, speed, rotation, flips, shape and reversal: read before times and sizes,
+    so "9:16" is never nine minutes and "rotate 90" never a number of anything else."""
+    if any(_affirmed(src, m) for m in src.take(_WEBP)):
+        r = replace(r, output="webp")
+    elif any(_affirmed(src, m) for m in src.take(_GIF)):
+        r = replace(r, output="gif")
+    formats = src.take(_AUDIO_FORMAT)
+    if any(_affirmed(src, m) for m in src.take(_AUDIO_ONLY)):
+        r = replace(r, output="audio")
+    for m in formats:
+        fmt: AudioFormat = "mp3" if m.group("mp3") else "m4a" if m.group("m4a") else "opus"
+        file_of_sound = m.group("to") is not None or fmt == "mp3" or m.group(0).endswith("m4a")
+        if not (file_of_sound or r.output == "audio"):
+            continue  # "webm with opus": the video's own sound track
+        r = replace(r, audio_format=fmt, output="audio")
+        if m.group("k") and 6 <= float(m.group("k")) <= 640:
+            r = replace(r, audio_bitrate=round(float(m.group("k")) * 1000))
+    if r.output == "audio":
+        for m in src.take(_BARE_KBPS):  # "extract the audio, 96k"
+            if 6 <= float(m.group("k")) <= 640:
+                r = replace(r, audio_bitrate=round(float(m.group("k")) * 1000))
+    for m in src.take(_SPEED):
+        if not _affirmed(src, m):
+            continue
+        speed = _speed_of(m)
+        if not 0.25 <= speed <= 4:
+            raise UnclearRequest(f"speed {speed}", reason="intent_speed_range")
+        r = replace(r, speed=None if speed == 1 else speed)
+    for m in src.take(_ROTATE):
+        r = replace(r, rotate=_rotation_of(m))
+    for m in src.take(_FLIP):
+        if _affirmed(src, m):
+            vertical = bool(m.group("v") or m.group("zv"))
+            r = replace(r, vflip=r.vflip or vertical, hflip=r.hflip or not vertical)
+    if src.take(_UPSIDE_DOWN) and not r.rotate:  # a phone held the wrong way: half a turn
+        r = replace(r, rotate=180)
+
+    def ratio(m: re.Match[str]) -> bool:
+        a, b = int(m.group("a")), int(m.group("b"))
+        if (a, b) not in _RATIOS:
+            return False
+        before = src.s[max(0, m.start() - 24) : m.start()]
+        return _RATIO_CUE.search(before) is not None or not _RATIO_NOT_TIME.search(before)
+
+    for m in src.take(_RATIO, ratio):
+        r = replace(r, aspect=(int(m.group("a")), int(m.group("b"))))
+    for m in src.take(_SHAPE):
+        if r.aspect is None and _affirmed(src, m):
+            if m.group("v") or m.group("zv"):
+                r = replace(r, aspect=(9, 16))
+            elif m.group("s") or m.group("zs"):
+                r = replace(r, aspect=(1, 1))
+            else:
+                r = replace(r, aspect=(16, 9))
+    for m in src.take(_FIT_MODE):
+        crop = m.group("crop") or m.group("zcrop")
+        bars = m.group("bars") or m.group("zbars")
+        fit: Fit = "bars" if bars else "crop" if crop and _affirmed(src, m) else "blur"
+        r = replace(r, fit=fit)
+    if r.fit is not None and r.aspect is None:
+        r = replace(r, fit=None)  # "crop" alone names no shape; trims read "cut" themselves
+    if any(_affirmed(src, m) for m in src.take(_REVERSE)):
+        r = replace(r, reverse=True)
+    if src.take(_SMALLEST):
+        r = replace(r, smallest=True)
+    return r
+
+
+def _rotation_of(m: re.Match[str]) -> int:
+    text = m.group(0)
+    deg_text = m.group("deg") or m.group("zdeg")
+    if deg_text is None:
+        if (
+            "180" in text
+            or "upside" in text
+            or "around" in text
+            or "倒过来" in text
+            or "颠倒" in text
+        ):
+            return 180
+        side = (m.group("side") or m.group("zhside") or "").replace("-", "").replace(" ", "")
+        return (
+            270
+            if side in ("left", "counterclockwise", "anticlockwise", "向左", "往左", "逆时针")
+            else 90
+        )
+    degrees = int(deg_text)
+    way = " ".join(filter(None, (m.group("dir1"), m.group("dir2"), m.group("zhdir"),
+                                 m.group("zhdir2"))))  # fmt: skip
+    if re.search(r"counter|anti|left|ccw|逆时针|向左|往左", way):
+        degrees = -degrees
+    degrees %= 360
+    if degrees not in (90, 180, 270):
+        raise UnclearRequest(f"rotation {degrees}", reason="intent_rotate_right_angles")
+    return degrees
+
+
+def _read_destination(src: _Text, r: EncodeRequest) -> EncodeRequest:
+    for m in src.take(_DESTINATION):
+        if not _affirmed(src, m):
+            continue
+        name = m.lastgroup or ""
+        if name in ("boost", "boost2"):
+            name = f"discord_boost_{m.group('boost') or m.group('boost2')}"
+        r = replace(
+            r, destination=name.removesuffix("2") if name[-1:] == "2" and "_" not in name else name
+        )
+    return r
+
+
 def parse(text: str) -> EncodeRequest:
     """What `text` asks of the local engine. Pure and fast.
 
@@ -548,12 +869,13 @@ def parse(text: str) -> EncodeRequest:
     contradicts itself (a trim that ends before it starts).
     """
     src = _Text(_normalize(text))
+    _read_cannot(src)
     r = EncodeRequest()
     # Order matters: each reader blanks what it read, so the more specific go first
     # ("audio 96k" before sizes, "1m30s" before "1 MB", "1280x720" before "720p").
-    for read in (_read_audio, _read_times, _read_sizes, _read_fraction_and_scale):
+    for read in (_read_edits, _read_audio, _read_times, _read_sizes, _read_fraction_and_scale):
         r = read(src, r)
-    for read in (_read_resolution, _read_fps, _read_codec):
+    for read in (_read_resolution, _read_fps, _read_codec, _read_destination):
         r = read(src, r)
     if any(_affirmed(src, m) for m in src.take(_FIT_CHAT)):
         r = replace(r, fit_chat=True)
@@ -764,10 +1086,17 @@ _CODEC_NAMES: dict[str, str] = {"h264": "H.264", "h265": "H.265", "av1": "AV1", 
 _CONTAINER_NAMES: dict[str, str] = {"mp4": "MP4", "webm": "WebM", "mkv": "MKV"}
 
 
-def describe(request: EncodeRequest, locale: str, *, chat_limit: int | None = None) -> str:
+def describe(
+    request: EncodeRequest,
+    locale: str,
+    *,
+    chat_limit: int | None = None,
+    platform: str | None = None,
+) -> str:
     """Say back what was understood, in `locale`: "Understood: under 50.0 MB, keep quality, H.264."
 
-    `chat_limit` (bytes) names the limit that "fit the chat" stands for, when the caller knows it.
+    `chat_limit` (bytes) names the limit that "fit the chat" stands for, when the caller knows it;
+    `platform` is the chat's, so "for discord" in a Discord chat is that chat's own limit.
     """
     r = request
     items: list[str] = []
@@ -775,6 +1104,10 @@ def describe(request: EncodeRequest, locale: str, *, chat_limit: int | None = No
     def add(key: str, **params: object) -> None:
         items.append(t(key, locale, **params))
 
+    if r.output in ("gif", "webp"):
+        add(f"intent_{r.output}")
+    elif r.output == "audio":
+        add("intent_audio", format=(r.audio_format or "mp3").upper())
     if r.target_bytes is not None:
         add("intent_target", size=human_size(r.target_bytes, locale))
     if r.fit_chat:
@@ -782,6 +1115,10 @@ def describe(request: EncodeRequest, locale: str, *, chat_limit: int | None = No
             add("intent_fit_chat_limit", size=human_size(chat_limit, locale))
         else:
             add("intent_fit_chat")
+    if r.destination is not None:
+        name = DESTINATIONS[r.destination].label
+        size = limit_for(r.destination, platform=platform, chat_limit=chat_limit)
+        add("intent_destination", name=name, size=human_size(size, locale))
     if r.size_fraction is not None:
         add("intent_fraction", pct=f"{r.size_fraction * 100:.0f}")
     if r.wants_compress and r.target_bytes is None and r.size_fraction is None and not r.fit_chat:
@@ -797,7 +1134,10 @@ def describe(request: EncodeRequest, locale: str, *, chat_limit: int | None = No
     if r.max_fps is not None:
         add("intent_fps", fps=f"{r.max_fps:g}")
     _describe_trim(r, add)
-    if r.remove_audio:
+    _describe_edits(r, add)
+    if r.smallest:
+        add("intent_smallest")
+    if r.remove_audio and r.output == "video":
         add("intent_remove_audio")
     elif r.audio_bitrate is not None:
         add("intent_audio_bitrate", kbps=f"{r.audio_bitrate / 1000:g}")
@@ -805,13 +1145,31 @@ def describe(request: EncodeRequest, locale: str, *, chat_limit: int | None = No
         add("intent_keep_quality")
     codec = _CODEC_NAMES[r.codec or "h264"]
     container = r.container or ("webm" if r.codec == "vp9" else "mp4")
-    if container == "mp4":
+    if r.output != "video":
+        pass  # a GIF or an audio file has its own format, said above
+    elif container == "mp4":
         items.append(codec)
     else:
         add("intent_codec_in", codec=codec, container=_CONTAINER_NAMES[container])
     if r.apply_to_all:
         add("intent_all")
     return t("intent_understood", locale, items=t("intent_separator", locale).join(items))
+
+
+def _describe_edits(r: EncodeRequest, add: Callable[..., None]) -> None:
+    if r.speed:
+        add("intent_speed", speed=f"{r.speed:g}")
+    if r.rotate:
+        add("intent_rotate", degrees=r.rotate)
+    if r.hflip:
+        add("intent_hflip")
+    if r.vflip:
+        add("intent_vflip")
+    if r.aspect is not None:
+        a, b = r.aspect
+        add(f"intent_aspect_{r.fit}" if r.fit else "intent_aspect", a=a, b=b)
+    if r.reverse:
+        add("intent_reverse")
 
 
 def _when(seconds: float) -> str:

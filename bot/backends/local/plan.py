@@ -126,13 +126,14 @@ class Want:
     keep_quality: bool = False
     shrink: bool = False  # "compress", "smaller": worth trying even with no size named
     asked: int | None = None  # the size the person named, for what is said; `target` may be less
+    edited: bool = False  # the source is an edit's intermediate (see `edits`): always encoded
 
     @property
     def changes_picture(self) -> bool:
         """A new size, frame rate or length: every frame has to be encoded again."""
         return bool(
             self.height or self.width or self.scale or self.max_fps or self.trim_start
-            or self.trim_end is not None
+            or self.trim_end is not None or self.edited
         )  # fmt: skip
 
     @property
