@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 from bot import formats, media, metrics
@@ -36,7 +37,9 @@ async def deliver(
     pacer: Pacer,
     work_dir: Path,
     ffmpeg: str,
+    as_file: bool = False,
 ) -> None:
+    """`as_file`: the person asked for files (`/settings`), so the port posts a document."""
     limit = port.upload_limit
     if result.path is None and result.size is not None and result.size > limit:
         if result.url:
@@ -68,7 +71,7 @@ async def deliver(
                 return
             await _too_big(size, limit, port, pacer, locale)
             return
-        video = await _describe(path, result, size, work_dir, ffmpeg)
+        video = replace(await _describe(path, result, size, work_dir, ffmpeg), as_file=as_file)
         kind = video.mime.partition("/")[0]
         key = {"image": "delivered_animation", "audio": "delivered_audio"}.get(kind, "delivered")
         caption = t(key, locale, size=human_size(size))

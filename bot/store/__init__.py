@@ -1,8 +1,8 @@
 """Persistence: what must survive a restart, behind one protocol.
 
-`base` holds the records (`Job`, `ChatSession`, `Credentials`) and the `Store` protocol and
-imports no database; `sqlite` is `SqliteStore` (aiosqlite, imported only when first used, so a
-module that only needs `Job` stays light); `schema` is its numbered migrations.
+`base` holds the records (`Job`, `ChatSession`, `Credentials`, `UserDefaults`) and the `Store`
+protocol and imports no database; `sqlite` is `SqliteStore` (aiosqlite, imported only when first
+used, so a module that only needs `Job` stays light); `schema` is its numbered migrations.
 
     async with SqliteStore(path) as store:
         job = await store.add_job(Job(...))
@@ -23,6 +23,7 @@ from .base import (
     JobKind,
     JobState,
     Store,
+    UserDefaults,
 )
 from .schema import MIGRATIONS
 
@@ -53,4 +54,5 @@ __all__ = [
     "JobState",
     "SqliteStore",
     "Store",
+    "UserDefaults",
 ]

@@ -1,0 +1,180 @@
+"""A person's defaults (`/settings`): the choices offered, the operator's DEFAULT_* settings they
+start from, and one change read from words ("codec h265", "target 12MB", "audio drop").
+
+The chat (`bot.core.settings_menu`), the console chat and `clipbridge compress` all read and
+change defaults here, so a choice means the same thing everywhere. The local engine applies them
+(`bot.backends.local.defaults`); NemoVideo only gets what makes sense there (the language, and
+delivery as a file).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
+
+from bot.store import UserDefaults
+from bot.texts import languages
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+__all__ = [
+    "CODECS",
+    "HEIGHTS",
+    "KEYS",
+    "TARGETS",
+    "BadChoice",
+    "Change",
+    "change",
+    "from_settings",
+    "operator_defaults",
+    "read_change",
+    "read_size",
+]
+
+MIB = 1 << 20
+
+# What the menu offers. A target of None fits the chat (its upload limit); custom sizes are typed.
+TARGETS: tuple[tuple[int | None, str], ...] = (
+    (None, "chat"),
+    (8_000_000, "8 MB"),  # Discord's old free limit, still what many servers expect
+    (10 * MIB, "10 MiB"),  # Discord's free upload limit
+    (25_000_000, "25 MB"),  # a common e-mail attachment limit
+    (50_000_000, "50 MB"),  # a Telegram bot's upload limit
+)
+CODECS: tuple[str, ...] = ("h264", "h265", "av1")
+HEIGHTS: tuple[int | None, ...] = (None, 1080, 720, 480)
+
+Key = Literal["target", "codec", "resolution", "audio", "send", "lang"]
+KEYS: tuple[Key, ...] = ("target", "codec", "resolution", "audio", "send", "lang")
+
+_ALIASES: dict[str, Key] = {
+    "size": "target",
+    "target": "target",
+    "codec": "codec",
+    "resolution": "resolution",
+    "res": "resolution",
+    "height": "resolution",
+    "audio": "audio",
+    "sound": "audio",
+    "send": "send",
+    "send_as": "send",
+    "as": "send",
+    "lang": "lang",
+    "language": "lang",
+}
+_CODEC_WORDS = {"h264": "h264", "avc": "h264", "h265": "h265", "hevc": "h265", "av1": "av1"}
+_NONE_WORDS = frozenset({"chat", "auto", "any", "none", "off", "default", "original"})
+
+
+class BadChoice(ValueError):
+    """A value `key` does not take; `key` is None when the setting itself is unknown."""
+
+    def __init__(self, key: Key | None, value: str) -> None:
+        super().__init__(f"{key or 'setting'}: {value!r}")
+        self.key = key
+        self.value = value
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One setting to change. `language` is set for `lang` (stored apart from the rest)."""
+
+    key: Key
+    defaults: UserDefaults
+    language: str | None = None
+
+
+def operator_defaults(
+    target: str | None = None,
+    codec: str | None = None,
+    max_height: int | None = None,
+    audio: str = "keep",
+    send_as: str = "video",
+) -> UserDefaults:
+    """The defaults of whoever never used `/settings`, from the DEFAULT_* settings or flags.
+    Raises `BadChoice` for a value the menu would not take."""
+    defaults = UserDefaults(drop_audio=audio == "drop", as_file=send_as == "file")
+    if target is not None:
+        defaults = change(defaults, "target", target)
+    if codec is not None:
+        defaults = change(defaults, "codec", codec)
+    if max_height is not None:
+        defaults = change(defaults, "resolution", str(max_height))
+    return defaults
+
+
+def from_settings(settings: Settings) -> UserDefaults:
+    """The operator's defaults, from the DEFAULT_* settings (checked when they were read)."""
+    return operator_defaults(
+        settings.default_target,
+        settings.default_codec,
+        settings.default_max_height,
+        settings.default_audio,
+        settings.default_send_as,
+    )
+
+
+def read_change(words: str, current: UserDefaults) -> Change:
+    """`current` with the one setting `words` names changed: "codec h265", "target 12MB"."""
+    name, _, value = words.strip().partition(" ")
+    key = _ALIASES.get(name.lower().strip("=:"))
+    if key is None:
+        raise BadChoice(None, name)
+    value = value.strip().lstrip("=:").strip()
+    if key == "lang":
+        language = languages.named(value)
+        if language is None:
+            raise BadChoice(key, value)
+        return Change(key, current, language)
+    return Change(key, change(current, key, value))
+
+
+def change(current: UserDefaults, key: Key, value: str) -> UserDefaults:
+    word = value.strip().lower()
+    match key:
+        case "target":
+            if word in _NONE_WORDS:
+                return replace(current, target_bytes=None)
+            size = read_size(value)
+            if size is None:
+                raise BadChoice(key, value)
+            return replace(current, target_bytes=size)
+        case "codec":
+            if word in _NONE_WORDS:
+                return replace(current, codec=None)
+            codec = _CODEC_WORDS.get(word.replace(".", "").replace("-", ""))
+            if codec is None:
+                raise BadChoice(key, value)
+            return replace(current, codec=codec)
+        case "resolution":
+            if word in _NONE_WORDS:
+                return replace(current, max_height=None)
+            height = word.removesuffix("p")
+            if not height.isdigit() or not 144 <= int(height) <= 4320:
+                raise BadChoice(key, value)
+            return replace(current, max_height=int(height))
+        case "audio":
+            if word not in ("keep", "drop"):
+                raise BadChoice(key, value)
+            return replace(current, drop_audio=word == "drop")
+        case "send":
+            if word not in ("video", "file"):
+                raise BadChoice(key, value)
+            return replace(current, as_file=word == "file")
+    raise BadChoice(key, value)
+
+
+def read_size(text: str) -> int | None:
+    """A size as the request parser reads it ("12MB", "10 MiB", "1.5G"), else None. A size from
+    1 MB to 2 GB: a default nobody could send, or one nothing can reach, is no default."""
+    from bot.backends.local.intent import parse  # the one reading of sizes
+    from bot.errors import UnclearRequest
+
+    try:
+        size = parse(text).target_bytes
+    except UnclearRequest:
+        return None
+    if size is None or not 1_000_000 <= size <= 2_000_000_000:
+        return None
+    return size
