@@ -78,9 +78,10 @@ class BadChoice(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One setting to change. `language` is set for `lang` (stored apart from the rest)."""
+    """Settings changed: `keys` in the order named, the `defaults` after them, and for `lang`
+    the language (kept apart from the rest)."""
 
-    key: Key
+    keys: tuple[Key, ...]
     defaults: UserDefaults
     language: str | None = None
 
@@ -116,18 +117,29 @@ def from_settings(settings: Settings) -> UserDefaults:
 
 
 def read_change(words: str, current: UserDefaults) -> Change:
-    """`current` with the one setting `words` names changed: "codec h265", "target 12MB"."""
-    name, _, value = words.strip().partition(" ")
-    key = _ALIASES.get(name.lower().strip("=:"))
-    if key is None:
-        raise BadChoice(None, name)
-    value = value.strip().lstrip("=:").strip()
-    if key == "lang":
-        language = languages.named(value)
-        if language is None:
-            raise BadChoice(key, value)
-        return Change(key, current, language)
-    return Change(key, change(current, key, value))
+    """`current` with the settings `words` name changed: "codec h265", "target 12 MB audio drop".
+    Raises `BadChoice` for the first setting or value that is not one."""
+    pairs: list[tuple[Key, list[str]]] = []
+    for word in words.split():
+        key = _ALIASES.get(word.lower().strip("=:"))
+        if key is not None:
+            pairs.append((key, []))
+        elif not pairs:
+            raise BadChoice(None, word)
+        else:
+            pairs[-1][1].append(word)
+    if not pairs:
+        raise BadChoice(None, words)
+    defaults, language = current, None
+    for key, value_words in pairs:
+        value = " ".join(value_words).strip("=: ")
+        if key == "lang":
+            language = languages.named(value)
+            if language is None:
+                raise BadChoice(key, value)
+        else:
+            defaults = change(defaults, key, value)
+    return Change(tuple(key for key, _ in pairs), defaults, language)
 
 
 def change(current: UserDefaults, key: Key, value: str) -> UserDefaults:

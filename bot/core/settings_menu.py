@@ -52,11 +52,11 @@ async def answer(kit: Kit, inbound: Inbound, port: Port, locale: str, argument: 
             if change.language is not None:
                 await store.set_language(user, change.language)
                 locale = change.language
-            else:
+            if set(change.keys) - {"lang"}:
                 await store.set_user_defaults(user, change.defaults)
                 current = change.defaults
             note = t("settings_saved", locale)
-            log.info("defaults of %s: %s changed", user, change.key)
+            log.info("defaults of %s: %s changed", user, ", ".join(change.keys))
     if page is None:
         text, buttons = _main(kit, current, locale), _main_buttons(locale)
     else:

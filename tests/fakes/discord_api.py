@@ -28,6 +28,7 @@ sizes), and `wait_for()` waits on a condition over that log without sleeping.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import itertools
 import json
@@ -56,6 +57,7 @@ class UploadedPart:
     content_type: str | None
     size: int
     sha256: str
+    path: Path | None = None  # where its bytes were written, when the fake keeps uploads
 
 
 @dataclass
@@ -114,6 +116,7 @@ class FakeDiscord(FakeServer):
         """`message_content_granted=False`: the privileged Message Content intent is not turned
         on in the (fake) developer portal, so an IDENTIFY asking for it is closed with 4014."""
         super().__init__()
+        self.keep_uploads: Path | None = None  # a folder: each uploaded file is written there
         self.token = token
         self.message_content_granted = message_content_granted
         self.app_id = app_id
@@ -634,9 +637,17 @@ class FakeDiscord(FakeServer):
                     call.fields[part.name or ""] = (await part.read()).decode()
                     continue
                 digest, size = hashlib.sha256(), 0
-                while chunk := await part.read_chunk(CHUNK):
-                    digest.update(chunk)
-                    size += len(chunk)
+                kept = None
+                if self.keep_uploads is not None:
+                    self.keep_uploads.mkdir(parents=True, exist_ok=True)
+                    kept = self.keep_uploads / f"{self.new_id()}-{Path(part.filename).name}"
+                with contextlib.ExitStack() as stack:
+                    out = stack.enter_context(kept.open("wb")) if kept else None
+                    while chunk := await part.read_chunk(CHUNK):
+                        digest.update(chunk)
+                        size += len(chunk)
+                        if out is not None:
+                            out.write(chunk)
                 call.files.append(
                     UploadedPart(
                         part.name or "",
@@ -644,6 +655,7 @@ class FakeDiscord(FakeServer):
                         part.headers.get("Content-Type"),
                         size,
                         digest.hexdigest(),
+                        kept,
                     )
                 )
         elif request.can_read_body:
