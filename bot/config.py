@@ -203,7 +203,7 @@ class Settings(BaseSettings):
         from bot.defaults import read_size
 
         if value is not None and value.strip().lower() != "chat" and read_size(value) is None:
-            raise ValueError(f"{value!r} is not a size from 1MB to 2GB like 8MB or 10MiB")
+            raise ValueError(f"{value!r} is not a size from 100KB to 2GB like 8MB or 10MiB")
         return value
 
     @property

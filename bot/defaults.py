@@ -43,6 +43,9 @@ TARGETS: tuple[tuple[int | None, str], ...] = (
     (50_000_000, "50 MB"),  # a Telegram bot's upload limit
 )
 CODECS: tuple[str, ...] = ("h264", "h265", "av1")
+# A typed default outside these is refused: below, nothing watchable fits a clip of any length;
+# above, no platform takes the file.
+MIN_TARGET, MAX_TARGET = 100_000, 2_000_000_000
 HEIGHTS: tuple[int | None, ...] = (None, 1080, 720, 480)
 
 Key = Literal["target", "codec", "resolution", "audio", "send", "lang"]
@@ -179,7 +182,7 @@ def change(current: UserDefaults, key: Key, value: str) -> UserDefaults:
 
 def read_size(text: str) -> int | None:
     """A size as the request parser reads it ("12MB", "10 MiB", "1.5G"), else None. A size from
-    1 MB to 2 GB: a default nobody could send, or one nothing can reach, is no default."""
+    100 KB to 2 GB: a default nobody could send, or one nothing can reach, is no default."""
     from bot.backends.local.intent import parse  # the one reading of sizes
     from bot.errors import UnclearRequest
 
@@ -187,6 +190,6 @@ def read_size(text: str) -> int | None:
         size = parse(text).target_bytes
     except UnclearRequest:
         return None
-    if size is None or not 1_000_000 <= size <= 2_000_000_000:
+    if size is None or not MIN_TARGET <= size <= MAX_TARGET:
         return None
     return size

@@ -136,8 +136,8 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "discord_opt_custom_size": {"en": "custom_size", "zh": "自定义大小"},
     "discord_opt_custom_size_desc": {
-        "en": "Any size instead, e.g. 12MB (1 MB to 2 GB)",
-        "zh": "或任意大小，例如 12MB（1 MB 到 2 GB）",
+        "en": "Any size instead, e.g. 12MB (100 KB to 2 GB)",
+        "zh": "或任意大小，例如 12MB（100 KB 到 2 GB）",
     },
     "discord_opt_codec": {"en": "codec", "zh": "编码"},
     "discord_opt_codec_desc": {"en": "The codec when you name none", "zh": "没说编码时用的编码"},

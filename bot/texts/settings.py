@@ -53,8 +53,8 @@ TEXTS: dict[str, dict[str, Template]] = {
     "settings_pick_lang": {"en": "🌐 Language:", "zh": "🌐 语言："},
     "settings_custom": {
         "en": "✏️ Send the size you want as a command, e.g. /settings target 12MB "
-        "(from 1 MB to 2 GB).",
-        "zh": "✏️ 用命令发送想要的大小，例如 /settings target 12MB（1 MB 到 2 GB 之间）。",
+        "(from 100 KB to 2 GB).",
+        "zh": "✏️ 用命令发送想要的大小，例如 /settings target 12MB（100 KB 到 2 GB 之间）。",
     },
     "settings_saved": {"en": "✅ Saved.", "zh": "✅ 已保存。"},
     "settings_reset_done": {
@@ -70,13 +70,19 @@ TEXTS: dict[str, dict[str, Template]] = {
         "en": "“{value}” is not a choice for this setting: pick one below.",
         "zh": "“{value}”不是这个设置的选项：请从下面选择。",
     },
+    "cli_bad_default": {
+        "en": "“{value}” is not a size I can aim at: use e.g. --target 8MB or --target 10MiB "
+        "(100 KB to 2 GB), or --target chat.",
+        "zh": "“{value}”不是可用的目标大小：请用如 --target 8MB 或 --target 10MiB（100 KB 到 2 GB），"
+        "或 --target chat。",
+    },
     "defaults_at_most": {"en": "at most {height}p", "zh": "最高 {height}p"},
     "defaults_applied": {
         "en": plural(
             "count",
-            one="Your default: {items} (/settings).",
-            other="Your defaults: {items} (/settings).",
+            one="Your default: {items} ({where}).",
+            other="Your defaults: {items} ({where}).",
         ),
-        "zh": "已用你的默认设置：{items}（/settings）。",
+        "zh": "已用你的默认设置：{items}（{where}）。",
     },
 }

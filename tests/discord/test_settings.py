@@ -84,7 +84,7 @@ async def test_settings_are_chosen_privately_and_change_the_next_job(
     assert _ephemeral_callbacks(fake) == [True, False]  # a job's answers are the channel's
     said = "\n".join(m["content"] for m in fake.messages.values())
     defaults = ", ".join(["under 1.0 MB", "H.265", t("intent_remove_audio", "en")])
-    assert t("defaults_applied", "en", count=3, items=defaults) in said
+    assert t("defaults_applied", "en", count=3, items=defaults, where="/settings") in said
     [sent] = [part for call in fake.calls for part in call.files]
     assert sent.path is not None
     made = await probe(sent.path)

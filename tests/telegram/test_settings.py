@@ -68,7 +68,7 @@ async def test_settings_menu_edits_itself_and_changes_the_next_job(
         await stack.idle()
         said = "\n".join(stack.texts())
         applied = ", ".join(["H.265", t("intent_remove_audio", "en")])
-        assert t("defaults_applied", "en", count=2, items=applied) in said
+        assert t("defaults_applied", "en", count=2, items=applied, where="/settings") in said
         assert tg.calls_of("sendVideo") == []  # sent as files, as chosen
 
         last = tg.sent(CHAT)[0]  # the menu again: reset in one tap

@@ -27,6 +27,7 @@ from bot.backends.base import Progress
 from bot.backends.local import plan as planning
 from bot.backends.local._backend import note_text, notes_text, summarize_made
 from bot.backends.local.audio import FORMATS
+from bot.backends.local.defaults import fill, said
 from bot.backends.local.edits import EditRefused
 from bot.backends.local.ffmpeg import Ffmpeg
 from bot.backends.local.intent import AudioFormat, Output, describe, parse
@@ -35,8 +36,10 @@ from bot.backends.local.job import run as run_job
 from bot.cli import megabytes
 from bot.config import MB, Settings, absolute_path
 from bot.core.explain import explain
+from bot.defaults import CODECS, BadChoice, change, from_settings
 from bot.errors import ClipbridgeError, InputError
 from bot.media import ffmpeg_exe, probe
+from bot.store import UserDefaults
 from bot.texts import human_duration, human_size, t
 from bot.texts.languages import CODES, DEFAULT
 
@@ -64,6 +67,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help='the size "fit the chat" means, in MB (default 50, Telegram\'s limit)',
     )
     parser.add_argument("--lang", default=DEFAULT.code, choices=CODES, help="language of messages")
+    defaults = parser.add_argument_group(
+        "defaults", "used where the instruction says nothing (it always wins); DEFAULT_* settings"
+    )
+    defaults.add_argument(
+        "--target", metavar="SIZE", help='size to make, e.g. 8MB or 10MiB; "chat" for --limit'
+    )
+    defaults.add_argument("--codec", choices=CODECS, help="codec (default H.264)")
+    defaults.add_argument(
+        "--max-height", type=int, metavar="PIXELS", help="largest picture height, e.g. 720"
+    )
+    defaults.add_argument("--audio", choices=("keep", "drop"), help="keep or drop the sound")
 
 
 class _OutputAction(argparse.Action):
@@ -112,20 +126,27 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
     started = time.monotonic()
     limit = int(args.limit * MB)
     try:
+        defaults = _defaults(args, settings)
+    except BadChoice as bad:
+        _say(t("cli_bad_default", locale, value=bad.value))
+        return EXIT_INPUT
+    try:
         request = parse(args.instruction)
         if made_as is not None:
             kind, fmt = made_as
             request = replace(request, output=kind, audio_format=fmt or request.audio_format)
         info = await probe(source)
         planning.check_load(info, settings.max_pixel_rate)
-        job = prepare(request, info, upload_limit=limit, container=container)
+        filled = fill(request, defaults, info)
+        job = prepare(filled.request, info, upload_limit=limit, container=container)
     except InputError as error:
         _say(_explain(error, locale, settings))
         return EXIT_INPUT
     want, notes, request = job.want, job.notes, job.request
     if container is not None:  # the output name decided the format: say what it decided
         request = replace(request, codec=want.codec, container=want.container)  # type: ignore[arg-type]
-    _say(describe(request, locale, chat_limit=limit))
+    applied = said(filled, defaults, locale, where="--target/--codec/--max-height/--audio")
+    _say(describe(request, locale, chat_limit=limit) + (f" {applied}" if applied else ""))
     if notes:
         _say(notes_text(notes, locale))
 
@@ -255,6 +276,18 @@ _CONTAINER_OF_SUFFIX = {".mp4": "mp4", ".m4v": "mp4", ".webm": "webm", ".mkv": "
 def _container_of(path: Path) -> str | None:
     """The container an output name calls for, or None for a type the engine cannot write."""
     return _CONTAINER_OF_SUFFIX.get(path.suffix.lower())
+
+
+def _defaults(args: argparse.Namespace, settings: Settings) -> UserDefaults:
+    """The flags, else the DEFAULT_* settings: what the chat's `/settings` would hold."""
+    base = from_settings(settings)
+    flags = {"target": args.target, "codec": args.codec, "audio": args.audio}
+    if args.max_height is not None:
+        flags["resolution"] = str(args.max_height)
+    for key, value in flags.items():
+        if value is not None:
+            base = change(base, key, value)  # type: ignore[arg-type]
+    return base
 
 
 def _explain(error: ClipbridgeError, locale: str, settings: Settings) -> str:

@@ -61,8 +61,11 @@ def fill(request: EncodeRequest, defaults: UserDefaults | None, info: MediaInfo)
     return Filled(r, tuple(applied))
 
 
-def said(filled: Filled, defaults: UserDefaults | None, locale: str) -> str:
-    """ " (your defaults: H.265, at most 720p)" for what `fill` applied, or "" when nothing."""
+def said(
+    filled: Filled, defaults: UserDefaults | None, locale: str, where: str = "/settings"
+) -> str:
+    """ "Your defaults: H.265, at most 720p (/settings)." for what `fill` applied, or "" when
+    nothing; `where` says where they are changed."""
     if not filled.applied or defaults is None:
         return ""
     items = []
@@ -76,4 +79,4 @@ def said(filled: Filled, defaults: UserDefaults | None, locale: str) -> str:
         elif point == "audio":
             items.append(t("intent_remove_audio", locale))
     joined = t("intent_separator", locale).join(items)
-    return t("defaults_applied", locale, count=len(items), items=joined)
+    return t("defaults_applied", locale, count=len(items), items=joined, where=where)
