@@ -67,7 +67,7 @@ _ALIASES: dict[str, Key] = {
     "language": "lang",
 }
 _CODEC_WORDS = {"h264": "h264", "avc": "h264", "h265": "h265", "hevc": "h265", "av1": "av1"}
-_NONE_WORDS = frozenset({"chat", "auto", "any", "none", "off", "default", "original"})
+_NONE_WORDS = frozenset({"chat", "auto", "any", "none", "off", "default", "original", "source"})
 
 
 class BadChoice(ValueError):

@@ -10,6 +10,7 @@ from bot.media import probe
 from bot.models import UserRef
 from bot.store import SqliteStore, UserDefaults
 from bot.texts import t
+from tests.fakes.nemovideo import FakeNemo
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram.conftest import TOKEN
 from tests.telegram.test_journeys import (  # noqa: F401 (fixtures)
@@ -103,3 +104,25 @@ async def test_a_typed_custom_size_is_kept_and_a_bad_one_is_explained(
         assert t("settings_unknown", "en", name="设置") in unknown
     async with SqliteStore(tmp_path / "data" / "clipbridge.sqlite3") as store:
         assert await store.user_defaults(USER) == UserDefaults(target_bytes=12_000_000)
+
+
+async def test_on_nemovideo_send_as_file_applies_to_the_export(
+    open_stack: StackFactory,  # noqa: F811 (the fixture)
+    nemo: FakeNemo,  # noqa: F811
+    clip: Path,  # noqa: F811
+) -> None:
+    async with open_stack() as stack:
+        tg = stack.tg
+        await tg.push(tg.message(CHAT, text="/settings send file"))
+        await tg.wait_for(lambda: len(stack.texts()) == 1)
+        video = tg.video(clip.stat().st_size, name="clip.mp4", disk_path=clip)
+        await tg.push(tg.message(CHAT, text="make it brighter", video=video))
+        await nemo.wait_turns(1)
+        await stack.idle()
+        assert nemo.turns[0].message == "make it brighter"  # the words go as they were said
+        await tg.push(tg.message(CHAT, text="/export"))
+        await tg.wait_for(lambda: len(tg.calls_of("sendDocument")) == 1, timeout=30)
+        await stack.idle()
+    assert tg.calls_of("sendVideo") == []
+    [document] = [m["document"] for m in tg.sent(CHAT) if "document" in m]
+    assert document["file_size"] == nemo.default_render.size
