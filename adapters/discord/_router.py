@@ -82,9 +82,26 @@ class Router:
         )
 
     async def pressed(self, interaction: discord.Interaction[Any], command: str) -> None:
-        """A `CommandButton` press: the same as typing `command` (a settings menu's buttons
-        answer only the person who pressed them, as its command did)."""
-        await self.command(interaction, command, ephemeral=command.startswith("/settings"))
+        """A `CommandButton` press: the same as typing `command`. A `/settings` menu's buttons
+        change the menu itself (its message is the press's response), seen only by its person."""
+        if not command.startswith("/settings"):
+            await self.command(interaction, command)
+            return
+        user = user_ref(interaction.user)
+        await interaction.response.defer()  # a press: the answer replaces the pressed message
+        locale = await self._core.language(user, interaction.locale.value)
+        port = self.interaction_port(interaction, locale)
+        await self._run(
+            Inbound(
+                chat=port.chat,
+                user=user,
+                text=command,
+                locale=interaction.locale.value,
+                update_id=str(interaction.id),
+                is_group=interaction.guild_id is not None,
+            ),
+            port,
+        )
 
     def interaction_port(
         self, interaction: discord.Interaction[Any], language: str | None = None

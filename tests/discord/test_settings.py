@@ -65,6 +65,16 @@ async def test_settings_are_chosen_privately_and_change_the_next_job(
         assert t("settings_saved", "en") in menu["content"]
         assert "H.265" in menu["content"] and "1.0 MB" in menu["content"]
         assert _ephemeral_callbacks(fake) == [True]
+        # its buttons change the menu itself: the press's answer is the pressed message
+        for command in ("/settings codec", "/settings codec h265"):
+            press = fake.component(f"cb:{command}", fake._public(menu), channel=channel,
+                                   guild_id=GUILD)  # fmt: skip
+            await bot.send("INTERACTION_CREATE", press)
+            [ack] = [c for c in fake.calls if press["token"] in c.path and "callback" in c.path]
+            assert ack.payload == {"type": 6}  # DEFERRED_UPDATE_MESSAGE
+        assert menu["history"][-1].startswith(t("settings_pick_codec", "en"))
+        assert menu["content"].startswith(t("settings_saved", "en"))
+        assert [m for m in fake.messages.values() if "⚙️" in m["content"]] == [menu]
         user = UserRef("discord", str(fake.user()["id"]))
         assert await bot.store.user_defaults(user) == UserDefaults(
             target_bytes=1_000_000, codec="h265", drop_audio=True
@@ -81,7 +91,12 @@ async def test_settings_are_chosen_privately_and_change_the_next_job(
                                guild_id=GUILD),
             timeout=120,
         )  # fmt: skip
-    assert _ephemeral_callbacks(fake) == [True, False]  # a job's answers are the channel's
+    assert _ephemeral_callbacks(fake) == [
+        True,
+        False,
+        False,
+        False,
+    ]  # a job's answers are the channel's
     said = "\n".join(m["content"] for m in fake.messages.values())
     defaults = ", ".join(["under 1.0 MB", "H.265", t("intent_remove_audio", "en")])
     assert t("defaults_applied", "en", count=3, items=defaults, where="/settings") in said

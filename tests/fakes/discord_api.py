@@ -116,6 +116,7 @@ class FakeDiscord(FakeServer):
         """`message_content_granted=False`: the privileged Message Content intent is not turned
         on in the (fake) developer portal, so an IDENTIFY asking for it is closed with 4014."""
         super().__init__()
+        self._pressed: dict[str, str] = {}  # interaction token -> the message its button is on
         self.keep_uploads: Path | None = None  # a folder: each uploaded file is written there
         self.token = token
         self.message_content_granted = message_content_granted
@@ -524,6 +525,8 @@ class FakeDiscord(FakeServer):
         """Send a dispatch (op 0) to every connected client."""
         if event == "INTERACTION_CREATE":
             self._tokens[data["token"]] = (time.monotonic(), data["channel_id"])
+            if "message" in data:  # a press: its response may update the message pressed
+                self._pressed[data["token"]] = data["message"]["id"]
         await self.identified.wait()
         frame = json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data})
         for ws in list(self._sockets):
@@ -753,6 +756,11 @@ class FakeDiscord(FakeServer):
             )
             self.messages[message["id"]]["interaction_token"] = token
             self._originals[token] = message["id"]
+        elif kind == 6 and token in self._pressed:  # DEFERRED_UPDATE_MESSAGE: edits the pressed
+            mid = self._pressed[token]
+            if mid in self.messages:
+                self.messages[mid]["interaction_token"] = token
+                self._originals[token] = mid
         body = {
             "interaction": {
                 "id": call.path.split("/")[2],
