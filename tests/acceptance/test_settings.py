@@ -3,11 +3,23 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bot.media import probe
-from tests.acceptance.conftest import Newcomer
+from bot.texts import t
+from tests.acceptance.conftest import (
+    TELEGRAM_TOKEN,
+    Newcomer,
+    http_env,
+    telegram_env,
+    wait_healthy,
+)
+from tests.fakes.telegram_api import FakeTelegram
+
+CHAT = 4242
 
 
 async def test_defaults_chosen_in_one_run_shape_the_next_runs_job(
@@ -46,3 +58,48 @@ async def test_defaults_chosen_in_one_run_shape_the_next_runs_job(
         await third.expect(r"Audio: keep")
         await third.close_stdin()
         assert await third.wait(30) == 0, third.transcript
+
+
+async def test_telegram_settings_pressed_before_a_restart_shape_the_job_after_it(
+    clipbridge: Newcomer, clip: Callable[..., Path], tmp_path: Path
+) -> None:
+    video = clip("clips/a.mp4", size="640x360", duration=3)
+    async with FakeTelegram(TELEGRAM_TOKEN, keep_uploads=tmp_path / "sent") as tg:
+        env = {**telegram_env(tg), **http_env()}
+        async with clipbridge("run", env=env) as bot:
+            await wait_healthy(bot)
+            await tg.push(tg.message(CHAT, text="/settings"))
+            await tg.wait_for(lambda: tg.sent(CHAT), timeout=20)
+            menu_id = tg.sent(CHAT)[0]["message_id"]
+            for label, after in (
+                (t("settings_btn_codec", "en"), t("settings_pick_codec", "en")),
+                (t("settings_value_h265", "en"), t("settings_saved", "en")),
+                (t("settings_btn_send", "en"), t("settings_pick_send", "en")),
+                (t("settings_value_file", "en"), t("settings_value_file", "en")),
+            ):
+                data = _buttons(tg.sent(CHAT)[0])[label]
+                await tg.push(tg.callback(CHAT, menu_id, data))
+                await tg.wait_for(lambda a=after: a in tg.sent(CHAT)[0]["text"], timeout=20)
+            assert len(tg.sent(CHAT)) == 1  # one menu, edited in place
+            bot.signal(signal.SIGTERM)
+            assert await bot.wait() == 0
+
+        async with clipbridge("run", env=env) as again:
+            await wait_healthy(again)
+            upload = tg.video(video.stat().st_size, name="a.mp4", disk_path=video)
+            await tg.push(tg.message(CHAT, text="compress to under 150KB", video=upload))
+            await tg.wait_for(lambda: tg.calls_of("sendDocument"), timeout=120)
+            again.signal(signal.SIGTERM)
+            assert await again.wait() == 0
+    assert "Traceback" not in bot.transcript + again.transcript
+    said = [m.get("text") or m.get("caption", "") for m in tg.sent(CHAT)]
+    assert any("Your default: H.265 (/settings)." in text for text in said), said
+    [document] = [u for u in tg.uploads if u.field == "document"]
+    assert document.path is not None
+    made = await probe(document.path)
+    assert made.codec == "hevc" and made.has_audio and document.size <= 150_000
+
+
+def _buttons(message: dict[str, Any]) -> dict[str, str]:
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return {b["text"]: b["callback_data"] for row in rows for b in row}
