@@ -76,6 +76,8 @@ TEXTS: dict[str, dict[str, Template]] = {
         "zh": "“{value}”不是可用的目标大小：请用如 --target 8MB 或 --target 10MiB（100 KB 到 2 GB），"
         "或 --target chat。",
     },
+    # "Understood: …" and then what the defaults filled in: Chinese puts no space between them
+    "defaults_after": {"en": "{understood} {applied}", "zh": "{understood}{applied}"},
     "defaults_at_most": {"en": "at most {height}p", "zh": "最高 {height}p"},
     "defaults_applied": {
         "en": plural(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.backends.local.defaults import fill, said
+from bot.backends.local.defaults import after, fill, said
 from bot.backends.local.intent import parse
 from bot.defaults import BadChoice, operator_defaults, read_change
 from bot.media import MediaInfo
@@ -63,7 +63,10 @@ def test_a_silent_request_takes_every_default_and_says_so() -> None:
     assert said(filled, ALL, "en") == (
         "Your defaults: under 8.0 MB, H.265, at most 720p, no audio (/settings)."
     )
-    assert "你的默认设置" in said(filled, ALL, "zh")
+    assert after("明白：旋转 90°。", said(filled, ALL, "zh"), "zh").startswith(
+        "明白：旋转 90°。已用你的默认设置：小于 8.0 MB，H.265，"
+    )
+    assert after("Understood: rotate.", "", "en") == "Understood: rotate."
 
 
 def test_what_a_request_says_wins() -> None:

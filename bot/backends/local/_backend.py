@@ -311,8 +311,7 @@ class LocalBackend:
             return
         said = describe(jobs[0].job.request, locale, chat_limit=ctx.upload_limit,
                         platform=platform)  # fmt: skip
-        if jobs[0].defaults:
-            said += " " + jobs[0].defaults
+        said = defaults.after(said, jobs[0].defaults, locale)
         for line in dict.fromkeys(notes_text(job.job.notes, locale) for job in jobs):
             said += f"\n{line}" if line else ""
         # the chat's limit is worth a word only where it bounds an encode

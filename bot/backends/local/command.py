@@ -27,7 +27,7 @@ from bot.backends.base import Progress
 from bot.backends.local import plan as planning
 from bot.backends.local._backend import note_text, notes_text, summarize_made
 from bot.backends.local.audio import FORMATS
-from bot.backends.local.defaults import fill, said
+from bot.backends.local.defaults import after, fill, said
 from bot.backends.local.edits import EditRefused
 from bot.backends.local.ffmpeg import Ffmpeg
 from bot.backends.local.intent import AudioFormat, Output, describe, parse
@@ -146,7 +146,7 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
     if container is not None:  # the output name decided the format: say what it decided
         request = replace(request, codec=want.codec, container=want.container)  # type: ignore[arg-type]
     applied = said(filled, defaults, locale, where="--target/--codec/--max-height/--audio")
-    _say(describe(request, locale, chat_limit=limit) + (f" {applied}" if applied else ""))
+    _say(after(describe(request, locale, chat_limit=limit), applied, locale))
     if notes:
         _say(notes_text(notes, locale))
 

@@ -15,7 +15,7 @@ from bot.media import MediaInfo
 from bot.store import UserDefaults
 from bot.texts import human_size, t
 
-__all__ = ["Filled", "fill", "said"]
+__all__ = ["Filled", "after", "fill", "said"]
 
 _CODEC_NAMES = {"h264": "H.264", "h265": "H.265", "av1": "AV1"}
 
@@ -64,8 +64,8 @@ def fill(request: EncodeRequest, defaults: UserDefaults | None, info: MediaInfo)
 def said(
     filled: Filled, defaults: UserDefaults | None, locale: str, where: str = "/settings"
 ) -> str:
-    """ "Your defaults: H.265, at most 720p (/settings)." for what `fill` applied, or "" when
-    nothing; `where` says where they are changed."""
+    """The sentence "Your defaults: H.265, at most 720p (/settings)." for what `fill` applied,
+    or "" when nothing; `where` says where they are changed."""
     if not filled.applied or defaults is None:
         return ""
     items = []
@@ -80,3 +80,12 @@ def said(
             items.append(t("intent_remove_audio", locale))
     joined = t("intent_separator", locale).join(items)
     return t("defaults_applied", locale, count=len(items), items=joined, where=where)
+
+
+def after(understood: str, applied: str, locale: str) -> str:
+    """The "Understood: …" line with what the defaults filled in said after it, if anything."""
+    return (
+        t("defaults_after", locale, understood=understood, applied=applied)
+        if applied
+        else understood
+    )
