@@ -18,6 +18,7 @@ into a sentence from `bot.texts` in the person's language, so no class here carr
     │   ├── UnclearRequest         an instruction the local engine cannot read
     │   ├── TargetUnreachable      a size target that cannot be met; carries the smallest that can
     │   ├── FormatMismatch         a codec asked in a container that cannot hold it (H.264 .webm)
+    │   ├── EditRefused            an edit this video cannot have (a reverse too long to hold)
     │   └── NoResult               /export with no finished result to hand over
     └── BackendError               the backend could not do what we asked
         ├── TokenError             bad or expired token that a refresh did not fix (1001)
@@ -44,6 +45,7 @@ __all__ = [
     "ConfigError",
     "CorruptInput",
     "DiskFull",
+    "EditRefused",
     "EncodeTimeout",
     "FileTooLarge",
     "FormatMismatch",
@@ -184,6 +186,17 @@ class FormatMismatch(InputError):
         self.codec = codec
         self.container = container
         self.fits = fits
+
+
+class EditRefused(InputError):
+    """An edit the local engine will not do on this video (a reverse too long to hold in memory,
+    an animation that stays over its size, a sound track that is not there): `key` is the
+    `bot.texts` sentence and `params` its numbers."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
 
 
 class NoResult(InputError):

@@ -20,6 +20,7 @@ from bot.errors import (
     ClipbridgeError,
     CorruptInput,
     DiskFull,
+    EditRefused,
     EncodeTimeout,
     FileTooLarge,
     FormatMismatch,
@@ -144,6 +145,10 @@ def _unreachable(error: TargetUnreachable, asked: _Asked) -> str:
 # Each kind of error and its sentence: a catalog key, or a function of the error and who asks.
 # Looked up along the error's class hierarchy, so a subclass (DiskFull, a RenderFailed) may say
 # something of its own; an error with no entry is the service answering in a way we do not know.
+def _refused(error: EditRefused, asked: _Asked) -> str:
+    return t(error.key, asked.locale, **error.params)
+
+
 _SENTENCES: dict[type[ClipbridgeError], str | Callable[[Any, _Asked], str]] = {
     AccessDenied: _access,
     SessionNotFound: "session_lost",
@@ -169,6 +174,7 @@ _SENTENCES: dict[type[ClipbridgeError], str | Callable[[Any, _Asked], str]] = {
     FormatMismatch: _format,
     UnclearRequest: _unclear,
     TargetUnreachable: _unreachable,
+    EditRefused: _refused,
 }
 
 

@@ -28,7 +28,6 @@ from bot.backends.local import plan as planning
 from bot.backends.local._backend import note_text, notes_text, summarize_made
 from bot.backends.local.audio import FORMATS
 from bot.backends.local.defaults import after, fill, said
-from bot.backends.local.edits import EditRefused
 from bot.backends.local.ffmpeg import Ffmpeg
 from bot.backends.local.intent import AudioFormat, Output, describe, parse
 from bot.backends.local.job import Job, Made, prepare
@@ -140,7 +139,7 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
         filled = fill(request, defaults, info)
         job = prepare(filled.request, info, upload_limit=limit, container=container)
     except InputError as error:
-        _say(_explain(error, locale, settings))
+        _say(explain(error, locale, settings, local=True))
         return EXIT_INPUT
     want, notes, request = job.want, job.notes, job.request
     if container is not None:  # the output name decided the format: say what it decided
@@ -184,7 +183,7 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
             made.path.replace(final)
     except ClipbridgeError as error:
         _say("")
-        _say(_explain(error, locale, settings))
+        _say(explain(error, locale, settings, local=True))
         return EXIT_FAILED
     except OSError as error:  # the output's name or folder, seen only when writing it
         _say("")
@@ -288,13 +287,6 @@ def _defaults(args: argparse.Namespace, settings: Settings) -> UserDefaults:
         if value is not None:
             base = change(base, key, value)  # type: ignore[arg-type]
     return base
-
-
-def _explain(error: ClipbridgeError, locale: str, settings: Settings) -> str:
-    """An edit refused for this video says its own numbers; the rest as the chat says them."""
-    if isinstance(error, EditRefused):
-        return t(error.key, locale, **error.params)
-    return explain(error, locale, settings, local=True)
 
 
 _last_stage: list[str] = []

@@ -26,7 +26,7 @@ from pathlib import Path
 from bot.backends.base import Progress
 from bot.backends.local.ffmpeg import Ffmpeg
 from bot.backends.local.intent import EncodeRequest, Fit
-from bot.errors import InputError
+from bot.errors import EditRefused
 from bot.media import MediaInfo
 
 __all__ = [
@@ -50,15 +50,6 @@ REVERSE_BUDGET = 768 * 2**20
 CROP_KEEPS = 0.5
 """A crop that keeps at least this share of the picture is chosen over padding."""
 _COMMON = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-progress", "pipe:1"]
-
-
-class EditRefused(InputError):
-    """An edit that cannot be done on this video; `key` and `params` are the sentence."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 @dataclass(frozen=True, slots=True)
