@@ -27,6 +27,7 @@ __all__ = [
     "Change",
     "change",
     "from_settings",
+    "key_of",
     "operator_defaults",
     "read_change",
     "read_size",
@@ -119,12 +120,17 @@ def from_settings(settings: Settings) -> UserDefaults:
     )
 
 
+def key_of(word: str) -> Key | None:
+    """The setting a word names ("size", "codec", "language"), or None."""
+    return _ALIASES.get(word.lower().strip("=:"))
+
+
 def read_change(words: str, current: UserDefaults) -> Change:
     """`current` with the settings `words` name changed: "codec h265", "target 12 MB audio drop".
     Raises `BadChoice` for the first setting or value that is not one."""
     pairs: list[tuple[Key, list[str]]] = []
     for word in words.split():
-        key = _ALIASES.get(word.lower().strip("=:"))
+        key = key_of(word)
         if key is not None:
             pairs.append((key, []))
         elif not pairs:

@@ -11,7 +11,17 @@ from __future__ import annotations
 import logging
 
 from bot.core.kit import Kit
-from bot.defaults import CODECS, HEIGHTS, KEYS, TARGETS, BadChoice, Key, from_settings, read_change
+from bot.defaults import (
+    CODECS,
+    HEIGHTS,
+    KEYS,
+    TARGETS,
+    BadChoice,
+    Key,
+    from_settings,
+    key_of,
+    read_change,
+)
 from bot.models import Inbound
 from bot.ports import Button, MessageRef, Port
 from bot.progress import send_reliably
@@ -28,16 +38,17 @@ async def answer(kit: Kit, inbound: Inbound, port: Port, locale: str, argument: 
     user, store = inbound.user, kit.store
     current = await kit.defaults(user)
     words = " ".join(argument.split())
+    first, *rest = words.lower().split() or [""]
     page: Key | None = None
     note = ""
-    if words.lower() in ("", "menu", "show"):
+    if first in ("", "menu", "show"):
         pass
     elif words.lower() == "reset":
         await store.reset_user_defaults(user)
         current, note = from_settings(kit.settings), t("settings_reset_done", locale)
-    elif words.lower() in KEYS or words.lower() in ("size", "language"):
-        page = _page_of(words.lower())
-    elif words.lower() in ("target custom", "size custom"):
+    elif not rest and key_of(first) is not None:  # "/settings codec": its choices
+        page = key_of(first)
+    elif key_of(first) == "target" and rest == ["custom"]:
         await _show(kit, inbound, port, t("settings_custom", locale), [_back(locale)])
         return
     else:
@@ -62,10 +73,6 @@ async def answer(kit: Kit, inbound: Inbound, port: Port, locale: str, argument: 
     else:
         text, buttons = _choices(page, current, locale)
     await _show(kit, inbound, port, f"{note}\n\n{text}" if note else text, buttons)
-
-
-def _page_of(word: str) -> Key:
-    return {"size": "target", "language": "lang"}.get(word, word)  # type: ignore[return-value]
 
 
 async def _show(kit: Kit, inbound: Inbound, port: Port, text: str, buttons: list[Button]) -> None:
