@@ -278,11 +278,13 @@ def _container_of(path: Path) -> str | None:
 
 
 def _defaults(args: argparse.Namespace, settings: Settings) -> UserDefaults:
-    """The flags, else the DEFAULT_* settings: what the chat's `/settings` would hold."""
+    """The flags, else the DEFAULT_* settings: what the chat's `/settings` would hold. (A
+    caller that builds its own `args` may leave the flags out.)"""
     base = from_settings(settings)
-    flags = {"target": args.target, "codec": args.codec, "audio": args.audio}
-    if args.max_height is not None:
-        flags["resolution"] = str(args.max_height)
+    flags = {key: getattr(args, key, None) for key in ("target", "codec", "audio")}
+    height = getattr(args, "max_height", None)
+    if height is not None:
+        flags["resolution"] = str(height)
     for key, value in flags.items():
         if value is not None:
             base = change(base, key, value)  # type: ignore[arg-type]
