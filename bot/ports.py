@@ -12,7 +12,8 @@
   on first use, so a Discord-only bot never imports `telegram`.
 
 `clipbridge run`, `clipbridge doctor` and the settings checks iterate over `platforms()`: a new
-platform is one package (with a `PLATFORM` object) plus its settings fields (docs/adding.md).
+platform is one package (with a `PLATFORM` object) plus its settings fields
+(docs/adding-a-platform.md).
 """
 
 from __future__ import annotations

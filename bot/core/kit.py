@@ -190,7 +190,7 @@ class Kit:
             session=session.id,
             state=state,
             backend_job=backend_job,
-            reply_to=run.port.hint,
+            hint=run.port.hint,
             locale=run.request.locale,
             extra={"request": request[:REQUEST_KEPT]} if request else {},
         )
@@ -199,4 +199,4 @@ class Kit:
         self, run: Run, state: Literal["failed", "cancelled"], error: str | None
     ) -> None:
         if run.record is not None and run.record.state in ("pending", "running", "delivering"):
-            run.record = await self.store.update_job(run.record, state=state, error=error)
+            run.record = await self.store.finish_job(run.record, state, error)

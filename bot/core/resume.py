@@ -55,7 +55,7 @@ class Resumer:
         if job.kind == "export" and job.backend_job:
             port = self.port_for(job)
             if job.state == "delivering":  # died mid-post: a duplicate beats a lost video
-                job = await self._kit.store.update_job(job, state="running")
+                job = await self._kit.store.job_running(job)
             request = JobRequest(job.chat, job.user, job.locale, "export", resume=job.id)
             self._enqueue(Run(request, port, resume=job))
         else:
@@ -64,7 +64,7 @@ class Resumer:
     def port_for(self, job: Job) -> Port:
         adapter = self._adapters[job.chat.platform]
         try:
-            return adapter.port_for(job.chat, job.reply_to)
+            return adapter.port_for(job.chat, job.hint)
         except Exception:  # a delivery hint this adapter can no longer read: the chat will do
             log.warning("job %s: unusable delivery hint; using the chat", job.id, exc_info=True)
             return adapter.port_for(job.chat)
@@ -112,6 +112,6 @@ class Resumer:
                 "could not tell %s about interrupted job %s", job.chat, job.id, exc_info=True
             )
         try:
-            await self._kit.store.update_job(job, state="failed", error="interrupted by a restart")
+            await self._kit.store.finish_job(job, "failed", "interrupted by a restart")
         except Exception:
             log.exception("could not close interrupted job %s", job.id)

@@ -30,7 +30,8 @@ class ChatSession:
 @dataclass(frozen=True, slots=True)
 class Job:
     """Work the bot owes a chat. An export is written before it is submitted, so a restarted bot
-    can resume polling `backend_job` and deliver to `chat` (and `reply_to`) exactly once."""
+    can resume polling `backend_job` and deliver to `chat` (through its delivery `hint`) exactly
+    once."""
 
     id: str
     chat: ChatKey
@@ -40,7 +41,7 @@ class Job:
     session: str
     state: JobState = "pending"
     backend_job: str | None = None
-    reply_to: str | None = None
+    hint: str | None = None  # the port's delivery hint (`Port.hint`); column `reply_to`
     locale: str = "en"
     attempts: int = 0
     error: str | None = None
@@ -152,11 +153,6 @@ class Store(Protocol):
         """The job is over: done, failed or cancelled, with what went wrong if anything."""
         ...
 
-    async def update_job(self, job: Job, **changes: Any) -> Job:
-        """Deprecated: the named transitions above say what happened; this goes once the core
-        calls them."""
-        ...
-
     async def active_jobs(self) -> list[Job]:
         """Jobs in flight, oldest first."""
         ...
@@ -165,13 +161,6 @@ class Store(Protocol):
     async def jobs_today(self, user: UserRef) -> int: ...
 
     # the rest ----------------------------------------------------------------------------------
-
-    async def get_meta(self, key: str) -> str | None:
-        """Deprecated: a key-value bag; use the typed methods (the core's fallback session is the
-        last user)."""
-        ...
-
-    async def set_meta(self, key: str, value: str) -> None: ...
 
     async def ping(self) -> None:
         """Raise if the store cannot be used."""

@@ -30,7 +30,7 @@ from .schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
 
-_FALLBACK_KEY = "fallback_session:{}"  # read as meta by the core until it calls the methods
+_FALLBACK_KEY = "fallback_session:{}"  # in meta: where the first schema kept it
 
 
 class DatabaseUnusable(ClipbridgeError):
@@ -178,10 +178,10 @@ class SqliteStore:
         await self.db.commit()
 
     async def fallback_session(self, chat: ChatKey) -> str | None:
-        return await self.get_meta(_FALLBACK_KEY.format(chat))
+        return await self._get_meta(_FALLBACK_KEY.format(chat))
 
     async def set_fallback_session(self, chat: ChatKey, session: str) -> None:
-        await self.set_meta(_FALLBACK_KEY.format(chat), session)
+        await self._set_meta(_FALLBACK_KEY.format(chat), session)
 
     # updates -----------------------------------------------------------------------------------
 
@@ -278,32 +278,13 @@ class SqliteStore:
                 job.session,
                 job.state,
                 job.backend_job,
-                job.reply_to,
+                job.hint,
                 job.locale,
                 job.attempts,
                 job.error,
                 json.dumps(job.extra),
                 job.created_at,
                 job.updated_at,
-            ),
-        )
-        await self.db.commit()
-        return job
-
-    async def update_job(self, job: Job, **changes: Any) -> Job:
-        job = replace(job, **changes, updated_at=time.time())
-        await self.db.execute(
-            "UPDATE jobs SET state = ?, backend_job = ?, reply_to = ?, attempts = ?, error = ?, "
-            "extra = ?, updated_at = ? WHERE id = ?",
-            (
-                job.state,
-                job.backend_job,
-                job.reply_to,
-                job.attempts,
-                job.error,
-                json.dumps(job.extra),
-                job.updated_at,
-                job.id,
             ),
         )
         await self.db.commit()
@@ -390,14 +371,14 @@ class SqliteStore:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
-    # meta (deprecated, see Store.get_meta) ---------------------------------------------------
+    # the meta table: a plain key-value bag, private to this store -----------------------------
 
-    async def get_meta(self, key: str) -> str | None:
+    async def _get_meta(self, key: str) -> str | None:
         async with self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
             row = await cursor.fetchone()
         return str(row[0]) if row else None
 
-    async def set_meta(self, key: str, value: str) -> None:
+    async def _set_meta(self, key: str, value: str) -> None:
         await self.db.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -419,7 +400,7 @@ def _job(row: aiosqlite.Row) -> Job:
         session=str(row["session"]),
         state=row["state"],
         backend_job=row["backend_job"],
-        reply_to=row["reply_to"],
+        hint=row["reply_to"],
         locale=row["locale"] if isinstance(row["locale"], str) else "en",
         attempts=row["attempts"] if isinstance(row["attempts"], int) else 0,
         error=row["error"],

@@ -177,7 +177,7 @@ async def test_a_backend_remembers_each_sessions_last_export(open_store: OpenSto
 
 
 async def test_a_job_reads_back_as_written_after_a_restart(open_store: OpenStore) -> None:
-    job = export(reply_to="m1", locale="zh", extra={"n": 1, "name": "片.mp4"}, backend_job="r1")
+    job = export(hint="m1", locale="zh", extra={"n": 1, "name": "片.mp4"}, backend_job="r1")
     async with open_store() as store:
         added = await store.add_job(job)
         assert added.created_at > 0 and added.updated_at >= added.created_at
@@ -231,12 +231,12 @@ async def test_a_job_ends_with_what_went_wrong(store: Store, state: str) -> None
 
 
 async def test_a_transition_from_a_stale_copy_keeps_what_others_wrote(store: Store) -> None:
-    job = await store.add_job(export(reply_to="m1", extra={"n": 1}))
+    job = await store.add_job(export(hint="m1", extra={"n": 1}))
     await store.export_submitted(job, "render_1b")
     await store.finish_job(job, "cancelled", "cancelled by the person")  # the copy before submit
     found = await store.get_job("render_1")
     assert found is not None
-    assert (found.state, found.backend_job, found.reply_to, found.extra) == (
+    assert (found.state, found.backend_job, found.hint, found.extra) == (
         "cancelled",
         "render_1b",
         "m1",
@@ -262,21 +262,6 @@ async def test_jobs_today_counts_a_users_last_day(store: Store) -> None:
     await store.finish_job(finished, "failed", "x")
     assert await store.jobs_today(USER) == 2, "finished jobs count, old ones do not"
     assert await store.jobs_today(OTHER_USER) == 0
-
-
-async def test_update_job_still_writes_every_field(open_store: OpenStore) -> None:
-    """Until the core calls the named transitions (then update_job and this test go)."""
-    async with open_store() as store:
-        job = await store.add_job(export(backend_job="render_1"))
-        await store.update_job(job, state="running", extra={"n": 1})
-    async with open_store() as store:
-        (found,) = await store.active_jobs()
-        assert (found.chat, found.user, found.state, found.extra) == (
-            CHAT,
-            USER,
-            "running",
-            {"n": 1},
-        )
 
 
 async def test_a_usable_store_answers_ping(store: Store) -> None:

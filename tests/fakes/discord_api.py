@@ -33,6 +33,7 @@ import hashlib
 import itertools
 import json
 import re
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -364,7 +365,10 @@ class FakeDiscord(FakeServer):
         message: dict[str, Any] | None = None,
         permissions: int = ALL_PERMISSIONS,
     ) -> dict[str, Any]:
-        token = f"aW50ZXJhY3Rpb246{self.new_id()}.tok"
+        # Unique across fakes, as Discord's are: discord.py keeps one lock per interaction token
+        # for the whole process, and a token reused by a later test's fake (on a new event loop)
+        # would meet a lock bound to the old loop.
+        token = f"aW50ZXJhY3Rpb246{self.new_id()}.{secrets.token_hex(4)}"
         payload: dict[str, Any] = {
             "id": self.new_id(),
             "application_id": str(self.app_id),

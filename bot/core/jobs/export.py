@@ -30,7 +30,7 @@ async def export(kit: Kit, run: Run) -> None:
             backend = run.backend = kit.sessions.by_name[job.backend]
             if job.state == "pending":  # we may have died before the submit went out
                 used = await backend.start_export(job.session, job.id, context)
-                job = run.record = await store.update_job(job, state="running", backend_job=used)
+                job = run.record = await store.export_submitted(job, used)
         else:
             existing = await kit.sessions.existing(request.chat)
             timeline = await kit.sessions.state_or_none(existing) if existing else None
@@ -44,7 +44,7 @@ async def export(kit: Kit, run: Run) -> None:
             )
             job = run.record = await store.add_job(job)  # before the submit, for resume
             used = await backend.start_export(job.session, render_id, context)
-            job = run.record = await store.update_job(job, state="running", backend_job=used)
+            job = run.record = await store.export_submitted(job, used)
         assert job.backend_job is not None
         result: ExportResult | None = None
         async for event in closing(backend.watch_export(job.backend_job)):
@@ -60,4 +60,4 @@ async def export(kit: Kit, run: Run) -> None:
         await deliver_result(
             kit, request.chat, run.port, backend, result, locale=locale, as_file=as_file
         )
-        run.record = await store.update_job(job, state="done")
+        run.record = await store.finish_job(job, "done")

@@ -13,20 +13,16 @@ from bot.texts import t
 log = logging.getLogger(__name__)
 
 
-def _key(chat: ChatKey) -> str:
-    return f"fallback_session:{chat}"
-
-
 async def keep_copy(kit: Kit, chat: ChatKey, current: Session, attachment: Attachment) -> None:
     """Give the fallback engine its own copy of an upload the primary one received."""
     fallback = kit.sessions.fallback
     if fallback is None or current.backend is fallback:
         return
     try:
-        session = await kit.store.get_meta(_key(chat))
+        session = await kit.store.fallback_session(chat)
         if session is None:
             session = await fallback.open_session("en")
-            await kit.store.set_meta(_key(chat), session)
+            await kit.store.set_fallback_session(chat, session)
         await fallback.upload(session, attachment)
     except ClipbridgeError as error:
         log.warning("no local copy of %s for the fallback: %s", attachment.name, error.detail)
@@ -39,7 +35,7 @@ async def fall_back(kit: Kit, run: Run) -> bool:
     if fallback is None or run.backend is fallback:
         return False
     chat = run.request.chat
-    session = await kit.store.get_meta(_key(chat))
+    session = await kit.store.fallback_session(chat)
     if session is None:
         return False
     log.warning("out of credits: %s goes on with the local engine", chat)

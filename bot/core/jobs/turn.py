@@ -71,7 +71,7 @@ async def turn(kit: Kit, run: Run, text: str) -> None:
         await status(kit, chat, port, locale)
     if relay.offer_export and not relay.results:
         await kit.say(chat, port, t("offer_export", locale), kit.menu(locale))
-    run.record = await kit.store.update_job(run.record, state="done")
+    run.record = await kit.store.finish_job(run.record, "done")
 
 
 @dataclass(eq=False)
