@@ -6,6 +6,7 @@ TEXTS: dict[str, dict[str, Template]] = {
     # Stages, shown in the progress line ("⏳ {stage}: 42%")
     "stage_queued": {"en": "Waiting in line", "zh": "排队中"},
     "stage_encode": {"en": "Encoding", "zh": "编码中"},
+    "stage_sample": {"en": "Comparing picture sizes on a sample", "zh": "用样片比较画面尺寸中"},
     "stage_pass1": {"en": "Analysing (pass 1 of 2)", "zh": "分析中（第 1/2 遍）"},
     "stage_pass2": {"en": "Encoding (pass 2 of 2)", "zh": "编码中（第 2/2 遍）"},
     "stage_retry": {"en": "Fine-tuning the size", "zh": "微调大小中"},

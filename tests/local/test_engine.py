@@ -123,18 +123,20 @@ async def test_tight_target_steps_down_the_resolution(
         assert any(isinstance(e, Text) and "240p" in e.text for e in events)
 
 
-async def test_grain_measured_in_pass_one_steps_the_resolution_down(
+async def test_grain_measured_on_a_sample_steps_the_resolution_down(
     backend_factory: BackendFactory, clips: Clips
 ) -> None:
-    # enough bits per pixel on paper, but pass 1 finds the grain would make 360p blocky
+    # enough bits per pixel on paper, but the sample finds the grain looks better at 240p
     async with backend_factory() as backend:
         session = await session_with(backend, clips.grainy)
         events = await run_turn(backend, session, "under 90KB")
         result = only_result(events)
         assert result.size is not None and result.size <= 90_000
         assert result.height == 240
-        first_passes = [e for e in events if isinstance(e, Progress) and e.percent == 0.0]
-        assert [e.stage for e in first_passes][:2] == ["stage_pass1", "stage_pass1"]
+        stages = [e.stage for e in events if isinstance(e, Progress) and e.stage != "stage_queued"]
+        assert stages[0] == "stage_sample" and stages.count("stage_pass1") >= 1
+        first = stages.index("stage_pass1")
+        assert "stage_sample" not in stages[first:]  # decided before pass 1, which runs once
         assert any(isinstance(e, Text) and "240p" in e.text for e in events)
         # with room to spare it keeps the full size
         roomy = only_result(await run_turn(backend, session, "under 300KB"))
@@ -438,9 +440,11 @@ async def test_progress_spans_both_passes_with_an_eta_about_once_a_second(
                 stamped.append((loop.time(), event))
         percents = [p.percent or 0.0 for _, p in stamped]
         assert percents == sorted(percents)
-        assert percents[0] == 0.0 and percents[-1] >= 45.0
+        assert percents[0] < 50.0 and percents[-1] >= 50.0
+        pass1 = [p for _, p in stamped if p.stage == "stage_pass1"]
         pass2 = [p for _, p in stamped if p.stage == "stage_pass2"]
-        assert pass2 and pass2[0].percent == pytest.approx(45.0)
+        # pass 2 starts where pass 1's share ends: the fast first pass weighs less than pass 2
+        assert pass1 and pass2 and 0 < (pass2[0].percent or 0) - (pass1[0].percent or 0) < 50
         assert any(p.eta is not None for _, p in stamped)
         same_stage = itertools.pairwise(stamped)
         gaps = [b[0] - a[0] for a, b in same_stage if a[1].stage == b[1].stage]

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import re
 import signal
 from collections import deque
 from collections.abc import AsyncGenerator
@@ -19,11 +18,18 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from bot.backends.local.plan import Plan
+from bot.backends.local.plan import Plan, x264_preset
 from bot.errors import DiskFull, RenderFailed
 from bot.media import die_with_parent, forget_run, record_run
 
-__all__ = ["Ffmpeg", "FfmpegRun", "encode_args", "mean_quantizer"]
+__all__ = [
+    "Ffmpeg",
+    "FfmpegRun",
+    "Segment",
+    "encode_args",
+    "sample_encode_args",
+    "score_args",
+]
 
 log = logging.getLogger(__name__)
 
@@ -114,15 +120,16 @@ def _video_rate(plan: Plan, pass_no: int, passlog: Path | None) -> list[str]:
     assert passlog is not None
     rate = ["-b:v", str(plan.video_bitrate)]
     if encoder == "libx264":
-        # A full-effort first pass and a loose VBV cap: both measured better (SSIM and VMAF) on
-        # grainy, high-motion clips, and the cap keeps playback smooth on phones.
+        # x264's fast first pass (ffmpeg's default, and the textbook two-pass's): pass 2 reads
+        # only its frame costs, and the full-effort pass 1 cost about half again its time. A
+        # loose VBV cap keeps playback smooth on phones.
         vbv = [
             "-maxrate",
             str(plan.video_bitrate * 3 // 2),
             "-bufsize",
             str(plan.video_bitrate * 2),
         ]
-        return [*rate, *vbv, "-preset", "medium", "-fastfirstpass", "0",
+        return [*rate, *vbv, "-preset", x264_preset(plan),
                 "-pass", str(pass_no), "-passlogfile", str(passlog)]  # fmt: skip
     if encoder == "libx265":
         return [*rate, "-preset", "medium",
@@ -134,17 +141,93 @@ def _video_rate(plan: Plan, pass_no: int, passlog: Path | None) -> list[str]:
             "-pass", str(pass_no), "-passlogfile", str(passlog)]  # fmt: skip
 
 
-def mean_quantizer(passlog: Path) -> float | None:
-    """The mean frame quantizer x264's pass 1 wrote to `passlog` (None when it wrote none)."""
-    try:
-        text = Path(f"{passlog}-0.log").read_text(errors="replace")
-    except FileNotFoundError:
-        return None
-    values = [float(q) for q in _QUANTIZER.findall(text)]
-    return sum(values) / len(values) if values else None
+Segment = tuple[float, float]
+"""A stretch of the source, (start, seconds)."""
 
 
-_QUANTIZER = re.compile(r" q:([0-9.]+)")
+def sample_encode_args(
+    candidates: list[Plan],
+    src: Path,
+    segments: list[Segment],
+    outs: list[Path],
+    *,
+    pass_no: int,
+    passlogs: list[Path],
+) -> list[str]:
+    """One pass of the sampled stretches of `src`, joined, encoded at every candidate's size and
+    bitrate in one process (the source is decoded once). Two passes, as the real encode: on a
+    second or two of picture one-pass ABR leaves a small picture far under its bitrate (a third
+    under at 240p, measured), which would rank sizes by rate control rather than by what they
+    show. `veryfast` ranks sizes as `medium` does, in a third of the time."""
+    n = len(candidates)
+    graph = f"{_joined(segments)},split={n}" + "".join(f"[j{i}]" for i in range(n))
+    args = [*_COMMON, "-y", *_segment_inputs(src, segments)]
+    chains = [f"[j{i}]{_filters(c)}[c{i}]" for i, c in enumerate(candidates)]
+    args += ["-filter_complex", ";".join([graph, *chains])]
+    for i, (candidate, out, log) in enumerate(zip(candidates, outs, passlogs, strict=True)):
+        args += ["-map", f"[c{i}]", "-c:v", "libx264", "-preset", "veryfast",
+                 "-b:v", str(candidate.video_bitrate), "-pass", str(pass_no),
+                 "-passlogfile", str(log), "-an"]  # fmt: skip
+        args += ["-f", "null", os.devnull] if pass_no == 1 else ["-f", "matroska", str(out)]
+    return args
+
+
+def score_args(
+    encoded: list[Path],
+    top: Plan,
+    src: Path,
+    segments: list[Segment],
+    *,
+    size: tuple[int, int],
+    logs: list[str],
+    vmaf: bool,
+) -> list[str]:
+    """Each encoded sample scored against the same stretches of the source brought to `top`'s
+    picture, both at `size` (as a player would upscale a smaller one): VMAF on every core, every
+    third frame, or SSIM when this ffmpeg has no libvmaf. `logs` are file names in the run's
+    folder (no path: a filter argument takes no escaping then)."""
+    w, h = size
+    n = len(encoded)
+    to_size = f"scale={w}:{h}:flags=bicubic,setsar=1,format=yuv420p"
+    args = [*_COMMON, "-y"]
+    for path in encoded:
+        args += ["-i", str(path)]
+    args += _segment_inputs(src, segments)  # after the samples: inputs n, n + 1, ...
+    graph = [
+        _joined(segments, _filters(top), first=n) + f",{to_size},split={n}"
+        + "".join(f"[r{i}]" for i in range(n))
+    ]  # fmt: skip
+    threads = os.cpu_count() or 1
+    for i, log in enumerate(logs):
+        if vmaf:
+            metric = f"libvmaf=log_fmt=json:log_path={log}:n_threads={threads}:n_subsample=3"
+        else:
+            metric = f"ssim=stats_file={log}"
+        graph.append(f"[{i}:v:0]{to_size}[d{i}];[d{i}][r{i}]{metric}[o{i}]")
+    args += ["-filter_complex", ";".join(graph)]
+    for i in range(n):
+        args += ["-map", f"[o{i}]", "-f", "null", os.devnull]
+    return args
+
+
+def _segment_inputs(src: Path, segments: list[Segment]) -> list[str]:
+    args: list[str] = []
+    for start, seconds in segments:
+        args += ["-ss", f"{start:.3f}", "-t", f"{seconds:.3f}", "-i", str(src)]
+    return args
+
+
+def _joined(segments: list[Segment], chain: str = "", *, first: int = 0) -> str:
+    """A filter graph joining the pictures of inputs `first`, `first + 1`... (one a segment),
+    each through `chain` first; it ends open, for the caller to go on."""
+    chain = f"{chain}," if chain else ""
+    parts = [f"[{first + i}:v:0]{chain}setpts=PTS-STARTPTS[s{i}]" for i in range(len(segments))]
+    joined = "".join(f"[s{i}]" for i in range(len(segments)))
+    return ";".join([*parts, f"{joined}concat=n={len(segments)}:v=1:a=0"])
+
+
+_FILTERS: dict[str, frozenset[str]] = {}
+"""The filters each ffmpeg binary has, by its path."""
 
 
 class Ffmpeg:
@@ -154,6 +237,21 @@ class Ffmpeg:
     def __init__(self, exe: str, *, records: Path | None = None) -> None:
         self.exe = exe
         self.records = records
+
+    async def has_filter(self, name: str) -> bool:
+        """Whether this build of ffmpeg has the filter `name` (asked once a binary, then
+        remembered)."""
+        if self.exe not in _FILTERS:
+            process = await asyncio.create_subprocess_exec(
+                self.exe, "-hide_banner", "-filters",
+                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,
+            )  # fmt: skip
+            listing, _ = await process.communicate()
+            found = (line.split()[1] for line in listing.decode(errors="replace").splitlines()
+                     if len(line.split()) > 2)  # fmt: skip
+            _FILTERS[self.exe] = frozenset(found)
+        return name in _FILTERS[self.exe]
 
     def run(self, args: list[str], duration: float, *, cwd: Path | None = None) -> FfmpegRun:
         return FfmpegRun([self.exe, *args], duration, cwd=cwd, records=self.records)

@@ -1,0 +1,173 @@
+"""Choosing the picture size on evidence: a few seconds of the clip encoded at each candidate size.
+
+A bits-per-pixel rule cannot tell a talking head from handheld footage: at the same budget the
+first looks better at full size and the second one rung down. So before a two-pass H.264 encode
+whose size is in doubt (`plan.sample_sizes`), stretches from the start, middle and end of the
+clip are joined into a near-lossless reference at the largest candidate size; each candidate is
+encoded from it at the planned bitrate and scored against it (VMAF, SSIM when this ffmpeg lacks
+libvmaf). A smaller picture must win by a clear margin: the full size is what a plain two-pass
+delivers, and the engine must never look worse than that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import av.error
+
+from bot.backends.local.ffmpeg import (
+    Ffmpeg,
+    Segment,
+    sample_encode_args,
+    score_args,
+)
+from bot.backends.local.plan import Plan
+
+__all__ = [
+    "MARGIN",
+    "METRIC_SIZE",
+    "Verdict",
+    "choose",
+    "keyframes",
+    "sample_seconds",
+    "segments",
+]
+
+log = logging.getLogger(__name__)
+
+SHORT = 4.0
+"""Clips up to this long are sampled in one stretch from their start."""
+POINTS = (0.2, 0.5, 0.8)
+"""Where the stretches start, as shares of the clip: content changes along a video."""
+MARGIN = {"vmaf": 1.0, "ssim": 0.002}
+"""How much better a smaller picture must score to be chosen: beyond the metric's own noise
+between two runs, so near ties keep the full size."""
+FIRST_SHARE = 0.25
+ENCODE_SHARE = 0.65
+"""The encoding runs' shares of the sampling time, to the end of pass 1 and of pass 2 (the
+scoring run takes the rest)."""
+METRIC_SIZE = 1920 * 1080
+"""Scores are taken at the largest candidate's size, at most this many pixels (VMAF's model is
+trained for 1080p, and a 4K score costs four times as much for the same ranking)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The size chosen, and each candidate's short side and score, largest first."""
+
+    plan: Plan
+    metric: str
+    sizes: tuple[int, ...]
+    scores: tuple[float, ...]
+
+
+def segments(start: float, duration: float, keyframes: list[float] | None = None) -> list[Segment]:
+    """The stretches sampled from a window of the clip: 8% of it (0.8 to 3.6 s in all), in one
+    stretch from the start of a short clip, else three. With the source's `keyframes` (seconds,
+    sorted), each stretch starts at the first keyframe from its point on: a seek to a keyframe
+    decodes nothing it does not use, where a seek between two decodes the whole group of
+    pictures before it. Stretches on the same keyframe merge into one as long as they were."""
+    total = min(duration, 3.6, max(0.8, duration * 0.08))
+    if duration <= SHORT:  # from its start: a keyframe when the clip is not trimmed
+        return [(start, total)]
+    length = total / len(POINTS)
+    end = start + duration
+    points = [start + duration * p for p in POINTS]
+    if keyframes is not None:
+        inside = [k for k in keyframes if start <= k < end - length]
+        points = [next((k for k in inside if k >= point), inside[-1] if inside else start)
+                  for point in points]  # fmt: skip
+    merged: dict[float, float] = {}
+    for point in points:
+        merged[point] = merged.get(point, 0.0) + length
+    return [(point, min(seconds, end - point)) for point, seconds in merged.items()]
+
+
+def keyframes(path: Path, points: list[float]) -> list[float]:
+    """For each of `points` (seconds on ffmpeg's timeline), the first keyframe of the video at or
+    after it, found by seeking and reading packets, never decoding. Blocking: run in a thread."""
+    found: list[float] = []
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        base = float(video.time_base or 0)
+        offset = (container.start_time or 0) / 1e6  # ffmpeg's -ss counts from the file's start
+        for point in points:
+            container.seek(int((point + offset) * 1e6), backward=True)
+            for packet in container.demux(video):
+                if packet.pts is None or not packet.is_keyframe:
+                    continue
+                at = packet.pts * base - offset
+                if at >= point - 1e-3:
+                    found.append(math.ceil(at * 1e6) / 1e6)  # -ss at or after the keyframe
+                    break
+    return sorted(set(found))
+
+
+def sample_seconds(duration: float) -> float:
+    """How much picture a sample of a window this long holds, keyframes aside."""
+    return sum(seconds for _, seconds in segments(0.0, duration))
+
+
+Step = Callable[[list[str], float], AsyncIterator[float]]
+"""Runs one ffmpeg command over so many seconds of picture, yielding the fraction done."""
+
+
+async def choose(
+    ffmpeg: Ffmpeg, source: Path, candidates: list[Plan], tmp: Path, step: Step
+) -> AsyncGenerator[float | Verdict, None]:
+    """Yields the share of the sampling done, then the `Verdict`. `step` runs each command (the
+    caller owns progress, deadlines and cancellation). Three ffmpeg runs whatever the number of
+    candidates: pass 1 and pass 2 of them all, then the scores of them all."""
+    top = candidates[0]
+    points = [top.start + top.duration * p for p in POINTS]
+    try:
+        found: list[float] | None = await asyncio.to_thread(keyframes, source, points)
+    except (av.error.FFmpegError, IndexError, ValueError) as error:
+        log.info("no keyframe index for %s (%s): sampling at fixed points", source.name, error)
+        found = None
+    parts = segments(top.start, top.duration, found)
+    seconds = sum(s for _, s in parts)
+    metric = "vmaf" if await ffmpeg.has_filter("libvmaf") else "ssim"
+    encoded = [tmp / f"sample-{i}.mkv" for i in range(len(candidates))]
+    logs = [tmp / f"sample-pass-{i}" for i in range(len(candidates))]
+    for pass_no, lo, span in ((1, 0.0, FIRST_SHARE), (2, FIRST_SHARE, ENCODE_SHARE - FIRST_SHARE)):
+        args = sample_encode_args(
+            candidates, source, parts, encoded, pass_no=pass_no, passlogs=logs
+        )
+        async for fraction in step(args, seconds):
+            yield lo + fraction * span
+    scale = min(1.0, (METRIC_SIZE / (top.width * top.height)) ** 0.5)
+    size = (max(2, int(top.width * scale) // 2 * 2), max(2, int(top.height * scale) // 2 * 2))
+    names = [f"sample-{i}.{metric}" for i in range(len(candidates))]
+    args = score_args(encoded, top, source, parts, size=size, logs=names, vmaf=metric == "vmaf")
+    async for fraction in step(args, seconds):
+        yield ENCODE_SHARE + fraction * (1 - ENCODE_SHARE)
+    scores = [_read_score(tmp / name, metric) for name in names]
+    chosen = 0
+    for i in range(1, len(candidates)):
+        if scores[i] > scores[chosen] + MARGIN[metric]:
+            chosen = i
+    log.info(
+        "sampled %s: %s %s, chose %dp",
+        source.name, metric,
+        ", ".join(f"{c.short_side}p {s:.3f}" for c, s in zip(candidates, scores, strict=True)),
+        candidates[chosen].short_side,
+    )  # fmt: skip
+    sizes = tuple(c.short_side for c in candidates)
+    yield Verdict(candidates[chosen], metric, sizes, tuple(scores))
+
+
+def _read_score(path: Path, metric: str) -> float:
+    text = path.read_text(errors="replace")
+    if metric == "vmaf":
+        return float(json.loads(text)["pooled_metrics"]["vmaf"]["mean"])
+    values = [float(field.split(":")[1]) for line in text.splitlines()
+              for field in line.split() if field.startswith("All:")]  # fmt: skip
+    return sum(values) / len(values)
