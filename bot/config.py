@@ -129,6 +129,19 @@ class Settings(BaseSettings):
     encode_timeout: float = Field(default=3600.0, gt=0)
     """Seconds one encode may run before it is stopped and the person told."""
 
+    # --- Defaults for everyone (each person can change theirs with /settings) ----------------
+    default_target: str | None = None
+    """Size a result is made to when a request names none, e.g. `8MB` or `10MiB`; unset fits
+    the chat (its upload limit; 50 MB in the console chat)."""
+    default_codec: Literal["h264", "h265", "av1"] | None = None
+    """Codec when a request names none; unset is H.264, which plays everywhere."""
+    default_max_height: int | None = Field(default=None, ge=144, le=4320)
+    """Largest picture height (e.g. `720`) when a request names no resolution; unset keeps it."""
+    default_audio: Literal["keep", "drop"] = "keep"
+    """Keep or drop the sound when a request says nothing about it."""
+    default_send_as: Literal["video", "file"] = "video"
+    """Send results as a playable `video` or as a `file` (a Telegram document, kept as is)."""
+
     # --- Links --------------------------------------------------------------------------------
     links_enabled: bool = True
     """Fetch videos from links people send (direct http(s) links to a video file)."""
@@ -197,6 +210,15 @@ class Settings(BaseSettings):
                 ip_network(network, strict=False)
             except ValueError:
                 raise ValueError(f"{network!r} is not a network like 10.0.0.0/8") from None
+        return value
+
+    @field_validator("default_target")
+    @classmethod
+    def _size(cls, value: str | None) -> str | None:
+        from bot.defaults import read_size
+
+        if value is not None and value.strip().lower() != "chat" and read_size(value) is None:
+            raise ValueError(f"{value!r} is not a size from 100KB to 2GB like 8MB or 10MiB")
         return value
 
     @property

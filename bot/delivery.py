@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 from bot import formats, media, metrics
@@ -36,7 +37,9 @@ async def deliver(
     pacer: Pacer,
     work_dir: Path,
     ffmpeg: str,
+    as_file: bool = False,
 ) -> None:
+    """`as_file`: the person asked for files (`/settings`), so the port posts a document."""
     limit = port.upload_limit
     if result.path is None and result.size is not None and result.size > limit:
         await _over_limit(result, result.size, port, pacer, locale)
@@ -58,7 +61,7 @@ async def deliver(
         if size > limit:
             await _over_limit(result, size, port, pacer, locale)
             return
-        video = await _describe(path, result, size, work_dir, ffmpeg)
+        video = replace(await _describe(path, result, size, work_dir, ffmpeg), as_file=as_file)
         caption = _caption(video, result, size, locale)[: port.caption_limit]
         with contextlib.suppress(Exception):
             await port.typing("upload_video")

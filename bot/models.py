@@ -103,6 +103,9 @@ class Inbound:
     locale: str | None = None
     update_id: str | None = None
     is_group: bool = False
+    pressed: str | None = None
+    """The id of the bot's message whose button this was (a Telegram button press), so an answer
+    that belongs there (the `/settings` menu) edits it instead of posting another."""
     moderator: Callable[[], Awaitable[bool]] | None = field(default=None, compare=False)
     """In a group: asks the platform whether the sender administers it (and so may cancel other
     members' work). Asked only when needed: on Telegram it costs a `getChatMember` call."""

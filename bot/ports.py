@@ -70,6 +70,7 @@ class OutboundVideo:
     thumbnail: Path | None = None
     mime: str = "video/mp4"
     source_url: str | None = None
+    as_file: bool = False  # the person asked for files (`/settings`): a document, not a player
 
 
 class Port(Protocol):

@@ -20,7 +20,17 @@ from typing import Literal
 from bot.texts import t
 
 Action = Literal[
-    "start", "help", "new", "status", "credits", "export", "cancel", "lang", "upload_hint", "turn"
+    "start",
+    "help",
+    "new",
+    "status",
+    "credits",
+    "export",
+    "cancel",
+    "lang",
+    "settings",
+    "upload_hint",
+    "turn",
 ]
 
 COMMANDS: dict[str, Action] = {
@@ -37,6 +47,8 @@ COMMANDS: dict[str, Action] = {
     "stop": "cancel",
     "lang": "lang",
     "language": "lang",
+    "settings": "settings",
+    "defaults": "settings",
     # Instruction commands (Discord's /edit and /compress) carry their text as the argument.
     "edit": "turn",
     "compress": "turn",

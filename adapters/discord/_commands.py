@@ -13,6 +13,7 @@ from discord import app_commands
 
 from adapters.discord._router import Router
 from adapters.discord._translator import locale_text as L
+from bot.defaults import CODECS, HEIGHTS, TARGETS
 from bot.texts import t
 from bot.texts.languages import CODES
 
@@ -67,6 +68,34 @@ def install(tree: app_commands.CommandTree[Any], router: Router) -> None:
     async def cancel(interaction: discord.Interaction[Any], everyone: bool = False) -> None:
         await router.command(interaction, "/cancel all" if everyone else "/cancel")
 
+    @installs
+    @everywhere
+    @app_commands.rename(**{name: L(f"discord_opt_{name}") for name in _SETTINGS_OPTIONS})
+    @app_commands.describe(**{name: L(f"discord_opt_{name}_desc") for name in _SETTINGS_OPTIONS})
+    @app_commands.choices(**_settings_choices())
+    async def settings(  # noqa: PLR0917 (one option per setting, as Discord shows them)
+        interaction: discord.Interaction[Any],
+        target: app_commands.Choice[str] | None = None,
+        custom_size: str | None = None,
+        codec: app_commands.Choice[str] | None = None,
+        resolution: app_commands.Choice[str] | None = None,
+        audio: app_commands.Choice[str] | None = None,
+        send_as: app_commands.Choice[str] | None = None,
+        language: app_commands.Choice[str] | None = None,
+        reset: bool = False,
+    ) -> None:
+        chosen = {
+            "target": custom_size.replace(" ", "") if custom_size else target and target.value,
+            "codec": codec and codec.value,
+            "resolution": resolution and resolution.value,
+            "audio": audio and audio.value,
+            "send": send_as and send_as.value,
+            "lang": language and language.value,
+        }
+        words = " ".join(f"{key} {value}" for key, value in chosen.items() if value)
+        text = "/settings reset" if reset else f"/settings {words}".rstrip()
+        await router.command(interaction, text, ephemeral=True)
+
     async def compress_message(
         interaction: discord.Interaction[Any], message: discord.Message
     ) -> None:
@@ -78,12 +107,46 @@ def install(tree: app_commands.CommandTree[Any], router: Router) -> None:
         ("edit", edit),
         ("lang", lang),
         ("cancel", cancel),
+        ("settings", settings),
     ):
         tree.add_command(_command(name, callback))
     for name in PLAIN:
         tree.add_command(installs(everywhere(_command(name, _plain(router, f"/{name}")))))
     menu = app_commands.ContextMenu(name=L("discord_ctx_compress"), callback=compress_message)
     tree.add_command(installs(everywhere(menu)))
+
+
+_SETTINGS_OPTIONS = (
+    "target",
+    "custom_size",
+    "codec",
+    "resolution",
+    "audio",
+    "send_as",
+    "language",
+    "reset",
+)
+
+
+def _settings_choices() -> dict[str, list[app_commands.Choice[str]]]:
+    """The choices `/settings` offers on Discord: the same as the menu's (`bot.defaults`)."""
+    choice = app_commands.Choice
+    return {
+        "target": [
+            choice(name=L("settings_value_chat") if size is None else word, value=word)
+            for size, word in TARGETS
+        ],
+        "codec": [choice(name=L(f"settings_value_{codec}"), value=codec) for codec in CODECS],
+        "resolution": [
+            choice(
+                name=L("settings_value_source") if h is None else f"{h}p", value=str(h or "source")
+            )
+            for h in HEIGHTS
+        ],
+        "audio": [choice(name=L(f"settings_value_{v}"), value=v) for v in ("keep", "drop")],
+        "send_as": [choice(name=L(f"settings_value_{v}"), value=v) for v in ("video", "file")],
+        "language": [choice(name=L(f"discord_choice_{code}"), value=code) for code in CODES],
+    }
 
 
 def _command(name: str, callback: Any) -> app_commands.Command[Any, Any, None]:

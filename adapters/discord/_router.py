@@ -44,8 +44,10 @@ class Router:
         attachments: Sequence[discord.Attachment] = (),
         *,
         need_video: bool = False,
+        ephemeral: bool = False,
     ) -> None:
-        """Answer an app command whose meaning for the core is `text` (+ `attachments`)."""
+        """Answer an app command whose meaning for the core is `text` (+ `attachments`);
+        `ephemeral`: only the person who asked sees the answers (their `/settings`)."""
         user = user_ref(interaction.user)
         # What the adapter says itself is in the language the core would use: `/lang` first.
         locale = await self._core.language(user, interaction.locale.value)
@@ -61,7 +63,7 @@ class Router:
                 answer, ephemeral=True, allowed_mentions=NO_PINGS
             )
             return
-        await interaction.response.defer(thinking=True)
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         port = self.interaction_port(interaction, locale)
         for other in others:
             await port.send_text(t("discord_not_video", locale, name=other.filename))
@@ -80,8 +82,26 @@ class Router:
         )
 
     async def pressed(self, interaction: discord.Interaction[Any], command: str) -> None:
-        """A `CommandButton` press: the same as typing `command`."""
-        await self.command(interaction, command)
+        """A `CommandButton` press: the same as typing `command`. A `/settings` menu's buttons
+        change the menu itself (its message is the press's response), seen only by its person."""
+        if not command.startswith("/settings"):
+            await self.command(interaction, command)
+            return
+        user = user_ref(interaction.user)
+        await interaction.response.defer()  # a press: the answer replaces the pressed message
+        locale = await self._core.language(user, interaction.locale.value)
+        port = self.interaction_port(interaction, locale)
+        await self._run(
+            Inbound(
+                chat=port.chat,
+                user=user,
+                text=command,
+                locale=interaction.locale.value,
+                update_id=str(interaction.id),
+                is_group=interaction.guild_id is not None,
+            ),
+            port,
+        )
 
     def interaction_port(
         self, interaction: discord.Interaction[Any], language: str | None = None

@@ -324,6 +324,7 @@ class TelegramAdapter(Lifecycle):
             locale=query.from_user.language_code,
             update_id=str(update.update_id),
             is_group=group,
+            pressed=str(message.message_id),
             moderator=self._moderator(message.chat.id, query.from_user.id) if group else None,
         )
         await self._core.handle(inbound, self.port_for(key))

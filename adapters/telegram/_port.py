@@ -203,17 +203,25 @@ class TelegramPort:
                     thumb = files.enter_context(video.thumbnail.open("rb"))
                     meta["thumbnail"] = InputFile(thumb, filename="thumb.jpg")
             with translated():
-                message = await self._send_as(video.mime, content, caption, meta)
+                message = await self._send_as(video.mime, content, caption, meta, video.as_file)
         return MessageRef(str(message.message_id))
 
     async def _send_as(
-        self, mime: str, content: str | InputFile, caption: str, meta: dict[str, Any]
+        self,
+        mime: str,
+        content: str | InputFile,
+        caption: str,
+        meta: dict[str, Any],
+        as_file: bool = False,
     ) -> Message:
         """sendAudio for sound (a player, not a file), sendAnimation for a GIF (plays inline and
         loops), sendDocument for an animated WebP (Telegram takes only GIF or MP4 animations),
         sendVideo for the rest."""
         common: dict[str, Any] = {"caption": caption or None, "read_timeout": ANSWER_AFTER_UPLOAD}
         common |= self._where()
+        if as_file:  # kept byte for byte: Telegram recompresses nothing sent as a document
+            extra = {k: meta[k] for k in ("thumbnail",) if k in meta}
+            return await self._bot.send_document(document=content, **common, **extra)
         if mime.startswith("audio/"):
             extra = {k: meta[k] for k in ("duration", "thumbnail") if k in meta}
             return await self._bot.send_audio(audio=content, **common, **extra)

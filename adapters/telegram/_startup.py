@@ -27,7 +27,17 @@ from bot.texts.languages import DEFAULT, LANGUAGES
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "export", "status", "credits", "cancel", "new", "lang")
+COMMANDS = (
+    "start",
+    "help",
+    "export",
+    "status",
+    "credits",
+    "cancel",
+    "new",
+    "lang",
+    "settings",
+)
 
 
 def bad_token(reason: str, base_url: str) -> ConfigError:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol, Self
 
 from bot.errors import ClipbridgeError
 from bot.models import Attachment, ByteStream
+from bot.store import UserDefaults
 
 if TYPE_CHECKING:
     from bot.timeline import Timeline
@@ -30,6 +31,9 @@ class TurnContext:
     locale: str  # a code of `bot.texts.languages`: "en", "zh"
     upload_limit: int  # the chat's upload limit in bytes: "fit Telegram" means this
     chat: str = ""  # str(ChatKey), for log lines only
+    defaults: UserDefaults | None = (
+        None  # the person's `/settings`, for what a request leaves unsaid
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from bot import media, metrics
 from bot.backends.base import Backend
 from bot.config import Settings
-from bot.core import answers
+from bot.core import answers, settings_menu
 from bot.core.explain import explain
 from bot.core.guard import guarded
 from bot.core.intake import Command, Intake, Reply, Submit
@@ -105,6 +105,8 @@ class Conversation:
                 await answers.set_language(
                     kit, chat, port, locale, user=inbound.user, argument=command.argument
                 )
+            case "settings":
+                await settings_menu.answer(kit, inbound, port, locale, command.argument)
             case "cancel_all":
                 await self._cancelling.cancel_all(inbound, port, locale)
             case "cancel":

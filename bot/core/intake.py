@@ -39,7 +39,7 @@ class Reply:
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A command that acts at once: lang, cancel, cancel_all, new, status, credits."""
+    """A command that acts at once: lang, cancel, cancel_all, new, status, credits, settings."""
 
     action: str
     argument: str
@@ -99,7 +99,7 @@ class Intake:
                 return Reply(text, self._kit.menu(locale))
             case "cancel" if decision.argument.lower() in CANCEL_ALL and inbound.chat.member:
                 return Command("cancel_all", decision.argument, locale)
-            case "lang" | "cancel" | "new" | "status" | "credits":
+            case "lang" | "cancel" | "new" | "status" | "credits" | "settings":
                 return Command(decision.action, decision.argument, locale)
             case "upload_hint":
                 return Reply(t("ask_upload", locale))

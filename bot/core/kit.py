@@ -12,11 +12,12 @@ from typing import Literal
 from bot.backends.base import Backend
 from bot.config import Settings
 from bot.core.requests import JobKindName, JobRequest
+from bot.defaults import from_settings
 from bot.errors import ClipbridgeError, SessionNotFound
 from bot.models import Attachment, ChatKey, UserRef
 from bot.ports import Button, Port
 from bot.progress import FIRST_DELAY, Pacer, ProgressMessage, Spawn, send_reliably
-from bot.store import Job, JobKind, Store
+from bot.store import Job, JobKind, Store, UserDefaults
 from bot.texts import t
 from bot.timeline import Timeline
 
@@ -129,6 +130,10 @@ class Kit:
     spawn: Spawn
     clock: Callable[[], float]
     ffmpeg: str
+
+    async def defaults(self, user: UserRef) -> UserDefaults:
+        """`user`'s `/settings`, else the operator's DEFAULT_* settings."""
+        return await self.store.user_defaults(user) or from_settings(self.settings)
 
     def is_admin(self, user: UserRef) -> bool:
         return str(user) in self.settings.admins

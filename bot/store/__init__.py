@@ -1,10 +1,10 @@
 """Persistence: what must survive a restart, behind one protocol.
 
-`base` holds the records (`Job`, `ChatSession`, `Credentials`) and the `Store` protocol and
-imports no database; `sqlite` is `SqliteStore` (aiosqlite, imported only when first used, so a
-module that only needs `Job` stays light); `schema` is its numbered migrations. `postgres` is
-`PostgresStore` (psycopg 3, chosen by DATABASE_URL; a `SharedStore`, for several processes),
-`postgres_schema` its migrations; `rows` reads a job's row for both.
+`base` holds the records (`Job`, `ChatSession`, `Credentials`, `UserDefaults`) and the `Store`
+protocol and imports no database; `sqlite` is `SqliteStore` (aiosqlite, imported only when first
+used, so a module that only needs `Job` stays light); `schema` is its numbered migrations.
+`postgres` is `PostgresStore` (psycopg 3, chosen by DATABASE_URL; a `SharedStore`, for several
+processes), `postgres_schema` its migrations; `rows` reads a job's row for both.
 
     async with SqliteStore(path) as store:
         job = await store.add_job(Job(...))
@@ -26,6 +26,7 @@ from .base import (
     JobState,
     SharedStore,
     Store,
+    UserDefaults,
 )
 from .schema import MIGRATIONS
 
@@ -59,4 +60,5 @@ __all__ = [
     "SharedStore",
     "SqliteStore",
     "Store",
+    "UserDefaults",
 ]

@@ -62,6 +62,19 @@ class Credentials:
     user_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class UserDefaults:
+    """What a person chose in `/settings`, applied when an instruction is silent on that point.
+    None / False is "not chosen": the engine (or the operator's DEFAULT_* settings) decides.
+    Their language is kept apart (`set_language`), since every answer needs it."""
+
+    target_bytes: int | None = None  # None: fit the chat
+    codec: str | None = None  # "h264", "h265", "av1"
+    max_height: int | None = None  # 720: at most 720p
+    drop_audio: bool = False
+    as_file: bool = False  # deliver as a document (Telegram), not a playable video
+
+
 class Store(Protocol):
     # backends ----------------------------------------------------------------------------------
 
@@ -106,6 +119,16 @@ class Store(Protocol):
 
     async def get_language(self, user: UserRef) -> str | None: ...
     async def set_language(self, user: UserRef, language: str) -> None: ...
+
+    async def user_defaults(self, user: UserRef) -> UserDefaults | None:
+        """What `user` chose in `/settings`; None when they chose nothing (or reset)."""
+        ...
+
+    async def set_user_defaults(self, user: UserRef, defaults: UserDefaults) -> None: ...
+
+    async def reset_user_defaults(self, user: UserRef) -> None:
+        """Forget `user`'s choices: the operator's defaults apply again."""
+        ...
 
     # jobs --------------------------------------------------------------------------------------
 

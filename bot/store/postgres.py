@@ -26,7 +26,16 @@ from psycopg_pool import AsyncConnectionPool
 from bot.errors import ClipbridgeError
 from bot.models import ChatKey, UserRef
 
-from .base import ACTIVE_STATES, ChatSession, Credentials, FinalState, Job, SharedStore, Store
+from .base import (
+    ACTIVE_STATES,
+    ChatSession,
+    Credentials,
+    FinalState,
+    Job,
+    SharedStore,
+    Store,
+    UserDefaults,
+)
 from .postgres_schema import MIGRATION_LOCK, MIGRATIONS
 from .rows import FALLBACK_KEY, job_from_row, job_values, within_limits
 from .sqlite import DatabaseUnusable
@@ -301,6 +310,44 @@ class PostgresStore:
             'ON CONFLICT ("user") DO UPDATE SET language = excluded.language',
             (str(user), language),
         )
+
+    async def user_defaults(self, user: UserRef) -> UserDefaults | None:
+        row = await self._one(
+            "SELECT target_bytes, codec, max_height, drop_audio, as_file FROM user_defaults "
+            'WHERE "user" = %s',
+            (str(user),),
+        )
+        if row is None:
+            return None
+        return UserDefaults(
+            target_bytes=row["target_bytes"],
+            codec=row["codec"],
+            max_height=row["max_height"],
+            drop_audio=bool(row["drop_audio"]),
+            as_file=bool(row["as_file"]),
+        )
+
+    async def set_user_defaults(self, user: UserRef, defaults: UserDefaults) -> None:
+        await self._execute(
+            'INSERT INTO user_defaults ("user", target_bytes, codec, max_height, drop_audio, '
+            "as_file, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            'ON CONFLICT ("user") DO UPDATE SET target_bytes = excluded.target_bytes, '
+            "codec = excluded.codec, max_height = excluded.max_height, "
+            "drop_audio = excluded.drop_audio, as_file = excluded.as_file, "
+            "updated_at = excluded.updated_at",
+            (
+                str(user),
+                defaults.target_bytes,
+                defaults.codec,
+                defaults.max_height,
+                defaults.drop_audio,
+                defaults.as_file,
+                time.time(),
+            ),
+        )
+
+    async def reset_user_defaults(self, user: UserRef) -> None:
+        await self._execute('DELETE FROM user_defaults WHERE "user" = %s', (str(user),))
 
     # jobs --------------------------------------------------------------------------------------
 

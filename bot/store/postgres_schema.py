@@ -63,4 +63,16 @@ MIGRATIONS: Sequence[str] = (
         PRIMARY KEY (backend, session)
     );
     """,
+    # 2: a person's defaults (/settings), one row per platform user
+    """
+    CREATE TABLE user_defaults (
+        "user" TEXT PRIMARY KEY,
+        target_bytes BIGINT,
+        codec TEXT,
+        max_height INTEGER,
+        drop_audio BOOLEAN NOT NULL DEFAULT false,
+        as_file BOOLEAN NOT NULL DEFAULT false,
+        updated_at DOUBLE PRECISION NOT NULL
+    );
+    """,
 )

@@ -83,4 +83,16 @@ MIGRATIONS: Sequence[str] = (
     DELETE FROM meta
         WHERE key IN ('nemo.client_id', 'nemo.token') OR key LIKE 'nemo\\_render:%' ESCAPE '\\';
     """,
+    # 3: each person's /settings, one row per platform user id
+    """
+    CREATE TABLE user_defaults (
+        user TEXT PRIMARY KEY,
+        target_bytes INTEGER,
+        codec TEXT,
+        max_height INTEGER,
+        drop_audio INTEGER NOT NULL DEFAULT 0,
+        as_file INTEGER NOT NULL DEFAULT 0,
+        updated_at REAL NOT NULL
+    );
+    """,
 )

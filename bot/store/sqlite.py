@@ -16,7 +16,7 @@ import aiosqlite
 from bot.errors import ClipbridgeError
 from bot.models import ChatKey, UserRef
 
-from .base import ACTIVE_STATES, ChatSession, Credentials, FinalState, Job, Store
+from .base import ACTIVE_STATES, ChatSession, Credentials, FinalState, Job, Store, UserDefaults
 from .rows import FALLBACK_KEY, JOB_COLUMNS, job_from_row, job_values, within_limits
 from .schema import MIGRATIONS
 
@@ -209,6 +209,46 @@ class SqliteStore:
         )
         await self.db.commit()
 
+    async def user_defaults(self, user: UserRef) -> UserDefaults | None:
+        async with self.db.execute(
+            "SELECT target_bytes, codec, max_height, drop_audio, as_file FROM user_defaults "
+            "WHERE user = ?",
+            (str(user),),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return UserDefaults(
+            target_bytes=_int_or_none(row["target_bytes"]),
+            codec=row["codec"] if isinstance(row["codec"], str) else None,
+            max_height=_int_or_none(row["max_height"]),
+            drop_audio=bool(row["drop_audio"]),
+            as_file=bool(row["as_file"]),
+        )
+
+    async def set_user_defaults(self, user: UserRef, defaults: UserDefaults) -> None:
+        await self.db.execute(
+            "INSERT INTO user_defaults (user, target_bytes, codec, max_height, drop_audio, "
+            "as_file, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user) DO UPDATE SET "
+            "target_bytes = excluded.target_bytes, codec = excluded.codec, "
+            "max_height = excluded.max_height, drop_audio = excluded.drop_audio, "
+            "as_file = excluded.as_file, updated_at = excluded.updated_at",
+            (
+                str(user),
+                defaults.target_bytes,
+                defaults.codec,
+                defaults.max_height,
+                int(defaults.drop_audio),
+                int(defaults.as_file),
+                time.time(),
+            ),
+        )
+        await self.db.commit()
+
+    async def reset_user_defaults(self, user: UserRef) -> None:
+        await self.db.execute("DELETE FROM user_defaults WHERE user = ?", (str(user),))
+        await self.db.commit()
+
     # jobs --------------------------------------------------------------------------------------
 
     async def add_job(self, job: Job) -> Job:
@@ -334,6 +374,10 @@ class SqliteStore:
             (key, value),
         )
         await self.db.commit()
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and value > 0 else None
 
 
 if TYPE_CHECKING:  # mypy checks here that SqliteStore is every bit a Store

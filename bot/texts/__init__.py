@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from bot.errors import EncodeTimeout, TooHeavy
-from bot.texts import console, core, discord, engine, intent, telegram, tools
+from bot.texts import console, core, discord, engine, intent, settings, telegram, tools
 from bot.texts.languages import CODES
 
 # Re-exported: where the core and the adapters have always asked.
@@ -28,7 +28,7 @@ LANGUAGES = CODES  # the table is `bot.texts.languages`
 DEFAULT = CODES[0]
 
 CATALOG: dict[str, Mapping[str, Template]] = {}
-for _module in (core, engine, intent, telegram, discord, tools, console):
+for _module in (core, engine, intent, telegram, discord, tools, console, settings):
     _clash = CATALOG.keys() & _module.TEXTS.keys()
     if _clash:
         raise RuntimeError(f"text keys defined twice: {sorted(_clash)}")

@@ -43,7 +43,7 @@ TEXTS.update(
                 "• compress this video to under 50MB without losing quality\n"
                 "• make it 720p and remove the audio\n"
                 "• cut from 0:10 to 0:45\n\n"
-                "Commands: /export /status /credits /cancel /new /lang /help\n"
+                "Commands: /export /status /credits /cancel /new /lang /settings /help\n"
                 "In a group each member has their own session: /cancel stops your own work; "
                 "group admins can stop everyone's with /cancel all."
             ),
@@ -52,7 +52,7 @@ TEXTS.update(
                 "• 把视频压缩到50MB以内，不损失画质\n"
                 "• 转成720p并去掉声音\n"
                 "• 剪出0:10到0:45\n\n"
-                "命令：/export /status /credits /cancel /new /lang /help\n"
+                "命令：/export /status /credits /cancel /new /lang /settings /help\n"
                 "在群组里每位成员有自己的会话：/cancel 只停止你自己的任务；"
                 "群管理员可以用 /cancel all 停止所有人的任务。"
             ),

@@ -124,4 +124,41 @@ TEXTS: dict[str, dict[str, str]] = {
             "有“管理消息”权限的成员可以用 /cancel everyone:True 停止所有人的任务。"
         ),
     },
+    "discord_cmd_settings": {"en": "settings", "zh": "设置"},
+    "discord_cmd_settings_desc": {
+        "en": "Your defaults: size, codec, resolution, audio, how results are sent, language",
+        "zh": "你的默认设置：大小、编码、分辨率、声音、发送方式、语言",
+    },
+    "discord_opt_target": {"en": "size", "zh": "大小"},
+    "discord_opt_target_desc": {
+        "en": "The size results are made to when you name none",
+        "zh": "没说大小时，结果做成多大",
+    },
+    "discord_opt_custom_size": {"en": "custom_size", "zh": "自定义大小"},
+    "discord_opt_custom_size_desc": {
+        "en": "Any size instead, e.g. 12MB (100 KB to 2 GB)",
+        "zh": "或任意大小，例如 12MB（100 KB 到 2 GB）",
+    },
+    "discord_opt_codec": {"en": "codec", "zh": "编码"},
+    "discord_opt_codec_desc": {"en": "The codec when you name none", "zh": "没说编码时用的编码"},
+    "discord_opt_resolution": {"en": "max_resolution", "zh": "最大分辨率"},
+    "discord_opt_resolution_desc": {
+        "en": "The largest picture when you name no resolution",
+        "zh": "没说分辨率时的最大画面",
+    },
+    "discord_opt_audio": {"en": "audio", "zh": "声音"},
+    "discord_opt_audio_desc": {
+        "en": "Keep or drop the sound when you say nothing about it",
+        "zh": "没说到声音时保留还是去掉",
+    },
+    "discord_opt_send_as": {"en": "send_as", "zh": "发送方式"},
+    "discord_opt_send_as_desc": {
+        "en": "A playable video, or a file kept as is",
+        "zh": "可播放的视频，或原样保存的文件",
+    },
+    "discord_opt_reset": {"en": "reset", "zh": "重置"},
+    "discord_opt_reset_desc": {
+        "en": "Forget your choices: back to the bot's defaults",
+        "zh": "忘掉你的选择，恢复机器人的默认设置",
+    },
 }

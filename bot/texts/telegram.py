@@ -28,4 +28,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "tg_cmd_cancel": {"en": "Stop the current job", "zh": "停止当前任务"},
     "tg_cmd_new": {"en": "Start over with a new session", "zh": "开始新的会话"},
     "tg_cmd_lang": {"en": "Language: /lang en or /lang zh", "zh": "语言：/lang en 或 /lang zh"},
+    "tg_cmd_settings": {
+        "en": "Your defaults: size, codec, resolution, audio, send as file",
+        "zh": "你的默认设置：大小、编码、分辨率、声音、按文件发送",
+    },
 }

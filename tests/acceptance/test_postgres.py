@@ -69,7 +69,7 @@ async def test_run_on_postgres_compresses_restarts_and_loses_nothing(
 
     async with clipbridge("doctor", env=env) as doctor:
         await doctor.wait(60)
-    assert "answers, schema 1 of 1" in doctor.out, doctor.transcript
+    assert "answers, schema 2 of 2" in doctor.out, doctor.transcript
     assert "127.0.0.1" in doctor.out and POSTGRES_PASSWORD not in doctor.transcript
 
 

@@ -17,7 +17,7 @@ from unittest.mock import ANY
 import pytest
 
 from bot.models import ChatKey, UserRef
-from bot.store import Credentials, Job, SqliteStore, Store
+from bot.store import Credentials, Job, SqliteStore, Store, UserDefaults
 
 CHAT = ChatKey("telegram", "42", "7")
 OTHER_CHAT = ChatKey("discord", "42")
@@ -133,6 +133,27 @@ async def test_a_language_choice_is_kept_per_user(open_store: OpenStore) -> None
     async with open_store() as store:
         assert await store.get_language(USER) == "zh"
         assert await store.get_language(OTHER_USER) is None
+
+
+async def test_a_persons_defaults_are_kept_replaced_and_reset(open_store: OpenStore) -> None:
+    chosen = UserDefaults(
+        target_bytes=8_000_000, codec="h265", max_height=720, drop_audio=True, as_file=True
+    )
+    async with open_store() as store:
+        assert await store.user_defaults(USER) is None
+        await store.set_user_defaults(USER, UserDefaults(codec="av1"))
+        await store.set_user_defaults(USER, chosen)
+    async with open_store() as store:
+        assert await store.user_defaults(USER) == chosen
+        assert await store.user_defaults(OTHER_USER) is None
+        assert await store.user_defaults(UserRef("discord", "9")) is None  # per platform id
+        await store.set_user_defaults(OTHER_USER, UserDefaults())
+        assert await store.user_defaults(OTHER_USER) == UserDefaults()  # chosen: all engine's
+        await store.reset_user_defaults(USER)
+    async with open_store() as store:
+        assert await store.user_defaults(USER) is None
+        assert await store.user_defaults(OTHER_USER) == UserDefaults()
+        await store.reset_user_defaults(USER)  # nothing to forget is no error
 
 
 # backends --------------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ async def test_command_sync_carries_chinese_names_and_descriptions(
         "new",
         "cancel",
         "lang",
+        "settings",
         "help",
         "Compress video",
     }
@@ -85,6 +86,13 @@ async def test_command_sync_carries_chinese_names_and_descriptions(
     assert menu["type"] == 3 and menu["name_localizations"]["zh-CN"] == "压缩视频"
     [language] = commands["lang"]["options"]
     assert [c["name_localizations"]["zh-CN"] for c in language["choices"]] == ["英文", "中文"]
+    settings = {o["name"]: o for o in commands["settings"]["options"]}
+    assert list(settings) == [
+        "size", "custom_size", "codec", "max_resolution", "audio", "send_as", "language", "reset"
+    ]  # fmt: skip
+    assert not any(o.get("required") for o in settings.values())  # each one changes alone
+    assert [c["value"] for c in settings["codec"]["choices"]] == ["h264", "h265", "av1"]
+    assert settings["codec"]["choices"][0]["name_localizations"]["zh-CN"] == "H.264（兼容性最好）"
     assert set(compress["contexts"]) == {0, 1, 2}  # guilds, bot DMs, private channels
     assert set(compress["integration_types"]) == {0, 1}  # server and user installs
 

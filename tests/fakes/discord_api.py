@@ -28,6 +28,7 @@ sizes), and `wait_for()` waits on a condition over that log without sleeping.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import itertools
 import json
@@ -57,6 +58,7 @@ class UploadedPart:
     content_type: str | None
     size: int
     sha256: str
+    path: Path | None = None  # where its bytes were written, when the fake keeps uploads
 
 
 @dataclass
@@ -115,6 +117,8 @@ class FakeDiscord(FakeServer):
         """`message_content_granted=False`: the privileged Message Content intent is not turned
         on in the (fake) developer portal, so an IDENTIFY asking for it is closed with 4014."""
         super().__init__()
+        self._pressed: dict[str, str] = {}  # interaction token -> the message its button is on
+        self.keep_uploads: Path | None = None  # a folder: each uploaded file is written there
         self.token = token
         self.message_content_granted = message_content_granted
         self.app_id = app_id
@@ -525,6 +529,8 @@ class FakeDiscord(FakeServer):
         """Send a dispatch (op 0) to every connected client."""
         if event == "INTERACTION_CREATE":
             self._tokens[data["token"]] = (time.monotonic(), data["channel_id"])
+            if "message" in data:  # a press: its response may update the message pressed
+                self._pressed[data["token"]] = data["message"]["id"]
         await self.identified.wait()
         frame = json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data})
         for ws in list(self._sockets):
@@ -638,9 +644,17 @@ class FakeDiscord(FakeServer):
                     call.fields[part.name or ""] = (await part.read()).decode()
                     continue
                 digest, size = hashlib.sha256(), 0
-                while chunk := await part.read_chunk(CHUNK):
-                    digest.update(chunk)
-                    size += len(chunk)
+                kept = None
+                if self.keep_uploads is not None:
+                    self.keep_uploads.mkdir(parents=True, exist_ok=True)
+                    kept = self.keep_uploads / f"{self.new_id()}-{Path(part.filename).name}"
+                with contextlib.ExitStack() as stack:
+                    out = stack.enter_context(kept.open("wb")) if kept else None
+                    while chunk := await part.read_chunk(CHUNK):
+                        digest.update(chunk)
+                        size += len(chunk)
+                        if out is not None:
+                            out.write(chunk)
                 call.files.append(
                     UploadedPart(
                         part.name or "",
@@ -648,6 +662,7 @@ class FakeDiscord(FakeServer):
                         part.headers.get("Content-Type"),
                         size,
                         digest.hexdigest(),
+                        kept,
                     )
                 )
         elif request.can_read_body:
@@ -745,6 +760,11 @@ class FakeDiscord(FakeServer):
             )
             self.messages[message["id"]]["interaction_token"] = token
             self._originals[token] = message["id"]
+        elif kind == 6 and token in self._pressed:  # DEFERRED_UPDATE_MESSAGE: edits the pressed
+            mid = self._pressed[token]
+            if mid in self.messages:
+                self.messages[mid]["interaction_token"] = token
+                self._originals[token] = mid
         body = {
             "interaction": {
                 "id": call.path.split("/")[2],

@@ -97,6 +97,7 @@ class Upload:
     size: int
     chunks: int
     largest_chunk: int
+    path: Path | None = None  # where its bytes were written, when the fake keeps uploads
 
 
 def pattern_bytes(offset: int, length: int) -> bytes:
@@ -114,8 +115,12 @@ class FakeTelegram(FakeServer):
         username: str = "clipbridge_bot",
         local_mode: bool = False,
         local_dir: Path | None = None,
+        keep_uploads: Path | None = None,
     ) -> None:
+        """`keep_uploads`: a folder each uploaded file is written to (streamed, as it comes),
+        so a test can probe what the bot sent."""
         super().__init__()
+        self.keep_uploads = keep_uploads
         self.token = token
         self.bot_user = {
             "id": 777000111,
@@ -322,6 +327,12 @@ class FakeTelegram(FakeServer):
                 msg["caption_entities" if media else "entities"] = entities
         return {"message": msg}
 
+    def _keep_path(self, filename: str | None) -> Path | None:
+        if self.keep_uploads is None:
+            return None
+        self.keep_uploads.mkdir(parents=True, exist_ok=True)
+        return self.keep_uploads / f"{len(self.uploads)}-{Path(filename or 'file').name}"
+
     def callback(
         self,
         chat_id: int,
@@ -433,13 +444,18 @@ class FakeTelegram(FakeServer):
                     raw[part.name or ""] = (await part.read()).decode()
                     continue
                 size = chunks = largest = 0
-                while chunk := await part.read_chunk(CHUNK):
-                    size += len(chunk)
-                    chunks += 1
-                    largest = max(largest, len(chunk))
+                kept = self._keep_path(part.filename)
+                with contextlib.ExitStack() as stack:
+                    out = stack.enter_context(kept.open("wb")) if kept else None
+                    while chunk := await part.read_chunk(CHUNK):
+                        size += len(chunk)
+                        chunks += 1
+                        largest = max(largest, len(chunk))
+                        if out is not None:
+                            out.write(chunk)
                 total += size
                 self.uploads.append(
-                    Upload(method, part.name or "", part.filename, size, chunks, largest)
+                    Upload(method, part.name or "", part.filename, size, chunks, largest, kept)
                 )
                 files[part.name or ""] = {"size": size, "filename": part.filename}
             if total > limit:

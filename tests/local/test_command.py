@@ -141,3 +141,25 @@ def test_an_edit_refused_says_why_and_writes_nothing(clips: Clips, tmp_path: Pat
     assert done.returncode == 2
     assert "no sound" in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+async def test_defaults_come_from_flags_then_settings_and_the_instruction_wins(
+    clips: Clips, tmp_path: Path
+) -> None:
+    out = tmp_path / "flags.mp4"
+    done = clipbridge(str(clips.main), "compress to 150KB", "-o", str(out), "--codec", "h265",
+                      "--audio", "drop", cwd=tmp_path, DEFAULT_CODEC="av1")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    made = await probe(out)
+    assert made.codec == "hevc" and not made.has_audio  # the flag over DEFAULT_CODEC
+    assert out.stat().st_size <= 150_000
+    assert "Your defaults: H.265, no audio (--target/--codec/--max-height/--audio)." in done.stderr
+    out = tmp_path / "settings.mp4"
+    done = clipbridge(str(clips.main), "in h264", "-o", str(out), cwd=tmp_path,
+                      DEFAULT_TARGET="120KB", DEFAULT_CODEC="av1")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    made = await probe(out)
+    assert made.codec == "h264" and out.stat().st_size <= 120_000  # "in h264" wins; size applies
+    assert "Your default: under 120.0 KB" in done.stderr
+    refused = clipbridge(str(clips.main), "720p", "--target", "5", cwd=tmp_path)
+    assert refused.returncode == 2 and "--target 8MB" in refused.stderr

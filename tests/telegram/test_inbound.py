@@ -260,7 +260,8 @@ async def test_commands_are_published_in_english_and_chinese(
 ) -> None:
     await fake_tg.wait_for(lambda: set(fake_tg.commands) == {"", "zh"})  # in the background
     names = [c["command"] for c in fake_tg.commands[""]]
-    assert names == ["start", "help", "export", "status", "credits", "cancel", "new", "lang"]
+    assert names == ["start", "help", "export", "status", "credits", "cancel", "new", "lang",
+                     "settings"]  # fmt: skip
     assert [c["command"] for c in fake_tg.commands["zh"]] == names
     assert fake_tg.commands["zh"][2]["description"] == "导出视频"
 

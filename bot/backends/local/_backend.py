@@ -35,6 +35,7 @@ from bot.backends.base import (
     TurnEvent,
     UploadedFile,
 )
+from bot.backends.local import defaults
 from bot.backends.local import plan as planning
 from bot.backends.local.edits import EditRefused
 from bot.backends.local.encode import Outcome
@@ -127,6 +128,7 @@ class _Job:
 
     upload: UploadEntry
     job: Job
+    defaults: str = ""  # what the person's defaults filled in, said after "Understood"
 
 
 _OUT_SUFFIXES = (".mp4", ".webm", ".mkv", ".mov", ".gif", ".webp", ".mp3", ".m4a", ".opus")
@@ -298,7 +300,7 @@ class LocalBackend:
         platform = ctx.chat.partition(":")[0] or None
         try:
             request = parse(text)
-            jobs = await self._plan_jobs(session, request, ctx.upload_limit, platform)
+            jobs = await self._plan_jobs(session, request, ctx, platform)
         except EditRefused as refusal:  # a sentence with this video's numbers, not a failure
             yield Text(t(refusal.key, locale, **refusal.params))
             yield TurnEnded(saw_text=True)
@@ -336,7 +338,7 @@ class LocalBackend:
                     yield ResultReady(self._result(event, job, locale, named=len(jobs) > 1))
 
     async def _plan_jobs(
-        self, session: str, request: EncodeRequest, upload_limit: int | None, platform: str | None
+        self, session: str, request: EncodeRequest, ctx: TurnContext, platform: str | None
     ) -> list[_Job]:
         manifest = self._workspace.load(session)
         directory = self._workspace.dir(session)
@@ -347,9 +349,10 @@ class LocalBackend:
         jobs: list[_Job] = []
         for upload in chosen:
             info = await probe(directory / upload.file)
-            job = prepare(request, info, upload_limit=upload_limit, platform=platform,
+            filled = defaults.fill(request, ctx.defaults, info)
+            job = prepare(filled.request, info, upload_limit=ctx.upload_limit, platform=platform,
                           fill=self._fill)  # fmt: skip
-            jobs.append(_Job(upload, job))
+            jobs.append(_Job(upload, job, defaults.said(filled, ctx.defaults, ctx.locale)))
         return jobs
 
     async def _run(
@@ -580,6 +583,7 @@ def _remove(*paths: Path) -> None:
 def _understood(jobs: list[_Job], locale: str, *, upload_limit: int, platform: str | None) -> str:
     """The "Understood: ..." line, the notes on each job, and the chat's limit where it bounds."""
     said = describe(jobs[0].job.request, locale, chat_limit=upload_limit, platform=platform)
+    said = defaults.after(said, jobs[0].defaults, locale)
     for line in dict.fromkeys(notes_text(job.job.notes, locale) for job in jobs):
         said += f"\n{line}" if line else ""
     # the chat's limit is worth a word only where it bounds an encode

@@ -27,6 +27,7 @@ from bot.backends.base import Progress
 from bot.backends.local import plan as planning
 from bot.backends.local._backend import note_text, notes_text, summarize_made
 from bot.backends.local.audio import FORMATS
+from bot.backends.local.defaults import Filled, after, fill, said
 from bot.backends.local.ffmpeg import Ffmpeg
 from bot.backends.local.intent import AudioFormat, Output, describe, parse
 from bot.backends.local.job import Job, Made, prepare
@@ -34,8 +35,10 @@ from bot.backends.local.job import run as run_job
 from bot.cli import megabytes
 from bot.config import MB, Settings, absolute_path
 from bot.core.explain import explain
+from bot.defaults import CODECS, BadChoice, change, from_settings
 from bot.errors import ClipbridgeError, InputError
 from bot.media import ffmpeg_exe, probe
+from bot.store import UserDefaults
 from bot.texts import human_duration, human_size, t
 from bot.texts.languages import CODES, DEFAULT
 
@@ -63,6 +66,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help='the size "fit the chat" means, in MB (default 50, Telegram\'s limit)',
     )
     parser.add_argument("--lang", default=DEFAULT.code, choices=CODES, help="language of messages")
+    defaults = parser.add_argument_group(
+        "defaults", "used where the instruction says nothing (it always wins); DEFAULT_* settings"
+    )
+    defaults.add_argument(
+        "--target", metavar="SIZE", help='size to make, e.g. 8MB or 10MiB; "chat" for --limit'
+    )
+    defaults.add_argument("--codec", choices=CODECS, help="codec (default H.264)")
+    defaults.add_argument(
+        "--max-height", type=int, metavar="PIXELS", help="largest picture height, e.g. 720"
+    )
+    defaults.add_argument("--audio", choices=("keep", "drop"), help="keep or drop the sound")
 
 
 class _OutputAction(argparse.Action):
@@ -104,11 +118,19 @@ async def compress(args: argparse.Namespace, settings: Settings | None = None) -
     started = time.monotonic()
     limit = int(args.limit * MB)
     try:
-        job = await _prepare(args.instruction, source, asked, settings, limit)
+        defaults = _defaults(args, settings)
+    except BadChoice as bad:
+        _say(t("cli_bad_default", locale, value=bad.value))
+        return EXIT_INPUT
+    try:
+        job, filled = await _prepare(
+            args.instruction, source, asked, settings, limit=limit, defaults=defaults
+        )
     except InputError as error:
         _say(explain(error, locale, settings, local=True))
         return EXIT_INPUT
-    _say_understood(job, asked, locale, limit)
+    applied = said(filled, defaults, locale, where="--target/--codec/--max-height/--audio")
+    _say_understood(job, asked, locale, limit, applied)
 
     output = _output_path(source, asked.path, job, folder=asked.folder)
     # a folder of our own, named so it can never be one the person already has
@@ -170,23 +192,31 @@ class _Asked:
 
 
 async def _prepare(
-    instruction: str, source: Path, asked: _Asked, settings: Settings, limit: int
-) -> Job:
-    """The job, decided: raises `InputError` for a request or a video that cannot be used."""
+    instruction: str,
+    source: Path,
+    asked: _Asked,
+    settings: Settings,
+    *,
+    limit: int,
+    defaults: UserDefaults,
+) -> tuple[Job, Filled]:
+    """The job, decided, with the defaults it took: raises `InputError` for a request or a
+    video that cannot be used."""
     request = parse(instruction)
     if asked.made_as is not None:
         kind, fmt = asked.made_as
         request = replace(request, output=kind, audio_format=fmt or request.audio_format)
     info = await probe(source)
     planning.check_load(info, settings.max_pixel_rate)
-    return prepare(request, info, upload_limit=limit, container=asked.container)
+    filled = fill(request, defaults, info)
+    return prepare(filled.request, info, upload_limit=limit, container=asked.container), filled
 
 
-def _say_understood(job: Job, asked: _Asked, locale: str, limit: int) -> None:
+def _say_understood(job: Job, asked: _Asked, locale: str, limit: int, applied: str) -> None:
     request = job.request
     if asked.container is not None:  # the output name decided the format: say what it decided
         request = replace(request, codec=job.want.codec, container=job.want.container)  # type: ignore[arg-type]
-    _say(describe(request, locale, chat_limit=limit))
+    _say(after(describe(request, locale, chat_limit=limit), applied, locale))
     if job.notes:
         _say(notes_text(job.notes, locale))
 
@@ -299,6 +329,20 @@ _CONTAINER_OF_SUFFIX = {".mp4": "mp4", ".m4v": "mp4", ".webm": "webm", ".mkv": "
 def _container_of(path: Path) -> str | None:
     """The container an output name calls for, or None for a type the engine cannot write."""
     return _CONTAINER_OF_SUFFIX.get(path.suffix.lower())
+
+
+def _defaults(args: argparse.Namespace, settings: Settings) -> UserDefaults:
+    """The flags, else the DEFAULT_* settings: what the chat's `/settings` would hold. (A
+    caller that builds its own `args` may leave the flags out.)"""
+    base = from_settings(settings)
+    flags = {key: getattr(args, key, None) for key in ("target", "codec", "audio")}
+    height = getattr(args, "max_height", None)
+    if height is not None:
+        flags["resolution"] = str(height)
+    for key, value in flags.items():
+        if value is not None:
+            base = change(base, key, value)  # type: ignore[arg-type]
+    return base
 
 
 _last_stage: list[str] = []

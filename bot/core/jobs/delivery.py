@@ -18,6 +18,7 @@ async def deliver_result(
     result: ExportResult,
     *,
     locale: str,
+    as_file: bool = False,
 ) -> None:
     try:
         await deliver(
@@ -25,6 +26,7 @@ async def deliver_result(
             port,
             backend,
             locale=locale,
+            as_file=as_file,
             pacer=kit.pacers(chat),
             work_dir=kit.settings.work_dir,
             ffmpeg=kit.ffmpeg,

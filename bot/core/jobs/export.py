@@ -56,5 +56,8 @@ async def export(kit: Kit, run: Run) -> None:
             raise ProtocolError("export ended without a result")
         await progress.finish(t("done_in", locale, elapsed=human_duration(progress.elapsed)))
     if await store.claim_delivery(job):
-        await deliver_result(kit, request.chat, run.port, backend, result, locale=locale)
+        as_file = (await kit.defaults(request.user)).as_file
+        await deliver_result(
+            kit, request.chat, run.port, backend, result, locale=locale, as_file=as_file
+        )
         run.record = await store.finish_job(job, "done")

@@ -50,7 +50,10 @@ async def turn(kit: Kit, run: Run, text: str) -> None:
             kit.new_record(run, current, kind="turn", state="running", request=text)
         )
         before = await kit.sessions.state_or_none(current)
-        context = TurnContext(locale=locale, upload_limit=port.upload_limit, chat=str(chat))
+        defaults = await kit.defaults(request.user)
+        context = TurnContext(
+            locale=locale, upload_limit=port.upload_limit, chat=str(chat), defaults=defaults
+        )
         relay = _Relay(kit, run, progress)
         async for event in closing(current.backend.turn(current.id, text, context)):
             await relay.take(event)
@@ -59,7 +62,9 @@ async def turn(kit: Kit, run: Run, text: str) -> None:
         else:
             await progress.finish(explain_broken(relay.broken, locale))
     for result in relay.results:
-        await deliver_result(kit, chat, port, current.backend, result, locale=locale)
+        await deliver_result(
+            kit, chat, port, current.backend, result, locale=locale, as_file=defaults.as_file
+        )
     if relay.broken is not None or not (relay.saw_text or relay.results):
         await _report_changes(kit, run, current, before, broken=relay.broken is not None)
     elif relay.show_summary:
