@@ -91,8 +91,13 @@ async def test_five_endless_links_at_once_stay_within_the_disk_budget(
         await telegram.wait_for(refused, timeout=60)
         sampling = False
         await sampler
-    print(f"budget {BUDGET}, peak on disk {peak}")
-    assert BUDGET // 2 < peak <= BUDGET  # the streams did fill it, and never past it
+        sent = sum(seen.sent for seen in server.seen)
+    print(f"budget {BUDGET}, sent {sent}, peak on disk seen {peak}")
+    # The streams did fill it: the links sent more than half the budget. On a fast machine they
+    # fill it and are refused between two samples of the disk, so the peak seen may be small;
+    # what is seen is never past the budget.
+    assert sent > BUDGET // 2
+    assert peak <= BUDGET
     assert on_disk(work) <= BUDGET
 
 
