@@ -44,6 +44,14 @@ def test_bad_input_exits_non_zero_with_a_clear_message(clips: Clips, tmp_path: P
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_bad_setting_is_one_sentence_naming_it(clips: Clips, tmp_path: Path) -> None:
+    done = clipbridge(str(clips.main), "under 1MB", cwd=tmp_path, DEFAULT_TARGET="lots")
+    assert done.returncode == 2
+    assert "DEFAULT_TARGET is not valid" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_unreachable_target_exits_non_zero_before_encoding(clips: Clips, tmp_path: Path) -> None:
     done = clipbridge(str(clips.main), "压缩到5KB以内", "--lang", "zh", "-o", "x.mp4", cwd=tmp_path)
     assert done.returncode == 2

@@ -771,3 +771,16 @@ def test_what_the_engine_cannot_do_has_its_reason(text: str, reason: str) -> Non
     with pytest.raises(UnclearRequest) as raised:
         parse(text)
     assert raised.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "output"),
+    [
+        ("keep the audio, under 100KB", "video"),
+        ("720p and keep the sound", "video"),
+        ("keep only the audio", "audio"),
+        ("keep just the sound as mp3", "audio"),
+    ],
+)
+def test_keeping_the_audio_is_not_audio_only(text: str, output: str) -> None:
+    assert parse(text).output == output

@@ -95,8 +95,18 @@ class _OutputAction(argparse.Action):
 
 
 def main(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from bot.errors import ConfigError
+    from bot.settings_check import describe_validation_error
+
     try:
-        return asyncio.run(compress(args))
+        settings = Settings()  # only what compress reads: no folder made, no platform checked
+    except ValidationError as exc:  # a bad setting is one sentence naming it, not a traceback
+        sys.stderr.write(f"{ConfigError(describe_validation_error(exc))}\n")
+        return EXIT_INPUT
+    try:
+        return asyncio.run(compress(args, settings))
     except KeyboardInterrupt:
         _say(t("cli_cancelled", args.lang))
         return EXIT_INTERRUPTED

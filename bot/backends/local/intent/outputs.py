@@ -23,8 +23,9 @@ _AUDIO_FORMAT = verbose(
 )
 _BARE_KBPS = verbose(rf"{L}(?P<k>{NUM})\s*{KBPS}{R}")
 _AUDIO_ONLY = verbose(
-    rf"""{L}(?:extract|rip|pull|save|export|get|grab|keep)\s+(?:out\s+)?(?:just\s+|only\s+)?
+    rf"""{L}(?:extract|rip|pull|save|export|get|grab)\s+(?:out\s+)?(?:just\s+|only\s+)?
             (?:the\s+|its\s+)?{AUDIO}(?:\s+(?:track|only))?{R}
+      | {L}keep\s+(?:just|only)\s+(?:the\s+|its\s+)?{AUDIO}{R}
       | {L}(?:just|only)\s+(?:the\s+|its\s+)?{AUDIO}{R}
       | {L}{AUDIO}\s+only{R} | {L}audio\s+(?:file|track)\s+(?:only|out){R}
       | {L}(?:no|without(?:\s+the)?|drop\s+the|remove\s+the)\s+(?:video|picture|image){R}
