@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.backends.base import Progress
 from bot.backends.local.edits import Edits, audio_chain
-from bot.backends.local.ffmpeg import Ffmpeg
+from bot.backends.local.ffmpeg import COMMON_ARGS, Ffmpeg
 from bot.backends.local.intent import AudioFormat
 from bot.errors import TargetUnreachable
 from bot.media import MediaInfo
@@ -44,7 +44,6 @@ FORMATS: dict[str, Format] = {
 OVERHEAD = 8_192
 """Bytes of headers and tags an audio file carries whatever its length."""
 FILL = 0.97
-_COMMON = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-progress", "pipe:1"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +84,7 @@ async def extract(
         raise TargetUnreachable(target=target or 0, smallest=int(smallest) + 1)
     out = out.with_suffix(spec.suffix)
     for _ in range(3):
-        args = [*_COMMON, "-y"]
+        args = [*COMMON_ARGS, "-y"]
         if start > 0:
             args += ["-ss", f"{start:.3f}"]
         args += ["-t", f"{duration:.3f}", "-i", str(info.path), "-map", "0:a:0", "-vn"]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.backends.base import Progress
-from bot.backends.local.ffmpeg import Ffmpeg
+from bot.backends.local.ffmpeg import COMMON_ARGS, Ffmpeg
 from bot.backends.local.intent import EncodeRequest, Fit
 from bot.errors import EditRefused
 from bot.media import MediaInfo
@@ -49,7 +49,6 @@ REVERSE_BUDGET = 768 * 2**20
 """Bytes of decoded 8-bit 4:2:0 pictures `reverse` may hold at once."""
 CROP_KEEPS = 0.5
 """A crop that keeps at least this share of the picture is chosen over padding."""
-_COMMON = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-progress", "pipe:1"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +216,7 @@ async def render(
     """The window, edited, as a near-lossless Matroska file at `out` (x264 CRF 10, FLAC): the
     source of the encode that sizes it. Yields progress as the share of this run done."""
     graph = video_graph(info, edits)
-    args = [*_COMMON, "-y"]
+    args = [*COMMON_ARGS, "-y"]
     if start > 0:
         args += ["-ss", f"{start:.3f}"]
     args += ["-t", f"{duration:.3f}", "-i", str(info.path), "-filter_complex", graph]

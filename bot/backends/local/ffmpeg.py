@@ -23,6 +23,7 @@ from bot.errors import DiskFull, RenderFailed
 from bot.media import die_with_parent, forget_run, record_run
 
 __all__ = [
+    "COMMON_ARGS",
     "Ffmpeg",
     "FfmpegRun",
     "Segment",
@@ -33,7 +34,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_COMMON = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-progress", "pipe:1"]
+COMMON_ARGS = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-progress", "pipe:1"]
+"""What every ffmpeg run here starts with: no keyboard, errors only, progress on stdout."""
 
 
 def encode_args(
@@ -47,7 +49,7 @@ def encode_args(
     if plan.mode == "copy":
         assert out is not None
         return _copy_args(plan, src, out)
-    args = [*_COMMON, "-y"]
+    args = [*COMMON_ARGS, "-y"]
     if plan.start > 0:
         args += ["-ss", f"{plan.start:.3f}"]
     args += ["-t", f"{plan.duration:.3f}", "-i", str(src)]
@@ -66,7 +68,7 @@ def encode_args(
 
 def _copy_args(plan: Plan, src: Path, out: Path) -> list[str]:
     """The picture as it is, bit for bit; only the sound (or the container) changes."""
-    args = [*_COMMON, "-y", "-i", str(src), "-map", "0:v:0"]
+    args = [*COMMON_ARGS, "-y", "-i", str(src), "-map", "0:v:0"]
     if plan.audio_bitrate:
         args += ["-map", "0:a:0"]
     return [*args, "-c:v", "copy", *_audio(plan), *_output(plan, out)]
@@ -161,7 +163,7 @@ def sample_encode_args(
     show. `veryfast` ranks sizes as `medium` does, in a third of the time."""
     n = len(candidates)
     graph = f"{_joined(segments)},split={n}" + "".join(f"[j{i}]" for i in range(n))
-    args = [*_COMMON, "-y", *_segment_inputs(src, segments)]
+    args = [*COMMON_ARGS, "-y", *_segment_inputs(src, segments)]
     chains = [f"[j{i}]{_filters(c)}[c{i}]" for i, c in enumerate(candidates)]
     args += ["-filter_complex", ";".join([graph, *chains])]
     for i, (candidate, out, log) in enumerate(zip(candidates, outs, passlogs, strict=True)):
@@ -189,7 +191,7 @@ def score_args(
     w, h = size
     n = len(encoded)
     to_size = f"scale={w}:{h}:flags=bicubic,setsar=1,format=yuv420p"
-    args = [*_COMMON, "-y"]
+    args = [*COMMON_ARGS, "-y"]
     for path in encoded:
         args += ["-i", str(path)]
     args += _segment_inputs(src, segments)  # after the samples: inputs n, n + 1, ...

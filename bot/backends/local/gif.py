@@ -21,7 +21,7 @@ from typing import Literal
 
 from bot.backends.base import Progress
 from bot.backends.local.edits import EditRefused, Edits, video_graph
-from bot.backends.local.ffmpeg import Ffmpeg
+from bot.backends.local.ffmpeg import COMMON_ARGS, Ffmpeg
 from bot.media import MediaInfo
 from bot.texts import human_size
 
@@ -37,7 +37,6 @@ MAX_TRIES = 10
 COLOURS = (128, 64, 32)
 """Palette sizes tried in turn once the picture and the frame rate are at their least."""
 WEBP_QUALITY = (75, 55, 40)
-_COMMON = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-progress", "pipe:1"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +138,7 @@ def _args(
         graph += f";[ev]{size}[out]"
         codec = ["-c:v", "libwebp_anim", "-lossless", "0", "-compression_level", "5",
                  "-q:v", str(shot.quality), "-f", "webp"]  # fmt: skip
-    args = [*_COMMON, "-y"]
+    args = [*COMMON_ARGS, "-y"]
     if start > 0:
         args += ["-ss", f"{start:.3f}"]
     args += ["-t", f"{duration:.3f}", "-i", str(info.path), "-filter_complex", graph]
