@@ -26,9 +26,9 @@ from pathlib import Path
 from bot.backends.base import Progress
 from bot.backends.local import plan as planning
 from bot.backends.local import sample
-from bot.backends.local.ffmpeg import Ffmpeg, encode_args
+from bot.backends.local.ffmpeg import Ffmpeg, bounded, encode_args
 from bot.backends.local.plan import Plan, Want
-from bot.errors import EncodeTimeout, RenderFailed
+from bot.errors import RenderFailed
 from bot.media import MediaInfo, probe
 
 __all__ = ["MAX_ATTEMPTS", "Outcome", "encode"]
@@ -228,16 +228,8 @@ class _Job:
             async for fraction in self._bounded(fractions):
                 yield fraction
 
-    async def _bounded(self, fractions: AsyncIterator[float]) -> AsyncIterator[float]:
-        while True:
-            try:  # the deadline bounds only ffmpeg, never the time spent at a yield
-                async with asyncio.timeout_at(self.deadline):
-                    fraction = await anext(fractions)
-            except StopAsyncIteration:
-                return
-            except TimeoutError:
-                raise EncodeTimeout(f"{self.info.path.name}: over the encode timeout") from None
-            yield fraction
+    def _bounded(self, fractions: AsyncIterator[float]) -> AsyncIterator[float]:
+        return bounded(fractions, self.deadline, f"{self.info.path.name}: over the encode timeout")
 
     def _frames(self, seconds: float, plan: Plan) -> float:
         return seconds * (plan.fps or self.info.fps or 30.0)

@@ -13,13 +13,13 @@ import logging
 import os
 import signal
 from collections import deque
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 from bot.backends.local.plan import Plan, x264_preset
-from bot.errors import DiskFull, RenderFailed
+from bot.errors import DiskFull, EncodeTimeout, RenderFailed
 from bot.media import die_with_parent, forget_run, record_run
 
 __all__ = [
@@ -27,12 +27,15 @@ __all__ = [
     "Ffmpeg",
     "FfmpegRun",
     "Segment",
+    "bounded",
     "encode_args",
     "sample_encode_args",
     "score_args",
 ]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 COMMON_ARGS = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-progress", "pipe:1"]
 """What every ffmpeg run here starts with: no keyboard, errors only, progress on stdout."""
@@ -359,3 +362,18 @@ class FfmpegRun:
             line = raw.decode(errors="replace").rstrip()
             if line:
                 self._stderr.append(line)
+
+
+async def bounded(items: AsyncIterator[T], deadline: float | None, over: str) -> AsyncIterator[T]:
+    """`items` until the loop's clock passes `deadline`, then `EncodeTimeout(over)`. The
+    deadline bounds only the waiting for the next item (ffmpeg), never the time spent at a
+    yield."""
+    while True:
+        try:
+            async with asyncio.timeout_at(deadline):
+                item = await anext(items)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise EncodeTimeout(over) from None
+        yield item

@@ -22,10 +22,9 @@ from bot.backends.local import edits as editing
 from bot.backends.local import plan as planning
 from bot.backends.local.destinations import limit_for
 from bot.backends.local.encode import Outcome, encode
-from bot.backends.local.ffmpeg import Ffmpeg
+from bot.backends.local.ffmpeg import Ffmpeg, bounded
 from bot.backends.local.intent import EncodeRequest
 from bot.backends.local.plan import Plan, Want
-from bot.errors import EncodeTimeout
 from bot.media import MediaInfo, probe
 from bot.texts import human_duration, human_size
 
@@ -304,15 +303,9 @@ async def _video(
                                        keep_audio=keep_audio)  # fmt: skip
             loop = asyncio.get_running_loop()
             deadline = None if limit is None else loop.time() + limit
+            over = f"{info.path.name}: edit over the timeout"
             async with aclosing(rendering) as progress:
-                while True:
-                    try:  # the deadline bounds only ffmpeg, never the time spent at a yield
-                        async with asyncio.timeout_at(deadline):
-                            step = await anext(progress)
-                    except StopAsyncIteration:
-                        break
-                    except TimeoutError:
-                        raise EncodeTimeout(f"{info.path.name}: edit over the timeout") from None
+                async for step in bounded(progress, deadline, over):
                     yield step
             info = editing.as_source(await probe(middle), job.info)
             want, _ = planning.settle(info, want)
