@@ -19,6 +19,7 @@ platform is one package (with a `PLATFORM` object) plus its settings fields
 from __future__ import annotations
 
 import importlib
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,14 +177,14 @@ class RunningAdapter(Adapter, Protocol):
     ) -> None: ...
 
 
-class Lifecycle:
+class Lifecycle(ABC):
     """`async with` for an adapter that defines `start()` and `stop()`."""
 
-    async def start(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    async def start(self) -> None: ...
 
-    async def stop(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    async def stop(self) -> None: ...
 
     async def __aenter__(self) -> Self:
         await self.start()
