@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, Protocol, Self
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self
 
 from bot.models import ChatKey, Inbound, UserRef
 
@@ -269,3 +269,15 @@ def platforms() -> list[Platform]:
 def configured_platforms(settings: Settings) -> list[Platform]:
     """The platforms these settings turn on, in registration order."""
     return [platform for platform in platforms() if platform.configured(settings)]
+
+
+def lazy_exports(package: str, where: dict[str, str]) -> Callable[[str], Any]:
+    """A package's `__getattr__` that imports each name in `where` from its module on first use,
+    so importing the package (for its `PLATFORM`) never imports the chat library."""
+
+    def get(name: str) -> Any:
+        if name in where:
+            return getattr(importlib.import_module(where[name]), name)
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    return get

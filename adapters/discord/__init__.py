@@ -18,10 +18,10 @@ permissions, the intents).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from adapters.discord._platform import PLATFORM
+from bot.ports import lazy_exports
 
 if TYPE_CHECKING:
     from adapters.discord._adapter import DiscordAdapter
@@ -29,14 +29,11 @@ if TYPE_CHECKING:
 
 __all__ = ["PLATFORM", "Delivery", "DiscordAdapter", "DiscordPort"]
 
-_LAZY = {
-    "DiscordAdapter": "adapters.discord._adapter",
-    "Delivery": "adapters.discord._port",
-    "DiscordPort": "adapters.discord._port",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "DiscordAdapter": "adapters.discord._adapter",
+        "Delivery": "adapters.discord._port",
+        "DiscordPort": "adapters.discord._port",
+    },
+)

@@ -12,10 +12,10 @@ is light, and the adapter and port are imported on first use. `clipbridge run` f
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from adapters.telegram._platform import PLATFORM
+from bot.ports import lazy_exports
 
 if TYPE_CHECKING:
     from adapters.telegram._adapter import WEBHOOK_PATH, TelegramAdapter
@@ -23,14 +23,11 @@ if TYPE_CHECKING:
 
 __all__ = ["PLATFORM", "WEBHOOK_PATH", "TelegramAdapter", "TelegramPort"]
 
-_LAZY = {
-    "WEBHOOK_PATH": "adapters.telegram._adapter",
-    "TelegramAdapter": "adapters.telegram._adapter",
-    "TelegramPort": "adapters.telegram._port",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "WEBHOOK_PATH": "adapters.telegram._adapter",
+        "TelegramAdapter": "adapters.telegram._adapter",
+        "TelegramPort": "adapters.telegram._port",
+    },
+)
