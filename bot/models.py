@@ -86,6 +86,9 @@ class Attachment:
     open: StreamOpener
     public_url: str | None = None
     local_path: Path | None = None
+    source: str | None = None
+    """The platform's own reference to fetch it again from another process, holding no secret (a
+    Telegram `file_id`, a Discord CDN URL); a cluster worker hands it to `Sender.attachment`."""
 
 
 @dataclass(frozen=True, slots=True)

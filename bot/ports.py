@@ -6,6 +6,8 @@
 - `Core`: what an adapter calls on the core (`handle`).
 - `Adapter`: a running platform: `async with` (or `start`/`stop`), the HTTP routes it mounts, and
   `port_for(chat, hint)` to reach a chat again after a restart.
+- `Sender`: a platform without updates, for a cluster worker: ports rebuilt from a chat and its
+  stored delivery hint, and attachments fetched again by reference, over the platform's HTTP API.
 - `Platform`: what an adapter package declares without importing its chat library: whether the
   settings turn it on, its settings checks, its `clipbridge doctor` check, and how to build its
   adapter. `register()` adds one; `platforms()` imports the registered packages by module name
@@ -26,12 +28,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self
 
-from bot.models import ChatKey, Inbound, UserRef
+from bot.models import Attachment, ChatKey, Inbound, UserRef
 
 if TYPE_CHECKING:
     import httpx
 
     from bot.config import Settings
+    from bot.core.requests import AttachmentRef
     from bot.doctor import Check
     from bot.http import Handler
 
@@ -199,6 +202,29 @@ class Lifecycle(ABC):
         await self.stop()
 
 
+class Sender(Protocol):
+    """Send-only access to a platform for a process that receives no updates (`clipbridge worker`).
+    `async with` opens its HTTP client and closes it. `port_for` is `Adapter.port_for`'s rule (a
+    stale or unreadable hint falls back to the chat); `attachment` turns a reference a front
+    process wrote down (`AttachmentRef`, its `source`) back into a file this process can stream."""
+
+    @property
+    def platform(self) -> str: ...
+
+    def port_for(self, chat: ChatKey, hint: str | None = None) -> Port: ...
+
+    def attachment(self, ref: AttachmentRef) -> Attachment: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
 class Platform(Protocol):
     """What an adapter package declares (as `PLATFORM` in its `__init__`), importable without its
     chat library: the library is imported only by `adapter()`."""
@@ -238,6 +264,10 @@ class Platform(Protocol):
 
     def adapter(self, settings: Settings, core: Core) -> RunningAdapter:
         """The adapter for `clipbridge run` (imports the chat library)."""
+        ...
+
+    def sender(self, settings: Settings) -> Sender:
+        """Send-only access for `clipbridge worker` (imports the chat library)."""
         ...
 
 

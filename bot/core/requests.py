@@ -26,11 +26,19 @@ class AttachmentRef:
     mime: str | None = None
     url: str | None = None
     path: str | None = None
+    source: str | None = None  # `Attachment.source`: the platform's reference, for `Sender`
 
     @classmethod
     def of(cls, attachment: Attachment) -> AttachmentRef:
         path = str(attachment.local_path) if attachment.local_path is not None else None
-        return cls(attachment.name, attachment.size, attachment.mime, attachment.public_url, path)
+        return cls(
+            attachment.name,
+            attachment.size,
+            attachment.mime,
+            attachment.public_url,
+            path,
+            attachment.source,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +63,14 @@ class JobRequest:
             "kind": self.kind,
             "text": self.text,
             "attachments": [
-                {"name": a.name, "size": a.size, "mime": a.mime, "url": a.url, "path": a.path}
+                {
+                    "name": a.name,
+                    "size": a.size,
+                    "mime": a.mime,
+                    "url": a.url,
+                    "path": a.path,
+                    "source": a.source,
+                }
                 for a in self.attachments
             ],
             "resume": self.resume,
