@@ -99,10 +99,24 @@ class Resumer:
                 again = owed
             elif job.backend == "local" and run.request.attachments:
                 await self._kit.store.finish_job(job, "failed", "worker lost; restarted")
+                await self._forget_lost_session(chat)
             else:
                 again = None
                 await self._report_interrupted(job)
         return again
+
+    async def _forget_lost_session(self, chat: ChatKey) -> None:
+        """The local engine keeps a session's files on the machine that made it: when that was
+        the lost worker's, the rerun starts a new session quietly (its input is at hand)."""
+        existing = await self._kit.sessions.existing(chat)
+        if existing is None:
+            return
+        try:
+            await existing.backend.state(existing.id)
+        except SessionNotFound:
+            await self._kit.store.drop_session(chat)
+        except ClipbridgeError:
+            log.info("state of %s unavailable; the session is kept", existing.id)
 
     def port_for(self, job: Job) -> Port:
         adapter = self._adapters[job.chat.platform]

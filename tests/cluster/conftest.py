@@ -18,6 +18,7 @@ from bot import ports
 from bot.app import Services, open_core, working
 from bot.config import Settings
 from bot.models import ChatKey, Inbound, UserRef
+from tests.clips import make_clip
 from tests.cluster import platform
 from tests.core.conftest import make_settings
 from tests.fakes.nemovideo import FakeNemo
@@ -45,6 +46,12 @@ class Node:
 
 
 NodeFactory = Callable[..., AbstractAsyncContextManager[Node]]
+
+
+@pytest.fixture(scope="session")
+def tiny_mp4(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real 2-second 160x120 H.264 clip with audio."""
+    return make_clip(tmp_path_factory.mktemp("clips") / "clip.mp4", size="160x120", duration=2)
 
 
 @pytest.fixture

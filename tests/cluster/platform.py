@@ -125,8 +125,7 @@ PLATFORM = TestPlatform()
 
 if __name__ == "__main__":  # `python -m tests.cluster.platform worker --jobs 1`: a real worker
     from bot.cli import main
-    from bot.ports import _registry
+    from bot.ports import register
 
-    _registry.clear()  # this platform only: the settings name no other
-    _registry[NAME] = PLATFORM
+    register(NAME, PLATFORM)
     sys.exit(main(sys.argv[1:]))
