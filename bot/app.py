@@ -100,9 +100,12 @@ def build_backend(settings: Settings, store: Store) -> Backend:
 
 
 @asynccontextmanager
-async def open_queue(settings: Settings, store: Store) -> AsyncIterator[ClusterQueue | None]:
-    """The shared job queue when DATABASE_URL is set (procrastinate imported only then)."""
-    if settings.database_url is None:
+async def open_queue(
+    settings: Settings, store: Store, wanted: bool
+) -> AsyncIterator[ClusterQueue | None]:
+    """The shared job queue when wanted and DATABASE_URL is set (procrastinate imported only
+    then)."""
+    if not wanted or settings.database_url is None:
         yield None
         return
     from bot.cluster.queue import ClusterQueue
@@ -134,10 +137,14 @@ async def working(core: Services, settings: Settings, concurrency: int) -> Async
 
 
 @asynccontextmanager
-async def open_core(settings: Settings, *, locks: Sequence[str] = ()) -> AsyncIterator[Services]:
+async def open_core(
+    settings: Settings, *, locks: Sequence[str] = (), shared_queue: bool = False
+) -> AsyncIterator[Services]:
     """The store, the backend and the conversation over them, closed in reverse order. `locks`
     (`exclusive_locks`) are taken right after the store opens, before anything is touched: a
-    second poller must not even clean the work folder the first one is using."""
+    second poller must not even clean the work folder the first one is using. `shared_queue`:
+    with DATABASE_URL, jobs go to the cluster's queue (`run`, `worker`); without it they run in
+    this process whatever the store (the console chat)."""
     async with AsyncExitStack() as stack:
         store = await stack.enter_async_context(open_store(settings))
         if isinstance(store, SharedStore):  # one process per database may do these
@@ -146,7 +153,7 @@ async def open_core(settings: Settings, *, locks: Sequence[str] = ()) -> AsyncIt
                     raise AlreadyPolling
         await asyncio.to_thread(clean_leftovers, settings.work_dir)  # whatever the backend
         await stack.enter_async_context(pruning_seen_updates(store))
-        queue = await stack.enter_async_context(open_queue(settings, store))
+        queue = await stack.enter_async_context(open_queue(settings, store, shared_queue))
         backend = await stack.enter_async_context(build_backend(settings, store))
         fallback = None
         if settings.fallback_to_local and backend.name != "local":
@@ -173,7 +180,9 @@ async def serve(
     from bot.http import HttpServer
 
     async with AsyncExitStack() as stack:
-        core = await stack.enter_async_context(open_core(settings, locks=exclusive_locks(settings)))
+        core = await stack.enter_async_context(
+            open_core(settings, locks=exclusive_locks(settings), shared_queue=True)
+        )
         server = HttpServer(settings, {"store": core.store.ping, "backend": core.backend.credits})
         running = configured_platforms(settings)
         adapters = [platform.adapter(settings, core.conversation) for platform in running]

@@ -30,8 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from bot.app import run_until_signalled
+    from bot.app import NO_PLATFORM, run_until_signalled
     from bot.logs import setup_logging
+    from bot.ports import configured_platforms, platforms
     from bot.settings_check import load_settings
 
     try:
@@ -42,6 +43,10 @@ def main(args: argparse.Namespace) -> int:
     if settings.database_url is None:
         print(NEEDS_DATABASE, file=sys.stderr)
         return 2
+    if not configured_platforms(settings):  # results would have nowhere to go
+        switches = " and/or ".join(p.switch for p in platforms())
+        print(NO_PLATFORM.format(switches=switches), file=sys.stderr)
+        return 2
     if args.jobs < 1:
         print("--jobs is a number of jobs at once: 1 or more.", file=sys.stderr)
         return 2
@@ -50,7 +55,10 @@ def main(args: argparse.Namespace) -> int:
     async def work(settings: Settings, stop: asyncio.Event, started: asyncio.Event) -> None:
         from bot.app import open_core, working
 
-        async with open_core(settings) as core, working(core, settings, args.jobs):
+        async with (
+            open_core(settings, shared_queue=True) as core,
+            working(core, settings, args.jobs),
+        ):
             log.info("clipbridge worker is running %d job(s) at once with the %s backend",
                      args.jobs, core.backend.name)  # fmt: skip
             started.set()

@@ -80,7 +80,7 @@ def node(
         values: dict[str, Any] = {"database_url": database_url, "shutdown_grace": 0.5}
         values.update(overrides)
         settings = make_settings(fake, tmp_path / f"node{next(numbers)}", **values)
-        async with open_core(settings) as core, working(core, settings, workers):
+        async with open_core(settings, shared_queue=True) as core, working(core, settings, workers):
             try:
                 yield Node(core, settings)
             finally:

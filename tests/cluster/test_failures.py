@@ -121,3 +121,23 @@ async def test_a_worker_killed_mid_export_has_its_render_polled_again_never_resu
             assert await survivor.core.store.active_jobs() == []
     assert len(fake.renders) == 1, "the render was polled again, not submitted twice"
     assert delivered(one) == 1, one.texts()
+
+
+async def test_a_stopping_worker_hands_its_export_to_another_after_the_grace(
+    fake: FakeNemo, node: NodeFactory, chat: Callable[[str], RecordingPort], tiny_mp4: Path
+) -> None:
+    fake.script_render(polls=40, size=120_000)
+    one = chat("1")
+    async with node() as front:
+        async with node(workers=1, shutdown_grace=0.2):
+            await front.say(one, "", attachments=(file_attachment(tiny_mp4),))
+            await front.say(one, "/export")
+            await fake.wait_calls("render_poll", 2, timeout=30)
+        # SIGTERM's path: the grace ran out, the job went back to the queue, record kept
+        async with node(workers=1) as other:
+            await one.wait_text("picking it up again", timeout=30)
+            await one.wait_for(lambda sent: sent.kind in ("video", "link"), timeout=30)
+            await other.settled(one)
+            assert await other.core.store.active_jobs() == []
+    assert len(fake.renders) == 1, "the render was polled again, not submitted twice"
+    assert delivered(one) == 1, one.texts()
