@@ -78,6 +78,10 @@ class ClusterQueue:
     def __init__(self, store: PostgresStore, settings: Settings, *, max_queue: int = 3) -> None:
         self._store = store
         self._settings = settings
+        if settings.log_level != "DEBUG":
+            # procrastinate logs every job's arguments (a person's words, file names) at INFO,
+            # and a traceback for each /cancel: the bot logs its own lines about jobs instead.
+            logging.getLogger("procrastinate").setLevel(logging.WARNING)
         self._max_queue = max_queue
         # A pool of its own: procrastinate's LISTEN connection is opened with the pool's
         # arguments plus its own autocommit, which the store's pool already sets.
