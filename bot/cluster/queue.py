@@ -167,15 +167,17 @@ class ClusterQueue:
             async with connection.cursor(row_factory=tuple_row) as cursor:
                 await cursor.execute(_CHAT_JOBS, (QUEUE, str(chat)))
                 rows = await cursor.fetchall()
+                if not rows:
+                    return None
+                # before the abort: the worker closes the record as soon as it hears of it
+                doing = await self._doing(chat, rows[0][2])
                 for job_id, status, _ in rows:
                     # waiting: deleted; running: marked, and its worker is told to abort it
                     await cursor.execute(
                         "SELECT procrastinate_cancel_job_v1(%s, %s, true)",
                         (job_id, status == "doing"),
                     )
-        if not rows:
-            return None
-        return self._doing(rows[0][2]), len(rows) - 1
+        return doing, len(rows) - 1
 
     async def busy(self, chat: ChatKey) -> bool:
         async with (
@@ -197,12 +199,17 @@ class ClusterQueue:
             )
             return [ChatKey.parse(row[0]) for row in await cursor.fetchall()]
 
-    def _doing(self, kind: str) -> Doing:
-        """What a job of `kind` is doing, as `Run.doing` names it (turns on the local engine are
-        encodes); the worker's own phase is not known here."""
-        if kind == "turn" and self._settings.chosen_backend == "local":
+    async def _doing(self, chat: ChatKey, kind: str) -> Doing:
+        """What the chat's first job was doing, as `Run.doing` names it: the phase its worker
+        recorded in the store (an upload's caption runs as a turn or an export; a turn on the
+        local engine is an encode), else what was asked."""
+        phase, backend = kind, str(self._settings.chosen_backend)
+        for record in await self._store.active_jobs():
+            if record.chat == chat and record.kind != "upload":
+                phase, backend = record.kind, record.backend
+        if phase == "turn" and backend == "local":
             return "encode"
-        return "upload" if kind == "upload" else "export" if kind == "export" else "turn"
+        return "upload" if phase == "upload" else "export" if phase == "export" else "turn"
 
 
 _COUNTS = """

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
 from bot.models import UserRef
+from bot.streams import file_attachment
 from tests.cluster.conftest import NodeFactory
+from tests.core.conftest import fake_ffmpeg
 from tests.fakes.nemovideo import FakeNemo, adk_text, every, heartbeat, pause
 from tests.recording_port import RecordingPort
 
@@ -86,3 +89,19 @@ async def test_cancel_on_one_front_aborts_the_job_running_on_a_worker(
         await worker.settled(one)
         assert await worker.core.store.active_jobs() == []  # the cancelled turn's record closed
     assert [turn.message for turn in fake.turns] == ["a very long request", "next"]
+
+
+async def test_cancel_names_what_the_worker_is_doing_now_an_encode_after_the_upload(
+    node: NodeFactory, chat: Chat, tiny_mp4: Path, tmp_path: Path
+) -> None:
+    started = tmp_path / "encode-started"
+    slow = fake_ffmpeg(tmp_path, f"touch {started}; exec sleep 60")
+    one = chat("1")
+    async with node(backend="local") as front, node(backend="local", workers=1, ffmpeg_path=slow):
+        await front.say(one, "compress to under 40KB", attachments=(file_attachment(tiny_mp4),))
+        async with asyncio.timeout(20):  # the fake ffmpeg's mark: no event crosses processes
+            while not started.exists():
+                await asyncio.sleep(0.05)
+        await front.say(one, "/cancel")
+        await one.wait_text("Cancelled the encode.", timeout=5)
+        await one.wait_text("✖️ Cancelled.", timeout=5)
