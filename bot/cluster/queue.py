@@ -71,6 +71,23 @@ async def apply_schema(connection: psycopg.AsyncConnection[Any]) -> bool:
     return True
 
 
+async def describe(connection: psycopg.AsyncConnection[Any]) -> str:
+    """The queue's state in a few words, for `clipbridge doctor`."""
+    async with connection.cursor(row_factory=tuple_row) as cursor:
+        await cursor.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")
+        found = await cursor.fetchone()
+        if not found or not found[0]:
+            return "the job queue's tables are created at the first start"
+        await cursor.execute(
+            "SELECT count(*) FILTER (WHERE status = 'todo'), count(*) FILTER (WHERE status = "
+            "'doing') FROM procrastinate_jobs WHERE queue_name = %s",
+            (QUEUE,),
+        )
+        counts = await cursor.fetchone()
+    waiting, running = counts if counts else (0, 0)
+    return f"job queue: {waiting} waiting, {running} running"
+
+
 class ClusterQueue:
     """`JobQueue` on procrastinate. `async with ClusterQueue(store, settings) as queue`; the
     process that works sets `handler` before it starts a worker on `app`."""

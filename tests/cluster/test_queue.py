@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.doctor import check_postgres
 from bot.models import UserRef
 from bot.streams import file_attachment
 from tests.cluster.conftest import NodeFactory
@@ -105,3 +106,15 @@ async def test_cancel_names_what_the_worker_is_doing_now_an_encode_after_the_upl
         await front.say(one, "/cancel")
         await one.wait_text("Cancelled the encode.", timeout=5)
         await one.wait_text("✖️ Cancelled.", timeout=5)
+
+
+async def test_doctor_says_how_many_jobs_the_queue_holds(
+    node: NodeFactory, chat: Chat, database_url: str
+) -> None:
+    before = await check_postgres(database_url)
+    assert "the job queue's tables are created at the first start" in before.detail
+    async with node() as front:  # no worker: the job waits
+        await front.say(chat("1"), "compress it")
+        after = await check_postgres(database_url)
+    assert after.status == "passed"
+    assert "job queue: 1 waiting, 0 running" in after.detail, after.detail
