@@ -5,6 +5,7 @@ processes, one PostgreSQL, the local engine; one worker is killed with SIGKILL m
 from __future__ import annotations
 
 import asyncio
+import importlib
 import itertools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -16,7 +17,13 @@ from aiohttp import ClientSession, web
 from tests.acceptance.conftest import Newcomer, Program, http_env, telegram_env, wait_healthy
 from tests.fakes.telegram_api import FakeTelegram
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [
+    pytest.mark.timeout(240),
+    pytest.mark.skipif(
+        not hasattr(importlib.import_module("adapters.telegram").PLATFORM, "sender"),
+        reason="Telegram has no Sender in this tree yet: workers could not reach its chats",
+    ),
+]
 
 SECRET = "cluster-Secret_1"
 WEBHOOK = "/telegram/webhook"
