@@ -24,7 +24,13 @@ call                                            metric
                                                 outcome taken from how the block ends
 `failure(code)`                                 `clipbridge_failures_total{code}`: an error class
                                                 name (`NoCredits`) or an exception
-`set_queue_depth(n)`                            `clipbridge_queue_depth` (jobs waiting for a slot)
+`set_queue_depth(n)`                            `clipbridge_queue_depth` (jobs waiting for a slot;
+                                                in cluster mode the shared queue's, read by
+                                                every worker)
+`queue_waited(seconds)`                         `clipbridge_queue_wait_seconds` (cluster mode:
+                                                from a front queueing a job to a worker starting)
+`jobs_stalled(n)`                               `clipbridge_stalled_jobs_total` (cluster mode: jobs
+                                                of silent workers queued again)
 `bytes_relayed(n, direction)`                   `clipbridge_relayed_bytes_total{direction}`:
                                                 `in` (chat to backend) or `out` (result to chat)
 ==============================================  ===================================================
@@ -84,6 +90,7 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 # A turn streams for seconds to 15 minutes; a render or encode for seconds to an hour.
 _TURN_BUCKETS = (1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 900)
 _JOB_BUCKETS = (5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600)
+_WAIT_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900)
 
 
 class Metrics:
@@ -118,6 +125,17 @@ class Metrics:
         )
         self.queue_depth = Gauge(
             "clipbridge_queue_depth", "Jobs waiting for a free slot.", registry=r
+        )
+        self.queue_wait = Histogram(
+            "clipbridge_queue_wait_seconds",
+            "Cluster mode: from a job queued to a worker starting it.",
+            buckets=_WAIT_BUCKETS,
+            registry=r,
+        )
+        self.stalled = Counter(
+            "clipbridge_stalled_jobs",
+            "Cluster mode: jobs of workers gone silent, queued again.",
+            registry=r,
         )
         self.in_flight = Gauge(
             "clipbridge_jobs_in_flight", "Jobs running now, by kind.", ["kind"], registry=r
@@ -245,6 +263,14 @@ def failure(code: str | BaseException) -> None:
 
 def set_queue_depth(n: int) -> None:
     _current.queue_depth.set(n)
+
+
+def queue_waited(seconds: float) -> None:
+    _current.queue_wait.observe(max(seconds, 0.0))
+
+
+def jobs_stalled(n: int) -> None:
+    _current.stalled.inc(n)
 
 
 def bytes_relayed(n: int, direction: Direction) -> None:

@@ -1,7 +1,8 @@
 """`clipbridge worker`: a process that only runs the shared queue's jobs (cluster mode).
 
 It reads the same settings as `clipbridge run` and opens the same store, backend and
-conversation, but receives no updates: it reaches chats through each platform's `Sender`.
+conversation, but receives no updates: it reaches chats through each platform's `Sender`. Its
+HTTP port (HTTP_PORT, unless HTTP_ENABLED=false) serves `/healthz`, `/readyz` and `/metrics`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from contextlib import AsyncExitStack
 
 from bot.config import Settings
 from bot.errors import ConfigError
@@ -54,11 +56,14 @@ def main(args: argparse.Namespace) -> int:
 
     async def work(settings: Settings, stop: asyncio.Event, started: asyncio.Event) -> None:
         from bot.app import open_core, working
+        from bot.http import HttpServer
 
-        async with (
-            open_core(settings, shared_queue=True) as core,
-            working(core, settings, args.jobs),
-        ):
+        async with AsyncExitStack() as stack:
+            core = await stack.enter_async_context(open_core(settings, shared_queue=True))
+            if settings.http_enabled:  # /healthz, /readyz and /metrics, as a front serves them
+                checks = {"store": core.store.ping, "backend": core.backend.credits}
+                await stack.enter_async_context(HttpServer(settings, checks))
+            await stack.enter_async_context(working(core, settings, args.jobs))
             log.info("clipbridge worker is running %d job(s) at once with the %s backend",
                      args.jobs, core.backend.name)  # fmt: skip
             started.set()

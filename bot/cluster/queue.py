@@ -18,6 +18,7 @@ Nothing here runs jobs: `bot.cluster.worker` does.
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -27,6 +28,7 @@ import psycopg
 from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
 from psycopg.rows import tuple_row
 
+from bot import metrics
 from bot.config import Settings
 from bot.core.kit import Doing, Run
 from bot.core.scheduler import QueueFull
@@ -131,10 +133,17 @@ class ClusterQueue:
         await self.app.close_async()
 
     async def _run(
-        self, context: JobContext, request: dict[str, Any], hint: str | None, owner: str
+        self,
+        context: JobContext,
+        request: dict[str, Any],
+        hint: str | None,
+        owner: str,
+        queued_at: float | None = None,
     ) -> None:
         if self.handler is None:
             raise RuntimeError("this process defers jobs but runs none")
+        if queued_at is not None and not context.job.attempts:
+            metrics.queue_waited(time.time() - queued_at)
         await self.handler(context, request, hint)
 
     # JobQueue ----------------------------------------------------------------------------------
@@ -164,7 +173,7 @@ class ClusterQueue:
             if line > self._max_queue:  # one running (or next) and a full line behind it
                 raise QueueFull(request.chat)
             job_id = await self._task.configure(lock=chat, connection=connection).defer_async(
-                request=request.to_dict(), hint=run.port.hint, owner=owner
+                request=request.to_dict(), hint=run.port.hint, owner=owner, queued_at=time.time()
             )
         if self.handler is not None:
             self._here[job_id] = run
@@ -195,6 +204,19 @@ class ClusterQueue:
                         (job_id, status == "doing"),
                     )
         return doing, len(rows) - 1
+
+    async def waiting(self) -> int:
+        """Jobs waiting for a worker, in the whole queue."""
+        async with (
+            self._store.pool.connection() as connection,
+            connection.cursor(row_factory=tuple_row) as cursor,
+        ):
+            await cursor.execute(
+                "SELECT count(*) FROM procrastinate_jobs WHERE queue_name = %s AND status = 'todo'",
+                (QUEUE,),
+            )
+            found = await cursor.fetchone()
+        return int(found[0]) if found else 0
 
     async def busy(self, chat: ChatKey) -> bool:
         async with (

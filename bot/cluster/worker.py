@@ -24,6 +24,7 @@ from procrastinate import JobContext
 from procrastinate.job_context import AbortReason
 from procrastinate.jobs import Status
 
+from bot import metrics
 from bot.cluster.queue import MAX_ATTEMPTS, QUEUE, ClusterQueue, HandedOver
 from bot.config import Settings
 from bot.core.conversation import Conversation
@@ -118,7 +119,8 @@ class Worker:
         while True:
             await asyncio.sleep(stalled_after / 3)
             try:
-                await self.recover(stalled_after)
+                metrics.jobs_stalled(await self.recover(stalled_after))
+                metrics.set_queue_depth(await self._queue.waiting())
             except Exception:
                 log.warning("could not look for stalled jobs", exc_info=True)
 

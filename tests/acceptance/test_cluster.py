@@ -11,10 +11,18 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from aiohttp import ClientSession, web
 
-from tests.acceptance.conftest import Newcomer, Program, http_env, nemo_env, telegram_env
+from tests.acceptance.conftest import (
+    Newcomer,
+    Program,
+    http_env,
+    nemo_env,
+    telegram_env,
+    wait_healthy,
+)
 from tests.fakes.nemovideo import FakeNemo
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -88,8 +96,8 @@ async def test_two_fronts_two_workers_one_killed_mid_encode_every_result_once_in
         "WORKER_STALLED_AFTER": "2",
     }
     front_env = [{**shared, **http_env(), "DATA_DIR": f"data/front{n}"} for n in (1, 2)]
-    doomed_env = {**shared, "DATA_DIR": "data/worker1", "FFMPEG_PATH": str(slow)}
-    survivor_env = {**shared, "DATA_DIR": "data/worker2"}
+    doomed_env = {**shared, **http_env(), "DATA_DIR": "data/worker1", "FFMPEG_PATH": str(slow)}
+    survivor_env = {**shared, **http_env(), "DATA_DIR": "data/worker2"}
 
     def ask(chat: int, target: str) -> dict[str, object]:
         upload = telegram.video(video.stat().st_size, name="a.mp4", disk_path=video)
@@ -125,6 +133,12 @@ async def test_two_fronts_two_workers_one_killed_mid_encode_every_result_once_in
                         lambda: len(telegram.calls_of("sendVideo")) >= len(CHATS) * 2, timeout=120
                     )
                     await survivor.expect("stalled", timeout=5)
+                    await wait_healthy(survivor)  # a worker answers /readyz and /metrics too
+                    async with httpx.AsyncClient() as client:
+                        port = survivor.env["HTTP_PORT"]
+                        shown = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+                    assert "clipbridge_stalled_jobs_total 1.0" in shown, shown
+                    assert "clipbridge_queue_wait_seconds_count" in shown
     sent = telegram.calls_of("sendVideo")
     assert len(sent) == len(CHATS) * 2, "every result delivered once"
     for chat in CHATS:
@@ -167,7 +181,8 @@ async def test_a_worker_killed_mid_export_leaves_the_render_to_another_that_deli
             await front.expect("clipbridge is running")
         async with round_robin([one, two]) as balancer:
             telegram.webhook = {"url": balancer, "secret_token": SECRET}
-            async with clipbridge("worker", env={**shared, "DATA_DIR": "d/w1"}) as doomed:
+            worker_env = {**shared, **http_env(), "DATA_DIR": "d/w1"}
+            async with clipbridge("worker", env=worker_env) as doomed:
                 await doomed.expect("worker is running")
                 await telegram.push(telegram.message(chat, user_id=chat, video=upload))
                 await telegram.wait_for(
@@ -177,7 +192,8 @@ async def test_a_worker_killed_mid_export_leaves_the_render_to_another_that_deli
                 await telegram.push(telegram.message(chat, user_id=chat, text="/export"))
                 await nemo.wait_calls("render_poll", 2, timeout=30)
                 doomed.kill()
-            async with clipbridge("worker", env={**shared, "DATA_DIR": "d/w2"}) as survivor:
+            worker_env = {**shared, **http_env(), "DATA_DIR": "d/w2"}
+            async with clipbridge("worker", env=worker_env) as survivor:
                 await survivor.expect("stalled", timeout=30)
                 await telegram.wait_for(
                     lambda: telegram.calls_of("sendVideo") or telegram.calls_of("sendDocument"),
