@@ -166,6 +166,10 @@ class Settings(BaseSettings):
     """Where files are downloaded from; the same server as TELEGRAM_BASE_URL."""
     telegram_local_mode: bool = False
     """A local Bot API server (`telegram-bot-api --local`): files up to 2000 MB, read from disk."""
+    telegram_rate_share: float = Field(default=1.0, gt=0, le=1)
+    """This process's share of the bot's send rate (Telegram allows a bot about 30 messages a
+    second, 20 a minute in one group): with N processes sending for one bot, set 1/N each
+    (docs/scaling.md)."""
 
     # --- Discord -------------------------------------------------------------------------------
     discord_bot_token: SecretStr | None = None

@@ -43,9 +43,14 @@ class TelegramFiles:
     def telegram_file(
         self, file_id: str, name: str, size: int | None, mime: str | None
     ) -> Attachment:
-        # No public_url: the only URL this file has contains the bot token.
+        # No public_url: the only URL this file has contains the bot token. The file_id holds
+        # no secret and stays valid for this bot, so another process can fetch it again.
         return Attachment(
-            name=name, size=size, mime=mime, open=lambda: self._open_telegram(file_id)
+            name=name,
+            size=size,
+            mime=mime,
+            open=lambda: self._open_telegram(file_id),
+            source=file_id,
         )
 
     def link(self, url: str) -> Attachment:

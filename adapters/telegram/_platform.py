@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import httpx
 
     from bot.config import Settings
-    from bot.ports import Core, RunningAdapter
+    from bot.ports import Core, RunningAdapter, Sender
 
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -37,6 +37,11 @@ class TelegramPlatform:
         from adapters.telegram._adapter import TelegramAdapter
 
         return TelegramAdapter(settings, core)
+
+    def sender(self, settings: Settings) -> Sender:
+        from adapters.telegram._sender import TelegramSender
+
+        return TelegramSender(settings)
 
     def check_settings(self, settings: Settings) -> list[str]:
         s = settings
