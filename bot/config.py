@@ -184,6 +184,11 @@ class Settings(BaseSettings):
     """Discord's REST API address (e.g. `http://proxy:8080/api/v10`); unset uses Discord's own."""
     discord_gateway_url: str | None = None
     """Discord's gateway address (`wss://...`), for a gateway proxy; unset uses Discord's own."""
+    discord_shard_count: int | None = Field(default=None, gt=0)
+    """The bot's number of gateway shards, the same in every process (docs/scaling.md); unset
+    runs one unsharded connection."""
+    discord_shard_ids: str | None = None
+    """This process's shards of DISCORD_SHARD_COUNT, e.g. `0,1` or `0-3`; unset runs them all."""
 
     @field_validator("data_dir", "database_path")
     @classmethod
