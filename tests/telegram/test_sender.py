@@ -5,6 +5,7 @@ process, over the real python-telegram-bot against the fake Bot API, without tak
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,18 @@ def test_the_rate_share_is_checked_with_the_other_settings() -> None:
         load_settings(None, telegram_rate_share=2)
     [problem] = raised.value.problems
     assert "TELEGRAM_RATE_SHARE" in problem and "at most 1" in problem, problem
+
+
+async def test_a_share_of_the_rate_paces_this_process(
+    fake_tg: FakeTelegram, tmp_path: Path, log_lines: LogLines
+) -> None:
+    # A tenth of the bot's 30 a second: 3 a second, so 9 messages take at least two seconds.
+    settings = make_settings(fake_tg, tmp_path, telegram_rate_share=0.1)
+    async with TelegramSender(settings) as sender:
+        port = sender.port_for(ChatKey("telegram", "42"))
+        started = time.monotonic()
+        for n in range(9):
+            await port.send_text(f"message {n}")
+        elapsed = time.monotonic() - started
+    assert elapsed >= 1.9, elapsed
+    assert len(fake_tg.sent(42)) == 9
