@@ -201,3 +201,19 @@ async def test_a_share_of_the_rate_paces_this_process(
         elapsed = time.monotonic() - started
     assert elapsed >= 1.9, elapsed
     assert len(fake_tg.sent(42)) == 9
+
+
+async def test_in_local_mode_a_worker_without_the_servers_disk_is_told_what_to_mount(
+    tmp_path: Path, log_lines: LogLines
+) -> None:
+    async with FakeTelegram(TOKEN, local_mode=True, local_dir=tmp_path) as fake:
+        video = fake.video(MB)
+        fake.files[video["file_id"]].disk_path.unlink()  # type: ignore[union-attr]
+        settings = make_settings(fake, tmp_path, telegram_local_mode=True)
+        ref = AttachmentRef("a.mp4", MB, "video/mp4", source=video["file_id"])
+        async with TelegramSender(settings) as sender:
+            with pytest.raises(ConfigError) as raised:
+                await digest(sender.attachment(ref))
+    [problem] = raised.value.problems
+    assert "mount the server's working directory" in problem
+    assert str(tmp_path) not in problem  # the server's folders are named by the token
