@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import functools
 import logging
 import os
 import shutil
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -280,6 +282,7 @@ def die_with_parent() -> Callable[[], None] | None:
     in the child it makes two system calls (prctl, getppid) and allocates nothing of its own."""
     if not sys.platform.startswith("linux"):
         return None
+    _hold_ctrl_c_across_fork()
     try:
         prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
@@ -297,6 +300,28 @@ def die_with_parent() -> Callable[[], None] | None:
             exit_now(1)
 
     return preexec
+
+
+_held = threading.local()
+
+
+@functools.cache
+def _hold_ctrl_c_across_fork() -> None:
+    """Block SIGINT in the forking thread for the fork itself (with a `preexec_fn` Python runs
+    these hooks). Without it, a Ctrl-C (sent to the whole foreground group) that lands while the
+    child is still Python between fork and exec runs the inherited handler there, which writes to
+    the event loop's wakeup socket the child shares with us: the bot saw one Ctrl-C twice and
+    quit instead of cancelling. Blocked, the parent gets it once when the fork returns; the child
+    starts with nothing pending and keeps SIGINT blocked through exec (ffmpeg is stopped with
+    SIGKILL, never SIGINT)."""
+
+    def block() -> None:
+        _held.mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+    def restore() -> None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, _held.mask)
+
+    os.register_at_fork(before=block, after_in_parent=restore)
 
 
 def _started(pid: int) -> str | None:
