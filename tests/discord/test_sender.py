@@ -125,7 +125,7 @@ async def test_after_the_token_expires_a_worker_posts_in_the_channel(
     assert message["content"].endswith(t("discord_no_session_guild", "en"))
 
 
-async def test_a_worker_replies_to_the_members_message_and_a_bad_hint_means_the_channel(
+async def test_a_worker_replies_to_the_members_message_or_dms_them_and_a_bad_hint_is_ignored(
     fake: FakeDiscord, tmp_path: Path, log_lines: LogLines
 ) -> None:
     chat = ChatKey("discord", str(CHANNEL), None, "42")
@@ -133,12 +133,16 @@ async def test_a_worker_replies_to_the_members_message_and_a_bad_hint_means_the_
         replying = sender.port_for(chat, Delivery(user=42, reply=123).dumps())
         first = await replying.send_text("Done.")
         second = await sender.port_for(chat, "{not json").send_text("Also done.")
-    posts = [c.payload for c in fake.calls if c.path == f"/channels/{CHANNEL}/messages"]
+        fake.deny_channel(CHANNEL)  # the bot may no longer post there: the person gets a DM
+        by_dm = await replying.send_text("Here it is.")
+    posted = [c for c in fake.calls if c.path == f"/channels/{CHANNEL}/messages"]
+    posts = [c.payload for c in posted if c.status == 200]
     assert [p["content"] for p in posts] == ["Done.", "Also done."]
     assert int(posts[0]["message_reference"]["message_id"]) == 123
     assert "message_reference" not in posts[1]
     assert fake.messages[first.id]["channel_id"] == fake.messages[second.id]["channel_id"]
     assert fake.messages[second.id]["channel_id"] == str(CHANNEL)
+    assert fake.messages[by_dm.id]["channel_id"] == fake.dm_channel_of(42)
 
 
 async def test_rate_limits_and_a_gone_cdn_file_fail_as_in_the_adapter(
