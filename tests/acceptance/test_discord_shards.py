@@ -17,7 +17,6 @@ from tests.acceptance.conftest import (
     Program,
     discord_env,
     http_env,
-    wait_healthy,
 )
 from tests.fakes.discord_api import FakeDiscord, shard_of
 
@@ -28,7 +27,9 @@ DM_CHANNEL = 830_000_000_000_000_001
 
 def _answers(fake: FakeDiscord, channel: int) -> list[str]:
     bot_id = fake.bot_user["id"]
-    return [m["content"] for m in fake.in_channel(channel) if m["author"]["id"] == bot_id]
+    # Without the deferred responses still "thinking" (empty until the answer replaces them).
+    said = (m["content"] for m in fake.in_channel(channel) if m["author"]["id"] == bot_id)
+    return [content for content in said if content]
 
 
 async def _stop(program: Program) -> None:
@@ -58,8 +59,8 @@ async def test_two_processes_share_the_bot_by_shard(
         }
 
     async with clipbridge("run", env=shard(0)) as zero, clipbridge("run", env=shard(1)) as one:
-        await wait_healthy(zero)
-        await wait_healthy(one)
+        for program in (zero, one):  # logged once the gateway said READY
+            await program.expect("clipbridge is running on Discord", timeout=60)
         assert sorted(i["shard"] for i in discord.identifies) == [[0, 2], [1, 2]]
 
         for guild, channel in ((DISCORD_GUILD, DISCORD_CHANNEL), (OTHER_GUILD, OTHER_CHANNEL)):

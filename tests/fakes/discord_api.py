@@ -619,6 +619,7 @@ class FakeDiscord(FakeServer):
             frame = {"op": 0, "t": "GUILD_CREATE", "s": next(self._seq), "d": guild}
             await ws.send_str(json.dumps(frame))
         self.identified.set()
+        await self.changed()  # `wait_for` sees each READY (one per shard)
 
     # --- CDN --------------------------------------------------------------------------------
 
