@@ -169,6 +169,10 @@ class Settings(BaseSettings):
     """Where files are downloaded from; the same server as TELEGRAM_BASE_URL."""
     telegram_local_mode: bool = False
     """A local Bot API server (`telegram-bot-api --local`): files up to 2000 MB, read from disk."""
+    telegram_rate_share: float = Field(default=1.0, gt=0, le=1)
+    """This process's share of the bot's send rate (Telegram allows a bot about 30 messages a
+    second, 20 a minute in one group): with N processes sending for one bot, set 1/N each
+    (docs/scaling.md)."""
 
     # --- Discord -------------------------------------------------------------------------------
     discord_bot_token: SecretStr | None = None
@@ -183,6 +187,11 @@ class Settings(BaseSettings):
     """Discord's REST API address (e.g. `http://proxy:8080/api/v10`); unset uses Discord's own."""
     discord_gateway_url: str | None = None
     """Discord's gateway address (`wss://...`), for a gateway proxy; unset uses Discord's own."""
+    discord_shard_count: int | None = Field(default=None, gt=0)
+    """The bot's number of gateway shards, the same in every process (docs/scaling.md); unset
+    runs one unsharded connection."""
+    discord_shard_ids: str | None = None
+    """This process's shards of DISCORD_SHARD_COUNT, e.g. `0,1` or `0-3`; unset runs them all."""
 
     @field_validator("data_dir", "database_path")
     @classmethod

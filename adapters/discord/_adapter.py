@@ -14,11 +14,11 @@ from collections.abc import Sequence
 
 import aiohttp
 import discord
-import yarl
 
-from adapters.discord._client import BridgeClient
+from adapters.discord._client import bridge_client
 from adapters.discord._port import DiscordPort
 from adapters.discord._router import Router
+from adapters.discord._shards import runs_shard_zero
 from adapters.discord._startup import RECONNECTS, gateway_refused, log_in, sync_commands
 from bot.backoff import DEFAULT_BACKOFF, Backoff
 from bot.config import Settings
@@ -45,12 +45,9 @@ class DiscordAdapter(Lifecycle):
         if settings.discord_bot_token is None:
             raise ValueError("DISCORD_BOT_TOKEN is not set")
         self._token = settings.discord_bot_token
-        _point_at(settings.discord_api_url, settings.discord_gateway_url)
-        self._client = BridgeClient(
-            message_content=settings.discord_message_content,
-            guild_id=settings.discord_guild_id,
-            guild_ready_timeout=guild_ready_timeout,
-        )
+        self._client = bridge_client(settings, guild_ready_timeout=guild_ready_timeout)
+        # With several processes sharding one bot, one of them syncs the slash commands.
+        self._syncs = runs_shard_zero(settings.discord_shard_count, settings.discord_shard_ids)
         self._router = Router(self._client, settings, core)
         self._client.router = self._router
         self._backoff = backoff
@@ -63,7 +60,7 @@ class DiscordAdapter(Lifecycle):
         return "discord"
 
     @property
-    def client(self) -> BridgeClient:
+    def client(self) -> discord.Client:
         return self._client
 
     def port_for(self, chat: ChatKey, hint: str | None = None) -> DiscordPort:
@@ -79,9 +76,10 @@ class DiscordAdapter(Lifecycle):
         self._router.session = aiohttp.ClientSession()
         try:
             await log_in(self._client, self._token.get_secret_value(), self._backoff)
-            self._sync = asyncio.create_task(
-                sync_commands(self._client.sync_commands, self._backoff)
-            )
+            if self._syncs:
+                self._sync = asyncio.create_task(
+                    sync_commands(self._client.sync_commands, self._backoff)
+                )
             self._gateway = asyncio.create_task(self._client.connect(reconnect=True))
             ready = asyncio.create_task(self._client.wait_until_ready())
             await asyncio.wait({ready, self._gateway}, return_when=asyncio.FIRST_COMPLETED)
@@ -108,12 +106,3 @@ class DiscordAdapter(Lifecycle):
         if self._router.session is not None:
             await self._router.session.close()
         logging.getLogger("discord.client").removeFilter(RECONNECTS)
-
-
-def _point_at(api_url: str | None, gateway_url: str | None) -> None:
-    """Send discord.py to another REST API and gateway (a proxy); discord.py keeps both as class
-    attributes, so this holds for the whole process, which only ever runs one Discord bot."""
-    if api_url:
-        discord.http.Route.BASE = api_url.rstrip("/")
-    if gateway_url:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)

@@ -9,13 +9,11 @@ from discord import app_commands
 
 from adapters.discord._buttons import CommandButton
 from adapters.discord._commands import install
-from adapters.discord._port import NO_PINGS
+from adapters.discord._rest import client_options
 from adapters.discord._router import Router
+from adapters.discord._shards import shard_ids
 from adapters.discord._translator import CatalogTranslator
-
-# discord.py waits out rate limits up to this long itself; longer ones raise RateLimited, which
-# the port turns into RetryAfter. 30 s is the smallest value discord.py accepts.
-MAX_RATELIMIT_WAIT = 30.0
+from bot.config import Settings
 
 
 def intents(message_content: bool) -> discord.Intents:
@@ -29,22 +27,28 @@ def intents(message_content: bool) -> discord.Intents:
     return wanted
 
 
-class BridgeClient(discord.Client):
+class _Bridge(discord.Client):
+    """The bot's client: its intents and options, the command tree, and the router that takes
+    what arrives. `BridgeClient` runs it on one gateway connection, `ShardedBridgeClient` on
+    the shards this process runs."""
+
     router: Router
 
     def __init__(
-        self, *, message_content: bool, guild_id: str | None, guild_ready_timeout: float
+        self,
+        settings: Settings,
+        *,
+        guild_ready_timeout: float,
+        **shards: Any,
     ) -> None:
-        # The bot never joins voice: discord.py's warnings that voice libraries are missing
-        # would be two WARNING lines at every start for an operator to wonder about.
-        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
-            intents=intents(message_content),
+            intents=intents(settings.discord_message_content),
             guild_ready_timeout=guild_ready_timeout,
-            max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
-            allowed_mentions=NO_PINGS,
+            **client_options(settings),
+            **shards,
         )
         self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(self)
+        guild_id = settings.discord_guild_id
         self._guild = discord.Object(int(guild_id)) if guild_id else None
 
     async def setup_hook(self) -> None:
@@ -61,3 +65,25 @@ class BridgeClient(discord.Client):
 
     async def on_message(self, message: discord.Message) -> None:
         await self.router.message(message)
+
+
+class BridgeClient(_Bridge):
+    """One gateway connection for every guild (no DISCORD_SHARD_COUNT)."""
+
+
+class ShardedBridgeClient(_Bridge, discord.AutoShardedClient):
+    """The shards DISCORD_SHARD_IDS names, of DISCORD_SHARD_COUNT (every one without IDS)."""
+
+
+def bridge_client(settings: Settings, *, guild_ready_timeout: float) -> _Bridge:
+    """discord.py's `AutoShardedClient` when the settings shard the bot, the plain `Client`
+    otherwise."""
+    count = settings.discord_shard_count
+    if count is None:
+        return BridgeClient(settings, guild_ready_timeout=guild_ready_timeout)
+    return ShardedBridgeClient(
+        settings,
+        guild_ready_timeout=guild_ready_timeout,
+        shard_count=count,
+        shard_ids=shard_ids(settings.discord_shard_ids, count),
+    )

@@ -6,7 +6,8 @@ thread has its own session and the parent channel keeps its own.
 
 Attachments are not fetched here: `open()` streams the CDN URL in bounded chunks when the backend
 asks for the bytes. Discord CDN links carry no bot secret (they are signed per file and expire),
-so the same URL is offered as `public_url` for backends that can fetch it themselves.
+so the same URL is offered as `public_url` for backends that can fetch it themselves, and as
+`source` for a cluster worker to fetch it again.
 """
 
 from __future__ import annotations
@@ -59,12 +60,16 @@ def to_attachment(attachment: discord.Attachment, session: aiohttp.ClientSession
     mime = (attachment.content_type or "").split(";")[0].strip() or None
     if mime in (None, "application/octet-stream"):
         mime = formats.mime_of(attachment.filename) or mime
+    return cdn_attachment(attachment.filename, attachment.size, mime, attachment.url, session)
+
+
+def cdn_attachment(
+    name: str, size: int | None, mime: str | None, url: str, session: aiohttp.ClientSession
+) -> Attachment:
+    """A file on Discord's CDN, streamed from `url` over `session` when opened. The URL is also
+    its `source`: a cluster worker fetches it again from there (`DiscordSender.attachment`)."""
     return Attachment(
-        name=attachment.filename,
-        size=attachment.size,
-        mime=mime,
-        open=_opener(attachment.url, session),
-        public_url=attachment.url,
+        name=name, size=size, mime=mime, open=_opener(url, session), public_url=url, source=url
     )
 
 

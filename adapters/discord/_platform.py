@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from adapters.discord import _shards
 from bot.doctor import Check, json_body, request
 from bot.settings_check import secret_shape, secret_value
 
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     import httpx
 
     from bot.config import Settings
-    from bot.ports import Core, RunningAdapter
+    from bot.ports import Core, RunningAdapter, Sender
 
 API = "https://discord.com/api/v10"
 
@@ -27,12 +28,21 @@ class DiscordPlatform:
         return settings.discord_bot_token is not None
 
     def describe(self, settings: Settings) -> str:
-        return "Discord"
+        count = settings.discord_shard_count
+        if count is None:
+            return "Discord"
+        ids = settings.discord_shard_ids
+        return f"Discord (shards {ids} of {count})" if ids else f"Discord ({count} shards)"
 
     def adapter(self, settings: Settings, core: Core) -> RunningAdapter:
         from adapters.discord._adapter import DiscordAdapter
 
         return DiscordAdapter(settings, core)
+
+    def sender(self, settings: Settings) -> Sender:
+        from adapters.discord._sender import DiscordSender
+
+        return DiscordSender(settings)
 
     def check_settings(self, settings: Settings) -> list[str]:
         problems: list[str] = []
@@ -53,6 +63,7 @@ class DiscordPlatform:
                 f"DISCORD_GUILD_ID must be a server id, digits only (got {guild!r}): "
                 "copy it with Developer Mode on (right-click the server, Copy Server ID)."
             )
+        problems += _shards.problems(settings.discord_shard_count, settings.discord_shard_ids)
         return problems
 
     async def doctor(self, settings: Settings, client: httpx.AsyncClient) -> Check:

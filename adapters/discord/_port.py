@@ -12,7 +12,8 @@ takes longer); a limit it will not wait for (`discord.RateLimited`) or one that 
 its retries surfaces as `bot.errors.RetryAfter`, which the core honours.
 
 The delivery hint (`Port.hint`) is a small JSON object (`Delivery`) holding what a restarted bot
-needs: the person to DM, the interaction's application id, token and expiry, and its upload limit.
+or a cluster worker needs: the person to DM, the interaction's application id, token and expiry,
+its upload limit, and the channel's.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import logging
 import time
 from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import discord
@@ -54,6 +55,7 @@ class Delivery:
     limit: int | None = None  # the interaction's attachment_size_limit
     locale: str | None = None
     reply: int | None = None  # the person's message in a server channel: posts reply to it
+    room: int | None = None  # the channel's upload limit (its server's boost tier), if known
 
     def dumps(self) -> str:
         return json.dumps({k: v for k, v in asdict(self).items() if v}, separators=(",", ":"))
@@ -155,7 +157,9 @@ class DiscordPort:
 
     @property
     def hint(self) -> str | None:
-        return self._delivery.dumps()
+        # With the channel's upload limit as this process sees it in its guild cache: a worker
+        # delivering later has no cache, and would otherwise assume the smallest limit.
+        return replace(self._delivery, room=self._guild_limit() or self._delivery.room).dumps()
 
     @property
     def message_limit(self) -> int:
@@ -326,11 +330,13 @@ class DiscordPort:
         return await self.send_link(caption, url, t("discord_download", self._delivery.locale))
 
     def _channel_limit(self) -> int:
+        return self._guild_limit() or self._delivery.room or DEFAULT_UPLOAD_LIMIT
+
+    def _guild_limit(self) -> int | None:
+        """The upload limit of the channel's server, if this process has it in its cache."""
         channel = self._client.get_channel(target_channel(self._chat))
         guild = getattr(channel, "guild", None)
-        if isinstance(guild, discord.Guild):
-            return guild.filesize_limit
-        return DEFAULT_UPLOAD_LIMIT
+        return guild.filesize_limit if isinstance(guild, discord.Guild) else None
 
 
 @dataclass(frozen=True, slots=True)

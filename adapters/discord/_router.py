@@ -20,6 +20,7 @@ import discord
 
 from adapters.discord._inbound import chat_key, is_video, to_attachment, user_ref
 from adapters.discord._port import NO_PINGS, Delivery, DiscordPort
+from adapters.discord._rest import restored_port
 from bot.config import Settings
 from bot.models import ChatKey, Inbound
 from bot.ports import Core, Port
@@ -165,7 +166,7 @@ class Router:
     # --- shared -----------------------------------------------------------------------------
 
     def port_for(self, chat: ChatKey, hint: str | None = None) -> DiscordPort:
-        return DiscordPort(self._client, chat, Delivery.loads(hint))
+        return restored_port(self._client, chat, hint)
 
     def _attachment(self, attachment: discord.Attachment) -> Any:
         assert self.session is not None, "the adapter opens the session before connecting"

@@ -6,7 +6,8 @@
             server.add_route(route.method, route.path, route.handler)
 
 Importing this package does not import `telegram`: `PLATFORM` (its settings and doctor checks)
-is light, and the adapter and port are imported on first use. `clipbridge run` finds it through
+is light, and the adapter, port and sender (send-only, for a cluster worker) are imported on
+first use. `clipbridge run` finds it through
 `bot.ports.platforms()`.
 """
 
@@ -20,8 +21,9 @@ from bot.ports import lazy_exports
 if TYPE_CHECKING:
     from adapters.telegram._adapter import WEBHOOK_PATH, TelegramAdapter
     from adapters.telegram._port import TelegramPort
+    from adapters.telegram._sender import TelegramSender
 
-__all__ = ["PLATFORM", "WEBHOOK_PATH", "TelegramAdapter", "TelegramPort"]
+__all__ = ["PLATFORM", "WEBHOOK_PATH", "TelegramAdapter", "TelegramPort", "TelegramSender"]
 
 __getattr__ = lazy_exports(
     __name__,
@@ -29,5 +31,6 @@ __getattr__ = lazy_exports(
         "WEBHOOK_PATH": "adapters.telegram._adapter",
         "TelegramAdapter": "adapters.telegram._adapter",
         "TelegramPort": "adapters.telegram._port",
+        "TelegramSender": "adapters.telegram._sender",
     },
 )

@@ -27,14 +27,11 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from aiohttp import web
 from telegram import ChatMember, MaybeInaccessibleMessage, Message, Update, User
-from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes, TypeHandler
 
-from adapters.telegram import _redact
 from adapters.telegram._errors import translated
-from adapters.telegram._files import TelegramFiles
 from adapters.telegram._inbound import (
     PLATFORM,
     chat_key,
@@ -46,11 +43,11 @@ from adapters.telegram._inbound import (
 )
 from adapters.telegram._lanes import Call, Lanes
 from adapters.telegram._port import TelegramPort
+from adapters.telegram._session import TelegramSession
 from adapters.telegram._startup import publish_menu, say_hello
 from bot.backoff import DEFAULT_BACKOFF, Backoff
-from bot.config import MB, Settings
+from bot.config import Settings
 from bot.errors import ConfigError
-from bot.links import LinkFetcher, LinkPolicy
 from bot.models import Attachment, ChatKey, Inbound
 from bot.ports import Core, Lifecycle, Route
 from bot.texts import human_size, t
@@ -59,8 +56,6 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
-CLOUD_DOWNLOAD_LIMIT = 20 * MB
-LOCAL_DOWNLOAD_LIMIT = 2000 * MB
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 
@@ -98,12 +93,10 @@ class TelegramAdapter(Lifecycle):
             raise ConfigError(["TELEGRAM_BOT_TOKEN is not set: the token @BotFather gave you"])
         self._settings = settings
         self._core = core
-        self._token = settings.telegram_bot_token.get_secret_value()
+        token = settings.telegram_bot_token.get_secret_value()
         self._poll_timeout = poll_timeout
         self._album_window = album_window
-        self._url_fetch = url_fetch
         self._backoff = backoff
-        self._local_mode = settings.telegram_local_mode
         self._webhook = settings.telegram_mode == "webhook"
         secret = settings.telegram_webhook_secret
         # Without a configured secret, derive one from the token: stable across restarts and
@@ -111,12 +104,10 @@ class TelegramAdapter(Lifecycle):
         self._secret = (
             secret.get_secret_value()
             if secret
-            else hashlib.sha256(b"clipbridge-webhook:" + self._token.encode()).hexdigest()[:48]
+            else hashlib.sha256(b"clipbridge-webhook:" + token.encode()).hexdigest()[:48]
         )
-        self._log_filter = _redact.TelegramLogFilter([self._token, self._secret])
+        self._session = TelegramSession(settings, url_fetch=url_fetch, secrets=[self._secret])
         self._app: Application | None = None  # type: ignore[type-arg]
-        self._client: httpx.AsyncClient | None = None
-        self._files: TelegramFiles | None = None
         self._me: User | None = None
         self._albums: dict[str, _Album] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -155,27 +146,13 @@ class TelegramAdapter(Lifecycle):
         reached), and publish the command menu in the background (optional, see `_startup`)."""
         if self._webhook and not self._settings.public_url:
             raise ConfigError(["TELEGRAM_MODE=webhook needs PUBLIC_URL, this server's https URL"])
-        _redact.install(self._log_filter)
-        builder = (
-            Application.builder()
-            .token(self._token)
-            .base_url(self._settings.telegram_base_url)
-            .base_file_url(self._settings.telegram_base_file_url)
-            .local_mode(self._local_mode)
-            .rate_limiter(AIORateLimiter(max_retries=0))
-            .media_write_timeout(600)
-        )
+        builder = Application.builder().bot(self._session.open())
         if self._webhook:
             builder = builder.updater(None)
         app = builder.build()
         app.add_handler(TypeHandler(Update, self._on_update))
         app.add_error_handler(self._on_error)
         self._app = app
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(30.0, read=120.0), follow_redirects=True
-        )
-        links = LinkFetcher(LinkPolicy.from_settings(self._settings))
-        self._files = TelegramFiles(app.bot, self._client, local_mode=self._local_mode, links=links)
         base_url = self._settings.telegram_base_url
         await say_hello(app, base_url, self._backoff)
         self._me = app.bot.bot
@@ -218,11 +195,9 @@ class TelegramAdapter(Lifecycle):
         try:
             if self._app is not None:
                 await self._app.shutdown()
-            if self._client is not None:
-                await self._client.aclose()
         finally:
-            self._app = self._client = self._files = None
-            _redact.uninstall(self._log_filter)
+            self._app = None
+            await self._session.close()
 
     def _require_app(self) -> Application:  # type: ignore[type-arg]
         if self._app is None:
@@ -257,13 +232,7 @@ class TelegramAdapter(Lifecycle):
     # --- ports -----------------------------------------------------------------------------------
 
     def port_for(self, chat: ChatKey, hint: str | None = None) -> TelegramPort:
-        return TelegramPort(
-            self._require_app().bot,
-            chat,
-            hint=hint,
-            local_mode=self._local_mode,
-            url_fetch=self._url_fetch,
-        )
+        return self._session.port_for(chat, hint)
 
     # --- updates ---------------------------------------------------------------------------------
 
@@ -359,7 +328,8 @@ class TelegramAdapter(Lifecycle):
     async def _dispatch(self, update_id: int, messages: list[Message]) -> None:
         """Messages (one, or an album's) from one person in one chat, into one Inbound."""
         me = self._me
-        assert me is not None and self._files is not None
+        assert me is not None
+        files = self._session.files
         first = messages[0]
         sender = first.from_user
         assert sender is not None
@@ -371,7 +341,7 @@ class TelegramAdapter(Lifecycle):
             key = key.of(str(sender.id))
         locale = sender.language_code
         port = self.port_for(key, str(first.message_id) if group else None)
-        limit = LOCAL_DOWNLOAD_LIMIT if self._local_mode else CLOUD_DOWNLOAD_LIMIT
+        limit = self._session.download_limit
 
         text = ""
         attachments: list[Attachment] = []
@@ -379,7 +349,7 @@ class TelegramAdapter(Lifecycle):
         for message in messages:
             words, links = instruction(message, me)
             text = text or words
-            attachments.extend(self._files.link(url) for url in links)
+            attachments.extend(files.link(url) for url in links)
             media = media_of(message)
             if media is None:
                 continue
@@ -395,7 +365,7 @@ class TelegramAdapter(Lifecycle):
                 return
             else:
                 attachments.append(
-                    self._files.telegram_file(media.file_id, media.name, media.size, media.mime)
+                    files.telegram_file(media.file_id, media.name, media.size, media.mime)
                 )
         if refused and not attachments:
             language = await self._core.language(user_ref(sender), locale)

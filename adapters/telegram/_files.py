@@ -19,7 +19,7 @@ import httpx
 from telegram import Bot
 
 from adapters.telegram._errors import translated
-from bot.errors import Transient
+from bot.errors import ConfigError, Transient
 from bot.links import LinkFetcher
 from bot.models import Attachment, ByteStream
 
@@ -43,9 +43,14 @@ class TelegramFiles:
     def telegram_file(
         self, file_id: str, name: str, size: int | None, mime: str | None
     ) -> Attachment:
-        # No public_url: the only URL this file has contains the bot token.
+        # No public_url: the only URL this file has contains the bot token. The file_id holds
+        # no secret and stays valid for this bot, so another process can fetch it again.
         return Attachment(
-            name=name, size=size, mime=mime, open=lambda: self._open_telegram(file_id)
+            name=name,
+            size=size,
+            mime=mime,
+            open=lambda: self._open_telegram(file_id),
+            source=file_id,
         )
 
     def link(self, url: str) -> Attachment:
@@ -61,6 +66,10 @@ class TelegramFiles:
             # A local Bot API server (`--local`) answers with a path on its own disk.
             yield _read_disk(Path(location))
             return
+        if self._local_mode and location.startswith(f"{self._bot.base_file_url}//"):
+            # PTB keeps such a path only where it finds the file, else makes it a file URL,
+            # which a local server does not serve: its disk is not mounted here.
+            raise _not_on_this_disk()
         async with self._stream(location, what="telegram file") as chunks:
             yield chunks
 
@@ -78,6 +87,17 @@ class TelegramFiles:
             yield _relay(response, what)
         finally:
             await response.aclose()
+
+
+def _not_on_this_disk() -> ConfigError:
+    # Never the path: the server keeps each bot's files in a folder named by its token.
+    return ConfigError(
+        [
+            "TELEGRAM_LOCAL_MODE=true, but the file the local Bot API server named is not on this "
+            "machine's disk: mount the server's working directory at the same path on every "
+            "process that fetches files (cluster workers too), read-only is enough."
+        ]
+    )
 
 
 async def _relay(response: httpx.Response, what: str) -> ByteStream:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import httpx
 
     from bot.config import Settings
-    from bot.ports import Core, RunningAdapter
+    from bot.ports import Core, RunningAdapter, Sender
 
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -31,12 +31,20 @@ class TelegramPlatform:
         return settings.telegram_bot_token is not None
 
     def describe(self, settings: Settings) -> str:
-        return f"Telegram ({settings.telegram_mode})"
+        share = settings.telegram_rate_share
+        if share == 1:
+            return f"Telegram ({settings.telegram_mode})"
+        return f"Telegram ({settings.telegram_mode}, {share:g} of the bot's send rate)"
 
     def adapter(self, settings: Settings, core: Core) -> RunningAdapter:
         from adapters.telegram._adapter import TelegramAdapter
 
         return TelegramAdapter(settings, core)
+
+    def sender(self, settings: Settings) -> Sender:
+        from adapters.telegram._sender import TelegramSender
+
+        return TelegramSender(settings)
 
     def check_settings(self, settings: Settings) -> list[str]:
         s = settings

@@ -60,9 +60,9 @@ def unreachable(exc: tg_error.NetworkError, base_url: str) -> str:
     return f"{urlsplit(base_url).netloc} answered “{exc.message}”"
 
 
-async def say_hello(app: Application, base_url: str, backoff: Backoff) -> None:  # type: ignore[type-arg]
-    """`app.initialize()` (getMe), retried until Telegram answers; a refused token raises
-    `ConfigError`."""
+async def say_hello(app: Application | Bot, base_url: str, backoff: Backoff) -> None:  # type: ignore[type-arg]
+    """`app.initialize()` (getMe, for the adapter's `Application` or the sender's `Bot`),
+    retried until Telegram answers; a refused token raises `ConfigError`."""
     delays = backoff.delays()
     while True:
         try:

@@ -1,5 +1,6 @@
 """The `bot.ports.Port` contract, checked on every implementation: Telegram (on the fake Bot API),
-Discord (on the fake Discord), the console, and the recording port the core's tests use.
+Discord (on the fake Discord), each also as a cluster worker builds it (its `Sender`, no
+adapter), the console, and the recording port the core's tests use.
 
 A new platform adds one `Harness` below (its port on its fake, and how to read back what the
 platform now shows) and starts from a failing checklist. Each test says what the core relies on.
@@ -23,8 +24,8 @@ import yarl
 
 from adapters.console import ConsoleAdapter
 from adapters.console.screen import NEW, ConsolePort, Screen
-from adapters.discord import DiscordAdapter
-from adapters.telegram import TelegramAdapter
+from adapters.discord import DiscordAdapter, DiscordSender
+from adapters.telegram import TelegramAdapter, TelegramSender
 from bot.errors import RetryAfter
 from bot.models import ChatKey
 from bot.ports import Button, MessageRef, OutboundVideo, Port
@@ -70,78 +71,110 @@ async def telegram(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
     async with FakeTelegram(TELEGRAM_TOKEN) as fake:
         settings = telegram_settings(fake, tmp)
         async with TelegramAdapter(settings, RecordingCore(), poll_timeout=1.0) as adapter:
+            yield _telegram_harness(fake, adapter.port_for)
 
-            def message(ref: MessageRef) -> dict[str, Any]:
-                return fake.messages[TG_CHAT][int(ref.id)]
 
-            def buttons(ref: MessageRef) -> list[str]:
-                markup = message(ref).get("reply_markup") or {}
-                markup = json.loads(markup) if isinstance(markup, str) else markup
-                rows = markup.get("inline_keyboard", [])
-                return [b.get("callback_data") or b.get("url") for row in rows for b in row]
+@asynccontextmanager
+async def telegram_sender(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Harness]:
+    """A cluster worker's Telegram: the same contract without an adapter (`TelegramSender`)."""
+    async with (
+        FakeTelegram(TELEGRAM_TOKEN) as fake,
+        TelegramSender(telegram_settings(fake, tmp)) as sender,
+    ):
+        yield _telegram_harness(fake, sender.port_for)
 
-            def video(ref: MessageRef) -> tuple[int, str]:
-                return message(ref)["video"]["file_size"], message(ref).get("caption", "")
 
-            def flood(call: Call, seconds: float) -> None:
-                method = {"send": "sendMessage", "edit": "editMessageText"}[call]
-                fake.fail_next(method, retry_after=max(1, round(seconds)))
+def _telegram_harness(fake: FakeTelegram, port_for: Callable[..., Port]) -> Harness:
+    def message(ref: MessageRef) -> dict[str, Any]:
+        return fake.messages[TG_CHAT][int(ref.id)]
 
-            yield Harness(
-                port=adapter.port_for(ChatKey("telegram", str(TG_CHAT))),
-                shown=lambda ref: str(message(ref).get("text", "")),
-                buttons=buttons,
-                video=video,
-                actions=lambda: len(fake.calls_of("sendChatAction")),
-                flood=flood,
-                again=adapter.port_for,
-            )
+    def buttons(ref: MessageRef) -> list[str]:
+        markup = message(ref).get("reply_markup") or {}
+        markup = json.loads(markup) if isinstance(markup, str) else markup
+        rows = markup.get("inline_keyboard", [])
+        return [b.get("callback_data") or b.get("url") for row in rows for b in row]
+
+    def video(ref: MessageRef) -> tuple[int, str]:
+        return message(ref)["video"]["file_size"], message(ref).get("caption", "")
+
+    def flood(call: Call, seconds: float) -> None:
+        method = {"send": "sendMessage", "edit": "editMessageText"}[call]
+        fake.fail_next(method, retry_after=max(1, round(seconds)))
+
+    return Harness(
+        port=port_for(ChatKey("telegram", str(TG_CHAT))),
+        shown=lambda ref: str(message(ref).get("text", "")),
+        buttons=buttons,
+        video=video,
+        actions=lambda: len(fake.calls_of("sendChatAction")),
+        flood=flood,
+        again=port_for,
+    )
 
 
 # --- Discord ----------------------------------------------------------------------------------
 
 
 @asynccontextmanager
-async def discord_(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Harness]:
+async def _fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
     async with FakeDiscord(token=DISCORD_TOKEN) as fake:
         fake.guilds.append(fake.guild(GUILD, channels=(fake.text_channel(CHANNEL, GUILD),)))
         monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
         monkeypatch.setattr(
             discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url)
         )
+        yield fake
+
+
+@asynccontextmanager
+async def discord_(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Harness]:
+    async with _fake_discord(monkeypatch) as fake:
         settings = discord_settings(tmp)
         async with DiscordAdapter(settings, RecordingCore(), guild_ready_timeout=0.05) as adapter:
+            yield _discord_harness(fake, adapter.port_for)
 
-            def message(ref: MessageRef) -> dict[str, Any]:
-                return fake.messages[ref.id]
 
-            def buttons(ref: MessageRef) -> list[str]:
-                rows = message(ref).get("components") or []
-                found = [c for row in rows for c in row.get("components", [])]
-                return [c.get("url") or c["custom_id"].removeprefix("cb:") for c in found]
+@asynccontextmanager
+async def discord_sender(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Harness]:
+    """A cluster worker's Discord: the same contract over REST alone (`DiscordSender`)."""
+    async with (
+        _fake_discord(monkeypatch) as fake,
+        DiscordSender(discord_settings(tmp)) as sender,
+    ):
+        yield _discord_harness(fake, sender.port_for)
 
-            def video(ref: MessageRef) -> tuple[int, str]:
-                return message(ref)["attachments"][0]["size"], message(ref)["content"]
 
-            def flood(call: Call, seconds: float) -> None:
-                # discord.py waits out short limits itself: only one that persists through its
-                # retries reaches the port, and must come out as RetryAfter.
-                method, path = {
-                    "send": ("POST", r"/channels/\d+/messages$"),
-                    "edit": ("PATCH", r"/messages/\d+$"),
-                }[call]
-                fake.fail_next(method, path, status=429, retry_after=seconds, times=5)
+def _discord_harness(fake: FakeDiscord, port_for: Callable[..., Port]) -> Harness:
+    def message(ref: MessageRef) -> dict[str, Any]:
+        return fake.messages[ref.id]
 
-            typing = f"/channels/{CHANNEL}/typing"
-            yield Harness(
-                port=adapter.port_for(ChatKey("discord", str(CHANNEL))),
-                shown=lambda ref: str(message(ref)["content"]),
-                buttons=buttons,
-                video=video,
-                actions=lambda: sum(c.path.endswith(typing) for c in fake.calls),
-                flood=flood,
-                again=adapter.port_for,
-            )
+    def buttons(ref: MessageRef) -> list[str]:
+        rows = message(ref).get("components") or []
+        found = [c for row in rows for c in row.get("components", [])]
+        return [c.get("url") or c["custom_id"].removeprefix("cb:") for c in found]
+
+    def video(ref: MessageRef) -> tuple[int, str]:
+        return message(ref)["attachments"][0]["size"], message(ref)["content"]
+
+    def flood(call: Call, seconds: float) -> None:
+        # discord.py waits out short limits itself: only one that persists through its
+        # retries reaches the port, and must come out as RetryAfter.
+        method, path = {
+            "send": ("POST", r"/channels/\d+/messages$"),
+            "edit": ("PATCH", r"/messages/\d+$"),
+        }[call]
+        fake.fail_next(method, path, status=429, retry_after=seconds, times=5)
+
+    typing = f"/channels/{CHANNEL}/typing"
+    return Harness(
+        port=port_for(ChatKey("discord", str(CHANNEL))),
+        shown=lambda ref: str(message(ref)["content"]),
+        buttons=buttons,
+        video=video,
+        actions=lambda: sum(c.path.endswith(typing) for c in fake.calls),
+        flood=flood,
+        again=port_for,
+    )
 
 
 # --- the console ------------------------------------------------------------------------------
@@ -224,7 +257,9 @@ async def recording(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator
 Opener = Callable[[Path, pytest.MonkeyPatch], AbstractAsyncContextManager[Harness]]
 PORTS: dict[str, Opener] = {
     "telegram": telegram,
+    "telegram-sender": telegram_sender,
     "discord": discord_,
+    "discord-sender": discord_sender,
     "console": console,
     "recording": recording,
 }

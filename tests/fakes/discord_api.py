@@ -9,6 +9,9 @@ What it does:
 - login (`GET /users/@me`, `GET /oauth2/applications/@me`), command sync (global and guild `PUT`);
 - gateway HELLO / heartbeat ACK / IDENTIFY -> READY (+ GUILD_CREATE per guild) / RESUME, and
   `dispatch()` for any event, with helpers that build INTERACTION_CREATE and MESSAGE_CREATE;
+- sharding: an IDENTIFY with `shard: [id, count]` gets the guilds of that shard only, and each
+  guild's events go to shard `(guild_id >> 22) % count` (`shard_of`), DMs to shard 0, as Discord
+  routes them; a connection without `shard` gets everything;
 - interaction callbacks, webhook follow-ups and edits (JSON or multipart with `files[n]`),
   channel messages and edits, typing, DM channel creation;
 - interaction tokens that expire (`token_ttl`, 15 minutes like Discord's) with 401 / 50027;
@@ -97,6 +100,11 @@ class _Failure:
     headers: dict[str, str]
 
 
+def shard_of(guild_id: int, count: int) -> int:
+    """The shard Discord sends a guild's events to (Discord's documented formula)."""
+    return (guild_id >> 22) % count
+
+
 def _now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000000+00:00", time.gmtime())
 
@@ -138,6 +146,9 @@ class FakeDiscord(FakeServer):
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.identified = asyncio.Event()
         self.identify: dict[str, Any] = {}  # the last IDENTIFY's `d`, for intent checks
+        self.identifies: list[dict[str, Any]] = []  # every IDENTIFY's `d` (one per shard)
+        self._shard_of_socket: dict[web.WebSocketResponse, tuple[int, int] | None] = {}
+        self._session_shards: dict[str, tuple[int, int] | None] = {}
         self._ids = itertools.count(900_000_000_000_000_000)
         self._seq = itertools.count(1)
         self.failures: FailureScript[Call, _Failure] = FailureScript()
@@ -526,15 +537,25 @@ class FakeDiscord(FakeServer):
     # --- gateway ----------------------------------------------------------------------------
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a dispatch (op 0) to every connected client."""
+        """Send a dispatch (op 0) to every connected client that serves it: a sharded client
+        gets the events of its shard's guilds only (`shard_of`), DMs on shard 0."""
         if event == "INTERACTION_CREATE":
             self._tokens[data["token"]] = (time.monotonic(), data["channel_id"])
             if "message" in data:  # a press: its response may update the message pressed
                 self._pressed[data["token"]] = data["message"]["id"]
         await self.identified.wait()
         frame = json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data})
+        guild = data.get("guild_id")
         for ws in list(self._sockets):
-            await ws.send_str(frame)
+            if self._serves(ws, int(guild) if guild is not None else None):
+                await ws.send_str(frame)
+
+    def _serves(self, ws: web.WebSocketResponse, guild_id: int | None) -> bool:
+        shard = self._shard_of_socket.get(ws)
+        if shard is None:
+            return True  # not sharded: every event
+        shard_id, count = shard
+        return shard_id == (shard_of(guild_id, count) if guild_id is not None else 0)
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
@@ -550,41 +571,55 @@ class FakeDiscord(FakeServer):
                 await ws.send_str(json.dumps({"op": 11}))
             elif op == 2:
                 self.identify = frame["d"]
+                self.identifies.append(frame["d"])
                 if frame["d"].get("token") != self.token:
                     await ws.close(code=4004, message=b"Authentication failed.")
                     break
                 if not self.message_content_granted and frame["d"].get("intents", 0) & 1 << 15:
                     await ws.close(code=4014, message=b"Disallowed intent(s).")
                     break
+                shard = frame["d"].get("shard")
+                self._shard_of_socket[ws] = (int(shard[0]), int(shard[1])) if shard else None
                 self._sockets.append(ws)
                 await self._send_ready(ws)
             elif op == 6:
+                session = str(frame["d"].get("session_id", ""))
+                self._shard_of_socket[ws] = self._session_shards.get(session)
                 self._sockets.append(ws)
                 await ws.send_str(
                     json.dumps({"op": 0, "t": "RESUMED", "s": next(self._seq), "d": {}})
                 )
         if ws in self._sockets:
             self._sockets.remove(ws)
+        self._shard_of_socket.pop(ws, None)
         self.gateway_closes.append(ws.close_code)
         await self.changed()
         return ws
 
     async def _send_ready(self, ws: web.WebSocketResponse) -> None:
+        """READY, then GUILD_CREATE for each guild the connection's shard serves."""
+        shard = self._shard_of_socket.get(ws)
+        guilds = [g for g in self.guilds if self._serves(ws, int(g["id"]))]
+        session = f"fake-session-{shard[0]}" if shard else "fake-session"
+        self._session_shards[session] = shard
         ready = {
             "v": 10,
             "user": self.bot_user,
-            "session_id": "fake-session",
-            "guilds": [{"id": g["id"], "unavailable": True} for g in self.guilds],
+            "session_id": session,
+            "guilds": [{"id": g["id"], "unavailable": True} for g in guilds],
             "resume_gateway_url": self.gateway_url,
             "private_channels": [],
             "relationships": [],
             "application": {"id": str(self.app_id), "flags": 0},
         }
+        if shard is not None:
+            ready["shard"] = list(shard)
         await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(self._seq), "d": ready}))
-        for guild in self.guilds:
+        for guild in guilds:
             frame = {"op": 0, "t": "GUILD_CREATE", "s": next(self._seq), "d": guild}
             await ws.send_str(json.dumps(frame))
         self.identified.set()
+        await self.changed()  # `wait_for` sees each READY (one per shard)
 
     # --- CDN --------------------------------------------------------------------------------
 
