@@ -34,7 +34,7 @@ from bot.core.kit import Doing, Run
 from bot.core.scheduler import QueueFull
 from bot.errors import AccessDenied
 from bot.models import ChatKey
-from bot.store.postgres import PostgresStore, lock_key
+from bot.store.postgres import CONNECT_TIMEOUT, PostgresStore, lock_key
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,11 @@ class ClusterQueue:
         # arguments plus its own autocommit, which the store's pool already sets.
         self.app = App(
             connector=PsycopgConnector(
-                conninfo=store.url, min_size=1, max_size=QUEUE_POOL_SIZE, name="clipbridge-queue"
+                conninfo=store.url,
+                min_size=1,
+                max_size=QUEUE_POOL_SIZE,
+                timeout=CONNECT_TIMEOUT,  # waiting for a connection: not 30 s when it is down
+                name="clipbridge-queue",
             )
         )
         self.handler: Handler | None = None

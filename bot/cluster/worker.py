@@ -21,14 +21,17 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from procrastinate import JobContext
+from procrastinate.exceptions import ConnectorException
 from procrastinate.job_context import AbortReason
 from procrastinate.jobs import Status
 
 from bot import metrics
+from bot.backoff import DEFAULT_BACKOFF
 from bot.cluster.queue import MAX_ATTEMPTS, QUEUE, ClusterQueue, HandedOver
 from bot.config import Settings
 from bot.core.conversation import Conversation
 from bot.core.requests import JobRequest
+from bot.errors import ClipbridgeError
 from bot.ports import Sender, configured_platforms
 from bot.store.postgres import PostgresStore
 
@@ -89,27 +92,48 @@ class Worker:
             yield
         finally:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
+            except asyncio.CancelledError:
+                pass
+            except ConnectorException:  # its heartbeats stop: the jobs are recovered as stalled
+                log.warning("the job queue's database went away while this worker stopped")
 
     async def run(self, concurrency: int) -> None:
-        """Work until cancelled; then stop gracefully (SHUTDOWN_GRACE for running jobs)."""
+        """Work until cancelled; then stop gracefully (SHUTDOWN_GRACE for running jobs). When
+        the database goes away, procrastinate's worker stops: it is started again, after a
+        growing wait, for as long as this process runs."""
         stalled_after = self._settings.worker_stalled_after
         self._queue.handler = self.handle
         recovering = asyncio.create_task(self._recover_forever(stalled_after))
+        delays = DEFAULT_BACKOFF.delays()
         try:
-            await self._queue.app.run_worker_async(
-                queues=[QUEUE],
-                concurrency=concurrency,
-                install_signal_handlers=False,
-                shutdown_graceful_timeout=self._settings.shutdown_grace,
-                update_heartbeat_interval=stalled_after / 3,
-                stalled_worker_timeout=stalled_after,
-                delete_jobs="always",  # the store keeps the records worth keeping
-                # Jobs come by NOTIFY; the poll only covers one deferred while the LISTEN
-                # connection (re)connects: a query a second is cheap, 5 s of waiting is not.
-                fetch_job_polling_interval=FETCH_POLL,
-            )
+            while True:
+                try:
+                    await self._queue.app.run_worker_async(
+                        queues=[QUEUE],
+                        concurrency=concurrency,
+                        install_signal_handlers=False,
+                        shutdown_graceful_timeout=self._settings.shutdown_grace,
+                        update_heartbeat_interval=stalled_after / 3,
+                        stalled_worker_timeout=stalled_after,
+                        delete_jobs="always",  # the store keeps the records worth keeping
+                        # Jobs come by NOTIFY; the poll only covers one deferred while the
+                        # LISTEN connection (re)connects: a query a second is cheap, 5 s of
+                        # waiting is not.
+                        fetch_job_polling_interval=FETCH_POLL,
+                    )
+                except ConnectorException:
+                    if _stopping():  # the graceful stop itself failed: stop, do not retry
+                        raise
+                    delay = delays.next()
+                    log.warning("the job queue's database cannot be reached; working again "
+                                "in %.0fs", delay)  # fmt: skip
+                    await asyncio.sleep(delay)
+                else:
+                    delay = delays.next()  # it stopped on its own (a side task failed)
+                    log.warning("the job queue's worker stopped; working again in %.0fs", delay)
+                    await asyncio.sleep(delay)
         finally:
             recovering.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -121,6 +145,8 @@ class Worker:
             try:
                 metrics.jobs_stalled(await self.recover(stalled_after))
                 metrics.set_queue_depth(await self._queue.waiting())
+            except ClipbridgeError as error:  # the database is down: said once per round
+                log.warning("could not look for stalled jobs: %s", error)
             except Exception:
                 log.warning("could not look for stalled jobs", exc_info=True)
 
@@ -160,3 +186,10 @@ async def senders(settings: Settings) -> AsyncIterator[dict[str, Sender]]:
                 continue
             found[platform.name] = await stack.enter_async_context(sender)
         yield found
+
+
+def _stopping() -> bool:
+    """Whether this task is being cancelled (procrastinate turns a cancel into its shutdown,
+    and a shutdown without a database into a ConnectorException)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
