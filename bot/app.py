@@ -18,9 +18,10 @@ import gc
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from bot.backends.base import Backend
 from bot.config import Settings
@@ -30,6 +31,9 @@ from bot.media import clean_leftovers
 from bot.ports import configured_platforms, platforms
 from bot.store import SharedStore, SqliteStore, Store
 from bot.store.upkeep import pruning_seen_updates
+
+if TYPE_CHECKING:
+    from bot.cluster.queue import ClusterQueue
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +56,17 @@ class AlreadyPolling(ClipbridgeError):
         )
 
 
+NO_CLUSTER = "--workers needs DATABASE_URL: without it, jobs run in this process and no other."
+
+Serve = Callable[[Settings, asyncio.Event, asyncio.Event], Coroutine[Any, Any, None]]
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
     conversation: Conversation
     store: Store
     backend: Backend
+    queue: ClusterQueue | None = None  # cluster mode (DATABASE_URL): the shared job queue
 
 
 def open_store(settings: Settings) -> AbstractAsyncContextManager[Store]:
@@ -90,10 +100,51 @@ def build_backend(settings: Settings, store: Store) -> Backend:
 
 
 @asynccontextmanager
-async def open_core(settings: Settings, *, locks: Sequence[str] = ()) -> AsyncIterator[Services]:
+async def open_queue(
+    settings: Settings, store: Store, wanted: bool
+) -> AsyncIterator[ClusterQueue | None]:
+    """The shared job queue when wanted and DATABASE_URL is set (procrastinate imported only
+    then)."""
+    if not wanted or settings.database_url is None:
+        yield None
+        return
+    from bot.cluster.queue import ClusterQueue
+    from bot.store.postgres import PostgresStore
+
+    assert isinstance(store, PostgresStore)
+    async with ClusterQueue(store, settings) as queue:
+        yield queue
+
+
+@asynccontextmanager
+async def working(core: Services, settings: Settings, concurrency: int) -> AsyncIterator[None]:
+    """Run the shared queue's jobs in this process while inside (cluster mode; `concurrency`
+    at once, none when 0), reaching chats through each platform's `Sender`."""
+    if core.queue is None or not concurrency:
+        yield
+        return
+    from bot.cluster.worker import Worker, senders
+    from bot.store.postgres import PostgresStore
+
+    assert isinstance(core.store, PostgresStore)
+    async with senders(settings) as reach:
+        for platform, sender in reach.items():
+            if platform not in core.conversation.platforms:  # a front's adapters reach its own
+                core.conversation.add_adapter(sender)
+        worker = Worker(settings, core.queue, core.store, core.conversation, reach)
+        async with worker.running(concurrency):
+            yield
+
+
+@asynccontextmanager
+async def open_core(
+    settings: Settings, *, locks: Sequence[str] = (), shared_queue: bool = False
+) -> AsyncIterator[Services]:
     """The store, the backend and the conversation over them, closed in reverse order. `locks`
     (`exclusive_locks`) are taken right after the store opens, before anything is touched: a
-    second poller must not even clean the work folder the first one is using."""
+    second poller must not even clean the work folder the first one is using. `shared_queue`:
+    with DATABASE_URL, jobs go to the cluster's queue (`run`, `worker`); without it they run in
+    this process whatever the store (the console chat)."""
     async with AsyncExitStack() as stack:
         store = await stack.enter_async_context(open_store(settings))
         if isinstance(store, SharedStore):  # one process per database may do these
@@ -102,28 +153,36 @@ async def open_core(settings: Settings, *, locks: Sequence[str] = ()) -> AsyncIt
                     raise AlreadyPolling
         await asyncio.to_thread(clean_leftovers, settings.work_dir)  # whatever the backend
         await stack.enter_async_context(pruning_seen_updates(store))
+        queue = await stack.enter_async_context(open_queue(settings, store, shared_queue))
         backend = await stack.enter_async_context(build_backend(settings, store))
         fallback = None
         if settings.fallback_to_local and backend.name != "local":
             from bot.backends.local import LocalBackend
 
             fallback = await stack.enter_async_context(LocalBackend(settings))
-        conversation = Conversation(settings, store, backend, fallback=fallback)
+        conversation = Conversation(settings, store, backend, fallback=fallback, queue=queue)
         try:
-            yield Services(conversation, store, backend)
+            yield Services(conversation, store, backend, queue)
         finally:
             await conversation.close(grace=0)
 
 
 async def serve(
-    settings: Settings, stop: asyncio.Event, started: asyncio.Event | None = None
+    settings: Settings,
+    stop: asyncio.Event,
+    started: asyncio.Event | None = None,
+    *,
+    workers: int = 1,
 ) -> None:
     """Run every configured platform until `stop` is set, then shut down gracefully. `started`
-    is set once start-up is over (until then, stopping means cancelling the start)."""
+    is set once start-up is over (until then, stopping means cancelling the start). In cluster
+    mode this process also works `workers` of the queue's jobs at once."""
     from bot.http import HttpServer
 
     async with AsyncExitStack() as stack:
-        core = await stack.enter_async_context(open_core(settings, locks=exclusive_locks(settings)))
+        core = await stack.enter_async_context(
+            open_core(settings, locks=exclusive_locks(settings), shared_queue=True)
+        )
         server = HttpServer(settings, {"store": core.store.ping, "backend": core.backend.credits})
         running = configured_platforms(settings)
         adapters = [platform.adapter(settings, core.conversation) for platform in running]
@@ -136,13 +195,15 @@ async def serve(
         for adapter in adapters:
             await stack.enter_async_context(adapter)
         await core.conversation.resume()
-        _tune_gc()
-        log.info("clipbridge is running on %s with the %s backend",
-                 " and ".join(p.title for p in running), core.backend.name)  # fmt: skip
-        if started is not None:
-            started.set()
-        await stop.wait()
-        log.info("stopping: letting running work finish for up to %.0fs", settings.shutdown_grace)
+        async with working(core, settings, workers):
+            _tune_gc()
+            log.info("clipbridge is running on %s with the %s backend",
+                     " and ".join(p.title for p in running), core.backend.name)  # fmt: skip
+            if started is not None:
+                started.set()
+            await stop.wait()
+            log.info("stopping: letting running work finish for up to %.0fs",
+                     settings.shutdown_grace)  # fmt: skip
         await core.conversation.close(settings.shutdown_grace)
     log.info("stopped")
 
@@ -158,6 +219,14 @@ def _tune_gc() -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env-file", default=".env", help="settings file (default: .env)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with DATABASE_URL: jobs this process runs at once besides receiving updates "
+        "(default 1; 0: receive only, `clipbridge worker` processes run the jobs)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -173,11 +242,23 @@ def main(args: argparse.Namespace) -> int:
         switches = " and/or ".join(p.switch for p in platforms())
         print(NO_PLATFORM.format(switches=switches), file=sys.stderr)
         return 2
+    workers = args.workers
+    if workers is not None and settings.database_url is None:
+        print(NO_CLUSTER, file=sys.stderr)
+        return 2
+    if workers is not None and workers < 0:
+        print("--workers is a number of jobs at once: 0 or more.", file=sys.stderr)
+        return 2
     setup_logging(settings)
-    return asyncio.run(_run_until_signalled(settings))
+
+    async def serving(settings: Settings, stop: asyncio.Event, started: asyncio.Event) -> None:
+        await serve(settings, stop, started, workers=1 if workers is None else workers)
+
+    return asyncio.run(run_until_signalled(settings, serving))
 
 
-async def _run_until_signalled(settings: Settings) -> int:
+async def run_until_signalled(settings: Settings, serve: Serve) -> int:
+    """Run `serve(settings, stop, started)` until SIGTERM or SIGINT sets `stop`; the exit code."""
     stop, running = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
     if sys.platform != "win32":  # Windows event loops take no signal handlers

@@ -18,6 +18,7 @@ from bot.texts import t
 # subcommand -> (module exposing `add_arguments(parser)` and `main(args) -> int`, help)
 COMMANDS = {
     "run": ("bot.app", "start every configured platform (Telegram, Discord) with the backend"),
+    "worker": ("bot.cluster.command", "with DATABASE_URL: only run queued jobs (cluster mode)"),
     "chat": ("adapters.console", "talk to the bot in this terminal"),
     "compress": ("bot.backends.local.command", "compress one file with the local engine"),
     "doctor": ("bot.doctor", "check the configuration, ffmpeg, the database and each service"),

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     """`plain` lines for people, or one JSON object per line for a log collector."""
     shutdown_grace: float = Field(default=20.0, ge=0)
     """Seconds a stopping bot lets running turns finish; exports are kept and resumed at start."""
+    worker_stalled_after: float = Field(default=30.0, gt=0)
+    """With DATABASE_URL: seconds without a heartbeat after which a worker is taken for dead and
+    its jobs are run again by another one (docs/scaling.md)."""
 
     # --- Who may use the bot -------------------------------------------------------------------
     admins: CommaList = ()

@@ -7,7 +7,7 @@ Checks, each reported as passed, failed (with the reason) or skipped (not config
 - ffmpeg: the binary runs and has the H.264 encoder the local engine needs;
 - database: the SQLite file opens, takes a write lock and has a schema this release knows; with
   DATABASE_URL, PostgreSQL answers there and has a schema this release knows (the password is
-  never shown);
+  never shown), and how many jobs its queue holds;
 - NemoVideo: with NEMO_TOKEN, the credits call accepts it; without, the host answers at all
   (an anonymous token is never fetched here: they are rationed per client and per IP);
 - each chat platform (`bot.ports.platforms()`): its own check, e.g. Telegram's getMe at
@@ -250,15 +250,20 @@ async def check_postgres(url: str) -> Check:
     from bot.store.postgres_schema import MIGRATIONS as POSTGRES_MIGRATIONS
 
     shown, expected = shown_address(url), len(POSTGRES_MIGRATIONS)
+    from bot.cluster.queue import describe
+
     try:
         async with await connect(url) as connection:
             version = await schema_version(connection)
+            queue = await describe(connection)
     except DatabaseUnreachable as exc:
         return Check("database", "failed", f"{exc.problem}.")
     except psycopg.Error as exc:  # reached, but refused a read (permissions)
         return Check("database", "failed", f"{DatabaseUnreachable(url, exc).problem}.")
     if version is None:
-        return Check("database", "passed", f"{shown} answers; `clipbridge run` creates the schema")
+        return Check(
+            "database", "passed", f"{shown} answers; `clipbridge run` creates the schema; {queue}"
+        )
     if version > expected:
         return Check(
             "database",
@@ -270,9 +275,9 @@ async def check_postgres(url: str) -> Check:
         return Check(
             "database",
             "passed",
-            f"{shown} answers; schema {version} is migrated to {expected} at next start",
+            f"{shown} answers; schema {version} is migrated to {expected} at next start; {queue}",
         )
-    return Check("database", "passed", f"{shown} answers, schema {version} of {expected}")
+    return Check("database", "passed", f"{shown} answers, schema {version} of {expected}; {queue}")
 
 
 # --- services -----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.core.kit import Doing, Kit, Run
+from bot.core.queue import JobQueue
 from bot.core.scheduler import Scheduler, Stopped, Ticket
 from bot.errors import ClipbridgeError
 from bot.models import ChatKey, Inbound, UserRef
@@ -51,10 +52,8 @@ async def set_language(
         await kit.say(chat, port, t("lang_usage", locale))
 
 
-async def new_session(
-    kit: Kit, scheduler: Scheduler[ChatKey, Run], chat: ChatKey, port: Port, locale: str
-) -> None:
-    if scheduler.current(chat) is not None:
+async def new_session(kit: Kit, chat: ChatKey, port: Port, locale: str, *, busy: bool) -> None:
+    if busy:
         await kit.say(chat, port, t("busy_for_new", locale))
         return
     await kit.store.drop_session(chat)
@@ -62,11 +61,15 @@ async def new_session(
 
 
 class Cancelling:
-    """`/cancel`: a chat's own work; `/cancel all`: every member's, for a group's moderators."""
+    """`/cancel`: a chat's own work; `/cancel all`: every member's, for a group's moderators.
+    With a shared `queue` (cluster mode) the work is found there, not in `scheduler`."""
 
-    def __init__(self, kit: Kit, scheduler: Scheduler[ChatKey, Run]) -> None:
+    def __init__(
+        self, kit: Kit, scheduler: Scheduler[ChatKey, Run], queue: JobQueue | None = None
+    ) -> None:
         self._kit = kit
         self._scheduler = scheduler
+        self._queue = queue
 
     async def cancel(self, chat: ChatKey, port: Port, locale: str) -> None:
         """Stops this chat's work; in a group the key is the member's, so only their own."""
@@ -92,7 +95,8 @@ class Cancelling:
             await self._kit.say(chat, port, t("cancel_all_denied", locale))
             return
         stopped = 0
-        for other in [k for k in self._scheduler.busy_keys() if k.place == chat.place]:
+        busy = await self._queue.busy_keys() if self._queue else self._scheduler.busy_keys()
+        for other in [k for k in busy if k.place == chat.place]:
             result = await self._stop(other)
             if result is not None:
                 stopped += 1 + result[1]
@@ -116,6 +120,8 @@ class Cancelling:
 
     async def _stop(self, chat: ChatKey) -> tuple[Doing, int] | None:
         """What the chat's running job was doing and how many waiting ones were dropped."""
+        if self._queue is not None:
+            return await self._queue.stop(chat)
         stopped: Stopped[ChatKey, Run] | None = await self._scheduler.cancel(chat, _stop_render)
         if stopped is None:
             return None
@@ -123,8 +129,11 @@ class Cancelling:
 
 
 async def _stop_render(ticket: Ticket[ChatKey, Run]) -> None:
+    await stop_render(ticket.payload)
+
+
+async def stop_render(run: Run) -> None:
     """An export renders at the service: ask it to stop too, not only our watching of it."""
-    run = ticket.payload
     if run.doing != "export" or run.record is None or not run.record.backend_job:
         return
     if run.backend is None:

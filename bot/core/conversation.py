@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bot import media, metrics
 from bot.backends.base import Backend
@@ -17,12 +17,14 @@ from bot.core.guard import guarded
 from bot.core.intake import Command, Intake, Reply, Submit
 from bot.core.jobs import perform
 from bot.core.kit import Kit, Pacers, Run, Sessions
-from bot.core.resume import Resumer
+from bot.core.queue import JobQueue
+from bot.core.requests import JobRequest
+from bot.core.resume import Reach, Resumer
 from bot.core.scheduler import QueueFull, Scheduler, Ticket
 from bot.errors import AccessDenied
 from bot.logs import log_context
-from bot.models import ChatKey, Inbound, UserRef
-from bot.ports import Adapter, Port
+from bot.models import Attachment, ChatKey, Inbound, UserRef
+from bot.ports import Port
 from bot.store import Store
 from bot.texts import t
 
@@ -41,7 +43,10 @@ class Conversation:
         fallback: Backend | None = None,
         max_queue: int = 3,
         clock: Callable[[], float] = time.monotonic,
+        queue: JobQueue | None = None,
     ) -> None:
+        """`queue`: a shared queue (cluster mode) that takes the job requests instead of this
+        process's scheduler; the scheduler then runs only the quick answers' tasks."""
         pacers = Pacers(settings.edit_interval, clock)
         self._scheduler: Scheduler[ChatKey, Run] = Scheduler(
             self._run, max_queue=max_queue, on_idle=pacers.forget
@@ -56,18 +61,27 @@ class Conversation:
             ffmpeg=media.ffmpeg_exe(settings),
         )
         self._intake = Intake(self._kit, load=self._scheduler.load)
-        self._cancelling = answers.Cancelling(self._kit, self._scheduler)
-        self._adapters: dict[str, Adapter] = {}
+        self._queue = queue
+        self._cancelling = answers.Cancelling(self._kit, self._scheduler, queue)
+        self._adapters: dict[str, Reach] = {}
         self._resumer = Resumer(self._kit, self._adapters, self._enqueue_owed)
 
     # Lifecycle ---------------------------------------------------------------------------------
 
-    def add_adapter(self, adapter: Adapter) -> None:
+    def add_adapter(self, adapter: Reach) -> None:
+        """How to reach a platform's chats again: its adapter, or a worker's `Sender`."""
         self._adapters[adapter.platform] = adapter
 
+    @property
+    def platforms(self) -> frozenset[str]:
+        """The platforms whose chats this conversation can reach (`add_adapter`)."""
+        return frozenset(self._adapters)
+
     async def resume(self) -> None:
-        """Pick up what a previous process left in flight (see `bot.core.resume`)."""
-        await self._resumer.resume()
+        """Pick up what a previous process left in flight (see `bot.core.resume`). In cluster
+        mode the queue owns that: a job whose worker died is run again there (`work`)."""
+        if self._queue is None:
+            await self._resumer.resume()
 
     async def wait_idle(self) -> None:
         """Until every task this core started has finished (tests, shutdown)."""
@@ -112,7 +126,12 @@ class Conversation:
             case "cancel":
                 await self._cancelling.cancel(chat, port, locale)
             case "new":
-                await answers.new_session(kit, self._scheduler, chat, port, locale)
+                busy = (
+                    await self._queue.busy(chat)
+                    if self._queue is not None
+                    else self._scheduler.current(chat) is not None
+                )
+                await answers.new_session(kit, chat, port, locale, busy=busy)
             case "status":
                 call = answers.status(kit, chat, port, locale)
                 kit.spawn(guarded(kit, chat, port, locale, call, doing="status"))
@@ -130,8 +149,11 @@ class Conversation:
     async def _submit(self, run: Run) -> None:
         request, settings = run.request, self._kit.settings
         try:
-            await self._intake.admit(request.user)
-            position = self._scheduler.submit(request.chat, request.user, run)
+            if self._queue is not None:
+                position = await self._queue.submit(run)
+            else:
+                await self._intake.admit(request.user)
+                position = self._scheduler.submit(request.chat, request.user, run)
         except AccessDenied as denied:
             text = explain(denied, request.locale, settings)
         except QueueFull:
@@ -147,7 +169,9 @@ class Conversation:
         self._scheduler.enqueue(run.request.chat, run.request.user, run)
 
     async def _run(self, ticket: Ticket[ChatKey, Run]) -> None:
-        run = ticket.payload
+        await self._perform(ticket.payload, kept=lambda: ticket.shutdown and not ticket.cancelled)
+
+    async def _perform(self, run: Run, *, kept: Callable[[], bool]) -> None:
         request = run.request
         with log_context(chat=request.chat):
             await guarded(
@@ -158,5 +182,35 @@ class Conversation:
                 perform(self._kit, run),
                 doing=request.kind,
                 run=run,
-                kept=lambda: ticket.shutdown and not ticket.cancelled,
+                kept=kept,
             )
+
+    # Working for a shared queue ----------------------------------------------------------------
+
+    async def work(
+        self,
+        request: JobRequest,
+        port: Port,
+        attachments: Sequence[Attachment] = (),
+        *,
+        retried: bool = False,
+        kept: Callable[[], bool] = lambda: False,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """Run one job a shared queue handed this process, as the in-process path does.
+        `retried`: the queue runs it again after its worker died (`Resumer.retried` says what is
+        left to do); `kept()`: stopped because this process stops, so the job stays for another
+        worker; `cancelled()`: stopped by `/cancel`, so an export's render is stopped too."""
+        run = Run(request, port, tuple(attachments))
+        if retried:
+            with log_context(chat=request.chat):
+                left = await self._resumer.retried(run)
+            if left is None:
+                return
+            run = left
+        try:
+            await self._perform(run, kept=kept)
+        except BaseException:
+            if cancelled():
+                await answers.stop_render(run)
+            raise

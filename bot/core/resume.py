@@ -5,18 +5,25 @@ chat with the request and the timeline as it is now (never resent: that would be
 a local encode cut off is reported and not rerun on its own (a kill mid-encode may be the
 encode's own doing, and Ctrl-C meant stop). A job that cannot be picked up is reported where
 possible, closed and logged; it never stops a start.
+
+In cluster mode the queue owns recovery instead: no start-up pass, but a job the queue runs again
+after its worker died (`retried`) meets the same rules for what that worker left behind, with one
+difference: a local encode whose input travels with the job is restarted from it (a dead worker
+is no encode's doing, and nothing was charged).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from bot.core.kit import Kit, Run
 from bot.core.requests import JobRequest
 from bot.errors import ClipbridgeError, SessionNotFound
 from bot.logs import log_context
-from bot.ports import Adapter, Port
+from bot.models import ChatKey
+from bot.ports import Port
 from bot.store import Job
 from bot.texts import t
 from bot.timeline import Timeline
@@ -24,11 +31,20 @@ from bot.timeline import Timeline
 log = logging.getLogger(__name__)
 
 
+class Reach(Protocol):
+    """What reaches a chat again from a stored job: an `Adapter`, or a worker's `Sender`."""
+
+    @property
+    def platform(self) -> str: ...
+
+    def port_for(self, chat: ChatKey, hint: str | None = None) -> Port: ...
+
+
 class Resumer:
     def __init__(
         self,
         kit: Kit,
-        adapters: Mapping[str, Adapter],
+        adapters: Mapping[str, Reach],
         enqueue: Callable[[Run], None],
     ) -> None:
         self._kit = kit
@@ -52,14 +68,55 @@ class Resumer:
         if job.backend not in self._kit.sessions.by_name:
             log.warning("job %s needs the %s backend, not running here; left", job.id, job.backend)
             return
-        if job.kind == "export" and job.backend_job:
-            port = self.port_for(job)
-            if job.state == "delivering":  # died mid-post: a duplicate beats a lost video
-                job = await self._kit.store.job_running(job)
-            request = JobRequest(job.chat, job.user, job.locale, "export", resume=job.id)
-            self._enqueue(Run(request, port, resume=job))
+        owed = await self._owed(job)
+        if owed is not None:
+            self._enqueue(owed)
         else:
             self._kit.spawn(self._report_interrupted(job))
+
+    async def _owed(self, job: Job) -> Run | None:
+        """The run that finishes `job`: an export with a render at the service is polled again;
+        anything else is not done twice (None)."""
+        if job.kind != "export" or not job.backend_job:
+            return None
+        port = self.port_for(job)
+        if job.state == "delivering":  # died mid-post: a duplicate beats a lost video
+            job = await self._kit.store.job_running(job)
+        request = JobRequest(job.chat, job.user, job.locale, "export", resume=job.id)
+        return Run(request, port, resume=job)
+
+    async def retried(self, run: Run) -> Run | None:
+        """`run` again after the worker running it died: what to run now. The chat's jobs still
+        in flight are that worker's (the queue runs one job per chat at a time, and in cluster
+        mode nothing else leaves them): an export is polled again, a local encode with its input
+        at hand restarted from it, anything else reported and closed (None: nothing to run)."""
+        chat = run.request.chat
+        left = [job for job in await self._kit.store.active_jobs() if job.chat == chat]
+        again: Run | None = run  # nothing was started that must not run twice
+        for job in left:
+            owed = await self._owed(job)
+            if owed is not None:
+                again = owed
+            elif job.backend == "local" and run.request.attachments:
+                await self._kit.store.finish_job(job, "failed", "worker lost; restarted")
+                await self._forget_lost_session(chat)
+            else:
+                again = None
+                await self._report_interrupted(job)
+        return again
+
+    async def _forget_lost_session(self, chat: ChatKey) -> None:
+        """The local engine keeps a session's files on the machine that made it: when that was
+        the lost worker's, the rerun starts a new session quietly (its input is at hand)."""
+        existing = await self._kit.sessions.existing(chat)
+        if existing is None:
+            return
+        try:
+            await existing.backend.state(existing.id)
+        except SessionNotFound:
+            await self._kit.store.drop_session(chat)
+        except ClipbridgeError:
+            log.info("state of %s unavailable; the session is kept", existing.id)
 
     def port_for(self, job: Job) -> Port:
         adapter = self._adapters[job.chat.platform]

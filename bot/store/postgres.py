@@ -141,6 +141,11 @@ class PostgresStore:
         self._pool: AsyncConnectionPool[psycopg.AsyncConnection[DictRow]] | None = None
 
     @property
+    def url(self) -> str:
+        """The address with its password, for another pool on the same database (the queue's)."""
+        return self._url
+
+    @property
     def address(self) -> str:
         return shown_address(self._url)
 

@@ -1,0 +1,69 @@
+"""`clipbridge worker`: a process that only runs the shared queue's jobs (cluster mode).
+
+It reads the same settings as `clipbridge run` and opens the same store, backend and
+conversation, but receives no updates: it reaches chats through each platform's `Sender`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.config import Settings
+from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+NEEDS_DATABASE = (
+    "clipbridge worker needs DATABASE_URL (the PostgreSQL the bot's other processes use): "
+    "without it there is no shared queue to take jobs from."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env-file", default=".env", help="settings file (default: .env)")
+    parser.add_argument(
+        "--jobs", type=int, default=1, metavar="N", help="jobs run at once (default 1)"
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    from bot.app import NO_PLATFORM, run_until_signalled
+    from bot.logs import setup_logging
+    from bot.ports import configured_platforms, platforms
+    from bot.settings_check import load_settings
+
+    try:
+        settings = load_settings(args.env_file)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if settings.database_url is None:
+        print(NEEDS_DATABASE, file=sys.stderr)
+        return 2
+    if not configured_platforms(settings):  # results would have nowhere to go
+        switches = " and/or ".join(p.switch for p in platforms())
+        print(NO_PLATFORM.format(switches=switches), file=sys.stderr)
+        return 2
+    if args.jobs < 1:
+        print("--jobs is a number of jobs at once: 1 or more.", file=sys.stderr)
+        return 2
+    setup_logging(settings)
+
+    async def work(settings: Settings, stop: asyncio.Event, started: asyncio.Event) -> None:
+        from bot.app import open_core, working
+
+        async with (
+            open_core(settings, shared_queue=True) as core,
+            working(core, settings, args.jobs),
+        ):
+            log.info("clipbridge worker is running %d job(s) at once with the %s backend",
+                     args.jobs, core.backend.name)  # fmt: skip
+            started.set()
+            await stop.wait()
+            log.info("stopping: letting running jobs finish for up to %.0fs",
+                     settings.shutdown_grace)  # fmt: skip
+
+    return asyncio.run(run_until_signalled(settings, work))

@@ -1,0 +1,134 @@
+"""Cluster mode as operators run it: two `clipbridge run --workers 0` fronts behind the Telegram
+webhook (a round-robin proxy stands in for the load balancer), two `clipbridge worker`
+processes, one PostgreSQL, the local engine; one worker is killed with SIGKILL mid-encode."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import itertools
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from aiohttp import ClientSession, web
+
+from tests.acceptance.conftest import Newcomer, Program, http_env, telegram_env
+from tests.fakes.telegram_api import FakeTelegram
+
+pytestmark = [
+    pytest.mark.timeout(240),
+    pytest.mark.skipif(
+        not hasattr(importlib.import_module("adapters.telegram").PLATFORM, "sender"),
+        reason="Telegram has no Sender in this tree yet: workers could not reach its chats",
+    ),
+]
+
+SECRET = "cluster-Secret_1"
+WEBHOOK = "/telegram/webhook"
+CHATS = (101, 102, 103)
+TARGETS = ("40", "60")  # each chat asks twice, in this order
+
+
+@asynccontextmanager
+async def round_robin(fronts: list[Program]) -> AsyncIterator[str]:
+    """A load balancer: each webhook POST goes to the next front; the URL to post to."""
+    turn = itertools.cycle(fronts)
+    async with ClientSession() as session:
+
+        async def forward(request: web.Request) -> web.Response:
+            front = next(turn)
+            url = f"http://127.0.0.1:{front.env['HTTP_PORT']}{WEBHOOK}"
+            headers = {"X-Telegram-Bot-Api-Secret-Token": request.headers.get(
+                "X-Telegram-Bot-Api-Secret-Token", "")}  # fmt: skip
+            async with session.post(url, data=await request.read(), headers=headers) as answer:
+                return web.Response(status=answer.status, body=await answer.read())
+
+        app = web.Application()
+        app.router.add_post(WEBHOOK, forward)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        try:
+            yield f"http://127.0.0.1:{port}{WEBHOOK}"
+        finally:
+            await runner.cleanup()
+
+
+async def until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Poll what another process makes true (a file): no event crosses processes."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)
+
+
+async def test_two_fronts_two_workers_one_killed_mid_encode_every_result_once_in_order(
+    clipbridge: Newcomer,
+    telegram: FakeTelegram,
+    database_url: str,
+    clip: Callable[..., Path],
+    clone: Path,
+) -> None:
+    video = clip("clips/a.mp4", size="320x240", duration=3)
+    started = clone / "encode-started"
+    slow = clone / "slow-ffmpeg"
+    slow.write_text(f"#!/bin/sh\ntouch {started}\nexec sleep 120\n")
+    slow.chmod(0o755)
+    shared = {
+        **telegram_env(telegram),
+        "DATABASE_URL": database_url,
+        "BACKEND": "local",
+        "TELEGRAM_MODE": "webhook",
+        "PUBLIC_URL": "https://bot.example",
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "WORKER_STALLED_AFTER": "2",
+    }
+    front_env = [{**shared, **http_env(), "DATA_DIR": f"data/front{n}"} for n in (1, 2)]
+    doomed_env = {**shared, "DATA_DIR": "data/worker1", "FFMPEG_PATH": str(slow)}
+    survivor_env = {**shared, "DATA_DIR": "data/worker2"}
+
+    def ask(chat: int, target: str) -> dict[str, object]:
+        upload = telegram.video(video.stat().st_size, name="a.mp4", disk_path=video)
+        return telegram.message(
+            chat, user_id=chat, text=f"compress to under {target}KB", video=upload
+        )
+
+    async with (
+        clipbridge("run", "--workers", "0", env=front_env[0]) as one,
+        clipbridge("run", "--workers", "0", env=front_env[1]) as two,
+    ):
+        for front in (one, two):  # each has set its webhook (after the server is healthy)
+            await front.expect("clipbridge is running")
+        async with round_robin([one, two]) as balancer:
+            telegram.webhook = {"url": balancer, "secret_token": SECRET}
+            async with clipbridge("worker", env=doomed_env) as doomed:
+                await doomed.expect("worker is running")
+                await telegram.push(ask(CHATS[0], TARGETS[0]))
+                await until(started.exists)  # chat 101's first encode runs in the doomed worker
+                async with clipbridge("worker", "--jobs", "2", env=survivor_env) as survivor:
+                    await survivor.expect("worker is running")
+                    # A person sends the next video once the bot has answered the first: two
+                    # updates of one chat arriving at two fronts in the same instant are queued
+                    # in whichever order the fronts get there (docs/scaling.md).
+                    await telegram.push(ask(CHATS[0], TARGETS[1]))
+                    for chat in CHATS[1:]:
+                        await telegram.push(ask(chat, TARGETS[0]))
+                    for chat in CHATS[1:]:
+                        await telegram.wait_for(lambda c=chat: telegram.sent(c), timeout=30)
+                        await telegram.push(ask(chat, TARGETS[1]))
+                    doomed.kill()
+                    await telegram.wait_for(
+                        lambda: len(telegram.calls_of("sendVideo")) >= len(CHATS) * 2, timeout=120
+                    )
+                    await survivor.expect("stalled", timeout=5)
+    sent = telegram.calls_of("sendVideo")
+    assert len(sent) == len(CHATS) * 2, "every result delivered once"
+    for chat in CHATS:
+        captions = [str(c.params.get("caption")) for c in sent if int(c.params["chat_id"]) == chat]
+        assert len(captions) == 2, (chat, captions)
+        for target, caption in zip(TARGETS, captions, strict=True):  # per-chat order kept
+            assert f"target {target}.0 KB" in caption, (chat, captions)
+    assert set(telegram.webhook_deliveries) == {200}

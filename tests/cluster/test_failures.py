@@ -1,0 +1,143 @@
+"""A worker process killed with SIGKILL mid-job: its job is found stalled by a surviving worker,
+run again there under the restart rules, and its result delivered exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from bot.streams import file_attachment
+from tests.cluster.conftest import NodeFactory
+from tests.core.conftest import fake_ffmpeg
+from tests.fakes.nemovideo import FakeNemo
+from tests.recording_port import RecordingPort
+
+ROOT = Path(__file__).resolve().parents[2]
+STALLED_AFTER = 1.5  # seconds: a worker silent this long is taken for dead
+
+
+@asynccontextmanager
+async def worker_process(
+    tmp: Path, env: dict[str, str]
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """A real `clipbridge worker` (with the test platform registered) in its own process; its
+    chats write into tmp/out. Killed by its exact PID if the test leaves it running."""
+    out, data = tmp / "out", tmp / "worker-data"
+    out.mkdir(exist_ok=True)
+    clean = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
+    env = {
+        **clean,
+        "DATA_DIR": str(data),
+        "CLUSTER_TEST_OUT": str(out),
+        "WORKER_STALLED_AFTER": str(STALLED_AFTER),
+        "SHUTDOWN_GRACE": "0",
+        "LOG_LEVEL": "INFO",
+        **env,
+    }
+    log = (tmp / "worker.log").open("wb")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.cluster.platform", "worker", "--env-file", str(tmp / "none"),
+        cwd=ROOT, env=env, stdout=log, stderr=log,
+    )  # fmt: skip
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        log.close()
+
+
+async def until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Poll a condition another process makes true (a file, a fake's record): no event crosses."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)
+
+
+def delivered(port: RecordingPort) -> int:
+    return len(port.of("video", "link"))
+
+
+async def test_a_worker_killed_mid_encode_has_its_job_restarted_from_the_input_elsewhere(
+    node: NodeFactory,
+    chat: Callable[[str], RecordingPort],
+    tiny_mp4: Path,
+    tmp_path: Path,
+    database_url: str,
+) -> None:
+    started = tmp_path / "encode-started"
+    slow = fake_ffmpeg(tmp_path, f"touch {started}; exec sleep 60")
+    one = chat("1")
+    settings = {"backend": "local", "worker_stalled_after": STALLED_AFTER}
+    env = {"DATABASE_URL": database_url, "BACKEND": "local", "FFMPEG_PATH": str(slow)}
+    async with node(**settings) as front, worker_process(tmp_path, env) as doomed:
+        await front.say(one, "compress to under 40KB", attachments=(file_attachment(tiny_mp4),))
+        await until(started.exists, "the encode to start in the doomed worker")
+        doomed.send_signal(signal.SIGKILL)
+        await doomed.wait()
+        async with node(workers=1, **settings) as survivor:
+            await one.wait_for(lambda sent: sent.kind == "video", timeout=60)
+            await survivor.settled(one)
+            assert await survivor.core.store.active_jobs() == []
+    lines = [json.loads(line) for line in (tmp_path / "out" / "1.jsonl").read_text().splitlines()]
+    assert lines, "the doomed worker did start the job, and said so in the chat"
+    assert delivered(one) == 1, one.texts()
+
+
+async def test_a_worker_killed_mid_export_has_its_render_polled_again_never_resubmitted(
+    fake: FakeNemo,
+    node: NodeFactory,
+    chat: Callable[[str], RecordingPort],
+    tiny_mp4: Path,
+    tmp_path: Path,
+    database_url: str,
+) -> None:
+    fake.script_render(polls=40, size=120_000)
+    one = chat("1")
+    env = {
+        "DATABASE_URL": database_url,
+        "BACKEND": "nemo",
+        "NEMO_API_URL": fake.url,
+        "NEMO_WEB_URL": "https://web.example",
+        "NEMO_RENDER_POLL_INTERVAL": "0.05",
+    }
+    settings = {"worker_stalled_after": STALLED_AFTER}
+    async with node(**settings) as front, worker_process(tmp_path, env) as doomed:
+        await front.say(one, "", attachments=(file_attachment(tiny_mp4),))
+        await front.say(one, "/export")
+        await fake.wait_calls("render_poll", 2, timeout=30)
+        doomed.send_signal(signal.SIGKILL)
+        await doomed.wait()
+        async with node(workers=1, **settings) as survivor:
+            await one.wait_for(lambda sent: sent.kind in ("video", "link"), timeout=60)
+            await survivor.settled(one)
+            assert await survivor.core.store.active_jobs() == []
+    assert len(fake.renders) == 1, "the render was polled again, not submitted twice"
+    assert delivered(one) == 1, one.texts()
+
+
+async def test_a_stopping_worker_hands_its_export_to_another_after_the_grace(
+    fake: FakeNemo, node: NodeFactory, chat: Callable[[str], RecordingPort], tiny_mp4: Path
+) -> None:
+    fake.script_render(polls=40, size=120_000)
+    one = chat("1")
+    async with node() as front:
+        async with node(workers=1, shutdown_grace=0.2):
+            await front.say(one, "", attachments=(file_attachment(tiny_mp4),))
+            await front.say(one, "/export")
+            await fake.wait_calls("render_poll", 2, timeout=30)
+        # SIGTERM's path: the grace ran out, the job went back to the queue, record kept
+        async with node(workers=1) as other:
+            await one.wait_text("picking it up again", timeout=30)
+            await one.wait_for(lambda sent: sent.kind in ("video", "link"), timeout=30)
+            await other.settled(one)
+            assert await other.core.store.active_jobs() == []
+    assert len(fake.renders) == 1, "the render was polled again, not submitted twice"
+    assert delivered(one) == 1, one.texts()
