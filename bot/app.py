@@ -183,7 +183,11 @@ async def serve(
         core = await stack.enter_async_context(
             open_core(settings, locks=exclusive_locks(settings), shared_queue=True)
         )
-        server = HttpServer(settings, {"store": core.store.ping, "backend": core.backend.credits})
+        from bot.cluster import observe  # light: procrastinate only with a queue
+
+        ready = {"store": core.store.ping, "backend": core.backend.credits}
+        server = HttpServer(settings, ready | observe.checks(core))
+        observe.watch(server, core)
         running = configured_platforms(settings)
         adapters = [platform.adapter(settings, core.conversation) for platform in running]
         for adapter in adapters:  # before the server starts and before a webhook is registered

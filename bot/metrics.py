@@ -27,6 +27,17 @@ call                                            metric
 `set_queue_depth(n)`                            `clipbridge_queue_depth` (jobs waiting for a slot)
 `bytes_relayed(n, direction)`                   `clipbridge_relayed_bytes_total{direction}`:
                                                 `in` (chat to backend) or `out` (result to chat)
+`set_cluster_queue(waiting, running)`           cluster mode, counted in the shared queue's table
+                                                at each scrape (the same figures from every
+                                                process: take the max, not the sum):
+                                                `clipbridge_cluster_queue_depth`,
+                                                `clipbridge_cluster_jobs_running`
+`queue_job_started(latency)` / `_finished()`    `clipbridge_queue_latency_seconds` (defer to
+                                                start, first attempts), and
+                                                `clipbridge_worker_jobs_running` (this process)
+`stalled_job(outcome)`                          `clipbridge_stalled_jobs_total{outcome}`: a
+                                                silent worker's job this process found and
+                                                `retried` or `dropped` (out of attempts)
 ==============================================  ===================================================
 
 `outcome` is one of `ok`, `failed`, `cancelled`. Label values are a short closed set: pass error
@@ -67,8 +78,12 @@ __all__ = [
     "export_started",
     "failure",
     "install",
+    "queue_job_finished",
+    "queue_job_started",
     "render",
+    "set_cluster_queue",
     "set_queue_depth",
+    "stalled_job",
     "timed",
     "turn_finished",
     "turn_started",
@@ -78,12 +93,16 @@ __all__ = [
 Outcome = Literal["ok", "failed", "cancelled"]
 JobKind = Literal["turn", "export", "encode"]
 Direction = Literal["in", "out"]
+Stalled = Literal["retried", "dropped"]
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 # A turn streams for seconds to 15 minutes; a render or encode for seconds to an hour.
 _TURN_BUCKETS = (1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 900)
 _JOB_BUCKETS = (5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600)
+# Defer to start: tens of milliseconds when a worker is free (NOTIFY), up to a job's length when
+# the chat's earlier job runs or every worker is busy.
+_LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900)
 
 
 class Metrics:
@@ -141,7 +160,36 @@ class Metrics:
             buckets=_JOB_BUCKETS,
             registry=r,
         )
+        self.cluster_waiting = Gauge(
+            "clipbridge_cluster_queue_depth",
+            "Cluster mode: jobs waiting in the shared queue, all processes (as of this scrape).",
+            registry=r,
+        )
+        self.cluster_running = Gauge(
+            "clipbridge_cluster_jobs_running",
+            "Cluster mode: jobs running in the shared queue, all processes (as of this scrape).",
+            registry=r,
+        )
+        self.queue_latency = Histogram(
+            "clipbridge_queue_latency_seconds",
+            "Cluster mode: seconds from a job's defer to its start here (first attempts).",
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.worker_running = Gauge(
+            "clipbridge_worker_jobs_running",
+            "Cluster mode: jobs of the shared queue this process runs now.",
+            registry=r,
+        )
+        self.stalled = Counter(
+            "clipbridge_stalled_jobs",
+            "Cluster mode: jobs of silent workers this process found, by what it did.",
+            ["outcome"],
+            registry=r,
+        )
         # Zero-valued series exist from the start, so dashboards and rate() see them at once.
+        for outcome in ("retried", "dropped"):
+            self.stalled.labels(outcome)
         for kind in ("turn", "export", "encode"):
             self.in_flight.labels(kind)
             self.started.labels(kind)
@@ -249,3 +297,23 @@ def set_queue_depth(n: int) -> None:
 
 def bytes_relayed(n: int, direction: Direction) -> None:
     _current.relayed.labels(direction).inc(n)
+
+
+def set_cluster_queue(waiting: int, running: int) -> None:
+    _current.cluster_waiting.set(waiting)
+    _current.cluster_running.set(running)
+
+
+def queue_job_started(latency: float | None) -> None:
+    """A queue job starts in this process; `latency`: seconds since its defer, when known."""
+    _current.worker_running.inc()
+    if latency is not None:
+        _current.queue_latency.observe(max(latency, 0.0))
+
+
+def queue_job_finished() -> None:
+    _current.worker_running.dec()
+
+
+def stalled_job(outcome: Stalled) -> None:
+    _current.stalled.labels(outcome).inc()

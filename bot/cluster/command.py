@@ -54,9 +54,11 @@ def main(args: argparse.Namespace) -> int:
 
     async def work(settings: Settings, stop: asyncio.Event, started: asyncio.Event) -> None:
         from bot.app import open_core, working
+        from bot.cluster.observe import serving
 
         async with (
             open_core(settings, shared_queue=True) as core,
+            serving(settings, core),
             working(core, settings, args.jobs),
         ):
             log.info("clipbridge worker is running %d job(s) at once with the %s backend",

@@ -71,21 +71,28 @@ async def apply_schema(connection: psycopg.AsyncConnection[Any]) -> bool:
     return True
 
 
-async def describe(connection: psycopg.AsyncConnection[Any]) -> str:
-    """The queue's state in a few words, for `clipbridge doctor`."""
+async def counts(connection: psycopg.AsyncConnection[Any]) -> tuple[int, int] | None:
+    """The queue's jobs (waiting, running), all processes; None before its tables exist."""
     async with connection.cursor(row_factory=tuple_row) as cursor:
         await cursor.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")
         found = await cursor.fetchone()
         if not found or not found[0]:
-            return "the job queue's tables are created at the first start"
+            return None
         await cursor.execute(
             "SELECT count(*) FILTER (WHERE status = 'todo'), count(*) FILTER (WHERE status = "
             "'doing') FROM procrastinate_jobs WHERE queue_name = %s",
             (QUEUE,),
         )
-        counts = await cursor.fetchone()
-    waiting, running = counts if counts else (0, 0)
-    return f"job queue: {waiting} waiting, {running} running"
+        row = await cursor.fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+async def describe(connection: psycopg.AsyncConnection[Any]) -> str:
+    """The queue's state in a few words, for `clipbridge doctor`."""
+    found = await counts(connection)
+    if found is None:
+        return "the job queue's tables are created at the first start"
+    return f"job queue: {found[0]} waiting, {found[1]} running"
 
 
 class ClusterQueue:

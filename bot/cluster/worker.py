@@ -24,6 +24,8 @@ from procrastinate import JobContext
 from procrastinate.job_context import AbortReason
 from procrastinate.jobs import Status
 
+from bot import metrics
+from bot.cluster.observe import observed
 from bot.cluster.queue import MAX_ATTEMPTS, QUEUE, ClusterQueue, HandedOver
 from bot.config import Settings
 from bot.core.conversation import Conversation
@@ -94,7 +96,7 @@ class Worker:
     async def run(self, concurrency: int) -> None:
         """Work until cancelled; then stop gracefully (SHUTDOWN_GRACE for running jobs)."""
         stalled_after = self._settings.worker_stalled_after
-        self._queue.handler = self.handle
+        self._queue.handler = observed(self.handle, self._store)
         recovering = asyncio.create_task(self._recover_forever(stalled_after))
         try:
             await self._queue.app.run_worker_async(
@@ -136,9 +138,11 @@ class Worker:
                 if job.attempts + 1 >= MAX_ATTEMPTS:
                     log.error("job %s stalled on every attempt; dropped", job.id)
                     await manager.finish_job(job, status=Status.FAILED, delete_job=True)
+                    metrics.stalled_job("dropped")
                     continue
                 log.warning("job %s stalled (its worker went silent); queued again", job.id)
                 await manager.retry_job(job)
+                metrics.stalled_job("retried")
                 recovered += 1
             await manager.prune_stalled_workers(stalled_after)
         return recovered

@@ -87,8 +87,8 @@ async def test_two_fronts_two_workers_one_killed_mid_encode_every_result_once_in
         "WORKER_STALLED_AFTER": "2",
     }
     front_env = [{**shared, **http_env(), "DATA_DIR": f"data/front{n}"} for n in (1, 2)]
-    doomed_env = {**shared, "DATA_DIR": "data/worker1", "FFMPEG_PATH": str(slow)}
-    survivor_env = {**shared, "DATA_DIR": "data/worker2"}
+    doomed_env = {**shared, **http_env(), "DATA_DIR": "data/worker1", "FFMPEG_PATH": str(slow)}
+    survivor_env = {**shared, **http_env(), "DATA_DIR": "data/worker2"}
 
     def ask(chat: int, target: str) -> dict[str, object]:
         upload = telegram.video(video.stat().st_size, name="a.mp4", disk_path=video)
