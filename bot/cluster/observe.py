@@ -3,7 +3,7 @@
 - `/readyz` asks the shared queue too (`checks`): its tables answer through its own pool, the
   connections the worker fetches jobs with.
 - `/metrics` counts the queue's jobs, waiting and running in every process, at each scrape
-  (`watch`): one indexed count in the database per scrape, so every process reports the same
+  (`watch`): one count in the database per scrape, so every process reports the same
   cluster-wide figure and a dashboard takes the max.
 - Each job the worker runs (`observed`) is counted while it runs here, and its wait from the
   defer to this start is read from procrastinate's events: both instants are stamped by the
