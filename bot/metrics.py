@@ -30,10 +30,10 @@ call                                            metric
 `set_cluster_queue(waiting, running)`           cluster mode, counted in the shared queue's table
                                                 at each scrape (the same figures from every
                                                 process: take the max, not the sum):
-                                                `clipbridge_cluster_queue_depth`,
-                                                `clipbridge_cluster_jobs_running`
-`queue_job_started(latency)` / `_finished()`    `clipbridge_queue_latency_seconds` (defer to
-                                                start, first attempts), and
+                                                `clipbridge_queue_depth` (the shared queue's
+                                                waiting jobs), `clipbridge_cluster_jobs_running`
+`queue_job_started(wait)` / `_finished()`       `clipbridge_queue_wait_seconds` (defer to start,
+                                                first attempts), and
                                                 `clipbridge_worker_jobs_running` (this process)
 `stalled_job(outcome)`                          `clipbridge_stalled_jobs_total{outcome}`: a
                                                 silent worker's job this process found and
@@ -102,7 +102,7 @@ _TURN_BUCKETS = (1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 900)
 _JOB_BUCKETS = (5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600)
 # Defer to start: tens of milliseconds when a worker is free (NOTIFY), up to a job's length when
 # the chat's earlier job runs or every worker is busy.
-_LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900)
+_WAIT_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900)
 
 
 class Metrics:
@@ -136,7 +136,9 @@ class Metrics:
             "clipbridge_failures", "Failures shown to people, by error.", ["code"], registry=r
         )
         self.queue_depth = Gauge(
-            "clipbridge_queue_depth", "Jobs waiting for a free slot.", registry=r
+            "clipbridge_queue_depth",
+            "Jobs waiting for a free slot (cluster mode: in the shared queue, all processes).",
+            registry=r,
         )
         self.in_flight = Gauge(
             "clipbridge_jobs_in_flight", "Jobs running now, by kind.", ["kind"], registry=r
@@ -160,20 +162,15 @@ class Metrics:
             buckets=_JOB_BUCKETS,
             registry=r,
         )
-        self.cluster_waiting = Gauge(
-            "clipbridge_cluster_queue_depth",
-            "Cluster mode: jobs waiting in the shared queue, all processes (as of this scrape).",
-            registry=r,
-        )
         self.cluster_running = Gauge(
             "clipbridge_cluster_jobs_running",
             "Cluster mode: jobs running in the shared queue, all processes (as of this scrape).",
             registry=r,
         )
-        self.queue_latency = Histogram(
-            "clipbridge_queue_latency_seconds",
+        self.queue_wait = Histogram(
+            "clipbridge_queue_wait_seconds",
             "Cluster mode: seconds from a job's defer to its start here (first attempts).",
-            buckets=_LATENCY_BUCKETS,
+            buckets=_WAIT_BUCKETS,
             registry=r,
         )
         self.worker_running = Gauge(
@@ -300,15 +297,15 @@ def bytes_relayed(n: int, direction: Direction) -> None:
 
 
 def set_cluster_queue(waiting: int, running: int) -> None:
-    _current.cluster_waiting.set(waiting)
+    _current.queue_depth.set(waiting)
     _current.cluster_running.set(running)
 
 
-def queue_job_started(latency: float | None) -> None:
-    """A queue job starts in this process; `latency`: seconds since its defer, when known."""
+def queue_job_started(wait: float | None) -> None:
+    """A queue job starts in this process; `wait`: seconds since its defer, when known."""
     _current.worker_running.inc()
-    if latency is not None:
-        _current.queue_latency.observe(max(latency, 0.0))
+    if wait is not None:
+        _current.queue_wait.observe(max(wait, 0.0))
 
 
 def queue_job_finished() -> None:

@@ -1,7 +1,8 @@
 """`clipbridge worker`: a process that only runs the shared queue's jobs (cluster mode).
 
 It reads the same settings as `clipbridge run` and opens the same store, backend and
-conversation, but receives no updates: it reaches chats through each platform's `Sender`.
+conversation, but receives no updates: it reaches chats through each platform's `Sender`. Its
+HTTP port (HTTP_PORT, unless HTTP_ENABLED=false) serves `/healthz`, `/readyz` and `/metrics`.
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ async def serving(settings: Settings, core: Services) -> AsyncIterator[HttpServe
 
 def observed(handle: Handler, store: PostgresStore) -> Handler:
     """`handle`, counted in `clipbridge_worker_jobs_running` while it runs and timed from its
-    defer (`clipbridge_queue_latency_seconds`)."""
+    defer (`clipbridge_queue_wait_seconds`)."""
 
     async def run(context: JobContext, data: dict[str, Any], hint: str | None) -> None:
         job = context.job

@@ -11,10 +11,19 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from aiohttp import ClientSession, web
 
-from tests.acceptance.conftest import Newcomer, Program, http_env, telegram_env
+from tests.acceptance.conftest import (
+    Newcomer,
+    Program,
+    http_env,
+    nemo_env,
+    telegram_env,
+    wait_healthy,
+)
+from tests.fakes.nemovideo import FakeNemo
 from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = [
@@ -124,6 +133,12 @@ async def test_two_fronts_two_workers_one_killed_mid_encode_every_result_once_in
                         lambda: len(telegram.calls_of("sendVideo")) >= len(CHATS) * 2, timeout=120
                     )
                     await survivor.expect("stalled", timeout=5)
+                    await wait_healthy(survivor)  # a worker answers /readyz and /metrics too
+                    async with httpx.AsyncClient() as client:
+                        port = survivor.env["HTTP_PORT"]
+                        shown = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+                    assert 'clipbridge_stalled_jobs_total{outcome="retried"} 1.0' in shown, shown
+                    assert "clipbridge_queue_wait_seconds_count" in shown
     sent = telegram.calls_of("sendVideo")
     assert len(sent) == len(CHATS) * 2, "every result delivered once"
     for chat in CHATS:
@@ -132,3 +147,61 @@ async def test_two_fronts_two_workers_one_killed_mid_encode_every_result_once_in
         for target, caption in zip(TARGETS, captions, strict=True):  # per-chat order kept
             assert f"target {target}.0 KB" in caption, (chat, captions)
     assert set(telegram.webhook_deliveries) == {200}
+
+
+async def test_a_worker_killed_mid_export_leaves_the_render_to_another_that_delivers_it_once(
+    clipbridge: Newcomer,
+    telegram: FakeTelegram,
+    nemo: FakeNemo,
+    database_url: str,
+    clip: Callable[..., Path],
+) -> None:
+    video = clip("clips/a.mp4", size="320x240", duration=3)
+    nemo.script_render(polls=60, size=150_000)
+    shared = {
+        **telegram_env(telegram),
+        **nemo_env(nemo),
+        "DATABASE_URL": database_url,
+        "TELEGRAM_MODE": "webhook",
+        "PUBLIC_URL": "https://bot.example",
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "WORKER_STALLED_AFTER": "2",
+    }
+    chat = CHATS[0]
+    upload = telegram.video(video.stat().st_size, name="a.mp4", disk_path=video)
+    async with (
+        clipbridge(
+            "run", "--workers", "0", env={**shared, **http_env(), "DATA_DIR": "d/f1"}
+        ) as one,
+        clipbridge(
+            "run", "--workers", "0", env={**shared, **http_env(), "DATA_DIR": "d/f2"}
+        ) as two,
+    ):
+        for front in (one, two):
+            await front.expect("clipbridge is running")
+        async with round_robin([one, two]) as balancer:
+            telegram.webhook = {"url": balancer, "secret_token": SECRET}
+            worker_env = {**shared, **http_env(), "DATA_DIR": "d/w1"}
+            async with clipbridge("worker", env=worker_env) as doomed:
+                await doomed.expect("worker is running")
+                await telegram.push(telegram.message(chat, user_id=chat, video=upload))
+                await telegram.wait_for(
+                    lambda: any("Received" in str(m.get("text")) for m in telegram.sent(chat)),
+                    timeout=30,
+                )
+                await telegram.push(telegram.message(chat, user_id=chat, text="/export"))
+                await nemo.wait_calls("render_poll", 2, timeout=30)
+                doomed.kill()
+            worker_env = {**shared, **http_env(), "DATA_DIR": "d/w2"}
+            async with clipbridge("worker", env=worker_env) as survivor:
+                await survivor.expect("stalled", timeout=30)
+                await telegram.wait_for(
+                    lambda: telegram.calls_of("sendVideo") or telegram.calls_of("sendDocument"),
+                    timeout=60,
+                )
+                assert survivor.returncode is None
+    assert len(nemo.renders) == 1, "the render was polled again, never submitted twice"
+    delivered = telegram.calls_of("sendVideo") + telegram.calls_of("sendDocument")
+    assert len(delivered) == 1, delivered
+    said = [str(c.params.get("text")) for c in telegram.calls_of("sendMessage")]
+    assert any("picking it up again" in text for text in said), said  # the survivor's line

@@ -38,7 +38,7 @@ async def worker_process(
         "WORKER_STALLED_AFTER": str(STALLED_AFTER),
         "SHUTDOWN_GRACE": "0",
         "LOG_LEVEL": "INFO",
-        "HTTP_PORT": "0",  # a worker serves /readyz and /metrics: on any free port here
+        "HTTP_PORT": "0",  # its /metrics on any free port
         **env,
     }
     log = (tmp / "worker.log").open("wb")

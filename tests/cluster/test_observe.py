@@ -81,11 +81,11 @@ async def test_a_worker_serves_health_readiness_and_the_queues_figures(
         await front.say(chat("2"), "compress to under 40KB", attachments=video)
         await until(started.exists, "chat 1's encode to start in the worker")
         text = (await http.get("/metrics")).text
-        assert sample(text, "clipbridge_cluster_queue_depth") == 1  # chat 2, behind --jobs 1
+        assert sample(text, "clipbridge_queue_depth") == 1  # chat 2, behind --jobs 1
         assert sample(text, "clipbridge_cluster_jobs_running") == 1
         assert sample(text, "clipbridge_worker_jobs_running") == 1
-        assert sample(text, "clipbridge_queue_latency_seconds_count") == 1
-        latency = sample(text, "clipbridge_queue_latency_seconds_sum")
+        assert sample(text, "clipbridge_queue_wait_seconds_count") == 1
+        latency = sample(text, "clipbridge_queue_wait_seconds_sum")
         assert latency is not None and 0 <= latency < 30
         assert sample(text, "clipbridge_stalled_jobs_total", outcome="retried") == 0
 
@@ -106,9 +106,9 @@ async def test_a_worker_serves_health_readiness_and_the_queues_figures(
     assert sample(text, "clipbridge_stalled_jobs_total", outcome="retried") == 1
     assert sample(text, "clipbridge_stalled_jobs_total", outcome="dropped") == 0
     # chat 2's first attempt is timed; chat 1's second attempt (after the stall) is not
-    assert sample(text, "clipbridge_queue_latency_seconds_count") == 1
+    assert sample(text, "clipbridge_queue_wait_seconds_count") == 1
     assert sample(text, "clipbridge_worker_jobs_running") == 0
-    assert sample(text, "clipbridge_cluster_queue_depth") == 0
+    assert sample(text, "clipbridge_queue_depth") == 0
     assert sample(text, "clipbridge_cluster_jobs_running") == 0
 
 

@@ -158,8 +158,8 @@ async def test_scrape_hooks_run_before_each_answer_and_a_failing_one_is_only_log
         first = await client.get("/metrics")
         second = await client.get("/metrics")
     assert first.status_code == second.status_code == 200
-    assert "clipbridge_cluster_queue_depth 1.0" in first.text
-    assert "clipbridge_cluster_queue_depth 2.0" in second.text
+    assert "clipbridge_queue_depth 1.0" in first.text
+    assert "clipbridge_queue_depth 2.0" in second.text
     warnings = [r.getMessage() for r in caplog.records if "could not bring" in r.getMessage()]
     assert len(warnings) == 2 and "ConnectionError" in warnings[0]
     assert not any(SECRET in w for w in warnings)
