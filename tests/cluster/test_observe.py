@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -142,3 +143,20 @@ async def test_readyz_says_the_queue_is_unavailable_when_its_tables_are_gone(
 async def test_no_http_server_with_http_disabled(node: NodeFactory) -> None:
     async with node(http_enabled=False) as worker, serving(worker.settings, worker.core) as server:
         assert server is None
+
+
+async def test_a_worker_whose_http_port_is_taken_says_so_in_one_sentence(
+    tmp_path: Path, database_url: str
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {"DATABASE_URL": database_url, "BACKEND": "local", "HTTP_PORT": str(port)}
+        async with worker_process(tmp_path, env) as worker:
+            code = await asyncio.wait_for(worker.wait(), 60)
+    said = (tmp_path / "worker.log").read_text()
+    assert code == 2
+    assert f"HTTP_PORT {port} on 127.0.0.1 is already in use" in said
+    assert "give each process its own HTTP_PORT" in said
+    assert "Traceback" not in said
