@@ -31,7 +31,10 @@ class TelegramPlatform:
         return settings.telegram_bot_token is not None
 
     def describe(self, settings: Settings) -> str:
-        return f"Telegram ({settings.telegram_mode})"
+        share = settings.telegram_rate_share
+        if share == 1:
+            return f"Telegram ({settings.telegram_mode})"
+        return f"Telegram ({settings.telegram_mode}, {share:g} of the bot's send rate)"
 
     def adapter(self, settings: Settings, core: Core) -> RunningAdapter:
         from adapters.telegram._adapter import TelegramAdapter

@@ -173,10 +173,10 @@ class ClusterQueue:
             job_id = await self._task.configure(lock=chat, connection=connection).defer_async(
                 request=request.to_dict(), hint=run.port.hint, owner=owner
             )
-        if self.handler is not None:
-            self._here[job_id] = run
-            while len(self._here) > KEPT_HERE:  # taken by other workers, most likely
-                self._here.popitem(last=False)
+            if self.handler is not None:  # before the commit: our own worker may fetch it at once
+                self._here[job_id] = run
+                while len(self._here) > KEPT_HERE:  # taken by other workers, most likely
+                    self._here.popitem(last=False)
         return line
 
     def deferred_here(self, job_id: int | None) -> Run | None:

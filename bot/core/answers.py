@@ -4,14 +4,15 @@ language, a new session, cancelling)."""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from bot.core.kit import Doing, Kit, Run
-from bot.core.queue import JobQueue
-from bot.core.scheduler import Scheduler, Stopped, Ticket
-from bot.errors import ClipbridgeError
+from bot.core.kit import Doing, Kit
 from bot.models import ChatKey, Inbound, UserRef
 from bot.ports import Port
 from bot.texts import languages, t
+
+if TYPE_CHECKING:  # the queue's own module imports the jobs, which import these answers
+    from bot.core.queue import JobQueue
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +63,10 @@ async def new_session(kit: Kit, chat: ChatKey, port: Port, locale: str, *, busy:
 
 class Cancelling:
     """`/cancel`: a chat's own work; `/cancel all`: every member's, for a group's moderators.
-    With a shared `queue` (cluster mode) the work is found there, not in `scheduler`."""
+    The work is found in `queue`: this process's scheduler, or the cluster's queue."""
 
-    def __init__(
-        self, kit: Kit, scheduler: Scheduler[ChatKey, Run], queue: JobQueue | None = None
-    ) -> None:
+    def __init__(self, kit: Kit, queue: JobQueue) -> None:
         self._kit = kit
-        self._scheduler = scheduler
         self._queue = queue
 
     async def cancel(self, chat: ChatKey, port: Port, locale: str) -> None:
@@ -95,8 +93,7 @@ class Cancelling:
             await self._kit.say(chat, port, t("cancel_all_denied", locale))
             return
         stopped = 0
-        busy = await self._queue.busy_keys() if self._queue else self._scheduler.busy_keys()
-        for other in [k for k in busy if k.place == chat.place]:
+        for other in [k for k in await self._queue.busy_keys() if k.place == chat.place]:
             result = await self._stop(other)
             if result is not None:
                 stopped += 1 + result[1]
@@ -120,25 +117,4 @@ class Cancelling:
 
     async def _stop(self, chat: ChatKey) -> tuple[Doing, int] | None:
         """What the chat's running job was doing and how many waiting ones were dropped."""
-        if self._queue is not None:
-            return await self._queue.stop(chat)
-        stopped: Stopped[ChatKey, Run] | None = await self._scheduler.cancel(chat, _stop_render)
-        if stopped is None:
-            return None
-        return stopped.ticket.payload.doing, stopped.dropped
-
-
-async def _stop_render(ticket: Ticket[ChatKey, Run]) -> None:
-    await stop_render(ticket.payload)
-
-
-async def stop_render(run: Run) -> None:
-    """An export renders at the service: ask it to stop too, not only our watching of it."""
-    if run.doing != "export" or run.record is None or not run.record.backend_job:
-        return
-    if run.backend is None:
-        return
-    try:
-        await run.backend.cancel_export(run.record.backend_job)
-    except ClipbridgeError:
-        log.warning("backend refused to cancel render %s", run.record.backend_job)
+        return await self._queue.stop(chat)

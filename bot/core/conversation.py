@@ -16,8 +16,9 @@ from bot.core.explain import explain
 from bot.core.guard import guarded
 from bot.core.intake import Command, Intake, Reply, Submit
 from bot.core.jobs import perform
+from bot.core.jobs.export import stop_render
 from bot.core.kit import Kit, Pacers, Run, Sessions
-from bot.core.queue import JobQueue
+from bot.core.queue import JobQueue, LocalQueue
 from bot.core.requests import JobRequest
 from bot.core.resume import Reach, Resumer
 from bot.core.scheduler import QueueFull, Scheduler, Ticket
@@ -61,8 +62,9 @@ class Conversation:
             ffmpeg=media.ffmpeg_exe(settings),
         )
         self._intake = Intake(self._kit, load=self._scheduler.load)
-        self._queue = queue
-        self._cancelling = answers.Cancelling(self._kit, self._scheduler, queue)
+        self._shared = queue is not None
+        self._queue = queue or LocalQueue(self._scheduler, self._intake.admit)
+        self._cancelling = answers.Cancelling(self._kit, self._queue)
         self._adapters: dict[str, Reach] = {}
         self._resumer = Resumer(self._kit, self._adapters, self._enqueue_owed)
 
@@ -80,7 +82,7 @@ class Conversation:
     async def resume(self) -> None:
         """Pick up what a previous process left in flight (see `bot.core.resume`). In cluster
         mode the queue owns that: a job whose worker died is run again there (`work`)."""
-        if self._queue is None:
+        if not self._shared:
             await self._resumer.resume()
 
     async def wait_idle(self) -> None:
@@ -126,11 +128,7 @@ class Conversation:
             case "cancel":
                 await self._cancelling.cancel(chat, port, locale)
             case "new":
-                busy = (
-                    await self._queue.busy(chat)
-                    if self._queue is not None
-                    else self._scheduler.current(chat) is not None
-                )
+                busy = await self._queue.busy(chat)
                 await answers.new_session(kit, chat, port, locale, busy=busy)
             case "status":
                 call = answers.status(kit, chat, port, locale)
@@ -149,11 +147,7 @@ class Conversation:
     async def _submit(self, run: Run) -> None:
         request, settings = run.request, self._kit.settings
         try:
-            if self._queue is not None:
-                position = await self._queue.submit(run)
-            else:
-                await self._intake.admit(request.user)
-                position = self._scheduler.submit(request.chat, request.user, run)
+            position = await self._queue.submit(run)
         except AccessDenied as denied:
             text = explain(denied, request.locale, settings)
         except QueueFull:
@@ -212,5 +206,5 @@ class Conversation:
             await self._perform(run, kept=kept)
         except BaseException:
             if cancelled():
-                await answers.stop_render(run)
+                await stop_render(run)
             raise

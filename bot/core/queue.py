@@ -1,16 +1,20 @@
-"""The seam between the conversation and a queue its jobs wait in outside this process.
+"""Where a chat's jobs wait: the seam between the conversation and its queue.
 
-The embedded default needs none of this: jobs wait in the in-process `Scheduler`. In cluster mode
-(`DATABASE_URL`, `bot.cluster`) a shared queue takes the job requests instead, so any process may
-run them, and the answers that look at a chat's work (`/cancel`, `/new`) ask it.
+The embedded default is `LocalQueue`, the in-process `Scheduler` (jobs run in this process). In
+cluster mode (`DATABASE_URL`, `bot.cluster.queue.ClusterQueue`) a queue in PostgreSQL takes the
+job requests instead, so any process may run them. Submitting a job, `/cancel`, `/new` and
+`/cancel all` ask the queue, whichever it is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from bot.core.jobs.export import stop_render
 from bot.core.kit import Doing, Run
-from bot.models import ChatKey
+from bot.core.scheduler import Scheduler, Ticket
+from bot.models import ChatKey, UserRef
 
 
 class JobQueue(Protocol):
@@ -33,3 +37,34 @@ class JobQueue(Protocol):
     async def busy_keys(self) -> list[ChatKey]:
         """Every chat with a job running or waiting."""
         ...
+
+
+class LocalQueue:
+    """`JobQueue` on this process's scheduler; `admit(user)` raises `AccessDenied` at a limit."""
+
+    def __init__(
+        self, scheduler: Scheduler[ChatKey, Run], admit: Callable[[UserRef], Awaitable[None]]
+    ) -> None:
+        self._scheduler = scheduler
+        self._admit = admit
+
+    async def submit(self, run: Run) -> int:
+        request = run.request
+        await self._admit(request.user)
+        return self._scheduler.submit(request.chat, request.user, run)
+
+    async def stop(self, chat: ChatKey) -> tuple[Doing, int] | None:
+        stopped = await self._scheduler.cancel(chat, _stop_render)
+        if stopped is None:
+            return None
+        return stopped.ticket.payload.doing, stopped.dropped
+
+    async def busy(self, chat: ChatKey) -> bool:
+        return self._scheduler.current(chat) is not None
+
+    async def busy_keys(self) -> list[ChatKey]:
+        return self._scheduler.busy_keys()
+
+
+async def _stop_render(ticket: Ticket[ChatKey, Run]) -> None:
+    await stop_render(ticket.payload)

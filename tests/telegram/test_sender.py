@@ -181,6 +181,11 @@ def test_a_share_of_the_rate_never_asks_the_limiter_for_a_fraction_of_a_message(
     )
 
 
+def test_doctor_shows_a_share_of_the_rate(fake_tg: FakeTelegram, tmp_path: Path) -> None:
+    settings = make_settings(fake_tg, tmp_path, telegram_rate_share=0.25)
+    assert PLATFORM.describe(settings) == "Telegram (polling, 0.25 of the bot's send rate)"
+
+
 def test_the_rate_share_is_checked_with_the_other_settings() -> None:
     with pytest.raises(ConfigError) as raised:
         load_settings(None, telegram_rate_share=2)

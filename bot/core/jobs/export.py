@@ -6,15 +6,18 @@ The record is written before the render is submitted, so a restart can pick it u
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from bot.backends.base import ExportResult, TurnContext
 from bot.core.jobs.delivery import deliver_result
 from bot.core.kit import Kit, Run
-from bot.errors import ProtocolError
+from bot.errors import ClipbridgeError, ProtocolError
 from bot.texts import human_duration, t
 
 from ._closing import closing
+
+log = logging.getLogger(__name__)
 
 
 async def export(kit: Kit, run: Run) -> None:
@@ -61,3 +64,15 @@ async def export(kit: Kit, run: Run) -> None:
             kit, request.chat, run.port, backend, result, locale=locale, as_file=as_file
         )
         run.record = await store.finish_job(job, "done")
+
+
+async def stop_render(run: Run) -> None:
+    """A cancelled export renders at the service: ask it to stop too, not only our watching."""
+    if run.doing != "export" or run.record is None or not run.record.backend_job:
+        return
+    if run.backend is None:
+        return
+    try:
+        await run.backend.cancel_export(run.record.backend_job)
+    except ClipbridgeError:
+        log.warning("backend refused to cancel render %s", run.record.backend_job)
