@@ -73,7 +73,7 @@ class Worker:
                 request,
                 port,
                 attachments,
-                retried=context.job.attempts > 0,
+                attempt=context.job.attempts,
                 kept=lambda: reason() is AbortReason.SHUTDOWN,
                 cancelled=lambda: reason() is AbortReason.USER_REQUEST,
             )

@@ -187,18 +187,19 @@ class Conversation:
         port: Port,
         attachments: Sequence[Attachment] = (),
         *,
-        retried: bool = False,
+        attempt: int = 0,
         kept: Callable[[], bool] = lambda: False,
         cancelled: Callable[[], bool] = lambda: False,
     ) -> None:
         """Run one job a shared queue handed this process, as the in-process path does.
-        `retried`: the queue runs it again after its worker died (`Resumer.retried` says what is
-        left to do); `kept()`: stopped because this process stops, so the job stays for another
-        worker; `cancelled()`: stopped by `/cancel`, so an export's render is stopped too."""
+        `attempt`: how many times the queue ran it before (its worker died or stopped under it;
+        `Resumer.retried` says what is left to do); `kept()`: stopped because this process
+        stops, so the job stays for another worker; `cancelled()`: stopped by `/cancel`, so an
+        export's render is stopped too."""
         run = Run(request, port, tuple(attachments))
-        if retried:
+        if attempt:
             with log_context(chat=request.chat):
-                left = await self._resumer.retried(run)
+                left = await self._resumer.retried(run, attempt)
             if left is None:
                 return
             run = left

@@ -8,8 +8,9 @@ possible, closed and logged; it never stops a start.
 
 In cluster mode the queue owns recovery instead: no start-up pass, but a job the queue runs again
 after its worker died (`retried`) meets the same rules for what that worker left behind, with one
-difference: a local encode whose input travels with the job is restarted from it (a dead worker
-is no encode's doing, and nothing was charged).
+difference: a local encode whose input travels with the job is restarted from it once (a dead
+worker is seldom the encode's doing, and nothing was charged); a second death is reported, so an
+encode that kills its worker (memory) cannot take down one worker after another.
 """
 
 from __future__ import annotations
@@ -85,11 +86,12 @@ class Resumer:
         request = JobRequest(job.chat, job.user, job.locale, "export", resume=job.id)
         return Run(request, port, resume=job)
 
-    async def retried(self, run: Run) -> Run | None:
-        """`run` again after the worker running it died: what to run now. The chat's jobs still
-        in flight are that worker's (the queue runs one job per chat at a time, and in cluster
-        mode nothing else leaves them): an export is polled again, a local encode with its input
-        at hand restarted from it, anything else reported and closed (None: nothing to run)."""
+    async def retried(self, run: Run, attempt: int = 1) -> Run | None:
+        """`run` again (its `attempt`-th rerun) after the worker running it died: what to run
+        now. The chat's jobs still in flight are that worker's (the queue runs one job per chat
+        at a time, and in cluster mode nothing else leaves them): an export is polled again, a
+        local encode with its input at hand restarted from it on the first rerun, anything else
+        reported and closed (None: nothing to run)."""
         chat = run.request.chat
         left = [job for job in await self._kit.store.active_jobs() if job.chat == chat]
         again: Run | None = run  # nothing was started that must not run twice
@@ -97,7 +99,7 @@ class Resumer:
             owed = await self._owed(job)
             if owed is not None:
                 again = owed
-            elif job.backend == "local" and run.request.attachments:
+            elif job.backend == "local" and run.request.attachments and attempt == 1:
                 await self._kit.store.finish_job(job, "failed", "worker lost; restarted")
                 await self._forget_lost_session(chat)
             else:

@@ -5,7 +5,6 @@ processes, one PostgreSQL, the local engine; one worker is killed with SIGKILL m
 from __future__ import annotations
 
 import asyncio
-import importlib
 import itertools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -26,13 +25,7 @@ from tests.acceptance.conftest import (
 from tests.fakes.nemovideo import FakeNemo
 from tests.fakes.telegram_api import FakeTelegram
 
-pytestmark = [
-    pytest.mark.timeout(240),
-    pytest.mark.skipif(
-        not hasattr(importlib.import_module("adapters.telegram").PLATFORM, "sender"),
-        reason="Telegram has no Sender in this tree yet: workers could not reach its chats",
-    ),
-]
+pytestmark = pytest.mark.timeout(240)
 
 SECRET = "cluster-Secret_1"
 WEBHOOK = "/telegram/webhook"

@@ -5,7 +5,6 @@ mid-encode. Every chat (a guild channel on each shard, and a DM) gets its result
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,13 +19,7 @@ from tests.acceptance.conftest import (
 )
 from tests.fakes.discord_api import FakeDiscord
 
-pytestmark = [
-    pytest.mark.timeout(240),
-    pytest.mark.skipif(
-        not hasattr(importlib.import_module("adapters.discord").PLATFORM, "sender"),
-        reason="Discord has no Sender in this tree yet: workers could not reach its chats",
-    ),
-]
+pytestmark = pytest.mark.timeout(240)
 
 OTHER_GUILD = DISCORD_GUILD + (1 << 22)  # routed to shard 1
 OTHER_CHANNEL = DISCORD_CHANNEL + 1

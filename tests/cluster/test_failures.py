@@ -12,7 +12,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from bot.core.requests import AttachmentRef, JobRequest
+from bot.models import UserRef
+from bot.store import Job
 from bot.streams import file_attachment
+from bot.texts import t
 from tests.cluster.conftest import NodeFactory
 from tests.core.conftest import fake_ffmpeg
 from tests.fakes.nemovideo import FakeNemo
@@ -142,3 +146,31 @@ async def test_a_stopping_worker_hands_its_export_to_another_after_the_grace(
             assert await other.core.store.active_jobs() == []
     assert len(fake.renders) == 1, "the render was polled again, not submitted twice"
     assert delivered(one) == 1, one.texts()
+
+
+async def test_a_local_encode_is_restarted_once_and_reported_after_a_second_lost_worker(
+    node: NodeFactory, chat: Callable[[str], RecordingPort], tiny_mp4: Path
+) -> None:
+    """An encode that kills its worker (memory) must not take down one worker after another."""
+    first, second = chat("1"), chat("2")
+    async with node(backend="local", workers=1) as worker:
+        store, conversation = worker.core.store, worker.core.conversation
+        for port, attempt in ((first, 1), (second, 2)):
+            request = JobRequest(
+                port.chat,
+                UserRef("test", "u1"),
+                "en",
+                "upload",
+                "compress to under 40KB",
+                (AttachmentRef.of(file_attachment(tiny_mp4)),),
+            )
+            left = Job(f"turn_{attempt}", port.chat, request.user, "turn", "local", "gone",
+                       state="running", extra={"request": "compress to under 40KB"})  # fmt: skip
+            await store.add_job(left)  # what the lost worker left
+            attachments = [file_attachment(tiny_mp4)]
+            await conversation.work(request, port, attachments, attempt=attempt)
+        await conversation.wait_idle()
+        assert await store.active_jobs() == []
+    assert len(first.of("video")) == 1, first.texts()  # restarted from its input
+    assert second.of("video") == [], second.texts()  # reported, not run a third time
+    assert t("restarted_during_encode_gone", "en") in second.texts()[0]
