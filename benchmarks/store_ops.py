@@ -117,9 +117,10 @@ def table(results: dict[str, dict[str, tuple[float, float]]], count: int) -> str
         "",
         "Each PostgreSQL operation is a round trip to another process (here over loopback, in "
         "production over a network), where SQLite's is a call into a thread of the same process; "
-        "so one at a time SQLite wins. What PostgreSQL buys is not speed but sharing: every "
-        "replica and worker sees the same update ids, jobs and limits. Either store is far above "
-        "what a bot needs: a busy bot does a handful of store operations per message.",
+        "so SQLite is ahead or level one at a time, and well ahead with many at once. What "
+        "PostgreSQL buys is not speed but sharing: every replica and worker sees the same update "
+        "ids, jobs and limits. Either store is far above what a bot needs: a busy bot does a "
+        "handful of store operations per message.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import gc
 import logging
 import signal
@@ -55,6 +56,12 @@ class AlreadyPolling(ClipbridgeError):
             "stop it first, or run every replica in webhook mode (TELEGRAM_MODE=webhook)."
         )
 
+
+PORT_TAKEN = (
+    "HTTP_PORT {port} on {host} is already in use (another clipbridge on this machine?): give "
+    "each process its own HTTP_PORT, or set HTTP_ENABLED=false where /healthz, /readyz and "
+    "/metrics are not needed."
+)
 
 NO_CLUSTER = "--workers needs DATABASE_URL: without it, jobs run in this process and no other."
 
@@ -183,7 +190,11 @@ async def serve(
         core = await stack.enter_async_context(
             open_core(settings, locks=exclusive_locks(settings), shared_queue=True)
         )
-        server = HttpServer(settings, {"store": core.store.ping, "backend": core.backend.credits})
+        from bot.cluster import observe  # light: procrastinate only with a queue
+
+        ready = {"store": core.store.ping, "backend": core.backend.credits}
+        server = HttpServer(settings, ready | observe.checks(core))
+        observe.watch(server, core)
         running = configured_platforms(settings)
         adapters = [platform.adapter(settings, core.conversation) for platform in running]
         for adapter in adapters:  # before the server starts and before a webhook is registered
@@ -284,4 +295,9 @@ async def run_until_signalled(settings: Settings, serve: Serve) -> int:
     except AlreadyPolling as error:
         print(error, file=sys.stderr)
         return ALREADY_POLLING_EXIT
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:  # only the HTTP server binds a port
+            raise
+        print(PORT_TAKEN.format(port=settings.http_port, host=settings.http_host), file=sys.stderr)
+        return 2
     return 0

@@ -11,7 +11,9 @@ and `/metrics`.
   answer is kept for `READINESS_TTL` seconds and requests that arrive while the checks run share
   that one run: a check may be a paid API call with the operator's token (NemoVideo's credits),
   and the port may be public in webhook mode, so 300 probes must not make 300 calls.
-- `/metrics` serves `bot.metrics` in the Prometheus text format.
+- `/metrics` serves `bot.metrics` in the Prometheus text format, after the scrape hooks
+  (`on_scrape`: a gauge counted in a database at each scrape) have run, each within the
+  readiness timeout; one that fails leaves its figures as they were, with a warning.
 
 Routes are exact paths looked up in a table of our own, so the webhook can be added before or
 after the server starts. Nothing here imports a chat platform library.
@@ -33,13 +35,15 @@ from bot.logs import redact
 if TYPE_CHECKING:
     from bot.config import Settings
 
-__all__ = ["Handler", "HttpServer", "ReadinessCheck"]
+__all__ = ["Handler", "HttpServer", "ReadinessCheck", "ScrapeHook"]
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ReadinessCheck = Callable[[], Awaitable[object]]
 """Raises (or times out) when its part of the bot cannot be used; the return value is ignored."""
+ScrapeHook = Callable[[], Awaitable[None]]
+"""Brings some of `bot.metrics` up to date before a `/metrics` answer."""
 
 READINESS_TIMEOUT = 3.0
 READINESS_TTL = 30.0
@@ -68,6 +72,7 @@ class HttpServer:
         self._report_at = 0.0
         self._checking: asyncio.Task[dict[str, str]] | None = None
         self._routes: dict[tuple[str, str], Handler] = {}
+        self._scrape_hooks: list[ScrapeHook] = []
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self.add_route("GET", "/healthz", self._healthz)
@@ -79,6 +84,10 @@ class HttpServer:
         if not path.startswith("/"):
             raise ValueError(f"a route path starts with '/': {path!r}")
         self._routes[(method.upper(), path)] = handler
+
+    def on_scrape(self, hook: ScrapeHook) -> None:
+        """Run `hook` before each `/metrics` answer."""
+        self._scrape_hooks.append(hook)
 
     @property
     def port(self) -> int:
@@ -187,6 +196,10 @@ class HttpServer:
         return "ok"
 
     async def _metrics(self, request: web.Request) -> web.StreamResponse:
+        for hook in self._scrape_hooks:
+            problem = await self._run_check(hook)
+            if problem != "ok":
+                log.warning("metrics: could not bring figures up to date: %s", problem)
         response = web.Response(body=metrics.render())
         response.headers["Content-Type"] = metrics.CONTENT_TYPE
         return response

@@ -24,15 +24,20 @@ call                                            metric
                                                 outcome taken from how the block ends
 `failure(code)`                                 `clipbridge_failures_total{code}`: an error class
                                                 name (`NoCredits`) or an exception
-`set_queue_depth(n)`                            `clipbridge_queue_depth` (jobs waiting for a slot;
-                                                in cluster mode the shared queue's, read by
-                                                every worker)
-`queue_waited(seconds)`                         `clipbridge_queue_wait_seconds` (cluster mode:
-                                                from a front queueing a job to a worker starting)
-`jobs_stalled(n)`                               `clipbridge_stalled_jobs_total` (cluster mode: jobs
-                                                of silent workers queued again)
+`set_queue_depth(n)`                            `clipbridge_queue_depth` (jobs waiting for a slot)
 `bytes_relayed(n, direction)`                   `clipbridge_relayed_bytes_total{direction}`:
                                                 `in` (chat to backend) or `out` (result to chat)
+`set_cluster_queue(waiting, running)`           cluster mode, counted in the shared queue's table
+                                                at each scrape (the same figures from every
+                                                process: take the max, not the sum):
+                                                `clipbridge_queue_depth` (the shared queue's
+                                                waiting jobs), `clipbridge_cluster_jobs_running`
+`queue_job_started(wait)` / `_finished()`       `clipbridge_queue_wait_seconds` (defer to start,
+                                                first attempts), and
+                                                `clipbridge_worker_jobs_running` (this process)
+`stalled_job(outcome)`                          `clipbridge_stalled_jobs_total{outcome}`: a
+                                                silent worker's job this process found and
+                                                `retried` or `dropped` (out of attempts)
 ==============================================  ===================================================
 
 `outcome` is one of `ok`, `failed`, `cancelled`. Label values are a short closed set: pass error
@@ -73,8 +78,12 @@ __all__ = [
     "export_started",
     "failure",
     "install",
+    "queue_job_finished",
+    "queue_job_started",
     "render",
+    "set_cluster_queue",
     "set_queue_depth",
+    "stalled_job",
     "timed",
     "turn_finished",
     "turn_started",
@@ -84,13 +93,16 @@ __all__ = [
 Outcome = Literal["ok", "failed", "cancelled"]
 JobKind = Literal["turn", "export", "encode"]
 Direction = Literal["in", "out"]
+Stalled = Literal["retried", "dropped"]
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 # A turn streams for seconds to 15 minutes; a render or encode for seconds to an hour.
 _TURN_BUCKETS = (1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 900)
 _JOB_BUCKETS = (5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600)
-_WAIT_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900)
+# Defer to start: tens of milliseconds when a worker is free (NOTIFY), up to a job's length when
+# the chat's earlier job runs or every worker is busy.
+_WAIT_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900)
 
 
 class Metrics:
@@ -124,17 +136,8 @@ class Metrics:
             "clipbridge_failures", "Failures shown to people, by error.", ["code"], registry=r
         )
         self.queue_depth = Gauge(
-            "clipbridge_queue_depth", "Jobs waiting for a free slot.", registry=r
-        )
-        self.queue_wait = Histogram(
-            "clipbridge_queue_wait_seconds",
-            "Cluster mode: from a job queued to a worker starting it.",
-            buckets=_WAIT_BUCKETS,
-            registry=r,
-        )
-        self.stalled = Counter(
-            "clipbridge_stalled_jobs",
-            "Cluster mode: jobs of workers gone silent, queued again.",
+            "clipbridge_queue_depth",
+            "Jobs waiting for a free slot (cluster mode: in the shared queue, all processes).",
             registry=r,
         )
         self.in_flight = Gauge(
@@ -159,7 +162,31 @@ class Metrics:
             buckets=_JOB_BUCKETS,
             registry=r,
         )
+        self.cluster_running = Gauge(
+            "clipbridge_cluster_jobs_running",
+            "Cluster mode: jobs running in the shared queue, all processes (as of this scrape).",
+            registry=r,
+        )
+        self.queue_wait = Histogram(
+            "clipbridge_queue_wait_seconds",
+            "Cluster mode: seconds from a job's defer to its start here (first attempts).",
+            buckets=_WAIT_BUCKETS,
+            registry=r,
+        )
+        self.worker_running = Gauge(
+            "clipbridge_worker_jobs_running",
+            "Cluster mode: jobs of the shared queue this process runs now.",
+            registry=r,
+        )
+        self.stalled = Counter(
+            "clipbridge_stalled_jobs",
+            "Cluster mode: jobs of silent workers this process found, by what it did.",
+            ["outcome"],
+            registry=r,
+        )
         # Zero-valued series exist from the start, so dashboards and rate() see them at once.
+        for outcome in ("retried", "dropped"):
+            self.stalled.labels(outcome)
         for kind in ("turn", "export", "encode"):
             self.in_flight.labels(kind)
             self.started.labels(kind)
@@ -265,13 +292,25 @@ def set_queue_depth(n: int) -> None:
     _current.queue_depth.set(n)
 
 
-def queue_waited(seconds: float) -> None:
-    _current.queue_wait.observe(max(seconds, 0.0))
-
-
-def jobs_stalled(n: int) -> None:
-    _current.stalled.inc(n)
-
-
 def bytes_relayed(n: int, direction: Direction) -> None:
     _current.relayed.labels(direction).inc(n)
+
+
+def set_cluster_queue(waiting: int, running: int) -> None:
+    _current.queue_depth.set(waiting)
+    _current.cluster_running.set(running)
+
+
+def queue_job_started(wait: float | None) -> None:
+    """A queue job starts in this process; `wait`: seconds since its defer, when known."""
+    _current.worker_running.inc()
+    if wait is not None:
+        _current.queue_wait.observe(max(wait, 0.0))
+
+
+def queue_job_finished() -> None:
+    _current.worker_running.dec()
+
+
+def stalled_job(outcome: Stalled) -> None:
+    _current.stalled.labels(outcome).inc()

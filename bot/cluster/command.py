@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import logging
 import sys
-from contextlib import AsyncExitStack
 
 from bot.config import Settings
 from bot.errors import ConfigError
@@ -56,14 +55,13 @@ def main(args: argparse.Namespace) -> int:
 
     async def work(settings: Settings, stop: asyncio.Event, started: asyncio.Event) -> None:
         from bot.app import open_core, working
-        from bot.http import HttpServer
+        from bot.cluster.observe import serving
 
-        async with AsyncExitStack() as stack:
-            core = await stack.enter_async_context(open_core(settings, shared_queue=True))
-            if settings.http_enabled:  # /healthz, /readyz and /metrics, as a front serves them
-                checks = {"store": core.store.ping, "backend": core.backend.credits}
-                await stack.enter_async_context(HttpServer(settings, checks))
-            await stack.enter_async_context(working(core, settings, args.jobs))
+        async with (
+            open_core(settings, shared_queue=True) as core,
+            serving(settings, core),
+            working(core, settings, args.jobs),
+        ):
             log.info("clipbridge worker is running %d job(s) at once with the %s backend",
                      args.jobs, core.backend.name)  # fmt: skip
             started.set()

@@ -18,7 +18,6 @@ Nothing here runs jobs: `bot.cluster.worker` does.
 from __future__ import annotations
 
 import logging
-import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -28,7 +27,6 @@ import psycopg
 from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
 from psycopg.rows import tuple_row
 
-from bot import metrics
 from bot.config import Settings
 from bot.core.kit import Doing, Run
 from bot.core.scheduler import QueueFull
@@ -73,21 +71,28 @@ async def apply_schema(connection: psycopg.AsyncConnection[Any]) -> bool:
     return True
 
 
-async def describe(connection: psycopg.AsyncConnection[Any]) -> str:
-    """The queue's state in a few words, for `clipbridge doctor`."""
+async def counts(connection: psycopg.AsyncConnection[Any]) -> tuple[int, int] | None:
+    """The queue's jobs (waiting, running), all processes; None before its tables exist."""
     async with connection.cursor(row_factory=tuple_row) as cursor:
         await cursor.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")
         found = await cursor.fetchone()
         if not found or not found[0]:
-            return "the job queue's tables are created at the first start"
+            return None
         await cursor.execute(
             "SELECT count(*) FILTER (WHERE status = 'todo'), count(*) FILTER (WHERE status = "
             "'doing') FROM procrastinate_jobs WHERE queue_name = %s",
             (QUEUE,),
         )
-        counts = await cursor.fetchone()
-    waiting, running = counts if counts else (0, 0)
-    return f"job queue: {waiting} waiting, {running} running"
+        row = await cursor.fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+async def describe(connection: psycopg.AsyncConnection[Any]) -> str:
+    """The queue's state in a few words, for `clipbridge doctor`."""
+    found = await counts(connection)
+    if found is None:
+        return "the job queue's tables are created at the first start"
+    return f"job queue: {found[0]} waiting, {found[1]} running"
 
 
 class ClusterQueue:
@@ -137,17 +142,10 @@ class ClusterQueue:
         await self.app.close_async()
 
     async def _run(
-        self,
-        context: JobContext,
-        request: dict[str, Any],
-        hint: str | None,
-        owner: str,
-        queued_at: float | None = None,
+        self, context: JobContext, request: dict[str, Any], hint: str | None, owner: str
     ) -> None:
         if self.handler is None:
             raise RuntimeError("this process defers jobs but runs none")
-        if queued_at is not None and not context.job.attempts:
-            metrics.queue_waited(time.time() - queued_at)
         await self.handler(context, request, hint)
 
     # JobQueue ----------------------------------------------------------------------------------
@@ -177,7 +175,7 @@ class ClusterQueue:
             if line > self._max_queue:  # one running (or next) and a full line behind it
                 raise QueueFull(request.chat)
             job_id = await self._task.configure(lock=chat, connection=connection).defer_async(
-                request=request.to_dict(), hint=run.port.hint, owner=owner, queued_at=time.time()
+                request=request.to_dict(), hint=run.port.hint, owner=owner
             )
             if self.handler is not None:  # before the commit: our own worker may fetch it at once
                 self._here[job_id] = run
@@ -208,19 +206,6 @@ class ClusterQueue:
                         (job_id, status == "doing"),
                     )
         return doing, len(rows) - 1
-
-    async def waiting(self) -> int:
-        """Jobs waiting for a worker, in the whole queue."""
-        async with (
-            self._store.pool.connection() as connection,
-            connection.cursor(row_factory=tuple_row) as cursor,
-        ):
-            await cursor.execute(
-                "SELECT count(*) FROM procrastinate_jobs WHERE queue_name = %s AND status = 'todo'",
-                (QUEUE,),
-            )
-            found = await cursor.fetchone()
-        return int(found[0]) if found else 0
 
     async def busy(self, chat: ChatKey) -> bool:
         async with (

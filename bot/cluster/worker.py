@@ -27,6 +27,7 @@ from procrastinate.jobs import Status
 
 from bot import metrics
 from bot.backoff import DEFAULT_BACKOFF
+from bot.cluster.observe import observed
 from bot.cluster.queue import MAX_ATTEMPTS, QUEUE, ClusterQueue, HandedOver
 from bot.config import Settings
 from bot.core.conversation import Conversation
@@ -104,7 +105,7 @@ class Worker:
         the database goes away, procrastinate's worker stops: it is started again, after a
         growing wait, for as long as this process runs."""
         stalled_after = self._settings.worker_stalled_after
-        self._queue.handler = self.handle
+        self._queue.handler = observed(self.handle, self._store)
         recovering = asyncio.create_task(self._recover_forever(stalled_after))
         delays = DEFAULT_BACKOFF.delays()
         try:
@@ -143,8 +144,7 @@ class Worker:
         while True:
             await asyncio.sleep(stalled_after / 3)
             try:
-                metrics.jobs_stalled(await self.recover(stalled_after))
-                metrics.set_queue_depth(await self._queue.waiting())
+                await self.recover(stalled_after)
             except ClipbridgeError as error:  # the database is down: said once per round
                 log.warning("could not look for stalled jobs: %s", error)
             except Exception:
@@ -164,9 +164,11 @@ class Worker:
                 if job.attempts + 1 >= MAX_ATTEMPTS:
                     log.error("job %s stalled on every attempt; dropped", job.id)
                     await manager.finish_job(job, status=Status.FAILED, delete_job=True)
+                    metrics.stalled_job("dropped")
                     continue
                 log.warning("job %s stalled (its worker went silent); queued again", job.id)
                 await manager.retry_job(job)
+                metrics.stalled_job("retried")
                 recovered += 1
             await manager.prune_stalled_workers(stalled_after)
         return recovered

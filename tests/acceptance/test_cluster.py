@@ -130,7 +130,7 @@ async def test_two_fronts_two_workers_one_killed_mid_encode_every_result_once_in
                     async with httpx.AsyncClient() as client:
                         port = survivor.env["HTTP_PORT"]
                         shown = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
-                    assert "clipbridge_stalled_jobs_total 1.0" in shown, shown
+                    assert 'clipbridge_stalled_jobs_total{outcome="retried"} 1.0' in shown, shown
                     assert "clipbridge_queue_wait_seconds_count" in shown
     sent = telegram.calls_of("sendVideo")
     assert len(sent) == len(CHATS) * 2, "every result delivered once"

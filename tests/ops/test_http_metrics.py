@@ -141,6 +141,30 @@ async def test_metrics_endpoint_exposes_counters(fresh: metrics.Metrics) -> None
     assert not missing, missing
 
 
+async def test_scrape_hooks_run_before_each_answer_and_a_failing_one_is_only_logged(
+    fresh: metrics.Metrics, caplog: pytest.LogCaptureFixture
+) -> None:
+    counted = iter(range(1, 100))
+
+    async def count() -> None:
+        metrics.set_cluster_queue(next(counted), 0)
+
+    async def broken() -> None:
+        raise ConnectionError(f"no database at postgresql://u:{SECRET}@db/x")
+
+    async with HttpServer(settings()) as server, httpx.AsyncClient(base_url=server.url) as client:
+        server.on_scrape(count)
+        server.on_scrape(broken)
+        first = await client.get("/metrics")
+        second = await client.get("/metrics")
+    assert first.status_code == second.status_code == 200
+    assert "clipbridge_queue_depth 1.0" in first.text
+    assert "clipbridge_queue_depth 2.0" in second.text
+    warnings = [r.getMessage() for r in caplog.records if "could not bring" in r.getMessage()]
+    assert len(warnings) == 2 and "ConnectionError" in warnings[0]
+    assert not any(SECRET in w for w in warnings)
+
+
 def test_registries_are_independent(fresh: metrics.Metrics) -> None:
     metrics.update_received("telegram")
     other = metrics.Metrics()
