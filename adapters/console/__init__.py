@@ -84,6 +84,7 @@ async def chat(settings: Settings, lines: TextIO, out: TextIO, results: Path, li
             await session.greet()  # before what a restart has to say about the last session
             await core.conversation.resume()
             await session.run(LineReader(lines))
+            await session.drop_tasks()  # before the core closes: they talk to the store
         screen.close()
 
 
@@ -198,8 +199,9 @@ class _Session:
         # The hint goes last, under the job's own "Cancelled" (it ends within moments).
         idle = asyncio.shield(self._core.conversation.wait_idle())
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(idle, CANCEL_SETTLES)
-        await self._port.send_text(t("console_quit_hint", await self._locale()))
+            await asyncio.wait_for(self._or_quit(idle), CANCEL_SETTLES)
+        if not self._quit.is_set():  # a second Ctrl-C came first: no hint to quit
+            await self._port.send_text(t("console_quit_hint", await self._locale()))
 
     async def _or_quit(self, awaitable: Awaitable[T]) -> T | None:
         """`awaitable`'s result, or None as soon as the person quits."""
@@ -215,6 +217,15 @@ class _Session:
             return work.result()
         work.cancel()
         return None
+
+    async def drop_tasks(self) -> None:
+        """Let what this session still runs (a Ctrl-C's cancel) end, briefly, and stop the rest,
+        so nothing uses the store after it closed."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=CANCEL_SETTLES)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(coroutine)

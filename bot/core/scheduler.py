@@ -21,6 +21,8 @@ from typing import Any, Generic, TypeVar
 from bot import metrics
 
 K = TypeVar("K", bound=Hashable)
+UNWIND = 5.0
+"""Seconds `close` waits for jobs cancelled just before to finish closing, beyond the grace."""
 P = TypeVar("P")
 
 
@@ -160,6 +162,16 @@ class Scheduler(Generic[K, P]):
                 lane.current.stop(shutdown=True)
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=grace)
+        # A job someone cancelled is closing its records: a second cancel would cut that short
+        # and leave it looking interrupted (the console's Ctrl-C twice, the second while the
+        # first still unwinds). It gets a moment of its own, whatever the grace.
+        unwinding = [
+            lane.current.task
+            for lane in self._lanes.values()
+            if lane.current is not None and lane.current.cancelled and lane.current.task
+        ]
+        if unwinding:
+            await asyncio.wait(unwinding, timeout=UNWIND)
         for lane in list(self._lanes.values()):
             if lane.current is not None:
                 lane.current.stop(shutdown=True)

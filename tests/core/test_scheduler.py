@@ -196,6 +196,34 @@ async def test_close_stops_at_once_what_need_not_wait() -> None:
     assert resumable.ticket is not None and resumable.ticket.shutdown
 
 
+async def test_close_lets_a_cancelled_job_finish_closing_its_records() -> None:
+    """Cancelled, the job writes down that it was (an await); the stop that comes meanwhile
+    (a second Ctrl-C) must not cut that short, or the next start sees it as interrupted."""
+    closing_started, closed = asyncio.Event(), asyncio.Event()
+    release = asyncio.Event()
+
+    async def run(ticket: Ticket[str, str]) -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            closing_started.set()
+            await release.wait()  # the store's write of "cancelled"
+            closed.set()
+            raise
+
+    scheduler: Scheduler[str, str] = Scheduler(run)
+    scheduler.submit("chat", "ada", "job")
+    await asyncio.sleep(0)
+    assert await scheduler.cancel("chat") is not None
+    await until(closing_started)
+    closing = asyncio.create_task(scheduler.close(grace=0))
+    await asyncio.sleep(0.05)
+    assert not closing.done()  # waiting for the record, not cancelling it
+    release.set()
+    await asyncio.wait_for(closing, WAIT)
+    assert closed.is_set()
+
+
 async def test_wait_idle_waits_for_spawned_tasks_too() -> None:
     h = Harness()
     gate = asyncio.Event()
