@@ -131,6 +131,25 @@ async def test_grainy_footage_at_the_same_target_steps_down(
     assert f"scale={outcome.width}:{outcome.height}" in " ".join(first)
 
 
+async def test_a_clear_first_pass_keeps_the_full_size_without_scores(
+    footage: dict[str, Path], tmp_path: Path
+) -> None:
+    # 2.4 Mbit/s for calm 1080p: in doubt on paper (under SURE_BPP), but the sample's first pass
+    # finds bits to spare at the full size, so nothing more is encoded or scored
+    info = await probe(footage["calm"])
+    want = Want(target=600_000, target_asked=True, shrink=True)
+    assert len(planning.sample_sizes(info, want, planning.plan(info, want))) > 1
+    found = await verdict(info, want, tmp_path)
+    assert found.metric == "qp" and found.plan.short_side == 1080
+    assert found.scores[0] <= sample.CLEAR_QP
+    recording = Recording()
+    outcome = await run_encode(recording, info, want, tmp_path / "out.mp4")
+    assert outcome.height == 1080 and outcome.size <= 600_000
+    sampled = [a for a in recording.runs if "-filter_complex" in a]
+    assert len(sampled) == 1 and sampled[0][sampled[0].index("-pass") + 1] == "1"
+    assert not recording.sampled()  # no scoring run
+
+
 async def test_plenty_of_bits_needs_no_sample(clips: Clips, tmp_path: Path) -> None:
     info = await probe(clips.main)
     want = Want(target=400_000, target_asked=True, shrink=True)
