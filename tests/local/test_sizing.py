@@ -198,6 +198,34 @@ async def test_never_over_any_target(clips: Clips, tmp_path: Path, seed: int) ->
         assert outcome.path.stat().st_size == outcome.size
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_every_plan_and_correction_stays_under_its_target(seed: int) -> None:
+    """Property, the arithmetic alone over hundreds of generated sources and targets: a bitrate
+    plan's video, audio and index fit its target (or it is refused, naming a size above it), and
+    a correction after any overshoot always aims lower than the pass that overshot."""
+    rng = random.Random(seed)
+    for _ in range(300):
+        width = rng.choice([426, 640, 1280, 1920, 3840])
+        info = video(width, width * 9 // 16, rng.uniform(1.0, 900.0),
+                     fps=rng.choice([24.0, 30.0, 60.0]), size=rng.randint(1, 900) * 1_000_000,
+                     audio_bitrate=rng.choice([64_000, 128_000, 192_000]))  # fmt: skip
+        target = rng.randint(50_000, 60_000_000)
+        want = Want(target=target, target_asked=True, shrink=True)
+        try:
+            plan = planning.plan_bitrate(info, want)
+        except TargetUnreachable as refused:
+            assert refused.smallest > target
+            continue
+        fps = plan.fps or info.fps
+        index = planning.muxing_overhead(plan.duration, fps, plan.audio_bitrate > 0)
+        media = (plan.video_bitrate + plan.audio_bitrate) * plan.duration / 8
+        assert media + index <= target, (info, target, plan)
+        for over in (1.0001, 1.01, 1.2, 3.0):
+            lower = planning.correct(plan, int(target * over) + 1, source_fps=info.fps)
+            at_floor = plan.video_bitrate <= max(planning.MIN_VIDEO, planning.MIN_FRAME_BITS * fps)
+            assert lower.video_bitrate < plan.video_bitrate or at_floor
+
+
 def test_sample_stretches_start_on_keyframes_and_stay_inside() -> None:
     # the points are 22, 40 and 58 s: each stretch starts at the next keyframe from there
     parts = sample.segments(10.0, 60.0, keyframes=[0.0, 10.0, 22.5, 41.0, 58.0, 69.5])
