@@ -571,8 +571,9 @@ def report(rows: list[Row], scale: list[dict[str, object]], quick: bool, command
             )
     lines += [
         "",
-        "*runs*: ffmpeg processes (the engine's sample counts three). 8mb.local accepts up to 2% "
-        "over its target, so it is sometimes over; one-pass ABR has no check at all.",
+        "*runs*: ffmpeg processes (the engine's sample counts three, or one when its first pass "
+        "decides). 8mb.local accepts up to 2% over its target, so it is sometimes over; one-pass "
+        "ABR has no check at all.",
         "",
     ]
     if scale:
