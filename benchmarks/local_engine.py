@@ -488,17 +488,20 @@ def report(rows: list[Row], scale: list[dict[str, object]], quick: bool, command
     ]
     lines += [
         "How the engine gets there: the planner splits the budget (audio, the MP4 index, 99% "
-        "fill). When the picture size is in doubt (H.264, fewer than 0.08 bits per pixel at full "
-        "size), a sample decides it: 8% of the clip (0.8 to 3.6 s, three stretches starting on "
-        "keyframes) is encoded two-pass `veryfast` at the planned bitrate at the full size and "
-        "the rung below (or, when the first look already stepped down, the rung above, that one "
-        "and the one below), and each is scored with VMAF against the source; a smaller picture "
-        "must win by more than 1 VMAF. Then one fast pass 1 (x264's default, as the textbook "
-        "two-pass) and pass 2 `medium` at the chosen size, with a loose VBV cap; the size is "
-        "checked, and pass 2 re-run on the same pass-1 statistics only when over the target or "
-        "under 95% of it. Progress weighs each step by its measured cost per pixel (decoding by "
-        "the source's bit rate too), so the ETA is given from the first seconds and is re-weighed "
-        "once, when the sample has chosen the size.",
+        "fill). When the picture size is in doubt (H.264, fewer than 0.08 bits per pixel at "
+        "full size), a sample decides it: 8% of the clip (0.8 to 3.6 s, three stretches "
+        "starting on keyframes) is encoded two-pass `veryfast` at the planned bitrate at the "
+        "full size and the rung below (or, when the first look already stepped down, the rung "
+        "above, that one and the one below). When the first pass of that sample finds the full "
+        "size at a mean quantiser of 40 or less (bits to spare), the full size is kept there "
+        "and then; only otherwise is pass 2 run and each candidate scored with VMAF against the"
+        " source, and a smaller picture must win by more than 1 VMAF. Then one fast pass 1 "
+        "(x264's default, as the textbook two-pass) and pass 2 `medium` at the chosen size, "
+        "with a loose VBV cap; the size is checked, and pass 2 re-run on the same pass-1 "
+        "statistics only when over the target or under 95% of it. Progress weighs each step by "
+        "its measured cost per pixel (decoding by the source's bit rate too), so the ETA is "
+        "given from the first seconds and is re-weighed once, when the sample has chosen the "
+        "size.",
         "",
     ]
     by_case: dict[tuple[str, str], list[Row]] = {}
@@ -568,8 +571,9 @@ def report(rows: list[Row], scale: list[dict[str, object]], quick: bool, command
             )
     lines += [
         "",
-        "*runs*: ffmpeg processes (the engine's sample counts three). 8mb.local accepts up to 2% "
-        "over its target, so it is sometimes over; one-pass ABR has no check at all.",
+        "*runs*: ffmpeg processes (the engine's sample counts three, or one when its first pass "
+        "decides). 8mb.local accepts up to 2% over its target, so it is sometimes over; one-pass "
+        "ABR has no check at all.",
         "",
     ]
     if scale:

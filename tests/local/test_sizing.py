@@ -131,6 +131,25 @@ async def test_grainy_footage_at_the_same_target_steps_down(
     assert f"scale={outcome.width}:{outcome.height}" in " ".join(first)
 
 
+async def test_a_clear_first_pass_keeps_the_full_size_without_scores(
+    footage: dict[str, Path], tmp_path: Path
+) -> None:
+    # 2.4 Mbit/s for calm 1080p: in doubt on paper (under SURE_BPP), but the sample's first pass
+    # finds bits to spare at the full size, so nothing more is encoded or scored
+    info = await probe(footage["calm"])
+    want = Want(target=600_000, target_asked=True, shrink=True)
+    assert len(planning.sample_sizes(info, want, planning.plan(info, want))) > 1
+    found = await verdict(info, want, tmp_path)
+    assert found.metric == "qp" and found.plan.short_side == 1080
+    assert found.scores[0] <= sample.CLEAR_QP
+    recording = Recording()
+    outcome = await run_encode(recording, info, want, tmp_path / "out.mp4")
+    assert outcome.height == 1080 and outcome.size <= 600_000
+    sampled = [a for a in recording.runs if "-filter_complex" in a]
+    assert len(sampled) == 1 and sampled[0][sampled[0].index("-pass") + 1] == "1"
+    assert not recording.sampled()  # no scoring run
+
+
 async def test_plenty_of_bits_needs_no_sample(clips: Clips, tmp_path: Path) -> None:
     info = await probe(clips.main)
     want = Want(target=400_000, target_asked=True, shrink=True)
@@ -177,6 +196,34 @@ async def test_never_over_any_target(clips: Clips, tmp_path: Path, seed: int) ->
             continue
         assert outcome.size <= target, (target, fill, outcome)
         assert outcome.path.stat().st_size == outcome.size
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_every_plan_and_correction_stays_under_its_target(seed: int) -> None:
+    """Property, the arithmetic alone over hundreds of generated sources and targets: a bitrate
+    plan's video, audio and index fit its target (or it is refused, naming a size above it), and
+    a correction after any overshoot always aims lower than the pass that overshot."""
+    rng = random.Random(seed)
+    for _ in range(300):
+        width = rng.choice([426, 640, 1280, 1920, 3840])
+        info = video(width, width * 9 // 16, rng.uniform(1.0, 900.0),
+                     fps=rng.choice([24.0, 30.0, 60.0]), size=rng.randint(1, 900) * 1_000_000,
+                     audio_bitrate=rng.choice([64_000, 128_000, 192_000]))  # fmt: skip
+        target = rng.randint(50_000, 60_000_000)
+        want = Want(target=target, target_asked=True, shrink=True)
+        try:
+            plan = planning.plan_bitrate(info, want)
+        except TargetUnreachable as refused:
+            assert refused.smallest > target
+            continue
+        fps = plan.fps or info.fps
+        index = planning.muxing_overhead(plan.duration, fps, plan.audio_bitrate > 0)
+        media = (plan.video_bitrate + plan.audio_bitrate) * plan.duration / 8
+        assert media + index <= target, (info, target, plan)
+        for over in (1.0001, 1.01, 1.2, 3.0):
+            lower = planning.correct(plan, int(target * over) + 1, source_fps=info.fps)
+            at_floor = plan.video_bitrate <= max(planning.MIN_VIDEO, planning.MIN_FRAME_BITS * fps)
+            assert lower.video_bitrate < plan.video_bitrate or at_floor
 
 
 def test_sample_stretches_start_on_keyframes_and_stay_inside() -> None:

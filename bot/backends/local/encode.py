@@ -186,6 +186,11 @@ class _Job:
                 yield progress
             size = _size(part)
             assert plan.target is not None
+            log.info(
+                "pass 2 of %s at %d bit/s: %d bytes, %.1f%% of %d",
+                self.info.path.name, plan.video_bitrate, size, 100 * size / plan.target,
+                plan.target,
+            )  # fmt: skip
             if size <= plan.target:
                 best = _fuller(best, (part, plan))
                 if size >= plan.target * UNDERFILL or raised:

@@ -6,7 +6,9 @@ whose size is in doubt (`plan.sample_sizes`), stretches from the start, middle a
 clip are joined into a near-lossless reference at the largest candidate size; each candidate is
 encoded from it at the planned bitrate and scored against it (VMAF, SSIM when this ffmpeg lacks
 libvmaf). A smaller picture must win by a clear margin: the full size is what a plain two-pass
-delivers, and the engine must never look worse than that.
+delivers, and the engine must never look worse than that. Most of the time goes to the scores,
+so when the sample's first pass already shows the full size with bits to spare (`CLEAR_QP`), the
+full size is kept without them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import asyncio
 import json
 import logging
 import math
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+import re
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,10 +34,12 @@ from bot.backends.local.ffmpeg import (
 from bot.backends.local.plan import Plan
 
 __all__ = [
+    "CLEAR_QP",
     "MARGIN",
     "METRIC_SIZE",
     "Verdict",
     "choose",
+    "first_pass_qp",
     "keyframes",
     "sample_seconds",
     "segments",
@@ -53,6 +58,12 @@ FIRST_SHARE = 0.25
 ENCODE_SHARE = 0.65
 """The encoding runs' shares of the sampling time, to the end of pass 1 and of pass 2 (the
 scoring run takes the rest)."""
+CLEAR_QP = 40.0
+"""The mean quantiser of the sample's first pass at the full size at or under which the full size
+is kept without scoring: x264 still has bits to spare there, and every smaller picture scored
+lower on the benchmark's corpus (full size at QP 28-39 won by 1.8 to 6 VMAF; the first step down
+won only from QP 42, and a calm clip kept its full size at 45, which is why a higher QP is a
+question for the scores, not an answer)."""
 METRIC_SIZE = 1920 * 1080
 """Scores are taken at the largest candidate's size, at most this many pixels (VMAF's model is
 trained for 1080p, and a 4K score costs four times as much for the same ranking)."""
@@ -60,7 +71,8 @@ trained for 1080p, and a 4K score costs four times as much for the same ranking)
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """The size chosen, and each candidate's short side and score, largest first."""
+    """The size chosen, and each candidate's short side and score, largest first. `metric` "qp"
+    means the first pass decided alone: the scores are its mean quantisers (lower is better)."""
 
     plan: Plan
     metric: str
@@ -124,7 +136,8 @@ async def choose(
 ) -> AsyncGenerator[float | Verdict, None]:
     """Yields the share of the sampling done, then the `Verdict`. `step` runs each command (the
     caller owns progress, deadlines and cancellation). Three ffmpeg runs whatever the number of
-    candidates: pass 1 and pass 2 of them all, then the scores of them all."""
+    candidates: pass 1 and pass 2 of them all, then the scores of them all; only the first when
+    its statistics already say the full size is clear (`CLEAR_QP`)."""
     top = candidates[0]
     points = [top.start + top.duration * p for p in POINTS]
     try:
@@ -137,12 +150,23 @@ async def choose(
     metric = "vmaf" if await ffmpeg.has_filter("libvmaf") else "ssim"
     encoded = [tmp / f"sample-{i}.mkv" for i in range(len(candidates))]
     logs = [tmp / f"sample-pass-{i}" for i in range(len(candidates))]
+    sizes = tuple(c.short_side for c in candidates)
+    qps: tuple[float, ...] = ()
     for pass_no, lo, span in ((1, 0.0, FIRST_SHARE), (2, FIRST_SHARE, ENCODE_SHARE - FIRST_SHARE)):
         args = sample_encode_args(
             candidates, source, parts, encoded, pass_no=pass_no, passlogs=logs
         )
         async for fraction in step(args, seconds):
             yield lo + fraction * span
+        if pass_no == 1:
+            qps = tuple(await asyncio.to_thread(lambda: [first_pass_qp(p) for p in logs]))
+            if qps[0] <= CLEAR_QP:
+                # the full size has bits to spare on this footage: no smaller picture beats it,
+                # and the encodes and scores that would say so (two thirds of the sample) are
+                # skipped
+                log.info("sampled %s: full size clear (qp %s)", source.name, _listed(sizes, qps))
+                yield Verdict(top, "qp", sizes, qps)
+                return
     scale = min(1.0, (METRIC_SIZE / (top.width * top.height)) ** 0.5)
     size = (max(2, int(top.width * scale) // 2 * 2), max(2, int(top.height * scale) // 2 * 2))
     names = [f"sample-{i}.{metric}" for i in range(len(candidates))]
@@ -155,13 +179,23 @@ async def choose(
         if scores[i] > scores[chosen] + MARGIN[metric]:
             chosen = i
     log.info(
-        "sampled %s: %s %s, chose %dp",
-        source.name, metric,
-        ", ".join(f"{c.short_side}p {s:.3f}" for c, s in zip(candidates, scores, strict=True)),
-        candidates[chosen].short_side,
+        "sampled %s: qp %s; %s %s, chose %dp", source.name, _listed(sizes, qps), metric,
+        _listed(sizes, scores), candidates[chosen].short_side,
     )  # fmt: skip
-    sizes = tuple(c.short_side for c in candidates)
     yield Verdict(candidates[chosen], metric, sizes, tuple(scores))
+
+
+def _listed(sizes: tuple[int, ...], values: Sequence[float]) -> str:
+    return ", ".join(f"{size}p {value:.2f}" for size, value in zip(sizes, values, strict=True))
+
+
+def first_pass_qp(passlog: Path) -> float:
+    """The mean quantiser x264's first pass used (its stats file, `<passlog>-<stream>.log`:
+    ffmpeg numbers it by the output stream, so the sample's candidates get -0, -1...)."""
+    (found,) = passlog.parent.glob(f"{passlog.name}-*.log")
+    text = found.read_text(errors="replace")
+    values = [float(m) for m in re.findall(r" q:([0-9.]+)", text)]
+    return sum(values) / len(values) if values else 0.0
 
 
 def _read_score(path: Path, metric: str) -> float:
