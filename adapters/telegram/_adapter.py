@@ -12,6 +12,9 @@ Each update becomes one `Inbound` for the core (`_inbound` has the rules), hande
 chat's lane (`_lanes`) so chats never wait on each other. An album arrives as several updates
 sharing a `media_group_id`, collected for a moment and handed over as one Inbound with several
 attachments, so it is acknowledged once.
+
+A webhook delivery is answered once the core has taken its update (`_acks`), so an update
+Telegram was told "ok" for is in the database; at most `ack_wait` seconds, then 200 anyway.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from aiohttp import web
 from telegram import ChatMember, MaybeInaccessibleMessage, Message, Update, User
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from adapters.telegram._acks import Acks
 from adapters.telegram._errors import translated
 from adapters.telegram._inbound import (
     PLATFORM,
@@ -84,11 +88,14 @@ class TelegramAdapter(Lifecycle):
         album_window: float = 1.0,
         url_fetch: bool = False,
         backoff: Backoff = DEFAULT_BACKOFF,
+        ack_wait: float = 25.0,
     ) -> None:
         """`poll_timeout`: seconds of one getUpdates long poll. `album_window`: seconds without a
         new item after which an album is complete. `url_fetch`: let Telegram fetch results that
         sit at a public URL themselves (see docs/benchmarks.md, "Telegram relay"). `backoff`:
-        the waits between start-up retries (see `_startup`)."""
+        the waits between start-up retries (see `_startup`). `ack_wait`: seconds a webhook
+        answer waits for the core to take its update; below Telegram's own request timeout,
+        since a chat under flood control can keep `handle` waiting out a retry-after."""
         if settings.telegram_bot_token is None:
             raise ConfigError(["TELEGRAM_BOT_TOKEN is not set: the token @BotFather gave you"])
         self._settings = settings
@@ -97,6 +104,8 @@ class TelegramAdapter(Lifecycle):
         self._poll_timeout = poll_timeout
         self._album_window = album_window
         self._backoff = backoff
+        self._ack_wait = ack_wait
+        self._acks = Acks()
         self._webhook = settings.telegram_mode == "webhook"
         secret = settings.telegram_webhook_secret
         # Without a configured secret, derive one from the token: stable across restarts and
@@ -189,7 +198,9 @@ class TelegramAdapter(Lifecycle):
             self._flush_album(group)
         await self._lanes.join()
         if app.running:
-            await app.stop()
+            await app.stop()  # hands over what is still in PTB's queue: into the lanes
+        await self._lanes.join()
+        self._acks.refuse_all()
 
     async def shutdown(self) -> None:
         try:
@@ -213,7 +224,8 @@ class TelegramAdapter(Lifecycle):
     # --- webhook ---------------------------------------------------------------------------------
 
     async def webhook_handler(self, request: web.Request) -> web.Response:
-        """aiohttp handler for `WEBHOOK_PATH`: checks the secret, queues the update, answers."""
+        """aiohttp handler for `WEBHOOK_PATH`: checks the secret, queues the update, answers
+        once the core has taken it (503 if it cannot be: Telegram retries, maybe elsewhere)."""
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self._secret.encode()):
             log.warning("telegram webhook call refused: wrong or missing secret token")
@@ -226,7 +238,23 @@ class TelegramAdapter(Lifecycle):
             update = Update.de_json(data, app.bot)
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400, text="not an update")
-        await app.update_queue.put(update)
+        if not app.running:  # stopping began while the body was read
+            return web.Response(status=503, text="not running")
+        taken = self._acks.expect(update.update_id)
+        try:
+            # No await between the check and here: PTB's stop puts its marker behind this one.
+            app.update_queue.put_nowait(update)
+            async with asyncio.timeout(self._ack_wait):
+                if not await asyncio.shield(taken):
+                    return web.Response(status=503, text="stopping")
+        except TimeoutError:
+            log.warning(
+                "telegram update %s not taken by the core after %.0fs; answered anyway",
+                update.update_id,
+                self._ack_wait,
+            )
+        finally:
+            self._acks.forget(update.update_id)
         return web.Response(text="ok")
 
     # --- ports -----------------------------------------------------------------------------------
@@ -248,17 +276,29 @@ class TelegramAdapter(Lifecycle):
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Sorts an update into its chat's lane and returns at once (see `_lanes`)."""
         query = update.callback_query
+        message = update.message
         if query is not None and query.message is not None:
-            self._submit(self._key(query.message), lambda: self._on_button(update))
-        elif update.message is not None:
-            message = update.message
-            if message.from_user is None or message.from_user.is_bot:
-                return
+            call = self._acked([update.update_id], lambda: self._on_button(update))
+            self._submit(self._key(query.message), call)
+        elif message is not None and message.from_user and not message.from_user.is_bot:
             if message.media_group_id:
                 self._collect(message.media_group_id, update.update_id, message)
             else:
                 call = lambda: self._dispatch(update.update_id, [message])  # noqa: E731
-                self._submit(chat_key(message), call)
+                self._submit(chat_key(message), self._acked([update.update_id], call))
+        else:
+            self._acks.taken(update.update_id)  # nothing for the core: done with it
+
+    def _acked(self, update_ids: list[int], call: Call) -> Call:
+        """`call`, after which the updates it carries count as taken, whatever happened."""
+
+        async def acked() -> None:
+            try:
+                await call()
+            finally:
+                self._acks.taken(*update_ids)
+
+        return acked
 
     def _submit(self, chat: ChatKey, call: Call) -> None:
         """Into the chat's lane, or behind an album the chat is still sending."""
@@ -321,7 +361,8 @@ class TelegramAdapter(Lifecycle):
         if album and album.items:
             items = sorted(album.items, key=lambda item: item[0])
             messages = [message for _, message in items]
-            self._lanes.submit(album.chat, lambda: self._dispatch(items[0][0], messages))
+            whole: Call = lambda: self._dispatch(items[0][0], messages)  # noqa: E731
+            self._lanes.submit(album.chat, self._acked([i for i, _ in items], whole))
             for call in album.after:
                 self._submit(album.chat, call)  # behind the next album, if one is collecting
 
