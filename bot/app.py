@@ -6,8 +6,9 @@
 The registered platforms (`bot.ports.platforms()`) start when the settings turn them on (a token);
 a platform's chat library is imported only then, so a Discord-only deployment never imports
 `telegram`. On SIGTERM or SIGINT the bot stops taking work (new messages are told it is
-restarting), gives running turns `SHUTDOWN_GRACE` seconds, and leaves exports in the store, where
-the next start resumes and delivers them.
+restarting; a cluster front queues them for the other workers), gives running turns
+`SHUTDOWN_GRACE` seconds, and leaves exports in the store, where the next start resumes and
+delivers them.
 """
 
 from __future__ import annotations

@@ -100,7 +100,10 @@ class Conversation:
         """Take one message. Returns once it is acknowledged; the work goes on in tasks."""
         metrics.update_received(inbound.chat.platform)
         with log_context(chat=inbound.chat):
-            outcome = await self._intake.take(inbound, closing=self._scheduler.closing)
+            # A front of a cluster keeps taking work while it stops: the jobs go to the shared
+            # queue, which other workers serve, so the person need not send them again.
+            closing = self._scheduler.closing and not self._shared
+            outcome = await self._intake.take(inbound, closing=closing)
             match outcome:
                 case Reply(text=text, buttons=buttons):
                     await self._kit.say(inbound.chat, port, text, buttons)

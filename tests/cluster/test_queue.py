@@ -35,6 +35,21 @@ async def test_a_chat_s_jobs_run_in_order_on_another_process_with_their_position
     assert [turn.message for turn in fake.turns] == ["first request", "second request"]
 
 
+async def test_a_stopping_front_still_queues_what_it_is_given_for_the_other_workers(
+    fake: FakeNemo, node: NodeFactory, chat: Chat
+) -> None:
+    """A rolling restart: the front's conversation has closed (its own jobs are over) while its
+    adapters hand over the last updates; those are queued, not answered 'restarting'."""
+    fake.script_turn(adk_text("Answered by another worker."))
+    one = chat("1")
+    async with node() as front, node(workers=1) as worker:
+        await front.core.conversation.close(grace=0)
+        await front.say(one, "a request that came during the stop")
+        await one.wait_text("Answered by another worker.", timeout=10)
+        await worker.core.conversation.wait_idle()
+    assert not any("restart" in text for text in one.texts())
+
+
 async def test_positions_come_from_the_queue_and_a_full_line_is_refused(
     node: NodeFactory, chat: Chat
 ) -> None:
