@@ -18,6 +18,7 @@ Nothing here runs jobs: `bot.cluster.worker` does.
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -29,6 +30,7 @@ from psycopg.rows import tuple_row
 
 from bot.config import Settings
 from bot.core.kit import Doing, Run
+from bot.core.queue import SeenBefore
 from bot.core.scheduler import QueueFull
 from bot.errors import AccessDenied
 from bot.models import ChatKey
@@ -162,6 +164,14 @@ class ClusterQueue:
                 await connection.execute(
                     "SELECT pg_advisory_xact_lock(%s)", (lock_key(f"user-limits:{owner}"),)
                 )
+            if request.update is not None:  # seen and queued in one step, or neither
+                seen = await connection.execute(
+                    "INSERT INTO seen_updates (platform, update_id, seen_at) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (platform, update_id) DO NOTHING",
+                    (request.chat.platform, request.update, time.time()),
+                )
+                if seen.rowcount != 1:
+                    raise SeenBefore(request.update)
             async with connection.cursor(row_factory=tuple_row) as cursor:
                 await cursor.execute(_COUNTS, (chat, owner, owner, owner, QUEUE))
                 counts = await cursor.fetchone()

@@ -18,7 +18,7 @@ from bot.core.intake import Command, Intake, Reply, Submit
 from bot.core.jobs import perform
 from bot.core.jobs.export import stop_render
 from bot.core.kit import Kit, Pacers, Run, Sessions
-from bot.core.queue import JobQueue, LocalQueue
+from bot.core.queue import JobQueue, LocalQueue, SeenBefore
 from bot.core.requests import JobRequest
 from bot.core.resume import Reach, Resumer
 from bot.core.scheduler import QueueFull, Scheduler, Ticket
@@ -103,7 +103,7 @@ class Conversation:
             # A front of a cluster keeps taking work while it stops: the jobs go to the shared
             # queue, which other workers serve, so the person need not send them again.
             closing = self._scheduler.closing and not self._shared
-            outcome = await self._intake.take(inbound, closing=closing)
+            outcome = await self._intake.take(inbound, closing=closing, seen_with_job=self._shared)
             match outcome:
                 case Reply(text=text, buttons=buttons):
                     await self._kit.say(inbound.chat, port, text, buttons)
@@ -151,6 +151,9 @@ class Conversation:
         request, settings = run.request, self._kit.settings
         try:
             position = await self._queue.submit(run)
+        except SeenBefore:
+            log.info("update %s seen before; ignored", request.update)
+            return
         except AccessDenied as denied:
             text = explain(denied, request.locale, settings)
         except QueueFull:

@@ -65,15 +65,34 @@ class Intake:
         self._kit = kit
         self._load = load
 
-    async def take(self, inbound: Inbound, *, closing: bool = False) -> Outcome:
+    async def take(
+        self, inbound: Inbound, *, closing: bool = False, seen_with_job: bool = False
+    ) -> Outcome:
+        """`seen_with_job`: a job's update is recorded as seen by the queue, in the step that
+        queues the job (a shared queue), so a process dying between the two cannot leave it seen
+        but never queued; anything else is recorded here, first, as always."""
         if closing:
             return Reply(t("shutting_down", normalize_locale(inbound.locale)))
-        store = self._kit.store
-        if inbound.update_id and not await store.first_sight(
+        if not seen_with_job and not await self._first_sight(inbound):
+            return Ignore()
+        outcome = await self._read(inbound)
+        if (
+            seen_with_job
+            and not isinstance(outcome, Submit)
+            and not await self._first_sight(inbound)
+        ):
+            return Ignore()
+        return outcome
+
+    async def _first_sight(self, inbound: Inbound) -> bool:
+        if inbound.update_id and not await self._kit.store.first_sight(
             inbound.chat.platform, inbound.update_id
         ):
             log.info("update %s seen before; ignored", inbound.update_id)
-            return Ignore()
+            return False
+        return True
+
+    async def _read(self, inbound: Inbound) -> Outcome:
         locale = await self.language(inbound.user, inbound.locale)
         if not self._allowed(inbound):
             return Reply(t("err_access_denied", locale))
@@ -118,7 +137,9 @@ class Intake:
         text: str = "",
         attachments: tuple[AttachmentRef, ...] = (),
     ) -> JobRequest:
-        return JobRequest(inbound.chat, inbound.user, locale, kind, text, attachments)
+        return JobRequest(
+            inbound.chat, inbound.user, locale, kind, text, attachments, update=inbound.update_id
+        )
 
     async def admit(self, user: UserRef) -> None:
         """Raise `AccessDenied` when `user` is at a limit: jobs at once, or jobs today."""

@@ -17,12 +17,17 @@ from bot.core.scheduler import Scheduler, Ticket
 from bot.models import ChatKey, UserRef
 
 
+class SeenBefore(Exception):
+    """The request's update was queued before (a platform's redelivery): nothing to do."""
+
+
 class JobQueue(Protocol):
     async def submit(self, run: Run) -> int:
         """Admit `run.request` under its person's limits and queue it; its place in the chat's
         line (0: nothing of the chat's is ahead of it). Raises `QueueFull` when the chat's line
         is full, `AccessDenied` when the person is at a limit; the check and the queueing are
-        one step for every process sharing the queue."""
+        one step for every process sharing the queue. A shared queue also records the
+        request's update as seen in that step (`SeenBefore` when it was)."""
         ...
 
     async def stop(self, chat: ChatKey) -> tuple[Doing, int] | None:

@@ -53,6 +53,7 @@ class JobRequest:
     text: str = ""
     attachments: tuple[AttachmentRef, ...] = ()
     resume: str | None = None
+    update: str | None = None  # the platform's update id it came from (`Inbound.update_id`)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able: strings, numbers, None, lists and dicts only."""
@@ -74,6 +75,7 @@ class JobRequest:
                 for a in self.attachments
             ],
             "resume": self.resume,
+            "update": self.update,
         }
 
     @classmethod
@@ -90,4 +92,5 @@ class JobRequest:
             text=data.get("text", ""),
             attachments=tuple(AttachmentRef(**a) for a in data.get("attachments", ())),
             resume=data.get("resume"),
+            update=data.get("update"),
         )

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
+
 from bot.doctor import check_postgres
 from bot.models import UserRef
+from bot.store.postgres import lock_key
 from bot.streams import file_attachment
 from tests.cluster.conftest import NodeFactory
 from tests.core.conftest import fake_ffmpeg
@@ -48,6 +52,31 @@ async def test_a_stopping_front_still_queues_what_it_is_given_for_the_other_work
         await one.wait_text("Answered by another worker.", timeout=10)
         await worker.core.conversation.wait_idle()
     assert not any("restart" in text for text in one.texts())
+
+
+async def test_an_update_whose_front_died_before_queuing_it_is_taken_when_it_comes_again(
+    fake: FakeNemo, node: NodeFactory, chat: Chat, database_url: str
+) -> None:
+    """The front reads the update, then dies before its job is queued (here: it waits for the
+    chat's line, held elsewhere, and is cut off). Unacknowledged, the update comes again at
+    another front, which must not take it for a duplicate; a third delivery is one."""
+    fake.script_turn(adk_text("Answered once."))
+    one = chat("1")
+    async with node() as dying, node(workers=1) as other:
+        async with await psycopg.AsyncConnection.connect(database_url) as held:
+            await held.execute("SELECT pg_advisory_lock(%s)", (lock_key(f"chat-line:{one.chat}"),))
+            cut = asyncio.create_task(dying.say(one, "a request", update_id="u-1"))
+            await asyncio.sleep(0.3)  # it has read the update and waits to queue the job
+            assert not cut.done()
+            cut.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await cut
+        await other.say(one, "a request", update_id="u-1")  # Telegram's redelivery
+        await one.wait_text("Answered once.", timeout=10)
+        await other.say(one, "a request", update_id="u-1")  # and a duplicate
+        await other.settled(one)
+        await other.core.conversation.wait_idle()
+    assert [turn.message for turn in fake.turns] == ["a request"]
 
 
 async def test_positions_come_from_the_queue_and_a_full_line_is_refused(
