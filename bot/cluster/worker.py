@@ -34,7 +34,9 @@ from bot.core.conversation import Conversation
 from bot.core.requests import JobRequest
 from bot.errors import ClipbridgeError
 from bot.ports import Sender, configured_platforms
+from bot.progress import Pacer, send_reliably
 from bot.store.postgres import PostgresStore
+from bot.texts import t
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +167,7 @@ class Worker:
                     log.error("job %s stalled on every attempt; dropped", job.id)
                     await manager.finish_job(job, status=Status.FAILED, delete_job=True)
                     metrics.stalled_job("dropped")
+                    await self._tell_dropped(job.task_kwargs)
                     continue
                 log.warning("job %s stalled (its worker went silent); queued again", job.id)
                 await manager.retry_job(job)
@@ -172,6 +175,22 @@ class Worker:
                 recovered += 1
             await manager.prune_stalled_workers(stalled_after)
         return recovered
+
+    async def _tell_dropped(self, kwargs: Mapping[str, Any]) -> None:
+        """The person hears that their request is gone and is asked to send it again (the words
+        of a job lost to a restart), as on every failure path; a chat this worker cannot reach
+        stays unanswered, logged."""
+        try:
+            request = JobRequest.from_dict(kwargs["request"])
+            sender = self._senders.get(request.chat.platform)
+            if sender is None:
+                log.warning("dropped job's chat %s cannot be reached from here", request.chat)
+                return
+            port = sender.port_for(request.chat, kwargs.get("hint"))
+            text = t("restart_job_lost", request.locale)
+            await send_reliably(Pacer(self._settings.edit_interval), lambda: port.send_text(text))
+        except Exception:
+            log.warning("could not tell a dropped job's chat", exc_info=True)
 
 
 @contextlib.asynccontextmanager

@@ -12,11 +12,15 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import psycopg
+
+from bot.cluster.worker import Worker
 from bot.core.requests import AttachmentRef, JobRequest
 from bot.models import UserRef
 from bot.store import Job
 from bot.streams import file_attachment
 from bot.texts import t
+from tests.cluster import platform
 from tests.cluster.conftest import NodeFactory
 from tests.core.conftest import fake_ffmpeg
 from tests.fakes.nemovideo import FakeNemo
@@ -174,3 +178,27 @@ async def test_a_local_encode_is_restarted_once_and_reported_after_a_second_lost
     assert len(first.of("video")) == 1, first.texts()  # restarted from its input
     assert second.of("video") == [], second.texts()  # reported, not run a third time
     assert t("restarted_during_encode_gone", "en") in second.texts()[0]
+
+
+async def test_a_job_that_stalled_on_every_attempt_is_dropped_and_its_chat_told(
+    node: NodeFactory, chat: Callable[[str], RecordingPort], database_url: str
+) -> None:
+    """Three workers died under it: it is not run a fourth time, and the person hears so."""
+    one = chat("1")
+    async with node() as front:
+        await front.say(one, "a request that kills workers")
+        async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as db:
+            await db.execute(  # as the third worker left it: running, its worker gone
+                "UPDATE procrastinate_jobs SET status = 'doing', attempts = 2, worker_id = NULL"
+            )
+        assert front.core.queue is not None
+        worker = Worker(
+            front.settings,
+            front.core.queue,
+            front.core.store,
+            front.core.conversation,
+            {platform.NAME: platform.TestSender()},
+        )
+        assert await worker.recover(stalled_after=1) == 0
+        assert not await front.core.queue.busy(one.chat)
+    assert t("restart_job_lost", "en") in one.texts()
