@@ -181,7 +181,7 @@ class RunningAdapter(Adapter, Protocol):
 
 
 class Lifecycle(ABC):
-    """`async with` for an adapter that defines `start()` and `stop()`."""
+    """`async with` for an adapter or a sender that defines `start()` and `stop()`."""
 
     @abstractmethod
     async def start(self) -> None: ...

@@ -14,9 +14,6 @@ stored as the attachment's `source`, in the same bounded chunks as the adapter's
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Self
-
 import aiohttp
 import discord
 
@@ -29,9 +26,10 @@ from bot.config import Settings
 from bot.core.requests import AttachmentRef
 from bot.errors import ConfigError
 from bot.models import Attachment, ChatKey
+from bot.ports import Lifecycle
 
 
-class DiscordSender:
+class DiscordSender(Lifecycle):
     """Send-only Discord (`bot.ports.Sender`)."""
 
     platform = "discord"
@@ -45,24 +43,15 @@ class DiscordSender:
         self._client = discord.Client(intents=discord.Intents.none(), **client_options(settings))
         self._cdn: aiohttp.ClientSession | None = None
 
-    async def __aenter__(self) -> Self:
+    async def start(self) -> None:
         self._cdn = aiohttp.ClientSession()
         try:
             await log_in(self._client, self._token.get_secret_value(), self._backoff)
         except BaseException:
-            await self._close()
+            await self.stop()
             raise
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self._close()
-
-    async def _close(self) -> None:
+    async def stop(self) -> None:
         try:
             await self._client.close()
         finally:

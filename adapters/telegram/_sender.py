@@ -13,9 +13,6 @@ attachment's `source`, through getFile, and streamed like the adapter streams it
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Self
-
 from adapters.telegram._port import TelegramPort
 from adapters.telegram._session import TelegramSession
 from adapters.telegram._startup import say_hello
@@ -24,9 +21,10 @@ from bot.config import Settings
 from bot.core.requests import AttachmentRef
 from bot.errors import FileTooLarge
 from bot.models import Attachment, ChatKey
+from bot.ports import Lifecycle
 
 
-class TelegramSender:
+class TelegramSender(Lifecycle):
     """Send-only Telegram (`bot.ports.Sender`)."""
 
     platform = "telegram"
@@ -37,24 +35,15 @@ class TelegramSender:
         self._session = TelegramSession(settings, url_fetch=url_fetch)
         self._backoff = backoff
 
-    async def __aenter__(self) -> Self:
+    async def start(self) -> None:
         bot = self._session.open()
         try:
             await say_hello(bot, self._session.settings.telegram_base_url, self._backoff)
         except BaseException:
-            await self._close()
+            await self.stop()
             raise
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self._close()
-
-    async def _close(self) -> None:
+    async def stop(self) -> None:
         try:
             await self._session.bot.shutdown()
         finally:
