@@ -5,18 +5,15 @@ processes, one PostgreSQL, the local engine; one worker is killed with SIGKILL m
 from __future__ import annotations
 
 import asyncio
-import itertools
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
-from aiohttp import ClientSession, web
 
+from tests.acceptance.balancer import round_robin
 from tests.acceptance.conftest import (
     Newcomer,
-    Program,
     http_env,
     nemo_env,
     telegram_env,
@@ -28,36 +25,8 @@ from tests.fakes.telegram_api import FakeTelegram
 pytestmark = pytest.mark.timeout(240)
 
 SECRET = "cluster-Secret_1"
-WEBHOOK = "/telegram/webhook"
 CHATS = (101, 102, 103)
 TARGETS = ("40", "60")  # each chat asks twice, in this order
-
-
-@asynccontextmanager
-async def round_robin(fronts: list[Program]) -> AsyncIterator[str]:
-    """A load balancer: each webhook POST goes to the next front; the URL to post to."""
-    turn = itertools.cycle(fronts)
-    async with ClientSession() as session:
-
-        async def forward(request: web.Request) -> web.Response:
-            front = next(turn)
-            url = f"http://127.0.0.1:{front.env['HTTP_PORT']}{WEBHOOK}"
-            headers = {"X-Telegram-Bot-Api-Secret-Token": request.headers.get(
-                "X-Telegram-Bot-Api-Secret-Token", "")}  # fmt: skip
-            async with session.post(url, data=await request.read(), headers=headers) as answer:
-                return web.Response(status=answer.status, body=await answer.read())
-
-        app = web.Application()
-        app.router.add_post(WEBHOOK, forward)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = runner.addresses[0][1]
-        try:
-            yield f"http://127.0.0.1:{port}{WEBHOOK}"
-        finally:
-            await runner.cleanup()
 
 
 async def until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -104,7 +73,8 @@ async def test_two_fronts_two_workers_one_killed_mid_encode_every_result_once_in
     ):
         for front in (one, two):  # each has set its webhook (after the server is healthy)
             await front.expect("clipbridge is running")
-        async with round_robin([one, two]) as balancer:
+        broken: list[str] = []  # every front stays up: no post may need a second front
+        async with round_robin([one, two], broken) as balancer:
             telegram.webhook = {"url": balancer, "secret_token": SECRET}
             async with clipbridge("worker", env=doomed_env) as doomed:
                 await doomed.expect("worker is running")
@@ -140,6 +110,7 @@ async def test_two_fronts_two_workers_one_killed_mid_encode_every_result_once_in
         for target, caption in zip(TARGETS, captions, strict=True):  # per-chat order kept
             assert f"target {target}.0 KB" in caption, (chat, captions)
     assert set(telegram.webhook_deliveries) == {200}
+    assert broken == [], broken
 
 
 async def test_a_worker_killed_mid_export_leaves_the_render_to_another_that_delivers_it_once(
@@ -172,7 +143,8 @@ async def test_a_worker_killed_mid_export_leaves_the_render_to_another_that_deli
     ):
         for front in (one, two):
             await front.expect("clipbridge is running")
-        async with round_robin([one, two]) as balancer:
+        broken: list[str] = []  # every front stays up: no post may need a second front
+        async with round_robin([one, two], broken) as balancer:
             telegram.webhook = {"url": balancer, "secret_token": SECRET}
             worker_env = {**shared, **http_env(), "DATA_DIR": "d/w1"}
             async with clipbridge("worker", env=worker_env) as doomed:
@@ -193,6 +165,7 @@ async def test_a_worker_killed_mid_export_leaves_the_render_to_another_that_deli
                     timeout=60,
                 )
                 assert survivor.returncode is None
+    assert broken == [], broken
     assert len(nemo.renders) == 1, "the render was polled again, never submitted twice"
     delivered = telegram.calls_of("sendVideo") + telegram.calls_of("sendDocument")
     assert len(delivered) == 1, delivered

@@ -5,69 +5,19 @@ is not lost. Telegram retries an unanswered delivery; here the balancer stands i
 from __future__ import annotations
 
 import asyncio
-import itertools
 import signal
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
-from aiohttp import ClientConnectorError, ClientError, ClientSession, TraceConfig, web
 
-from tests.acceptance.conftest import Newcomer, Program, http_env, telegram_env
+from tests.acceptance.balancer import round_robin
+from tests.acceptance.conftest import Newcomer, http_env, telegram_env
 from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = pytest.mark.timeout(240)
 
 SECRET = "cluster-Secret_1"
-WEBHOOK = "/telegram/webhook"
-
-
-@asynccontextmanager
-async def retrying_round_robin(
-    fronts: list[Program], reached: asyncio.Event, broken: list[str]
-) -> AsyncIterator[str]:
-    """A load balancer: each webhook POST goes to the next front, and to the one after when the
-    connection breaks before an answer (what Telegram's own retry of the delivery amounts to).
-    `reached` is set once a request has been sent to a front; `broken` names each broken one."""
-    turn = itertools.cycle(fronts)
-    tracing = TraceConfig()
-
-    async def sent(session: ClientSession, context: SimpleNamespace, params: Any) -> None:
-        reached.set()
-
-    tracing.on_request_headers_sent.append(sent)
-    async with ClientSession(trace_configs=[tracing]) as session:
-
-        async def forward(request: web.Request) -> web.Response:
-            body = await request.read()
-            headers = {"X-Telegram-Bot-Api-Secret-Token": request.headers.get(
-                "X-Telegram-Bot-Api-Secret-Token", "")}  # fmt: skip
-            for _ in fronts:
-                front = next(turn)
-                url = f"http://127.0.0.1:{front.env['HTTP_PORT']}{WEBHOOK}"
-                try:
-                    async with session.post(url, data=body, headers=headers) as answer:
-                        return web.Response(status=answer.status, body=await answer.read())
-                except ClientConnectorError:
-                    broken.append(f"{front.env['DATA_DIR']}: not reached")
-                except ClientError:  # connected, then the connection broke unanswered
-                    broken.append(f"{front.env['DATA_DIR']}: broken")
-            return web.Response(status=502, text="no front answered")
-
-        app = web.Application()
-        app.router.add_post(WEBHOOK, forward)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = runner.addresses[0][1]
-        try:
-            yield f"http://127.0.0.1:{port}{WEBHOOK}"
-        finally:
-            await runner.cleanup()
 
 
 async def test_a_front_killed_holding_a_webhook_request_leaves_it_to_another_delivered_once(
@@ -99,7 +49,7 @@ async def test_a_front_killed_holding_a_webhook_request_leaves_it_to_another_del
         for front in (doomed, survivor):
             await front.expect("clipbridge is running")
         await worker.expect("worker is running")
-        async with retrying_round_robin([doomed, survivor], reached, broken) as balancer:
+        async with round_robin([doomed, survivor], broken, reached) as balancer:
             telegram.webhook = {"url": balancer, "secret_token": SECRET}
             doomed.signal(signal.SIGSTOP)  # it holds the request it is sent, answering nothing
             delivery = asyncio.create_task(telegram.push(update))
