@@ -37,6 +37,7 @@ import contextlib
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -147,6 +148,12 @@ def make_clip(clip: Clip, directory: Path, name: str | None = None) -> Path:
     return out
 
 
+def children_cpu() -> float:
+    """User and system seconds of every finished child process so far."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def run(argv: list[str]) -> float:
     started = time.monotonic()
     subprocess.run(argv, check=True, stdin=subprocess.DEVNULL)
@@ -192,6 +199,7 @@ class Row:
     strategy: str
     size: int = 0
     wall: float = 0.0
+    cpu: float = 0.0  # user + system seconds of the ffmpeg processes: what load does not skew
     ffmpeg: float = 0.0
     ssim: float | None = None
     vmaf: float | None = None
@@ -390,18 +398,21 @@ async def bench(quick: bool, corpus_dir: Path, only: set[str], log: Path) -> lis
                 for index in order:
                     load = os.getloadavg()[0]
                     out = work / f"out-{index}.mp4"
+                    cpu = children_cpu()
                     if index == len(PEERS):
                         row, outcome = await engine(source, target, out)
                         output = outcome.path if outcome is not None else None
                     else:
                         row, output = PEERS[index](source, target, out), out
+                    row.cpu = children_cpu() - cpu
                     if output is not None and row.size:
                         row.ssim, row.vmaf = quality(source, output, subsample)
                     row.clip, row.target_label, row.load = clip.label, shown, load
                     case.append(row)
                     print(f"     {row.strategy:28} {row.size / MB:7.2f} MB {row.fill:6.1%} "
                           f"ssim {row.ssim or 0:.4f} vmaf {row.vmaf or 0:6.2f} "
-                          f"{row.height}p {row.wall:6.1f}s load {load:.1f} {row.note}",
+                          f"{row.height}p {row.wall:6.1f}s cpu {row.cpu:6.1f}s load {load:.1f} "
+                          f"{row.note}",
                           flush=True)  # fmt: skip
                 case.sort(key=lambda r: _ORDER.index(r.strategy))
                 rows += case
@@ -489,25 +500,29 @@ def report(rows: list[Row], scale: list[dict[str, object]], quick: bool, command
     lines += [
         "How the engine gets there: the planner splits the budget (audio, the MP4 index, 99% "
         "fill). When the picture size is in doubt (H.264, fewer than 0.08 bits per pixel at "
-        "full size), a sample decides it: 8% of the clip (0.8 to 3.6 s, three stretches "
-        "starting on keyframes) is encoded two-pass `veryfast` at the planned bitrate at the "
-        "full size and the rung below (or, when the first look already stepped down, the rung "
-        "above, that one and the one below). When the first pass of that sample finds the full "
-        "size at a mean quantiser of 40 or less (bits to spare), the full size is kept there "
-        "and then; only otherwise is pass 2 run and each candidate scored with VMAF against the"
-        " source, and a smaller picture must win by more than 1 VMAF. Then one fast pass 1 "
-        "(x264's default, as the textbook two-pass) and pass 2 `medium` at the chosen size, "
-        "with a loose VBV cap; the size is checked, and pass 2 re-run on the same pass-1 "
-        "statistics only when over the target or under 95% of it. Progress weighs each step by "
-        "its measured cost per pixel (decoding by the source's bit rate too), so the ETA is "
-        "given from the first seconds and is re-weighed once, when the sample has chosen the "
-        "size.",
+        "full size) and the plan keeps the full size on paper, the encode's own pass 1 (x264's "
+        "fast first pass, as the textbook two-pass) runs first at the full size; at a mean "
+        "quantiser of 36 or less the full size has bits to spare and no sample is needed. "
+        "Otherwise (or when the first look already stepped down) a sample decides: 8% of the "
+        "clip (0.8 to 3.6 s, three stretches starting on keyframes) encoded two-pass "
+        "`veryfast` at the planned bitrate at the full size and the rung below (or the rung "
+        "above, that one and the one below); its first pass keeps the full size at a mean "
+        "quantiser of 40 or less, else each candidate is scored with VMAF against the source "
+        "and a smaller picture must win by more than 1 VMAF. Pass 1 runs again only when the "
+        "size changed. Pass 2 `medium` has a loose VBV cap; the size is checked: a pass 2 a "
+        "little over the target keeps its picture and takes the difference from the sound (one "
+        "rung, never under 64 kbit/s, a moment's re-encode of the audio), and only a larger "
+        "miss, or one under 95% of the target, runs pass 2 again on the same pass-1 statistics."
+        " Progress weighs each step by its measured cost per pixel (decoding by the source's "
+        "bit rate too); each step gets its share of what is left of the bar, so the bar never "
+        "goes back, and the ETA grows only when the first pass finds the size in doubt.",
         "",
     ]
     by_case: dict[tuple[str, str], list[Row]] = {}
     for r in rows:
         by_case.setdefault((r.clip, r.target_label), []).append(r)
     ratios: list[float] = []
+    cpu_ratios: list[float] = []
     gaps: list[tuple[float, str]] = []
     over: list[str] = []
     refused: list[str] = []
@@ -521,6 +536,8 @@ def report(rows: list[Row], scale: list[dict[str, object]], quick: bool, command
             over.append(f"{clip} at {label}")
         if ours.note != "source kept" and reference.wall:
             ratios.append(ours.wall / reference.wall)
+            if reference.cpu:
+                cpu_ratios.append(ours.cpu / reference.cpu)
         peers = [r for r in case if r is not ours and r.under and r.vmaf is not None]
         if peers:
             best = max(peers, key=lambda r: r.vmaf or 0)
@@ -540,6 +557,13 @@ def report(rows: list[Row], scale: list[dict[str, object]], quick: bool, command
         + " |",
         f"| engine wall time / textbook two-pass, median | ≤ 1.3 | "
         f"{statistics.median(ratios):.2f} (range {min(ratios):.2f}–{max(ratios):.2f}) |",
+        "| engine CPU time / textbook two-pass, median (what load does not skew) | — | "
+        + (
+            f"{statistics.median(cpu_ratios):.2f} (range {min(cpu_ratios):.2f}–"
+            f"{max(cpu_ratios):.2f}) |"
+            if cpu_ratios
+            else "not measured |"
+        ),
         f"| VMAF of the best peer under the target minus the engine's, worst case | ≤ {VMAF_NOISE} "
         f"| {worst[0]:+.2f} ({worst[1]}) |",
         f"| cases where a peer under the target beats the engine by more than {VMAF_NOISE} VMAF | "
@@ -550,30 +574,33 @@ def report(rows: list[Row], scale: list[dict[str, object]], quick: bool, command
         + " |",
         "",
         "| clip | target | strategy | size MB | fill | SSIM | VMAF | short side | runs | wall s | "
-        "ratio | load |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "ratio | CPU s | CPU ratio | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for (_, _), case in by_case.items():
         reference = next(r for r in case if r.strategy == REFERENCE)
         for r in case:
             if not r.size:
                 lines.append(f"| {r.clip} | {r.target_label} | {r.strategy} | {r.note} | | | | | | "
-                             "| | |")  # fmt: skip
+                             "| | | | |")  # fmt: skip
                 continue
             flag = "" if r.under else " **over**"
             ratio = f"{r.wall / reference.wall:.2f}" if reference.wall else ""
+            cpu_ratio = f"{r.cpu / reference.cpu:.2f}" if reference.cpu else ""
             name = f"**{r.strategy}**" if r.strategy == "engine" else r.strategy
             note = f" ({r.note})" if r.note else ""
             lines.append(
                 f"| {r.clip} | {r.target_label} | {name}{note} | {r.size / MB:.2f} | "
                 f"{r.fill:.1%}{flag} | {r.ssim or 0:.4f} | {r.vmaf or 0:.2f} | {r.height}p | "
-                f"{r.passes} | {r.wall:.1f} | {ratio} | {r.load:.1f} |"
+                f"{r.passes} | {r.wall:.1f} | {ratio} | {r.cpu:.1f} | {cpu_ratio} | {r.load:.1f} |"
             )
     lines += [
         "",
         "*runs*: ffmpeg processes (the engine's sample counts three, or one when its first pass "
-        "decides). 8mb.local accepts up to 2% over its target, so it is sometimes over; one-pass "
-        "ABR has no check at all.",
+        "decides; re-encoding the sound counts one). *CPU s*: user and system time of the ffmpeg "
+        "processes, which other sessions' load does not inflate as it does wall time. 8mb.local "
+        "accepts up to 2% over its target, so it is sometimes over; one-pass ABR has no check "
+        "at all.",
         "",
     ]
     if scale:

@@ -126,7 +126,8 @@ async def test_tight_target_steps_down_the_resolution(
 async def test_grain_measured_on_a_sample_steps_the_resolution_down(
     backend_factory: BackendFactory, clips: Clips
 ) -> None:
-    # enough bits per pixel on paper, but the sample finds the grain looks better at 240p
+    # enough bits per pixel on paper: the full size's own pass 1 runs first and finds no bits to
+    # spare, then the sample finds the grain looks better at 240p, and pass 1 runs at 240p
     async with backend_factory() as backend:
         session = await session_with(backend, clips.grainy)
         events = await run_turn(backend, session, "under 90KB")
@@ -134,9 +135,10 @@ async def test_grain_measured_on_a_sample_steps_the_resolution_down(
         assert result.size is not None and result.size <= 90_000
         assert result.height == 240
         stages = [e.stage for e in events if isinstance(e, Progress) and e.stage != "stage_queued"]
-        assert stages[0] == "stage_sample" and stages.count("stage_pass1") >= 1
-        first = stages.index("stage_pass1")
-        assert "stage_sample" not in stages[first:]  # decided before pass 1, which runs once
+        steps = [s for i, s in enumerate(stages) if i == 0 or stages[i - 1] != s]
+        assert steps[:4] == ["stage_pass1", "stage_sample", "stage_pass1", "stage_pass2"]
+        bar = [e.percent for e in events if isinstance(e, Progress) and e.percent is not None]
+        assert bar == sorted(bar)  # re-weighed as the sample adds work, never back
         assert any(isinstance(e, Text) and "240p" in e.text for e in events)
         # with room to spare it keeps the full size
         roomy = only_result(await run_turn(backend, session, "under 300KB"))
@@ -436,15 +438,19 @@ async def test_progress_spans_both_passes_with_an_eta_about_once_a_second(
         stamped: list[tuple[float, Progress]] = []
         loop = asyncio.get_running_loop()
         async for event in backend.turn(session, "under 400KB", EN):
-            if isinstance(event, Progress) and event.stage in ("stage_pass1", "stage_pass2"):
+            if isinstance(event, Progress) and event.stage != "stage_queued":
                 stamped.append((loop.time(), event))
         percents = [p.percent or 0.0 for _, p in stamped]
         assert percents == sorted(percents)
         assert percents[0] < 50.0 and percents[-1] >= 50.0
-        pass1 = [p for _, p in stamped if p.stage == "stage_pass1"]
-        pass2 = [p for _, p in stamped if p.stage == "stage_pass2"]
-        # pass 2 starts where pass 1's share ends: the fast first pass weighs less than pass 2
-        assert pass1 and pass2 and 0 < (pass2[0].percent or 0) - (pass1[0].percent or 0) < 50
+        stages = [p.stage for _, p in stamped]
+        starts = [i for i, s in enumerate(stages) if i == 0 or stages[i - 1] != s]
+        last1 = max(i for i in starts if stages[i] == "stage_pass1")
+        first2 = stages.index("stage_pass2")
+        # pass 2 starts where the last pass 1's share ends: the fast first pass weighs less than
+        # pass 2, so it takes less than half of what was left of the bar
+        left = 100.0 - percents[last1]
+        assert last1 < first2 and 0 < percents[first2] - percents[last1] < left / 2
         assert any(p.eta is not None for _, p in stamped)
         same_stage = itertools.pairwise(stamped)
         gaps = [b[0] - a[0] for a, b in same_stage if a[1].stage == b[1].stage]

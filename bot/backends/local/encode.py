@@ -26,7 +26,7 @@ from pathlib import Path
 from bot.backends.base import Progress
 from bot.backends.local import plan as planning
 from bot.backends.local import sample
-from bot.backends.local.ffmpeg import Ffmpeg, bounded, encode_args
+from bot.backends.local.ffmpeg import Ffmpeg, bounded, encode_args, sound_args
 from bot.backends.local.plan import Plan, Want
 from bot.errors import RenderFailed
 from bot.media import MediaInfo, probe
@@ -145,28 +145,44 @@ class _Job:
             yield event
 
     async def _two_pass(self, plan: Plan) -> AsyncIterator[Progress | Outcome]:
-        passlog = self.tmp / "pass"
+        """Pass 1, the sample when the size is in doubt, pass 2. When the plan keeps the full size
+        on paper, its pass 1 runs first: over the whole clip it tells whether the full size has
+        bits to spare (`sample.full_size_clear`), and then no sample is needed at all; its
+        statistics serve pass 2 whenever the full size stays. The bar gives each step its share
+        of what is left by its estimated cost, so it never goes back."""
         candidates = planning.sample_sizes(self.info, self.want, plan)
-        sampling = self._sample_cost(candidates) if len(candidates) > 1 else 0.0
-        # while sampling, the passes are reckoned at the size planned at first sight (the middle
-        # of the candidates); then again at the size chosen, which may move the bar forward
-        total = sampling + self._pass_cost(plan, 1) + self._pass_cost(plan, 2)
-        if len(candidates) > 1:
-            async for event in self._sample(candidates, span=sampling / total):
+        doubt = len(candidates) > 1
+        passlog = self.tmp / "pass"
+        analysed: Plan | None = None
+        at = 0.0
+        if doubt and _same_size(candidates[0], plan):
+            span = _share([self._pass_cost(plan, 1), self._pass_cost(plan, 2)])
+            async for progress in self._pass(
+                plan, 1, None, stage="stage_pass1", lo=at, span=span, passlog=passlog
+            ):
+                yield progress
+            at, analysed = at + span, plan
+            doubt = not await asyncio.to_thread(sample.full_size_clear, passlog)
+        if doubt:
+            costs = [self._sample_cost(candidates), self._pass_cost(plan, 2)]
+            if analysed is None:
+                costs.append(self._pass_cost(plan, 1))
+            span = (1.0 - at) * _share(costs)
+            async for event in self._sample(candidates, lo=at, span=span):
                 if isinstance(event, Progress):
                     yield event
                 else:
                     plan = event
-        first, second = self._pass_cost(plan, 1), self._pass_cost(plan, 2)
-        lo = sampling / (sampling + first + second)
-        rest = (1.0 - lo) / (first + second)
-        async for progress in self._pass(
-            plan, 1, None, stage="stage_pass1", lo=lo, span=first * rest, passlog=passlog
-        ):
-            yield progress
-        async for step in self._second_passes(
-            plan, passlog, lo=lo + first * rest, span=second * rest
-        ):
+            at += span
+        if analysed is None or not _same_size(analysed, plan):
+            passlog = self.tmp / "chosen"
+            span = (1.0 - at) * _share([self._pass_cost(plan, 1), self._pass_cost(plan, 2)])
+            async for progress in self._pass(
+                plan, 1, None, stage="stage_pass1", lo=at, span=span, passlog=passlog
+            ):
+                yield progress
+            at += span
+        async for step in self._second_passes(plan, passlog, lo=at, span=1.0 - at):
             yield step
 
     async def _second_passes(
@@ -198,6 +214,11 @@ class _Job:
                 raised = True  # far under: one try higher, keeping this one if that overshoots
             elif best is not None:
                 break
+            elif (quieter := planning.quieter(plan, size, self.want, least=UNDERFILL)) is not None:
+                remuxed = await self._quieter(part, quieter)
+                if plan.target * UNDERFILL <= _size(remuxed) <= plan.target:
+                    best = (remuxed, quieter)
+                    break
             plan = planning.correct(
                 plan,
                 size,
@@ -210,11 +231,29 @@ class _Job:
             raise RenderFailed(f"still over {plan.target} bytes after {self.attempts} passes")
         yield await self._finish(*best)
 
+    async def _quieter(self, part: Path, plan: Plan) -> Path:
+        """`part`'s picture with the sound `plan` asks (a rung lower): a small overshoot taken
+        from the sound instead of another pass 2."""
+        out = part.with_name(f"quieter-{part.name}")
+        args = sound_args(plan, part, self.info.path, out)
+        async with (
+            self.ffmpeg.run(args, plan.duration, cwd=self.tmp) as run,
+            aclosing(run.progress()) as fractions,
+        ):
+            async for _ in self._bounded(fractions):
+                pass
+        log.info(
+            "sound of %s down to %d bit/s: %d bytes of %d",
+            self.info.path.name, plan.audio_bitrate, _size(out), plan.target,
+        )  # fmt: skip
+        return out
+
     async def _sample(
-        self, candidates: list[Plan], *, span: float
+        self, candidates: list[Plan], *, lo: float, span: float
     ) -> AsyncIterator[Progress | Plan]:
-        """Run the sample, yielding progress over `span` of the bar and the chosen plan last."""
-        yield self._progress("stage_sample", 0.0)
+        """Run the sample, yielding progress over `span` of the bar from `lo` and the chosen
+        plan last."""
+        yield self._progress("stage_sample", lo)
         async with aclosing(
             sample.choose(self.ffmpeg, self.info.path, candidates, self.tmp, self._step)
         ) as steps:
@@ -222,7 +261,7 @@ class _Job:
                 if isinstance(event, sample.Verdict):
                     yield event.plan
                 elif time.monotonic() - self.last_report >= PROGRESS_INTERVAL:
-                    yield self._progress("stage_sample", span * event)
+                    yield self._progress("stage_sample", lo + span * event)
 
     async def _step(self, args: list[str], seconds: float) -> AsyncIterator[float]:
         """One ffmpeg run of the sample, under the same deadline as the passes."""
@@ -332,6 +371,15 @@ class _Job:
             kept_source=True,
             note=note,
         )
+
+
+def _share(costs: list[float]) -> float:
+    """The first step's share of the steps left."""
+    return costs[0] / sum(costs)
+
+
+def _same_size(a: Plan, b: Plan) -> bool:
+    return (a.width, a.height) == (b.width, b.height)
 
 
 def _size(path: Path) -> int:

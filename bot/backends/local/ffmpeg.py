@@ -31,6 +31,7 @@ __all__ = [
     "encode_args",
     "sample_encode_args",
     "score_args",
+    "sound_args",
 ]
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,18 @@ def encode_args(
         return [*args, "-an", "-f", "null", os.devnull]
     assert out is not None
     return [*args, *_audio(plan), *_output(plan, out)]
+
+
+def sound_args(plan: Plan, video: Path, src: Path, out: Path) -> list[str]:
+    """The picture of an encode (`video`) as it is, with the sound of `src` encoded again as
+    `plan` says, over the same stretch."""
+    args = [*COMMON_ARGS, "-y", "-i", str(video)]
+    if plan.start > 0:
+        args += ["-ss", f"{plan.start:.3f}"]
+    args += ["-t", f"{plan.duration:.3f}", "-i", str(src), "-map", "0:v:0", "-map", "1:a:0"]
+    if plan.container == "mp4" and plan.codec.encoder in _MP4_TAGS:
+        args += ["-tag:v", _MP4_TAGS[plan.codec.encoder]]
+    return [*args, "-c:v", "copy", *_audio(plan), *_output(plan, out)]
 
 
 def _copy_args(plan: Plan, src: Path, out: Path) -> list[str]:

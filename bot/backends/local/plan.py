@@ -29,6 +29,7 @@ __all__ = [
     "muxing_overhead",
     "plan",
     "plan_bitrate",
+    "quieter",
     "resolve_format",
     "sample_sizes",
     "settle",
@@ -42,6 +43,9 @@ LADDER = (2160, 1440, 1080, 720, 540, 480, 360, 240)
 FLOOR = 240
 AUDIO_LADDER = (128_000, 96_000, 64_000, 48_000, 32_000)
 MIN_AUDIO = AUDIO_LADDER[-1]
+QUIETER_FLOOR = 64_000
+"""The least a small overshoot may take the sound down to (`quieter`): stereo AAC there still
+sounds like the source; under it, only the planner's budget lowers the sound."""
 
 PRE_BPP = 0.008
 """Below this many bits per pixel per frame a rung is not planned at first sight; for H.264 the
@@ -355,6 +359,26 @@ def correct(
         ratio = min(ratio, 0.985)  # strictly less than before, even when the miss was tiny
     bitrate = max(_least_bitrate(fps), int(current.video_bitrate * ratio))
     return replace(current, video_bitrate=bitrate)
+
+
+def quieter(current: Plan, actual_size: int, want: Want, *, least: float) -> Plan | None:
+    """The same picture with its sound one rung lower, when that alone brings an encode that came
+    out at `actual_size` under its target and still over `least` of it: the sound is encoded
+    again in a moment, where another pass 2 costs as long as the first (x264's two-pass lands a
+    percent or two over on a short clip). None when the sound was asked for, would go under
+    `QUIETER_FLOOR`, or would save too little or too much (a long clip's picture is better
+    served by the bits)."""
+    if current.target is None or not current.audio_bitrate or want.audio_bitrate is not None:
+        return None
+    lower = next((rate for rate in AUDIO_LADDER if rate < current.audio_bitrate), 0)
+    if lower < QUIETER_FLOOR:
+        return None
+    saved = (current.audio_bitrate - lower) * current.duration / 8
+    # AAC lands near its rate, not on it: a tenth of the saving either way
+    smallest, largest = actual_size - saved * 1.1, actual_size - saved * 0.9
+    if largest > current.target or smallest < least * current.target:
+        return None
+    return replace(current, audio_bitrate=lower, copy_audio=False)
 
 
 # --- pieces ------------------------------------------------------------------------------------

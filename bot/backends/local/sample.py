@@ -35,11 +35,13 @@ from bot.backends.local.plan import Plan
 
 __all__ = [
     "CLEAR_QP",
+    "FULL_CLEAR_QP",
     "MARGIN",
     "METRIC_SIZE",
     "Verdict",
     "choose",
     "first_pass_qp",
+    "full_size_clear",
     "keyframes",
     "sample_seconds",
     "segments",
@@ -64,6 +66,14 @@ is kept without scoring: x264 still has bits to spare there, and every smaller p
 lower on the benchmark's corpus (full size at QP 28-39 won by 1.8 to 6 VMAF; the first step down
 won only from QP 42, and a calm clip kept its full size at 45, which is why a higher QP is a
 question for the scores, not an answer)."""
+FULL_CLEAR_QP = 36.0
+"""The same question asked of the encode's own pass 1 over the whole clip (x264's fast first pass
+of `medium`), asked first when the plan keeps the full size on paper. Its quantisers run lower
+than the sample's (one keyframe in hundreds of frames, a longer lookahead), so its bar is lower:
+on 5 s clips of four kinds at 480p, 720p and 1080p, encoded whole two-pass at the full size and
+one rung down, the full size won by 2.7 to 6.5 VMAF wherever this pass 1 was at 36 or under; at
+37-40 it mostly still won, by 0.8 to 2.9 (the benchmark's long grainy 480p clip at 37.5 did not);
+from 42 the smaller picture won or tied. Over the bar, the sample decides as before."""
 METRIC_SIZE = 1920 * 1080
 """Scores are taken at the largest candidate's size, at most this many pixels (VMAF's model is
 trained for 1080p, and a 4K score costs four times as much for the same ranking)."""
@@ -187,6 +197,12 @@ async def choose(
 
 def _listed(sizes: tuple[int, ...], values: Sequence[float]) -> str:
     return ", ".join(f"{size}p {value:.2f}" for size, value in zip(sizes, values, strict=True))
+
+
+def full_size_clear(passlog: Path) -> bool:
+    """Whether the encode's own first pass at the full size (`passlog`) shows bits to spare.
+    Blocking: run in a thread."""
+    return first_pass_qp(passlog) <= FULL_CLEAR_QP
 
 
 def first_pass_qp(passlog: Path) -> float:
