@@ -582,7 +582,7 @@ def sample_sizes(info: MediaInfo, want: Want, current: Plan) -> list[Plan]:
 def x264_preset(plan: Plan) -> str:
     """The x264 preset of the final encode: `medium` at every size and length, by measurement
     (two-pass at the benchmark's 8 MB rates on its 1080p30 talking head, 1080p60 grainy motion
-    and 480p clips): `faster` saves 16-21% of the CPU time and loses 0.1-1.6 VMAF, `fast` saves
+    and 480p clips): `faster` saves 16-22% of the CPU time and loses 0.1-1.6 VMAF, `fast` saves
     9-12% and loses 0.4-1.4, `slow` costs 11-30% more for at most 0.45 (less than nothing on the
     grainy clip). No size or length made another preset the better trade, and the engine must
     not look worse than the textbook two-pass, which runs `medium`. The one place to decide it."""
