@@ -486,9 +486,10 @@ def report(rows: list[Row], scale: list[dict[str, object]], quick: bool, command
     )  # fmt: skip
     loads = [r.load for r in rows]
     lines += [
-        f"Command: `{command}` ({form}). {elapsed / 60:.0f} min on this machine: 2 cores shared "
-        f"with other sessions, load average {min(loads):.1f}–{max(loads):.1f} (mean "
-        f"{statistics.mean(loads):.1f}) while it ran, so wall times carry noise; strategies run "
+        f"Command: `{command}` ({form}). {elapsed / 60:.0f} min on this machine ({os.cpu_count()} "
+        f"cores), load average {min(loads):.1f}–{max(loads):.1f} (mean "
+        f"{statistics.mean(loads):.1f}) while it ran: ffmpeg's own threads count in it, and any "
+        "other work on the machine adds noise to wall times (not to CPU times); strategies run "
         "in a rotating order per case so it falls on all alike. Sizes in MB (10^6 bytes). "
         "SSIM (all planes) and VMAF (mean, model v0.6.1, the bundled ffmpeg's libvmaf) against "
         "the source, both scaled to its displayed size, at most 1080p"
