@@ -1,8 +1,10 @@
 """One encode from a `Plan` to a finished file that is never over its target.
 
-When the picture size is in doubt, a sample decides it first (`sample`). Then two-pass at the
-planned bitrate, and the size is checked: over the target, pass 2 runs again with a corrected
-bitrate (the pass-1 statistics still hold: pass 1 never runs twice); far under, once more a little
+When the picture size is in doubt, evidence decides it: the encode's own pass 1 at the full size
+when the plan keeps it on paper (enough when it shows bits to spare), else a sample (`sample`).
+Then pass 2, and the size is checked: a little over the target, the sound takes the difference (a
+rung lower, re-encoded in a moment); further over, pass 2 runs again with a corrected bitrate (the
+pass-1 statistics still hold: pass 1 never runs twice at one size); far under, once more a little
 higher, so the budget is used. A constant-quality encode that comes out over its cap falls back
 to two-pass; one that comes out bigger than an untouched source gives the source back. Progress is
 the share of the job's estimated work done (each stage weighed by what it costs per pixel, so the

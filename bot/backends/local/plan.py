@@ -584,9 +584,9 @@ def x264_preset(plan: Plan) -> str:
     (two-pass at the benchmark's 8 MB rates on its 1080p30 talking head, 1080p60 grainy motion
     and 480p clips): `faster` saves 16-22% of the CPU time and loses 0.1-1.6 VMAF, `fast` saves
     9-12% and loses 0.4-1.4, `slow` costs 11-30% more for at most 0.45 (less than nothing on the
-    grainy clip). No size or length made another preset the better trade, and the engine must
+    grainy clip). At no size measured was another preset the better trade, and the engine must
     not look worse than the textbook two-pass, which runs `medium`. The one place to decide it."""
-    del plan  # one answer at every size and length measured
+    del plan  # one answer at every size measured
     return "medium"
 
 
