@@ -241,18 +241,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def main(args: argparse.Namespace) -> int:
-    from bot.logs import setup_logging
+def settings_to_serve(env_file: str) -> Settings | None:
+    """The settings a serving process (`run`, `worker`) starts with, or None once stderr says why
+    it cannot start: a setting is wrong, or no platform is configured for results to go to."""
     from bot.settings_check import load_settings
 
     try:
-        settings = load_settings(args.env_file)
+        settings = load_settings(env_file)
     except ConfigError as error:
         print(error, file=sys.stderr)
-        return 2
+        return None
     if not configured_platforms(settings):
         switches = " and/or ".join(p.switch for p in platforms())
         print(NO_PLATFORM.format(switches=switches), file=sys.stderr)
+        return None
+    return settings
+
+
+def main(args: argparse.Namespace) -> int:
+    from bot.logs import setup_logging
+
+    settings = settings_to_serve(args.env_file)
+    if settings is None:
         return 2
     workers = args.workers
     if workers is not None and settings.database_url is None:

@@ -13,7 +13,6 @@ import logging
 import sys
 
 from bot.config import Settings
-from bot.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -31,22 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from bot.app import NO_PLATFORM, run_until_signalled
+    from bot.app import run_until_signalled, settings_to_serve
     from bot.logs import setup_logging
-    from bot.ports import configured_platforms, platforms
-    from bot.settings_check import load_settings
 
-    try:
-        settings = load_settings(args.env_file)
-    except ConfigError as error:
-        print(error, file=sys.stderr)
+    settings = settings_to_serve(args.env_file)
+    if settings is None:
         return 2
     if settings.database_url is None:
         print(NEEDS_DATABASE, file=sys.stderr)
-        return 2
-    if not configured_platforms(settings):  # results would have nowhere to go
-        switches = " and/or ".join(p.switch for p in platforms())
-        print(NO_PLATFORM.format(switches=switches), file=sys.stderr)
         return 2
     if args.jobs < 1:
         print("--jobs is a number of jobs at once: 1 or more.", file=sys.stderr)

@@ -13,10 +13,24 @@ from typing import Any
 
 from aiohttp import ClientConnectorError, ClientError, ClientSession, TraceConfig, web
 
-from tests.acceptance.conftest import Program
+from tests.acceptance.conftest import Program, telegram_env
+from tests.fakes.telegram_api import FakeTelegram
 
 WEBHOOK = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET = "cluster-Secret_1"
+
+
+def webhook_cluster(telegram: FakeTelegram, database_url: str) -> dict[str, str]:
+    """The settings every process of a Telegram webhook cluster shares: the bot, the database,
+    and the webhook that reaches the fronts through this balancer."""
+    return {
+        **telegram_env(telegram),
+        "DATABASE_URL": database_url,
+        "TELEGRAM_MODE": "webhook",
+        "PUBLIC_URL": "https://bot.example",
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+    }
 
 
 @asynccontextmanager

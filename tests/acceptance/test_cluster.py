@@ -11,12 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.acceptance.balancer import round_robin
+from tests.acceptance.balancer import SECRET, round_robin, webhook_cluster
 from tests.acceptance.conftest import (
     Newcomer,
     http_env,
     nemo_env,
-    telegram_env,
     wait_healthy,
 )
 from tests.fakes.nemovideo import FakeNemo
@@ -24,7 +23,6 @@ from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = pytest.mark.timeout(240)
 
-SECRET = "cluster-Secret_1"
 CHATS = (101, 102, 103)
 TARGETS = ("40", "60")  # each chat asks twice, in this order
 
@@ -49,12 +47,8 @@ async def test_two_fronts_two_workers_one_killed_mid_encode_every_result_once_in
     slow.write_text(f"#!/bin/sh\ntouch {started}\nexec sleep 120\n")
     slow.chmod(0o755)
     shared = {
-        **telegram_env(telegram),
-        "DATABASE_URL": database_url,
+        **webhook_cluster(telegram, database_url),
         "BACKEND": "local",
-        "TELEGRAM_MODE": "webhook",
-        "PUBLIC_URL": "https://bot.example",
-        "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "WORKER_STALLED_AFTER": "2",
     }
     front_env = [{**shared, **http_env(), "DATA_DIR": f"data/front{n}"} for n in (1, 2)]
@@ -123,12 +117,8 @@ async def test_a_worker_killed_mid_export_leaves_the_render_to_another_that_deli
     video = clip("clips/a.mp4", size="320x240", duration=3)
     nemo.script_render(polls=60, size=150_000)
     shared = {
-        **telegram_env(telegram),
+        **webhook_cluster(telegram, database_url),
         **nemo_env(nemo),
-        "DATABASE_URL": database_url,
-        "TELEGRAM_MODE": "webhook",
-        "PUBLIC_URL": "https://bot.example",
-        "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "WORKER_STALLED_AFTER": "2",
     }
     chat = CHATS[0]

@@ -11,13 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.acceptance.balancer import round_robin
-from tests.acceptance.conftest import Newcomer, http_env, telegram_env
+from tests.acceptance.balancer import SECRET, round_robin, webhook_cluster
+from tests.acceptance.conftest import Newcomer, http_env
 from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = pytest.mark.timeout(240)
-
-SECRET = "cluster-Secret_1"
 
 
 async def test_a_front_killed_holding_a_webhook_request_leaves_it_to_another_delivered_once(
@@ -27,14 +25,7 @@ async def test_a_front_killed_holding_a_webhook_request_leaves_it_to_another_del
     clip: Callable[..., Path],
 ) -> None:
     video = clip("clips/a.mp4", size="320x240", duration=2)
-    shared = {
-        **telegram_env(telegram),
-        "DATABASE_URL": database_url,
-        "BACKEND": "local",
-        "TELEGRAM_MODE": "webhook",
-        "PUBLIC_URL": "https://bot.example",
-        "TELEGRAM_WEBHOOK_SECRET": SECRET,
-    }
+    shared = {**webhook_cluster(telegram, database_url), "BACKEND": "local"}
     front_env = [{**shared, **http_env(), "DATA_DIR": f"data/front{n}"} for n in (1, 2)]
     worker_env = {**shared, **http_env(), "DATA_DIR": "data/worker"}
     upload = telegram.video(video.stat().st_size, name="a.mp4", disk_path=video)

@@ -14,31 +14,18 @@ import pytest
 
 from adapters.discord import PLATFORM, Delivery, DiscordSender
 from adapters.discord._inbound import CHUNK
-from bot.core.requests import AttachmentRef, JobRequest
+from bot.core.requests import AttachmentRef
 from bot.errors import ConfigError, RetryAfter, Transient
 from bot.models import Attachment, ChatKey, Inbound
 from bot.ports import OutboundVideo
 from bot.texts import t
 from tests.discord.conftest import CHANNEL, LogLines, make_settings, open_adapter
 from tests.fakes.discord_api import FakeDiscord
-from tests.support.core import RecordingCore
+from tests.support.core import RecordingCore, stored
 
 BOOSTED = 600_000_000_000_000_001  # a server at boost tier 2: 50 MiB uploads
 BOOSTED_CHANNEL = 600_000_000_000_000_002
 CLIP = bytes(range(256)) * 4000  # ~1 MB, several CDN chunks
-
-
-def stored(inbound: Inbound) -> JobRequest:
-    """The job as a front stores it for a worker: plain JSON-able data, read back."""
-    request = JobRequest(
-        inbound.chat,
-        inbound.user,
-        "en",
-        "upload",
-        inbound.text,
-        tuple(AttachmentRef.of(a) for a in inbound.attachments),
-    )
-    return JobRequest.from_dict(request.to_dict())
 
 
 async def digest(attachment: Attachment) -> tuple[str, int]:

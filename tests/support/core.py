@@ -1,12 +1,14 @@
 """`RecordingCore`: stands in for the conversation core where a test is about an adapter alone.
 
 It records each `Inbound` with the port it came with, and lets a test wait for them in order.
+`stored` gives the job a front would queue for an `Inbound`, as a worker reads it back.
 """
 
 from __future__ import annotations
 
 import asyncio
 
+from bot.core.requests import AttachmentRef, JobRequest
 from bot.models import Inbound, UserRef
 from bot.ports import Port
 from bot.texts import normalize_locale
@@ -43,3 +45,16 @@ class RecordingCore:
                 await self._arrived.wait_for(lambda: len(self.inbound) >= n)
 
         await asyncio.wait_for(arrived(), timeout)
+
+
+def stored(inbound: Inbound) -> JobRequest:
+    """The job as a front stores it for a worker: plain JSON-able data, read back."""
+    request = JobRequest(
+        inbound.chat,
+        inbound.user,
+        "en",
+        "upload",
+        inbound.text,
+        tuple(AttachmentRef.of(a) for a in inbound.attachments),
+    )
+    return JobRequest.from_dict(request.to_dict())

@@ -14,31 +14,18 @@ from telegram import error as tg_error
 from adapters.telegram import PLATFORM, TelegramAdapter, TelegramSender
 from adapters.telegram._files import CHUNK
 from adapters.telegram._session import rate_limits
-from bot.core.requests import AttachmentRef, JobRequest
+from bot.core.requests import AttachmentRef
 from bot.errors import ConfigError, FileTooLarge, RetryAfter
-from bot.models import Attachment, ChatKey, Inbound
+from bot.models import Attachment, ChatKey
 from bot.ports import MessageRef, OutboundVideo
 from bot.settings_check import load_settings
 from tests.fakes.telegram_api import MB, FakeTelegram, pattern_bytes
-from tests.support.core import RecordingCore
+from tests.support.core import RecordingCore, stored
 from tests.support.secrets import TELEGRAM_TOKEN as TOKEN
 from tests.telegram.conftest import LogLines, make_settings
 from tests.telegram.test_port import write
 
 GROUP = -100555
-
-
-def stored(inbound: Inbound) -> JobRequest:
-    """The job as a front stores it for a worker: plain JSON-able data, read back."""
-    request = JobRequest(
-        inbound.chat,
-        inbound.user,
-        "en",
-        "upload",
-        inbound.text,
-        tuple(AttachmentRef.of(a) for a in inbound.attachments),
-    )
-    return JobRequest.from_dict(request.to_dict())
 
 
 async def digest(attachment: Attachment) -> tuple[str, int, int]:
