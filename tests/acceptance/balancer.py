@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import ClientConnectorError, ClientError, ClientSession, TraceConfig, web
 
 from tests.acceptance.conftest import Program, telegram_env
+from tests.fakes.base import serving
 from tests.fakes.telegram_api import FakeTelegram
 
 WEBHOOK = "/telegram/webhook"
@@ -67,12 +68,5 @@ async def round_robin(
 
         app = web.Application()
         app.router.add_post(WEBHOOK, forward)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = runner.addresses[0][1]
-        try:
-            yield f"http://127.0.0.1:{port}{WEBHOOK}"
-        finally:
-            await runner.cleanup()
+        async with serving(app) as base:
+            yield f"{base}{WEBHOOK}"

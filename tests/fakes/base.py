@@ -17,6 +17,10 @@ with `retry_after`, a 5xx) and hands it to `FailureScript`, which decides which 
     script.heal(label)    # drop what is still scripted (for `label`, or everything)
     script.unused(label)  # answers not served yet (-1 while one answers every call)
 
+A test's one-off server (a route or two, no state worth a class) is `serving(app)`:
+
+    async with serving(app) as base:           # "http://127.0.0.1:PORT", closed after the block
+
 A one-off failure (`times=N`) is served before a standing one (`times=None`), and of standing
 ones the latest wins, so a test can script "from now on, always" and still put a single
 different answer in front of it. `after=N` lets N matching calls through first.
@@ -25,7 +29,8 @@ different answer in front of it. `after=N` lets N matching calls through first.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Generic, Self, TypeVar
@@ -89,6 +94,18 @@ class FailureScript(Generic[K, A]):
         if any(s.times is None for s in mine):
             return -1
         return sum(s.times or 0 for s in mine)
+
+
+@asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[str]:
+    """`app` on 127.0.0.1 at a free port while the block runs: its base URL."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
 
 
 class FakeServer:

@@ -16,6 +16,7 @@ from bot.cli import main as cli_main
 from bot.config import Settings
 from bot.doctor import Check, diagnose, format_report, run_checks
 from bot.store import MIGRATIONS, SqliteStore
+from tests.fakes.base import serving
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.nemovideo import FakeNemo
 from tests.fakes.telegram_api import FakeTelegram
@@ -192,25 +193,20 @@ async def test_a_slow_service_times_out(clean_env: Path) -> None:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", slow)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    port = runner.addresses[0][1]
-    try:
-        s = settings(
-            clean_env,
-            telegram_bot_token=TG_TOKEN,
-            telegram_base_url=f"http://127.0.0.1:{port}/bot",
-            telegram_base_file_url=f"http://127.0.0.1:{port}/file/bot",
-        )
-        check = by_name(await run_checks(s, wait=0.3))["telegram"]
-    finally:
-        release.set()
-        await runner.cleanup()
+    async with serving(app) as base:
+        try:
+            s = settings(
+                clean_env,
+                telegram_bot_token=TG_TOKEN,
+                telegram_base_url=f"{base}/bot",
+                telegram_base_file_url=f"{base}/file/bot",
+            )
+            check = by_name(await run_checks(s, wait=0.3))["telegram"]
+        finally:
+            release.set()  # or the server's shutdown waits for the answer held back
+    host = base.removeprefix("http://")
     assert check.status == "failed"
-    assert (
-        check.detail == f"no answer from 127.0.0.1:{port} within 0.3s (a firewall or no internet?)"
-    )
+    assert check.detail == f"no answer from {host} within 0.3s (a firewall or no internet?)"
 
 
 async def test_database_states(clean_env: Path) -> None:

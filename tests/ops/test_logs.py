@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.logs import log_context, redact, register_secret, setup_logging
+from tests.fakes.base import serving
 from tests.support.secrets import OPS_DISCORD_TOKEN as DISCORD_TOKEN
 from tests.support.secrets import OPS_NEMO_TOKEN as NEMO_TOKEN
 from tests.support.secrets import OPS_TELEGRAM_TOKEN as TG_TOKEN
@@ -136,20 +137,12 @@ async def test_httpx_library_logger_is_redacted(output: io.StringIO) -> None:
     app = web.Application()
     app.router.add_route("POST", "/bot{token}/getMe", get_me)
     app.router.add_route("GET", "/file/bot{token}/{path:.*}", get_me)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        async with httpx.AsyncClient() as client:
-            for token in (TG_TOKEN, UNCONFIGURED_TG):
-                response = await client.post(f"http://127.0.0.1:{port}/bot{token}/getMe")
-                assert response.status_code == 200
-            file_url = f"http://127.0.0.1:{port}/file/bot{UNCONFIGURED_TG}/videos/f.mp4"
-            assert (await client.get(file_url)).status_code == 200
-    finally:
-        await runner.cleanup()
+    async with serving(app) as base, httpx.AsyncClient() as client:
+        for token in (TG_TOKEN, UNCONFIGURED_TG):
+            response = await client.post(f"{base}/bot{token}/getMe")
+            assert response.status_code == 200
+        file_url = f"{base}/file/bot{UNCONFIGURED_TG}/videos/f.mp4"
+        assert (await client.get(file_url)).status_code == 200
     text = output.getvalue()
     assert "HTTP Request: POST" in text  # the library's own line is there...
     assert_clean(text)  # ...without the token

@@ -13,6 +13,7 @@ from adapters.telegram import TelegramAdapter
 from bot.errors import LinkRefused
 from bot.models import ChatKey
 from bot.ports import Button
+from tests.fakes.base import serving
 from tests.fakes.telegram_api import MB, FakeTelegram, pattern_bytes
 from tests.support.core import RecordingCore
 from tests.telegram.conftest import TOKEN, LogLines, make_settings
@@ -197,13 +198,8 @@ async def test_a_video_link_in_text_is_a_public_attachment(
 
     app = web.Application()
     app.router.add_get("/media/clip.mp4", clip)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        url = f"http://127.0.0.1:{port}/media/clip.mp4"
+    async with serving(app) as base:
+        url = f"{base}/media/clip.mp4"
         await fake_tg.push(fake_tg.message(42, text=f"compress {url} to 5MB"))
         await fake_tg.push(fake_tg.message(42, text="read https://example.com/article please"))
         first, second = await core.wait(2)
@@ -217,8 +213,6 @@ async def test_a_video_link_in_text_is_a_public_attachment(
         assert asked == []
         assert second.attachments == ()
         assert second.text == "read https://example.com/article please"
-    finally:
-        await runner.cleanup()
 
 
 async def test_buttons_come_back_as_commands_and_are_answered(

@@ -16,6 +16,7 @@ from adapters.telegram._errors import retry_seconds
 from bot.errors import FileTooLarge, RetryAfter
 from bot.models import ChatKey
 from bot.ports import MessageRef, OutboundVideo
+from tests.fakes.base import serving
 from tests.fakes.telegram_api import MB, FakeTelegram
 from tests.support.core import RecordingCore
 from tests.telegram.conftest import LogLines, make_settings
@@ -105,28 +106,25 @@ async def test_url_fetch_lets_telegram_fetch_small_public_results(
 
     app = web.Application()
     app.router.add_get("/r/out.mp4", result)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/r/out.mp4"
     path = tmp_path / "out.mp4"
     path.write_bytes(body)
     settings = make_settings(fake_tg, tmp_path)
-    try:
-        async with TelegramAdapter(settings, RecordingCore(), url_fetch=True) as adapter:
-            port = adapter.port_for(CHAT)
-            ref = await port.send_video(
-                OutboundVideo(path, len(body), "out.mp4", source_url=url), "done"
-            )
-            assert fake_tg.messages[42][int(ref.id)]["fetched_from_url"] is True
-            assert fake_tg.uploads == []  # no byte went through the bot
-            # A URL Telegram cannot fetch: the port uploads the file itself.
-            broken = OutboundVideo(path, len(body), "out.mp4", source_url=url + ".missing")
-            ref = await port.send_video(broken, "done")
-            assert fake_tg.messages[42][int(ref.id)]["video"]["file_size"] == len(body)
-            assert [u.size for u in fake_tg.uploads] == [len(body)]
-    finally:
-        await runner.cleanup()
+    async with (
+        serving(app) as base,
+        TelegramAdapter(settings, RecordingCore(), url_fetch=True) as adapter,
+    ):
+        url = f"{base}/r/out.mp4"
+        port = adapter.port_for(CHAT)
+        ref = await port.send_video(
+            OutboundVideo(path, len(body), "out.mp4", source_url=url), "done"
+        )
+        assert fake_tg.messages[42][int(ref.id)]["fetched_from_url"] is True
+        assert fake_tg.uploads == []  # no byte went through the bot
+        # A URL Telegram cannot fetch: the port uploads the file itself.
+        broken = OutboundVideo(path, len(body), "out.mp4", source_url=url + ".missing")
+        ref = await port.send_video(broken, "done")
+        assert fake_tg.messages[42][int(ref.id)]["video"]["file_size"] == len(body)
+        assert [u.size for u in fake_tg.uploads] == [len(body)]
 
 
 async def test_the_upload_is_streamed_from_disk(
