@@ -237,13 +237,8 @@ class _Job:
         """`part`'s picture with the sound `plan` asks (a rung lower): a small overshoot taken
         from the sound instead of another pass 2."""
         out = part.with_name(f"quieter-{part.name}")
-        args = sound_args(plan, part, self.info.path, out)
-        async with (
-            self.ffmpeg.run(args, plan.duration, cwd=self.tmp) as run,
-            aclosing(run.progress()) as fractions,
-        ):
-            async for _ in self._bounded(fractions):
-                pass
+        async for _ in self._step(sound_args(plan, part, self.info.path, out), plan.duration):
+            pass
         log.info(
             "sound of %s down to %d bit/s: %d bytes of %d",
             self.info.path.name, plan.audio_bitrate, _size(out), plan.target,
@@ -266,7 +261,7 @@ class _Job:
                     yield self._progress("stage_sample", lo + span * event)
 
     async def _step(self, args: list[str], seconds: float) -> AsyncIterator[float]:
-        """One ffmpeg run of the sample, under the same deadline as the passes."""
+        """One ffmpeg run besides the passes (the sample's, the sound's), under their deadline."""
         async with (
             self.ffmpeg.run(args, seconds, cwd=self.tmp) as run,
             aclosing(run.progress()) as fractions,
