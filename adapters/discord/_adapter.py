@@ -19,7 +19,13 @@ from adapters.discord._client import bridge_client
 from adapters.discord._port import DiscordPort
 from adapters.discord._router import Router
 from adapters.discord._shards import runs_shard_zero
-from adapters.discord._startup import RECONNECTS, gateway_refused, log_in, sync_commands
+from adapters.discord._startup import (
+    RECONNECTS,
+    connect_gateway,
+    gateway_refused,
+    log_in,
+    sync_commands,
+)
 from bot.backoff import DEFAULT_BACKOFF, Backoff
 from bot.config import Settings
 from bot.models import ChatKey
@@ -72,7 +78,8 @@ class DiscordAdapter(Lifecycle):
 
     async def start(self) -> None:
         """Log in, connect the gateway and wait for READY; a start that fails is undone."""
-        logging.getLogger("discord.client").addFilter(RECONNECTS)
+        for name in RECONNECTS.LOGGERS:
+            logging.getLogger(name).addFilter(RECONNECTS)
         self._router.session = aiohttp.ClientSession()
         try:
             await log_in(self._client, self._token.get_secret_value(), self._backoff)
@@ -80,7 +87,7 @@ class DiscordAdapter(Lifecycle):
                 self._sync = asyncio.create_task(
                     sync_commands(self._client.sync_commands, self._backoff)
                 )
-            self._gateway = asyncio.create_task(self._client.connect(reconnect=True))
+            self._gateway = asyncio.create_task(connect_gateway(self._client, self._backoff))
             ready = asyncio.create_task(self._client.wait_until_ready())
             await asyncio.wait({ready, self._gateway}, return_when=asyncio.FIRST_COMPLETED)
             if not ready.done():
@@ -105,4 +112,5 @@ class DiscordAdapter(Lifecycle):
         await self._client.close()
         if self._router.session is not None:
             await self._router.session.close()
-        logging.getLogger("discord.client").removeFilter(RECONNECTS)
+        for name in RECONNECTS.LOGGERS:
+            logging.getLogger(name).removeFilter(RECONNECTS)

@@ -5,7 +5,8 @@ with one sentence for the operator (a `ConfigError`), while a Discord that canno
 retried with backoff, one log line per retry. Syncing the slash commands is optional (Discord
 keeps the last synced set): it runs in the background, retried after a 5xx or a long rate limit
 and given up with one log line when Discord refuses it. The gateway reconnects by itself
-(discord.py); only the close codes that no retry can fix end the start.
+(discord.py) once it has connected, and until then `connect_gateway` retries; only the close
+codes that no retry can fix end the start.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ def bad_token(reason: str) -> ConfigError:
 
 def _why(exc: BaseException, url: str | None = None) -> str:
     url = url or discord.http.Route.BASE
-    if isinstance(exc, discord.HTTPException):
-        return f"{urlsplit(url).netloc} answered {exc.status}"
+    if isinstance(exc, discord.HTTPException | aiohttp.ClientResponseError):
+        return f"{urlsplit(url).netloc} answered {exc.status}"  # e.g. a refused gateway upgrade
     return describe_http_error(exc, url)
 
 
@@ -66,6 +67,25 @@ async def log_in(client: discord.Client, token: str, backoff: Backoff) -> None:
         await asyncio.sleep(wait)
 
 
+async def connect_gateway(client: discord.Client, backoff: Backoff) -> None:
+    """`client.connect(reconnect=True)`, kept trying until the gateway has answered once.
+
+    discord.py retries a lost gateway by itself, but a retry before the first connection
+    fails on the session it never had (it resumes with `client.ws.sequence` while `ws` is
+    None): the bot would stop on a network blip at start-up. Those retries are ours."""
+    delays = backoff.delays()
+    while True:
+        try:
+            await client.connect(reconnect=True)
+            return
+        except AttributeError:
+            if client.ws is not None:
+                raise
+        wait = delays.next()
+        log.warning("Discord gateway: not connected yet; trying again in %gs", wait)
+        await asyncio.sleep(wait)
+
+
 def _answer(exc: discord.HTTPException) -> str:
     """ "404: Not Found", "403 Missing Access": the status once, and Discord's reason."""
     text = exc.text or "no reason given"
@@ -74,10 +94,14 @@ def _answer(exc: discord.HTTPException) -> str:
 
 class OneLineReconnects(logging.Filter):
     """discord.py logs each gateway reconnect after a network error with a full traceback
-    (`_log.exception`); the reconnect is routine, so one line says what happened instead."""
+    (`_log.exception`), from the client and from each shard; the reconnect is routine, so one
+    line says what happened instead."""
+
+    LOGGERS = ("discord.client", "discord.shard")
+    _ROUTINE = ("Attempting a reconnect", "Failed to connect for shard_id")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and str(record.msg).startswith("Attempting a reconnect"):
+        if record.exc_info and str(record.msg).startswith(self._ROUTINE):
             error = record.exc_info[1]
             gateway = str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
             why = _why(error, gateway) if error is not None else "connection lost"

@@ -162,6 +162,22 @@ async def test_discord_optional_calls_failing_at_start_and_later_never_stop_the_
     assert discord.gateway_closes == [1000], "closed so that Discord shows the bot offline"
 
 
+async def test_discord_gateway_down_at_start_is_waited_for_one_line_per_retry(
+    clipbridge: Newcomer, discord: FakeDiscord
+) -> None:
+    discord.fail("GET", "/gateway", "server", times=2, status=503)
+    async with clipbridge("run", env={**discord_env(discord), **http_env()}) as bot:
+        await bot.expect(r"Discord gateway: 127\.0\.0\.1:\d+ answered 503; attempting a reconnect")
+        await bot.expect(r"Discord gateway: not connected yet; trying again in 1s")
+        await wait_healthy(bot)
+        channel = discord.text_channel(DISCORD_CHANNEL, DISCORD_GUILD)
+        payload = discord.slash_command("help", channel=channel, guild_id=DISCORD_GUILD)
+        await discord.dispatch("INTERACTION_CREATE", payload)
+        await discord.wait_for(lambda: any(_answers(discord, DISCORD_CHANNEL)), timeout=20)
+        await _stop(bot)
+    _assert_no_traceback(bot)
+
+
 async def test_discord_refusing_the_token_ends_the_start_with_one_sentence(
     clipbridge: Newcomer, discord: FakeDiscord
 ) -> None:

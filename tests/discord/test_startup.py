@@ -99,8 +99,10 @@ async def test_a_gateway_that_cannot_be_reached_is_retried_one_line_each_no_trac
     gateway = f"ws://127.0.0.1:{port}/gateway"
     adapter = _adapter(tmp_path, RecordingCore(), discord_gateway_url=gateway)
     starting = asyncio.create_task(adapter.__aenter__())
+    # discord.py's own retry comes first (within 2 s), and fails before any connection;
+    # ours goes on after it.
     async with asyncio.timeout(10):
-        while not _lines(log_lines, "reconnect"):
+        while not _lines(log_lines, "not connected yet"):
             assert not starting.done(), starting.result()
             await asyncio.sleep(0.02)
     starting.cancel()
@@ -108,6 +110,36 @@ async def test_a_gateway_that_cannot_be_reached_is_retried_one_line_each_no_trac
         await starting
     [line, *_] = _lines(log_lines, "reconnect")
     assert f"WARNING Discord gateway: connection refused by 127.0.0.1:{port}" in line, line
+    assert not [line for line in log_lines.lines if "Traceback" in line]
+
+
+async def test_a_gateway_that_refuses_the_first_connection_is_connected_on_a_retry(
+    fake: FakeDiscord, tmp_path: Path, log_lines: LogLines
+) -> None:
+    fake.fail("GET", "/gateway", "server", status=503)
+    core = RecordingCore()
+    async with asyncio.timeout(10), _adapter(tmp_path, core):
+        await _status(fake, core)
+    [line, *_] = _lines(log_lines, "reconnect")
+    assert f"WARNING Discord gateway: 127.0.0.1:{fake.port} answered 503" in line, line
+    assert len([c for c in fake.calls if c.path == "/gateway"]) == 2
+
+
+async def test_a_shard_whose_gateway_refuses_says_so_in_one_line(
+    fake: FakeDiscord, tmp_path: Path, log_lines: LogLines
+) -> None:
+    fake.fail("GET", "/gateway", "server", times=None, status=503)
+    adapter = _adapter(tmp_path, RecordingCore(), discord_shard_count=2, discord_shard_ids="0")
+    starting = asyncio.create_task(adapter.__aenter__())
+    async with asyncio.timeout(10):
+        while not _lines(log_lines, "failed to connect for shard_id: 0"):
+            assert not starting.done(), starting.result()
+            await asyncio.sleep(0.02)
+    starting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await starting
+    [line] = _lines(log_lines, "shard_id")
+    assert f"WARNING Discord gateway: 127.0.0.1:{fake.port} answered 503" in line, line
     assert not [line for line in log_lines.lines if "Traceback" in line]
 
 

@@ -557,10 +557,14 @@ class FakeDiscord(FakeServer):
         shard_id, count = shard
         return shard_id == (shard_of(guild_id, count) if guild_id is not None else 0)
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        call = Call("GET", "/gateway", dict(request.query), dict(request.headers))
+        refused = self._scripted(call)  # `fail("GET", "/gateway", ...)`: the upgrade is refused
+        self._record(call)
+        if refused is not None:
+            return refused
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        self._record(Call("GET", "/gateway", dict(request.query), dict(request.headers)))
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
