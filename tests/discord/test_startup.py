@@ -41,6 +41,28 @@ def _adapter(tmp_path: Path, core: RecordingCore, **settings: object) -> Discord
     )
 
 
+def _closed_port() -> int:
+    """A loopback port nobody listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _starting_until_logged(
+    adapter: DiscordAdapter, log_lines: LogLines, words: str, times: int = 1
+) -> None:
+    """Start `adapter` until `times` log lines hold `words`, failing if the start ends first;
+    then cancel it."""
+    starting = asyncio.create_task(adapter.__aenter__())
+    async with asyncio.timeout(10):
+        while len(_lines(log_lines, words)) < times:
+            assert not starting.done(), starting.result()
+            await asyncio.sleep(0.02)
+    starting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await starting
+
+
 async def _status(fake: FakeDiscord, core: RecordingCore) -> None:
     channel = fake.text_channel(CHANNEL, GUILD)
     await fake.dispatch("INTERACTION_CREATE", fake.slash_command("status", channel=channel,
@@ -74,17 +96,9 @@ async def test_message_content_asked_for_but_not_granted_is_one_sentence_naming_
 async def test_a_discord_refusing_connections_is_waited_for_one_line_per_retry(
     fake: FakeDiscord, tmp_path: Path, log_lines: LogLines
 ) -> None:
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = _closed_port()
     adapter = _adapter(tmp_path, RecordingCore(), discord_api_url=f"http://127.0.0.1:{port}/api")
-    starting = asyncio.create_task(adapter.__aenter__())
-    while len(_lines(log_lines, "Discord cannot be reached")) < 3:
-        assert not starting.done(), starting.result()
-        await asyncio.sleep(0.02)
-    starting.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await starting
+    await _starting_until_logged(adapter, log_lines, "Discord cannot be reached", times=3)
     [first, *_] = _lines(log_lines, "Discord cannot be reached")
     assert f"connection refused by 127.0.0.1:{port}" in first and "retrying in 0.05s" in first
     assert not [line for line in log_lines.lines if "Traceback" in line]
@@ -93,21 +107,12 @@ async def test_a_discord_refusing_connections_is_waited_for_one_line_per_retry(
 async def test_a_gateway_that_cannot_be_reached_is_retried_one_line_each_no_traceback(
     fake: FakeDiscord, tmp_path: Path, log_lines: LogLines
 ) -> None:
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = _closed_port()
     gateway = f"ws://127.0.0.1:{port}/gateway"
     adapter = _adapter(tmp_path, RecordingCore(), discord_gateway_url=gateway)
-    starting = asyncio.create_task(adapter.__aenter__())
     # discord.py's own retry comes first (within 2 s), and fails before any connection;
     # ours goes on after it.
-    async with asyncio.timeout(10):
-        while not _lines(log_lines, "not connected yet"):
-            assert not starting.done(), starting.result()
-            await asyncio.sleep(0.02)
-    starting.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await starting
+    await _starting_until_logged(adapter, log_lines, "not connected yet")
     [line, *_] = _lines(log_lines, "reconnect")
     assert f"WARNING Discord gateway: connection refused by 127.0.0.1:{port}" in line, line
     assert not [line for line in log_lines.lines if "Traceback" in line]
@@ -130,14 +135,7 @@ async def test_a_shard_whose_gateway_refuses_says_so_in_one_line(
 ) -> None:
     fake.fail("GET", "/gateway", "server", times=None, status=503)
     adapter = _adapter(tmp_path, RecordingCore(), discord_shard_count=2, discord_shard_ids="0")
-    starting = asyncio.create_task(adapter.__aenter__())
-    async with asyncio.timeout(10):
-        while not _lines(log_lines, "failed to connect for shard_id: 0"):
-            assert not starting.done(), starting.result()
-            await asyncio.sleep(0.02)
-    starting.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await starting
+    await _starting_until_logged(adapter, log_lines, "failed to connect for shard_id: 0")
     [line] = _lines(log_lines, "shard_id")
     assert f"WARNING Discord gateway: 127.0.0.1:{fake.port} answered 503" in line, line
     assert not [line for line in log_lines.lines if "Traceback" in line]
