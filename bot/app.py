@@ -1,6 +1,7 @@
 """The bot's lifecycle, in one place: `clipbridge run`.
 
-    store ─▶ backend ─▶ conversation ─▶ HTTP server ─▶ adapters ─▶ resume ─▶ … SIGTERM …
+    store ─▶ backend ─▶ conversation ─▶ (jobs left in flight) ─▶ HTTP server ─▶ adapters ─▶
+    resume them ─▶ … SIGTERM …
     conversation.close(grace) ─▶ adapters ─▶ HTTP server ─▶ backend ─▶ store   (reverse order)
 
 The registered platforms (`bot.ports.platforms()`) start when the settings turn them on (a token);
@@ -196,6 +197,7 @@ async def serve(
         ready = {"store": core.store.ping, "backend": core.backend.credits}
         server = HttpServer(settings, ready | observe.checks(core))
         observe.watch(server, core)
+        left = await core.conversation.left_behind()
         running = configured_platforms(settings)
         adapters = [platform.adapter(settings, core.conversation) for platform in running]
         for adapter in adapters:  # before the server starts and before a webhook is registered
@@ -206,7 +208,7 @@ async def serve(
             await stack.enter_async_context(server)
         for adapter in adapters:
             await stack.enter_async_context(adapter)
-        await core.conversation.resume()
+        await core.conversation.resume(left)
         async with working(core, settings, workers):
             _tune_gc()
             log.info("clipbridge is running on %s with the %s backend",

@@ -26,7 +26,7 @@ from bot.errors import AccessDenied
 from bot.logs import log_context
 from bot.models import Attachment, ChatKey, Inbound, UserRef
 from bot.ports import Port
-from bot.store import Store
+from bot.store import Job, Store
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -79,11 +79,17 @@ class Conversation:
         """The platforms whose chats this conversation can reach (`add_adapter`)."""
         return frozenset(self._adapters)
 
-    async def resume(self) -> None:
-        """Pick up what a previous process left in flight (see `bot.core.resume`). In cluster
-        mode the queue owns that: a job whose worker died is run again there (`work`)."""
+    async def left_behind(self) -> list[Job]:
+        """The jobs a previous process left in flight, for `resume`. Read them before any
+        platform starts: a job taken in the first seconds is this process's, not a leftover."""
+        return [] if self._shared else await self._kit.store.active_jobs()
+
+    async def resume(self, left: list[Job] | None = None) -> None:
+        """Pick up what a previous process left in flight (see `bot.core.resume`): `left`, or
+        every job in flight now when no platform took work yet. In cluster mode the queue owns
+        that: a job whose worker died is run again there (`work`)."""
         if not self._shared:
-            await self._resumer.resume()
+            await self._resumer.resume(await self.left_behind() if left is None else left)
 
     async def wait_idle(self) -> None:
         """Until every task this core started has finished (tests, shutdown)."""

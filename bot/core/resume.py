@@ -52,8 +52,8 @@ class Resumer:
         self._adapters = adapters
         self._enqueue = enqueue
 
-    async def resume(self) -> None:
-        for found in await self._kit.store.active_jobs():
+    async def resume(self, left: list[Job]) -> None:
+        for found in left:
             with log_context(chat=found.chat):
                 try:
                     await self._resume(found)

@@ -162,6 +162,26 @@ async def test_discord_optional_calls_failing_at_start_and_later_never_stop_the_
     assert discord.gateway_closes == [1000], "closed so that Discord shows the bot offline"
 
 
+async def test_a_video_sent_the_moment_the_bot_connects_is_not_taken_for_a_leftover(
+    clipbridge: Newcomer, discord: FakeDiscord, clip: Callable[..., Path]
+) -> None:
+    # An encode still running when the start is over (discord.py waits 2 s after READY).
+    video = clip("clips/a.mp4", size="1280x720", duration=6, picture_filter="noise=alls=30:allf=t")
+    async with clipbridge("run", env={**discord_env(discord), **http_env()}) as bot:
+        await discord.identified.wait()  # READY is on its way: the start is not over yet
+        attachment = discord.add_attachment("a.mp4", video, "video/mp4", channel_id=DM_CHANNEL)
+        message = discord.message(
+            "compress to under 2MB", channel_id=DM_CHANNEL, attachments=(attachment,)
+        )
+        await discord.dispatch("MESSAGE_CREATE", message)
+        await discord.wait_for(
+            lambda: any(m["attachments"] for m in discord.in_channel(DM_CHANNEL)), timeout=60
+        )
+        await _stop(bot)
+    texts = [m["content"] for m in discord.in_channel(DM_CHANNEL)]
+    assert not [text for text in texts if "restarted" in text], texts
+
+
 async def test_discord_gateway_down_at_start_is_waited_for_one_line_per_retry(
     clipbridge: Newcomer, discord: FakeDiscord
 ) -> None:

@@ -60,6 +60,30 @@ async def test_a_restart_after_an_interrupted_turn_starts_and_says_what_happened
     assert "send your request again" in said.text
 
 
+async def test_work_taken_in_the_first_seconds_is_not_taken_for_a_leftover(
+    fake: FakeNemo, open_bot: BotFactory
+) -> None:
+    fake.script_turn(pause(30), adk_text("too late"))
+    async with open_bot() as first:
+        port = first.port()
+        await first.say(port, "add a title that says Hello")
+        await fake.wait_turns(1)
+        await first.conversation.close(grace=0)
+
+    fake.script_turn(pause(0.5), adk_text("Done: the title is on."))
+    async with open_bot() as second:
+        left = await second.conversation.left_behind()  # as `serve` does, before the platforms
+        newcomer = second.port("2")
+        second.conversation.add_adapter(Chats(port, newcomer))
+        await second.say(newcomer, "make it black and white")  # before the resume pass
+        await fake.wait_turns(2)
+        await second.conversation.resume(left)
+        await port.wait_text("I was restarted")
+        await newcomer.wait_text("the title is on")
+        await second.conversation.wait_idle()
+    assert not [text for text in newcomer.texts() if "restarted" in text], newcomer.texts()
+
+
 async def test_an_export_and_a_turn_in_flight_the_export_is_delivered_once(
     fake: FakeNemo, open_bot: BotFactory, tiny_mp4: Path
 ) -> None:
