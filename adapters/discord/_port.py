@@ -21,8 +21,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Sequence
-from contextlib import suppress
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -91,12 +91,21 @@ def _retry_after(exc: discord.HTTPException) -> RetryAfter:
 
 
 def _map(exc: Exception) -> Exception:
-    """Discord's rate limits as the core's `RetryAfter`; everything else unchanged."""
-    if isinstance(exc, discord.RateLimited):
-        return RetryAfter(exc.retry_after, "discord rate limit over the wait cap")
+    """A 429 that got through discord.py's retries as the core's `RetryAfter`; everything else
+    unchanged."""
     if isinstance(exc, discord.HTTPException) and exc.status == 429:
         return _retry_after(exc)
     return exc
+
+
+@contextmanager
+def _long_limits() -> Iterator[None]:
+    """A limit longer than discord.py waits (`discord.RateLimited`, not an `HTTPException`) as
+    the core's `RetryAfter`: the core waits it out, and a finished video is not lost."""
+    try:
+        yield
+    except discord.RateLimited as exc:
+        raise RetryAfter(exc.retry_after, "discord rate limit over the wait cap") from exc
 
 
 # The core's answers that say "send a video", and how to say it in a server channel, where a
@@ -179,10 +188,14 @@ class DiscordPort:
 
     async def send_text(self, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
         text = in_a_guild(text) if self._guild else text
-        return await self._send(_Outgoing(trim(text, MESSAGE_LIMIT), _view(buttons)))
+        with _long_limits():
+            return await self._send(_Outgoing(trim(text, MESSAGE_LIMIT), _view(buttons)))
 
     async def edit_text(self, ref: MessageRef, text: str, buttons: Sequence[Button] = ()) -> None:
-        text = in_a_guild(text) if self._guild else text
+        with _long_limits():
+            await self._edit(ref, in_a_guild(text) if self._guild else text, buttons)
+
+    async def _edit(self, ref: MessageRef, text: str, buttons: Sequence[Button]) -> None:
         content, view = trim(text, MESSAGE_LIMIT), _view(buttons)
         mid = self._moved.get(ref.id, ref.id)
         if mid in self._on_token and (hook := self._hook()) is not None:
@@ -218,6 +231,8 @@ class DiscordPort:
     async def typing(self, action: ChatAction = "typing") -> None:
         if self._hook() is not None:
             return  # the deferred response already shows "thinking…"
+        # A long limit on typing (its own bucket) must not hold back the chat's messages: it
+        # stays a `RateLimited`, which the core ignores like any failed typing indicator.
         with suppress(discord.Forbidden, discord.NotFound):
             try:
                 await self._client.get_partial_messageable(target_channel(self._chat)).typing()
@@ -229,7 +244,8 @@ class DiscordPort:
         if video.size > self.upload_limit and video.source_url:
             return await self._link_instead(caption, video.source_url)
         try:
-            return await self._send(_Outgoing(caption, video=video))
+            with _long_limits():
+                return await self._send(_Outgoing(caption, video=video))
         except discord.HTTPException as exc:
             if exc.status != 413 and exc.code != _TOO_LARGE:
                 raise
@@ -242,7 +258,8 @@ class DiscordPort:
             return await self.send_text(f"{text}\n{url}")
         view = discord.ui.View(timeout=None)
         view.add_item(discord.ui.Button(label=trim(label, 80), url=url))
-        return await self._send(_Outgoing(trim(text, MESSAGE_LIMIT), view))
+        with _long_limits():
+            return await self._send(_Outgoing(trim(text, MESSAGE_LIMIT), view))
 
     # --- routes -----------------------------------------------------------------------------
 

@@ -280,6 +280,26 @@ async def test_rate_limits_that_persist_surface_as_retry_after(
     assert fake.messages[ref.id]["content"] == "⏳ 20%"
 
 
+async def test_a_limit_longer_than_discord_py_waits_surfaces_as_retry_after(
+    fake: FakeDiscord, tmp_path: Path, log_lines: LogLines
+) -> None:
+    # discord.py raises RateLimited, which is no HTTPException, for a wait over 30 s: it once
+    # escaped as an "unexpected error", and the finished video was never posted.
+    video = tmp_path / "out.mp4"
+    video.write_bytes(b"\x00" * 5000)
+    async with open_adapter(make_settings(tmp_path), RecordingCore()) as adapter:
+        port = adapter.port_for(ChatKey("discord", str(CHANNEL)), None)
+        fake.fail("POST", rf"/channels/{CHANNEL}/messages$", "flood", retry_after=40)
+        with pytest.raises(RetryAfter) as caught:
+            await port.send_video(OutboundVideo(video, 5000, "out.mp4"), "here")
+        sent = await port.send_video(OutboundVideo(video, 5000, "out.mp4"), "here")
+        fake.fail("PATCH", r"/messages/\d+$", "flood", retry_after=40)
+        with pytest.raises(RetryAfter):
+            await port.edit_text(sent, "edited")
+    assert caught.value.seconds == 40
+    assert fake.messages[sent.id]["attachments"]
+
+
 async def test_videos_over_the_limit_become_links_and_long_captions_are_trimmed(
     fake: FakeDiscord, tmp_path: Path, log_lines: LogLines
 ) -> None:
