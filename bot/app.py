@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from bot.backends.base import Backend
 from bot.config import Settings
 from bot.conversation import Conversation
+from bot.data_lock import data_dir_lock
 from bot.errors import ClipbridgeError, ConfigError
 from bot.media import clean_leftovers
 from bot.ports import configured_platforms, platforms
@@ -155,6 +156,7 @@ async def open_core(
     with DATABASE_URL, jobs go to the cluster's queue (`run`, `worker`); without it they run in
     this process whatever the store (the console chat)."""
     async with AsyncExitStack() as stack:
+        stack.enter_context(data_dir_lock(settings.data_dir))  # before the store and the clean-up
         store = await stack.enter_async_context(open_store(settings))
         if isinstance(store, SharedStore):  # one process per database may do these
             for name in locks:

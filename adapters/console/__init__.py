@@ -319,4 +319,7 @@ def main(args: argparse.Namespace) -> int:
         asyncio.run(chat(settings, sys.stdin, sys.stdout, results, limit))
     except KeyboardInterrupt:  # where Ctrl-C has no handler of ours (Windows)
         return 130
+    except ConfigError as error:  # another clipbridge on this DATA_DIR
+        print(*error.problems, sep="\n", file=sys.stderr)
+        return 2
     return 0

@@ -96,6 +96,37 @@ async def test_telegram_down_at_start_is_waited_for_one_line_per_retry(
         await _stop(bot)
 
 
+async def test_a_second_clipbridge_in_the_same_folder_is_refused_and_the_first_goes_on(
+    clipbridge: Newcomer, telegram: FakeTelegram, clip: Callable[..., Path], data: Path
+) -> None:
+    # It used to start, take the first one's running ffmpeg for a crash's leftover and kill it.
+    video = clip(
+        "clips/a.mp4",
+        size="1280x720",
+        duration=6,
+        picture_filter="noise=alls=20:allf=t",
+        video=("-crf", "30"),
+    )
+    async with clipbridge("run", env={**telegram_env(telegram), **http_env()}) as first:
+        await wait_healthy(first)
+        upload = telegram.video(video.stat().st_size, name="a.mp4", disk_path=video)
+        await telegram.push(telegram.message(CHAT, text="compress to under 1MB", video=upload))
+        said = lambda: [str(c.params.get("text")) for c in telegram.calls]  # noqa: E731
+        await telegram.wait_for(lambda: any("Understood" in text for text in said()), timeout=30)
+        for command in ("run", "chat"):
+            env = {**telegram_env(telegram), **http_env()}
+            async with clipbridge(command, env=env) as second:
+                assert await second.wait(30) == 2, second.transcript[-3000:]
+            [sentence] = _said(second)
+            assert f"(process {first.pid}) is running with DATA_DIR {data}:" in sentence, sentence
+            _assert_no_traceback(second)
+        await telegram.wait_for(lambda: telegram.calls_of("sendVideo"), timeout=60)
+        await _stop(first)
+    assert not [m for m in telegram.sent(CHAT) if "failed" in m.get("text", "")], telegram.sent(
+        CHAT
+    )
+
+
 async def test_telegram_refusing_the_token_ends_the_start_with_one_sentence(
     clipbridge: Newcomer,
 ) -> None:

@@ -90,7 +90,8 @@ async def test_a_second_poller_for_the_same_bot_is_refused_and_the_first_goes_on
     env = {**telegram_env(telegram), "DATABASE_URL": database_url}
     async with clipbridge("run", env={**env, **http_env()}) as first:
         await wait_healthy(first)
-        async with clipbridge("run", env={**env, **http_env()}) as second:
+        second_env = {**env, **http_env(), "DATA_DIR": "data2"}  # a folder of its own
+        async with clipbridge("run", env=second_env) as second:
             assert await second.wait(60) == 3, second.transcript[-3000:]
         assert "already polling Telegram for this bot" in _said(second), second.err
         assert "Traceback" not in second.transcript
