@@ -218,17 +218,28 @@ class ProgressMessage:
             log.warning("could not post the progress message", exc_info=True)
 
     async def _land(self, text: str, buttons: Sequence[Button]) -> None:
+        """The last word as an edit; where the edit fails, as a message of its own, so the
+        person never stays on "⏳ Working on it…". A task of its own: it logs, never raises."""
         await self._posted()
-        ref = self._ref
-        if ref is None:  # the post itself failed: the last word goes out on its own
-            await send_reliably(self._pacer, lambda: self._port.send_text(text, buttons))
-            return
+        try:
+            if self._ref is None or not await self._edited_to(self._ref, text, buttons):
+                await send_reliably(self._pacer, lambda: self._port.send_text(text, buttons))
+        except Exception:
+            log.warning("could not show the last word of a progress message", exc_info=True)
+
+    async def _edited_to(self, ref: MessageRef, text: str, buttons: Sequence[Button]) -> bool:
+        """Whether the message says `text` now (False: the edit failed)."""
         if text == self._shown and not buttons:
-            return
+            return True
         await asyncio.sleep(self._pacer.edit_in())
         self._pacer.edited()  # claimed before the call: another message's edit waits its turn
-        await send_reliably(self._pacer, lambda: self._port.edit_text(ref, text, buttons))
+        try:
+            await send_reliably(self._pacer, lambda: self._port.edit_text(ref, text, buttons))
+        except Exception:
+            log.warning("could not edit the progress message; sending it anew", exc_info=True)
+            return False
         self._shown = text
+        return True
 
     async def _run(self) -> None:
         next_typing = self._clock()

@@ -37,7 +37,8 @@ class RecordingPort:
     message_limit: int = 4096
     caption_limit: int = 1024
     hint: str | None = None
-    edit_failures: list[float] = field(default_factory=list)  # retry-after seconds, in order
+    # In order, for each edit: a retry-after in seconds, or an error to raise.
+    edit_failures: list[float | Exception] = field(default_factory=list)
     results_dir: Path | None = None
     log: list[Sent] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -56,9 +57,9 @@ class RecordingPort:
 
     async def edit_text(self, ref: MessageRef, text: str, buttons: Sequence[Button] = ()) -> None:
         if self.edit_failures:
-            seconds = self.edit_failures.pop(0)
+            failure = self.edit_failures.pop(0)
             await self._record(Sent("edit-refused", text, ref.id))
-            raise RetryAfter(seconds)
+            raise failure if isinstance(failure, Exception) else RetryAfter(failure)
         await self._record(Sent("edit", text, ref.id, tuple(buttons)))
 
     async def typing(self, action: ChatAction = "typing") -> None:

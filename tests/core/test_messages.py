@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import Transient
 from bot.models import UserRef
 from bot.texts import t
 from tests.core.conftest import BotFactory, LocalBot, LocalBotFactory, fake_ffmpeg
@@ -142,3 +143,16 @@ async def test_delivery_does_not_wait_for_the_last_edit(
         done = await port.wait_for(lambda s: s.kind == "edit" and s.text.startswith("✅"), 30)
         await bot.conversation.wait_idle()
     assert video.at < done.at, "the video went out without waiting for the progress line"
+
+
+async def test_a_last_word_the_platform_will_not_edit_in_is_sent_anew(
+    open_local: LocalBotFactory, tiny_mp4: Path
+) -> None:
+    async with open_local() as bot:
+        port = bot.port(edit_failures=[Transient("telegram: 502 Bad Gateway")] * 99)
+        await bot.send_file(port, tiny_mp4, caption="compress to under 40KB")
+        await port.wait_for(lambda s: s.kind == "video", timeout=30)
+        done = await port.wait_for(lambda s: s.kind == "text" and s.text.startswith("✅"), 30)
+        await bot.conversation.wait_idle()
+    assert port.of("edit-refused"), "the edits were tried first"
+    assert done.text.startswith("✅ Done")
