@@ -4,10 +4,13 @@ A result with a public URL that is too large for the chat is never downloaded: t
 link and its size; one without a link is read only up to the chat's limit, then refused with
 its reason. One that fits is streamed to a work file (never into memory), probed for
 duration, size and a thumbnail so it plays inline with the right poster, posted, and removed.
+A post the platform fails (a 5xx, a broken connection) is tried again after `POST_RETRIES`;
+one that still fails is `NotDelivered`, which says the work was done and the sending was not.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import uuid
@@ -16,12 +19,14 @@ from pathlib import Path
 
 from bot import formats, media, metrics
 from bot.backends.base import Backend, ExportResult
-from bot.errors import CorruptInput, NotAVideo
+from bot.errors import ClipbridgeError, CorruptInput, NotAVideo, NotDelivered, RetryAfter, Transient
 from bot.ports import OutboundVideo, Port
 from bot.progress import Pacer, send_reliably
 from bot.texts import human_size, t
 
 log = logging.getLogger(__name__)
+
+POST_RETRIES = (2.0, 8.0)  # seconds before each new try of a post the platform failed
 
 
 class _TooBig(Exception):
@@ -65,13 +70,33 @@ async def deliver(
         caption = _caption(video, result, size, locale)[: port.caption_limit]
         with contextlib.suppress(Exception):
             await port.typing("upload_video")
-        await send_reliably(pacer, lambda: port.send_video(video, caption))
+        await _post(pacer, port, video, caption)
         metrics.bytes_relayed(size, "out")
     finally:
         if owned is not None:
             owned.unlink(missing_ok=True)
         if video is not None and video.thumbnail is not None:
             video.thumbnail.unlink(missing_ok=True)
+
+
+async def _post(pacer: Pacer, port: Port, video: OutboundVideo, caption: str) -> None:
+    """Post the video, again after a failure of the platform's (never after a refusal of the
+    file itself, `FileTooLarge`); `NotDelivered` when every try failed."""
+    for wait in (*POST_RETRIES, None):
+        try:
+            await send_reliably(pacer, lambda: port.send_video(video, caption))
+            return
+        except Exception as exc:
+            if isinstance(exc, ClipbridgeError) and not isinstance(exc, Transient | RetryAfter):
+                raise  # the file itself refused (FileTooLarge): said as such
+            if isinstance(exc, OSError) and exc.filename is not None:
+                raise  # our own disk, not the platform
+            failure = exc
+        if wait is None:
+            raise NotDelivered(type(failure).__name__) from failure
+        log.warning("posting the result failed (%s: %s); trying again in %gs",
+                    type(failure).__name__, failure, wait)  # fmt: skip
+        await asyncio.sleep(wait)
 
 
 async def _over_limit(

@@ -8,6 +8,7 @@ into a sentence from `bot.texts` in the person's language, so no class here carr
     ├── ConfigError                the settings cannot be used; one sentence per problem
     ├── RetryAfter                 a platform asked us to wait N seconds (flood control)
     ├── AccessDenied               allowlist or per-user quota says no
+    ├── NotDelivered               a finished result the chat platform would not take (retried)
     ├── InputError                 the person's file or words cannot be used
     │   ├── NotAVideo              not a video (an image or text renamed .mp4, audio only)
     │   ├── CorruptInput           truncated, empty, zero duration, absurd resolution
@@ -55,6 +56,7 @@ __all__ = [
     "NoInput",
     "NoResult",
     "NotAVideo",
+    "NotDelivered",
     "PlanRequired",
     "ProtocolError",
     "RateLimited",
@@ -202,6 +204,11 @@ class EditRefused(InputError):
 class NoResult(InputError):
     """An export was asked but no finished result is waiting: the last request failed, was
     cancelled, or its result was already sent. Never answered with the untouched original."""
+
+
+class NotDelivered(ClipbridgeError):
+    """The result was ready, but the chat platform would not take it (5xx, a broken connection,
+    a rate limit that did not pass) after bounded retries: the work was done, the post failed."""
 
 
 class BackendError(ClipbridgeError):

@@ -39,6 +39,7 @@ class RecordingPort:
     hint: str | None = None
     # In order, for each edit: a retry-after in seconds, or an error to raise.
     edit_failures: list[float | Exception] = field(default_factory=list)
+    video_failures: list[Exception] = field(default_factory=list)  # raised by the next posts
     results_dir: Path | None = None
     log: list[Sent] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -66,6 +67,9 @@ class RecordingPort:
         await self._record(Sent("typing", action))
 
     async def send_video(self, video: OutboundVideo, caption: str) -> MessageRef:
+        if self.video_failures:
+            await self._record(Sent("video-refused", caption))
+            raise self.video_failures.pop(0)
         ref = str(next(self._ids))
         size = video.path.stat().st_size  # the file is removed after delivery: measure now
         if self.results_dir is not None:

@@ -371,6 +371,11 @@ TEXTS.update(
             "en": "🐢 The video service asked us to slow down. Please try again in a minute.",
             "zh": "🐢 视频服务要求降低请求频率，请一分钟后再试。",
         },
+        "err_not_delivered": {
+            "en": "📮 Your video was ready, but sending it into this chat failed several times. "
+            "Please send your request again in a few minutes.",
+            "zh": "📮 视频已经做好，但多次发送到这个聊天都失败了。请过几分钟再发一次你的请求。",
+        },
         "err_transient": {
             "en": "📡 I couldn't reach the video service. Please try again in a minute; your project "
             "is kept.",

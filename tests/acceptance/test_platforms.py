@@ -127,6 +127,23 @@ async def test_a_second_clipbridge_in_the_same_folder_is_refused_and_the_first_g
     )
 
 
+async def test_a_result_telegram_fails_to_take_once_is_posted_on_the_next_try(
+    clipbridge: Newcomer, telegram: FakeTelegram, clip: Callable[..., Path]
+) -> None:
+    telegram.fail("sendVideo", "server", times=1, status=502)
+    video = clip("clips/a.mp4")
+    async with clipbridge("run", env={**telegram_env(telegram), **http_env()}) as bot:
+        await wait_healthy(bot)
+        upload = telegram.video(video.stat().st_size, name="a.mp4", disk_path=video)
+        await telegram.push(telegram.message(CHAT, text="compress to under 200KB", video=upload))
+        await telegram.wait_for(lambda: any("video" in m for m in telegram.sent(CHAT)), timeout=60)
+        await bot.expect(r"posting the result failed \(.*\); trying again in 2s")
+        await _stop(bot)
+    assert len(telegram.calls_of("sendVideo")) == 2
+    texts = [m.get("text", "") for m in telegram.sent(CHAT)]
+    assert not [text for text in texts if "📡" in text or "⚠️" in text], texts
+
+
 async def test_telegram_refusing_the_token_ends_the_start_with_one_sentence(
     clipbridge: Newcomer,
 ) -> None:

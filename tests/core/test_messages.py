@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import delivery
 from bot.errors import Transient
 from bot.models import UserRef
 from bot.texts import t
@@ -156,3 +157,37 @@ async def test_a_last_word_the_platform_will_not_edit_in_is_sent_anew(
         await bot.conversation.wait_idle()
     assert port.of("edit-refused"), "the edits were tried first"
     assert done.text.startswith("✅ Done")
+
+
+@pytest.fixture
+def quick_post_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(delivery, "POST_RETRIES", (0.01, 0.01))
+
+
+@pytest.mark.usefixtures("quick_post_retries")
+async def test_a_post_the_platform_fails_once_is_tried_again(
+    open_local: LocalBotFactory, tiny_mp4: Path
+) -> None:
+    async with open_local() as bot:
+        port = bot.port(video_failures=[Transient("telegram: 502 Bad Gateway")])
+        await bot.send_file(port, tiny_mp4, caption="compress to under 40KB")
+        await port.wait_for(lambda s: s.kind == "video", timeout=30)
+        await bot.conversation.wait_idle()
+    assert len(port.of("video-refused")) == 1 and len(port.of("video")) == 1
+    assert not [text for text in port.texts() if "⚠️" in text or "📮" in text], port.texts()
+
+
+@pytest.mark.usefixtures("quick_post_retries")
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_a_result_the_platform_never_takes_says_the_work_was_done(
+    open_local: LocalBotFactory, tiny_mp4: Path, locale: str
+) -> None:
+    async with open_local() as bot:
+        port = bot.port(video_failures=[RuntimeError("503 Service Unavailable")] * 3)
+        await bot.store.set_language(UserRef("test", "u1"), locale)
+        await bot.send_file(port, tiny_mp4, caption="compress to under 40KB")
+        said = await port.wait_text(t("err_not_delivered", locale), timeout=30)
+        await bot.conversation.wait_idle()
+        assert await bot.store.active_jobs() == [], "the job is closed"
+    assert len(port.of("video-refused")) == 3 and not port.of("video")
+    assert said.text == t("err_not_delivered", locale)
