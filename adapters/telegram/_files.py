@@ -16,10 +16,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-from telegram import Bot
+from telegram import Bot, File
 
 from adapters.telegram._errors import translated
-from bot.errors import ConfigError, Transient
+from bot.backoff import DEFAULT_BACKOFF
+from bot.errors import ConfigError, RetryAfter, Transient
 from bot.links import LinkFetcher
 from bot.models import Attachment, ByteStream
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 CHUNK = 256 * 1024
 DISK_CHUNK = 256 * 1024
+GET_FILE_TRIES = 4
 
 
 class TelegramFiles:
@@ -59,8 +61,7 @@ class TelegramFiles:
 
     @asynccontextmanager
     async def _open_telegram(self, file_id: str) -> AsyncIterator[ByteStream]:
-        with translated():
-            tg_file = await self._bot.get_file(file_id)
+        tg_file = await _get_file(self._bot, file_id)
         location = tg_file.file_path or ""
         if self._local_mode and Path(location).is_absolute():
             # A local Bot API server (`--local`) answers with a path on its own disk.
@@ -87,6 +88,26 @@ class TelegramFiles:
             yield _relay(response, what)
         finally:
             await response.aclose()
+
+
+async def _get_file(bot: Bot, file_id: str) -> File:
+    """getFile, waiting out flood control and trying a network failure again (`GET_FILE_TRIES`
+    in all): the person's video is behind it, and nothing was done yet that a retry repeats."""
+    delays = DEFAULT_BACKOFF.delays()
+    for _ in range(GET_FILE_TRIES - 1):
+        try:
+            with translated():
+                return await bot.get_file(file_id)
+        except RetryAfter as wait:
+            if wait.seconds > DEFAULT_BACKOFF.longest:
+                raise  # minutes of flood control: better said than waited out in silence
+            pause = wait.seconds
+        except Transient:
+            pause = delays.next()
+        log.info("getFile failed for now; trying again in %gs", pause)
+        await asyncio.sleep(pause)
+    with translated():
+        return await bot.get_file(file_id)
 
 
 def _not_on_this_disk() -> ConfigError:

@@ -14,7 +14,7 @@ from bot.errors import LinkRefused
 from bot.models import ChatKey
 from bot.ports import Button
 from tests.fakes.base import serving
-from tests.fakes.telegram_api import MB, FakeTelegram, pattern_bytes
+from tests.fakes.telegram_api import MB, FailureKind, FakeTelegram, pattern_bytes
 from tests.support.core import RecordingCore
 from tests.telegram.conftest import TOKEN, LogLines, make_settings
 
@@ -55,6 +55,19 @@ async def test_private_video_streams_from_the_file_url(
     assert data[-10:] == pattern_bytes(3 * MB - 10, 10)
     assert fake_tg.downloaded_bytes == 3 * MB
     assert len(fake_tg.calls_of("getFile")) == 1
+
+
+@pytest.mark.parametrize("kind", ["flood", "server"])
+async def test_a_get_file_refused_for_now_is_tried_again(
+    adapter: TelegramAdapter, fake_tg: FakeTelegram, core: RecordingCore, kind: FailureKind
+) -> None:
+    video = fake_tg.video(1 * MB, name="holiday.mp4")
+    await fake_tg.push(fake_tg.message(42, text="compress to 1MB", video=video))
+    [inbound] = await core.wait(1)
+    fake_tg.fail("getFile", kind, times=1, retry_after=1, status=502)
+    data = await read_all(inbound.attachments[0].open)
+    assert len(data) == 1 * MB
+    assert len(fake_tg.calls_of("getFile")) == 2
 
 
 async def test_every_video_kind_is_accepted_and_other_files_get_an_answer(
