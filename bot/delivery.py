@@ -4,8 +4,8 @@ A result with a public URL that is too large for the chat is never downloaded: t
 link and its size; one without a link is read only up to the chat's limit, then refused with
 its reason. One that fits is streamed to a work file (never into memory), probed for
 duration, size and a thumbnail so it plays inline with the right poster, posted, and removed.
-A post the platform fails (a 5xx, a broken connection) is tried again after `POST_RETRIES`;
-one that still fails is `NotDelivered`, which says the work was done and the sending was not.
+A post the platform fails (a 5xx, a broken connection) or a download that breaks is tried again
+(`RETRIES`); a post that still fails is `NotDelivered`: the work was done, the sending was not.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from bot.texts import human_size, t
 
 log = logging.getLogger(__name__)
 
-POST_RETRIES = (2.0, 8.0)  # seconds before each new try of a post the platform failed
+RETRIES = (2.0, 8.0)  # seconds before each new try of a post or a download that failed
 
 
 class _TooBig(Exception):
@@ -80,23 +81,43 @@ async def deliver(
 
 
 async def _post(pacer: Pacer, port: Port, video: OutboundVideo, caption: str) -> None:
-    """Post the video, again after a failure of the platform's (never after a refusal of the
-    file itself, `FileTooLarge`); `NotDelivered` when every try failed."""
-    for wait in (*POST_RETRIES, None):
+    """Post the video, again after a failure of the platform's; `NotDelivered` when every try
+    failed."""
+    try:
+        await _with_retries(
+            "posting the result",
+            lambda: send_reliably(pacer, lambda: port.send_video(video, caption)),
+            _platform_failed,
+        )
+    except Exception as exc:
+        if _platform_failed(exc):
+            raise NotDelivered(type(exc).__name__) from exc
+        raise
+
+
+def _platform_failed(exc: Exception) -> bool:
+    """A failure of the platform's (a 5xx, the network, a limit that did not pass), not a
+    refusal of the file itself (`FileTooLarge`) nor our own disk."""
+    if isinstance(exc, ClipbridgeError):
+        return isinstance(exc, Transient | RetryAfter)
+    return not (isinstance(exc, OSError) and exc.filename is not None)
+
+
+async def _with_retries(
+    what: str, attempt: Callable[[], Awaitable[object]], retryable: Callable[[Exception], bool]
+) -> None:
+    """`attempt()`, again after each of `RETRIES` while it fails in a `retryable` way."""
+    for wait in RETRIES:
         try:
-            await send_reliably(pacer, lambda: port.send_video(video, caption))
+            await attempt()
             return
         except Exception as exc:
-            if isinstance(exc, ClipbridgeError) and not isinstance(exc, Transient | RetryAfter):
-                raise  # the file itself refused (FileTooLarge): said as such
-            if isinstance(exc, OSError) and exc.filename is not None:
-                raise  # our own disk, not the platform
-            failure = exc
-        if wait is None:
-            raise NotDelivered(type(failure).__name__) from failure
-        log.warning("posting the result failed (%s: %s); trying again in %gs",
-                    type(failure).__name__, failure, wait)  # fmt: skip
+            if not retryable(exc):
+                raise
+            log.warning("%s failed (%s: %s); trying again in %gs",
+                        what, type(exc).__name__, exc, wait)  # fmt: skip
         await asyncio.sleep(wait)
+    await attempt()
 
 
 async def _over_limit(
@@ -118,6 +139,14 @@ def _caption(video: OutboundVideo, result: ExportResult, size: int, locale: str)
 
 
 async def _download(result: ExportResult, backend: Backend, path: Path, limit: int) -> None:
+    await _with_retries(
+        "downloading the result",
+        lambda: _download_once(result, backend, path, limit),
+        lambda exc: isinstance(exc, Transient),  # the service's 5xx or a broken connection
+    )
+
+
+async def _download_once(result: ExportResult, backend: Backend, path: Path, limit: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     written = 0
     with path.open("wb") as out:

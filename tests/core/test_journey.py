@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from bot import delivery
 from bot.streams import file_attachment
 from tests.core.conftest import BotFactory
 from tests.fakes.nemovideo import (
@@ -177,3 +180,21 @@ async def test_first_reaction_comes_before_the_backend_answers(
         assert first.text.startswith("⏳")
         await port.wait_text("Slow answer.")
         await bot.conversation.wait_idle()
+
+
+async def test_a_download_that_breaks_mid_file_is_fetched_again(
+    fake: FakeNemo, open_bot: BotFactory, tiny_mp4: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delivery, "RETRIES", (0.01, 0.01))
+    fake.script_render(polls=1, size=300_000, cut_download_at=1000)
+    async with open_bot() as bot:
+        port = bot.port()
+        await bot.send_file(port, tiny_mp4)
+        await bot.conversation.wait_idle()
+        await bot.say(port, "/export")
+        video = await port.wait_for(lambda s: s.kind == "video")
+        await bot.conversation.wait_idle()
+    assert video.video_size == 300_000
+    [render] = fake.renders.values()
+    assert render.downloads == 2
+    assert len(fake.calls("render_submit")) == 1

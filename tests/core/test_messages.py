@@ -161,7 +161,7 @@ async def test_a_last_word_the_platform_will_not_edit_in_is_sent_anew(
 
 @pytest.fixture
 def quick_post_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(delivery, "POST_RETRIES", (0.01, 0.01))
+    monkeypatch.setattr(delivery, "RETRIES", (0.01, 0.01))
 
 
 @pytest.mark.usefixtures("quick_post_retries")

@@ -117,7 +117,8 @@ Scripting::
         # still serves `size` bytes); FakeRender.bytes_served counts body bytes written.
         # The URL points at the fake's /render-result/<id>.mp4, which streams `size` bytes of
         # an mp4-like body (mp4ish_bytes(size) gives the same bytes, for small sizes);
-        # cut_download_at=N drops the connection after N bytes of it. After a cancel, polls
+        # cut_download_at=N drops the connection after N bytes of its first download (later
+        # ones are whole, as after a network blip). After a cancel, polls
         # answer status "failed" with the error "Render cancelled".
     fake.set_draft(session_id, draft)       # what /state returns
     fake.add_session(session_id=None, draft=None) -> FakeSession  # e.g. to resume a chat
@@ -1576,7 +1577,7 @@ class FakeNemo(FakeServer):
         )
         await resp.prepare(request)
         rec.status = 200
-        cut_at = found.script.cut_download_at
+        cut_at = found.script.cut_download_at if found.downloads == 1 else None
         with contextlib.suppress(ConnectionError):
             sent = 0
             for chunk in _iter_body(size):

@@ -337,7 +337,7 @@ class NemoClient:
             request, where=where, idempotent=True, accept=_is_file, authorized=ours
         )
         try:
-            yield response.aiter_bytes(DOWNLOAD_CHUNK)
+            yield _relay(response, where)
         finally:
             await response.aclose()
 
@@ -472,6 +472,15 @@ def _transient(where: str, exc: httpx.TransportError, *, sent: bool = False) -> 
     if sent and not isinstance(exc, _NOT_SENT):
         return MaybeSent(detail)
     return Transient(detail)
+
+
+async def _relay(response: httpx.Response, where: str) -> ByteStream:
+    """The body in chunks; a connection that breaks mid-body is `Transient` like any other."""
+    try:
+        async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK):
+            yield chunk
+    except httpx.TransportError as exc:
+        raise _transient(where, exc) from None
 
 
 def _is_event_stream(response: httpx.Response) -> bool:
