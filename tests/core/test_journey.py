@@ -198,3 +198,20 @@ async def test_a_download_that_breaks_mid_file_is_fetched_again(
     [render] = fake.renders.values()
     assert render.downloads == 2
     assert len(fake.calls("render_submit")) == 1
+
+
+async def test_a_few_failed_render_polls_are_waited_out(
+    fake: FakeNemo, open_bot: BotFactory, tiny_mp4: Path
+) -> None:
+    fake.script_render(polls=2, size=300_000)
+    async with open_bot() as bot:
+        port = bot.port()
+        await bot.send_file(port, tiny_mp4)
+        await bot.conversation.wait_idle()
+        fake.fail("render_poll", status=503, times=6)
+        await bot.say(port, "/export")
+        video = await port.wait_for(lambda s: s.kind == "video", timeout=20)
+        await bot.conversation.wait_idle()
+    assert video.video_size == 300_000
+    assert len(fake.calls("render_poll")) > 6
+    assert not [text for text in port.texts() if "📡" in text], port.texts()

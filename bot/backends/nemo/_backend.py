@@ -28,7 +28,7 @@ from bot.backends.base import (
     UploadedFile,
 )
 from bot.config import Settings
-from bot.errors import Cancelled, ClipbridgeError, NoInput, RenderFailed
+from bot.errors import Cancelled, ClipbridgeError, NoInput, RateLimited, RenderFailed, Transient
 from bot.links import LinkFetcher, LinkPolicy
 from bot.models import Attachment, ByteStream
 from bot.store import Store
@@ -42,6 +42,8 @@ from ._payloads import Draft, UploadedFileInfo, parse
 from ._timeline import timeline_from_draft
 
 log = logging.getLogger("bot.backends.nemo")
+
+POLL_BLIP = 4  # render polls failed in a row (each retried by the client) that end an export
 
 
 class NemoBackend:
@@ -128,8 +130,20 @@ class NemoBackend:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._settings.nemo_render_timeout
         shown: float | None = None
+        failed = 0  # polls in a row
         while True:
-            job = await self.client.render_status(job_id)
+            try:
+                job = await self.client.render_status(job_id)
+                failed = 0
+            except (Transient, RateLimited) as exc:
+                # The render goes on at the service whatever our polls meet: a blip of a few
+                # failed polls is waited out, an outage (`POLL_BLIP` of them) is said.
+                failed += 1
+                if failed >= POLL_BLIP or loop.time() >= deadline:
+                    raise
+                log.warning("render %s status unknown for now (%s); polling on", job_id, exc)
+                await asyncio.sleep(self._settings.nemo_render_poll_interval)
+                continue
             if job.status == "completed":
                 size = job.output.size if job.output else None
                 duration = job.output.duration if job.output else None
