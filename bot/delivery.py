@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import unicodedata
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -27,6 +28,7 @@ from bot.texts import human_size, t
 
 log = logging.getLogger(__name__)
 
+NAME_MAX = 100  # characters of a result's file name
 RETRIES = (2.0, 8.0)  # seconds before each new try of a post or a download that failed
 
 
@@ -158,11 +160,21 @@ async def _download_once(result: ExportResult, backend: Backend, path: Path, lim
                 out.write(chunk)
 
 
+def sendable_name(name: str) -> str:
+    """`name` as a file name a platform takes and a person can read: no folders, no control
+    characters (a platform's HTTP library refuses them in a header), at most `NAME_MAX` long
+    with its extension kept."""
+    name = "".join(c for c in Path(name).name if unicodedata.category(c)[0] != "C").strip()
+    stem, dot, extension = name.rpartition(".") if "." in name else (name, "", "")
+    suffix = f"{dot}{extension[:9]}"
+    return f"{stem[: NAME_MAX - len(suffix)].strip() or 'video'}{suffix}"
+
+
 async def _describe(
     path: Path, result: ExportResult, size: int, work_dir: Path, ffmpeg: str
 ) -> OutboundVideo:
     """Duration, dimensions and a poster frame, so the video plays inline and not as 0:00."""
-    filename = result.filename or path.name
+    filename = sendable_name(result.filename or path.name)
     # what the result is, by its name: adapters send pictures as animations and sound as audio
     mime = formats.mime_of(filename) or "video/mp4"
     if not mime.startswith("video/"):  # an animation or a sound: the engine measured it
