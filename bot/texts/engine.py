@@ -102,6 +102,11 @@ TEXTS: dict[str, dict[str, Template]] = {
         "en": "No size was given, so I'll keep it under {size} so it can be posted here.",
         "zh": "没有指定大小，我会把它控制在 {size} 以内，以便能在这里发送。",
     },
+    "engine_over_chat": {
+        "en": "This chat takes files of at most {limit}, so I'll keep it under that instead of "
+        "{asked}.",
+        "zh": "这个聊天最多只能接收 {limit} 的文件，所以我会把它控制在这个大小以内，而不是 {asked}。",
+    },
     "engine_each": {
         "en": plural(
             "count",

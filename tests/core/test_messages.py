@@ -191,3 +191,17 @@ async def test_a_result_the_platform_never_takes_says_the_work_was_done(
         assert await bot.store.active_jobs() == [], "the job is closed"
     assert len(port.of("video-refused")) == 3 and not port.of("video")
     assert said.text == t("err_not_delivered", locale)
+
+
+async def test_a_size_over_the_chats_limit_is_kept_to_the_limit_and_said_at_once(
+    open_local: LocalBotFactory, tiny_mp4: Path
+) -> None:
+    # It used to encode to the size asked, then say the result was too large for the chat.
+    async with open_local() as bot:
+        port = bot.port(upload_limit=50_000)
+        await bot.send_file(port, tiny_mp4, caption="compress to under 5MB")
+        video = await port.wait_for(lambda s: s.kind == "video", timeout=30)
+        await bot.conversation.wait_idle()
+    said = t("engine_over_chat", "en", limit="50.0 KB", asked="5.0 MB")
+    assert any(said in text for text in port.texts()), port.texts()
+    assert video.video_size is not None and video.video_size <= 50_000

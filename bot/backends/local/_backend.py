@@ -596,6 +596,10 @@ def _understood(jobs: list[_Job], locale: str, *, upload_limit: int, platform: s
     ]
     if bounded:
         said += "\n" + t("engine_capped", locale, size=human_size(upload_limit, locale))
+    over = max((j.job.request.target_bytes or 0 for j in jobs), default=0)
+    if over > upload_limit:
+        said += "\n" + t("engine_over_chat", locale, limit=human_size(upload_limit, locale),
+                          asked=human_size(over, locale))  # fmt: skip
     if len(jobs) > 1:
         said += "\n" + t("engine_each", locale, count=len(jobs))
     return said

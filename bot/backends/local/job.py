@@ -96,6 +96,8 @@ def build_want(
         target = fraction if target is None else min(target, fraction)
     if request.fit_chat and upload_limit is not None:
         target = upload_limit if target is None else min(target, upload_limit)
+    if target is not None and upload_limit is not None and target > upload_limit:
+        target = upload_limit  # a bigger result could not be posted here: said by the backend
     asked = target is not None
     if target is None:
         target = upload_limit
