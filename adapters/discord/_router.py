@@ -64,8 +64,8 @@ class Router:
                 answer, ephemeral=True, allowed_mentions=NO_PINGS
             )
             return
-        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
-        port = self.interaction_port(interaction, locale)
+        deferred = await _defer(interaction, thinking=True, ephemeral=ephemeral)
+        port = self.interaction_port(interaction, locale, deferred=deferred)
         for other in others:
             await port.send_text(t("discord_not_video", locale, name=other.filename))
         await self._run(
@@ -89,9 +89,9 @@ class Router:
             await self.command(interaction, command)
             return
         user = user_ref(interaction.user)
-        await interaction.response.defer()  # a press: the answer replaces the pressed message
+        deferred = await _defer(interaction)  # a press: the answer replaces the pressed message
         locale = await self._core.language(user, interaction.locale.value)
-        port = self.interaction_port(interaction, locale)
+        port = self.interaction_port(interaction, locale, deferred=deferred)
         await self._run(
             Inbound(
                 chat=port.chat,
@@ -105,15 +105,20 @@ class Router:
         )
 
     def interaction_port(
-        self, interaction: discord.Interaction[Any], language: str | None = None
+        self,
+        interaction: discord.Interaction[Any],
+        language: str | None = None,
+        *,
+        deferred: bool = True,
     ) -> DiscordPort:
         """The port answering `interaction`; its own words (a follow-up moved, a download
-        button) in `language`, else in the person's Discord language."""
+        button) in `language`, else in the person's Discord language. One that could not be
+        `deferred` answers in the channel: its token answers nothing."""
         channel_id = interaction.channel_id or interaction.user.id
         delivery = Delivery(
             user=interaction.user.id,
             app=interaction.application_id,
-            token=interaction.token,
+            token=interaction.token if deferred else None,
             expires=time.time() + self._settings.discord_interaction_ttl,
             limit=interaction.filesize_limit,
             locale=language or interaction.locale.value,
@@ -122,7 +127,8 @@ class Router:
         guild = interaction.guild_id is not None
         if guild:  # each member of a server channel has a session and jobs of their own
             chat = chat.of(str(interaction.user.id))
-        return DiscordPort(self._client, chat, delivery, interaction=interaction, guild=guild)
+        answering = interaction if deferred else None
+        return DiscordPort(self._client, chat, delivery, interaction=answering, guild=guild)
 
     # --- messages ---------------------------------------------------------------------------
 
@@ -195,3 +201,16 @@ def _answer(value: bool) -> Callable[[], Awaitable[bool]]:
         return value
 
     return known
+
+
+async def _defer(interaction: discord.Interaction[Any], **options: Any) -> bool:
+    """Acknowledge `interaction` (Discord gives 3 s); False when Discord refused: it no longer
+    knew it (10062, the bot was too slow) or failed. The request is carried out all the same,
+    its answers in the channel."""
+    try:
+        await interaction.response.defer(**options)
+        return True
+    except discord.HTTPException as exc:
+        log.warning("Discord refused to acknowledge interaction %s (%s %s); answering in the "
+                    "channel", interaction.id, exc.status, exc.code)  # fmt: skip
+        return False

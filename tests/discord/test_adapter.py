@@ -265,6 +265,22 @@ async def test_a_restarted_bot_finds_the_chat_from_its_hint(
     assert by_content["in the thread"]["channel_id"] == str(THREAD)
 
 
+async def test_an_interaction_discord_no_longer_knows_is_answered_in_the_channel(
+    fake: FakeDiscord, tmp_path: Path, log_lines: LogLines
+) -> None:
+    # 10062 "Unknown interaction": the bot acknowledged it after Discord's 3 s. It used to end
+    # in a traceback and no answer at all.
+    fake.fail("POST", r"/interactions/\d+/[^/]+/callback$", "unsupported", code=10062)
+    core = RecordingCore()
+    async with open_adapter(make_settings(tmp_path), core):
+        inbound, port, _ = await _compress(fake, core)
+        ref = await port.send_text("Received a.mp4")
+    assert inbound.attachments, "the request was carried out all the same"
+    assert fake.messages[ref.id]["channel_id"] == str(CHANNEL)
+    assert "interaction_token" not in fake.messages[ref.id]
+    assert [line for line in log_lines.lines if "refused to acknowledge" in line]
+
+
 async def test_rate_limits_that_persist_surface_as_retry_after(
     fake: FakeDiscord, tmp_path: Path, log_lines: LogLines
 ) -> None:
