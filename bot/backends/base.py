@@ -34,6 +34,7 @@ class TurnContext:
     defaults: UserDefaults | None = (
         None  # the person's `/settings`, for what a request leaves unsaid
     )
+    with_uploads: int = 0  # files that came with the instruction (an album): it is about them
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,6 +109,7 @@ class Run:
     record: Job | None = None
     progress: ProgressMessage | None = None
     phase: JobKindName | None = None  # an upload's caption goes on as a turn or an export
+    uploaded: int = 0  # the files its own message brought in: its caption is about them
 
     @property
     def doing(self) -> Doing:

@@ -8,6 +8,7 @@ neither the next job nor a delivery waits for a progress edit.
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from bot import delivery
 from bot.errors import Transient
 from bot.models import UserRef
+from bot.streams import file_attachment
 from bot.texts import t
 from tests.core.conftest import BotFactory, LocalBot, LocalBotFactory, fake_ffmpeg
 from tests.fakes.nemovideo import FakeNemo, adk_text, adk_tool_call, every, heartbeat
@@ -205,3 +207,21 @@ async def test_a_size_over_the_chats_limit_is_kept_to_the_limit_and_said_at_once
     said = t("engine_over_chat", "en", limit="50.0 KB", asked="5.0 MB")
     assert any(said in text for text in port.texts()), port.texts()
     assert video.video_size is not None and video.video_size <= 50_000
+
+
+async def test_an_instruction_sent_with_several_videos_is_carried_out_on_each(
+    open_local: LocalBotFactory, tiny_mp4: Path, tmp_path: Path
+) -> None:
+    # An album with one caption: only the last video was encoded, the other silently left.
+    other = tmp_path / "second.mp4"
+    shutil.copyfile(tiny_mp4, other)
+    async with open_local() as bot:
+        port = bot.port()
+        await bot.send_file(port, tiny_mp4)  # an earlier video stays out of it
+        await bot.conversation.wait_idle()
+        album = (file_attachment(tiny_mp4), file_attachment(other))
+        await bot.say(port, "compress to under 40KB", attachments=album)
+        await port.wait_for(lambda s: len(port.of("video")) == 2, timeout=60)
+        await bot.conversation.wait_idle()
+    names = sorted(s.video.filename.rsplit("-", 1)[0] for s in port.of("video") if s.video)
+    assert names == ["clip", "second"], names

@@ -345,7 +345,9 @@ class LocalBackend:
         uploads = [u for u in manifest.uploads if (directory / u.file).exists()]
         if not uploads:
             raise NoInput("no upload in this session")
-        chosen = uploads if request.apply_to_all else uploads[-1:]
+        # "both", "all", or the videos sent together with the words (an album, a message with
+        # several attachments); otherwise the latest
+        chosen = uploads if request.apply_to_all else uploads[-max(1, ctx.with_uploads) :]
         jobs: list[_Job] = []
         for upload in chosen:
             info = await probe(directory / upload.file)

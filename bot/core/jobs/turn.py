@@ -52,7 +52,11 @@ async def turn(kit: Kit, run: Run, text: str) -> None:
         before = await kit.sessions.state_or_none(current)
         defaults = await kit.defaults(request.user)
         context = TurnContext(
-            locale=locale, upload_limit=port.upload_limit, chat=str(chat), defaults=defaults
+            locale=locale,
+            upload_limit=port.upload_limit,
+            chat=str(chat),
+            defaults=defaults,
+            with_uploads=run.uploaded,
         )
         relay = _Relay(kit, run, progress)
         async for event in closing(current.backend.turn(current.id, text, context)):

@@ -40,6 +40,7 @@ async def upload(kit: Kit, run: Run) -> bool:
                 problems.append(f"{attachment.name}: {explained}")
             else:
                 await keep_copy(kit, chat, current, attachment)
+    run.uploaded = len(received)
     lines = [describe_upload(item) for item in received]
     if len(lines) == 1:
         text = t("received_one", locale, item=lines[0])
