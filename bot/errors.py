@@ -12,6 +12,7 @@ into a sentence from `bot.texts` in the person's language, so no class here carr
     ├── InputError                 the person's file or words cannot be used
     │   ├── NotAVideo              not a video (an image or text renamed .mp4, audio only)
     │   ├── CorruptInput           truncated, empty, zero duration, absurd resolution
+    │   │   └── TooShort           a frame or two: a still picture, not a clip
     │   ├── UnsupportedFile        a type the backend does not accept          (NemoVideo 4001)
     │   ├── FileTooLarge           over the backend's or platform's size limit  (NemoVideo 4002)
     │   ├── NoInput                nothing to work on yet: no video in the session
@@ -67,6 +68,7 @@ __all__ = [
     "TimedOut",
     "TokenError",
     "TooHeavy",
+    "TooShort",
     "Transient",
     "TurnFailed",
     "UnclearRequest",
@@ -121,6 +123,14 @@ class NotAVideo(InputError):
 
 class CorruptInput(InputError):
     """The file is truncated, empty, has zero duration or an absurd resolution."""
+
+
+class TooShort(CorruptInput):
+    """A video of a frame or two (`seconds` long): readable, but nothing to work on."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"{seconds:.3f}s long")
+        self.seconds = seconds
 
 
 class UnsupportedFile(InputError):

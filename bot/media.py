@@ -27,7 +27,7 @@ import av
 import av.error
 import imageio_ffmpeg
 
-from bot.errors import CorruptInput, NotAVideo
+from bot.errors import CorruptInput, NotAVideo, TooShort
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -185,8 +185,10 @@ def _describe(path: Path, size: int, container: av.container.InputContainer) -> 
         raise CorruptInput(f"absurd resolution {coded_w}x{coded_h}")
 
     duration = _duration(container, video)
+    if duration <= 0:
+        raise CorruptInput("zero duration")
     if duration < MIN_DURATION:
-        raise CorruptInput(f"zero duration ({duration:.3f}s)")
+        raise TooShort(duration)
     _check_complete(video, size)
     rotation = _first_frame_rotation(container, video)
 

@@ -38,6 +38,7 @@ from bot.errors import (
     TimedOut,
     TokenError,
     TooHeavy,
+    TooShort,
     Transient,
     TurnFailed,
     UnclearRequest,
@@ -112,6 +113,10 @@ def _render(error: RenderFailed, asked: _Asked) -> str:
     return t("err_encode_failed" if asked.local else "err_render_failed", asked.locale)
 
 
+def _too_short(error: TooShort, asked: _Asked) -> str:
+    return t("err_too_short", asked.locale, seconds=f"{error.seconds:.2f}")
+
+
 def _unsupported(error: UnsupportedFile, asked: _Asked) -> str:
     return t("err_unsupported", asked.locale, formats=ACCEPTED_FORMATS)
 
@@ -170,6 +175,7 @@ _SENTENCES: dict[type[ClipbridgeError], str | Callable[[Any, _Asked], str]] = {
     LinkRefused: _link,
     NotAVideo: "err_not_video",
     CorruptInput: "err_corrupt",
+    TooShort: _too_short,
     NoInput: "err_no_input",
     NoResult: "err_no_result",
     NotDelivered: "err_not_delivered",

@@ -450,6 +450,11 @@ TEXTS.update(
             "en": "🚫 That doesn't look like a video. Send an MP4, MOV, MKV or WebM file.",
             "zh": "🚫 这看起来不是视频。请发送 MP4、MOV、MKV 或 WebM 文件。",
         },
+        "err_too_short": {
+            "en": "🚫 That video is only {seconds} s long, a frame or two: too short to work on. "
+            "Send a longer clip.",
+            "zh": "🚫 这个视频只有 {seconds} 秒，只有一两帧，太短了，无法处理。请发送更长的片段。",
+        },
         "err_corrupt": {
             "en": "🚫 I can't read that video: it seems empty, truncated or damaged. Try exporting "
             "it again from your phone or editor.",
