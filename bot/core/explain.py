@@ -60,6 +60,7 @@ class _Asked:
     admin: bool
     local: bool
     group: bool
+    receiving: bool
 
 
 def explain(
@@ -70,11 +71,13 @@ def explain(
     admin: bool = False,
     local: bool = False,
     group: bool = False,
+    receiving: bool = False,
 ) -> str:
     """`local`: the local engine failed (on this computer, not at a service). `admin`: the
     person is one of the bot's ADMINS. In a `group` the bind link, which hands over the bot's
-    account, is never shown."""
-    asked = _Asked(locale, settings, admin, local, group)
+    account, is never shown. `receiving`: it happened while a file was coming in, so nothing of
+    it was kept."""
+    asked = _Asked(locale, settings, admin, local, group, receiving)
     for kind in type(error).__mro__:  # the most specific kind of error that has a sentence
         found = _SENTENCES.get(kind)
         if isinstance(found, str):
@@ -107,6 +110,12 @@ def _no_credits(error: NoCredits, asked: _Asked) -> str:
 
 def _limit(error: TooHeavy | EncodeTimeout, asked: _Asked) -> str:
     return limit_sentence(error, asked.locale, asked.settings)
+
+
+def _transient(error: Transient, asked: _Asked) -> str:
+    """A file that broke off on its way in: from the platform or to the service alike, it is
+    to be sent again (no project holds it). Otherwise the service, which keeps the project."""
+    return t("err_transient_receiving" if asked.receiving else "err_transient", asked.locale)
 
 
 def _render(error: RenderFailed, asked: _Asked) -> str:
@@ -162,7 +171,7 @@ _SENTENCES: dict[type[ClipbridgeError], str | Callable[[Any, _Asked], str]] = {
     NoCredits: _no_credits,
     PlanRequired: "err_plan",
     RateLimited: "err_rate_limited",
-    Transient: "err_transient",
+    Transient: _transient,
     TurnFailed: "err_turn_failed",
     TooHeavy: _limit,
     EncodeTimeout: _limit,

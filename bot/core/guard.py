@@ -77,7 +77,9 @@ async def _account(
         admin = user is not None and kit.is_admin(user)
         local = backend is not None and backend.name == "local"
         group = chat.member is not None
-        text = explain(failure, locale, kit.settings, admin=admin, local=local, group=group)
+        receiving = doing == "upload"
+        text = explain(failure, locale, kit.settings, admin=admin, local=local, group=group,
+                       receiving=receiving)  # fmt: skip
         error = f"{type(failure).__name__}: {failure.detail}"
         # The person's own file or words are no fault of the bot's: no warning for the
         # operator (the console chat would flag each one as something to look into).

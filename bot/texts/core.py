@@ -376,6 +376,11 @@ TEXTS.update(
             "Please send your request again in a few minutes.",
             "zh": "📮 视频已经做好，但多次发送到这个聊天都失败了。请过几分钟再发一次你的请求。",
         },
+        "err_transient_receiving": {
+            "en": "📡 Your file broke off on its way in (a connection failed), so I don't have it. "
+            "Please send it again in a minute.",
+            "zh": "📡 文件在传输途中中断（连接失败），我没有收到它。请一分钟后重新发送。",
+        },
         "err_transient": {
             "en": "📡 I couldn't reach the video service. Please try again in a minute; your project "
             "is kept.",

@@ -69,6 +69,22 @@ async def test_backend_errors_reach_the_person(
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+async def test_a_file_that_breaks_off_on_its_way_in_is_asked_for_again(
+    fake: FakeNemo, open_bot: BotFactory, tiny_mp4: Path, locale: str
+) -> None:
+    # Not "your project is kept": there is no project, and the file is not at the service.
+    async with open_bot() as bot:
+        port = bot.port()
+        await bot.store.set_language(UserRef("test", "u1"), locale)
+        fake.fail("upload", status=503, times=None)
+        await bot.send_file(port, tiny_mp4, caption="make it shorter")
+        await bot.conversation.wait_idle()
+        assert t("err_transient_receiving", locale) in port.texts(), port.texts()
+        await _assert_consistent(bot)
+    assert not fake.turns, "the caption waits for its file"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 async def test_turn_error_events_are_explained(
     fake: FakeNemo, open_bot: BotFactory, tiny_mp4: Path, locale: str
 ) -> None:
