@@ -21,6 +21,7 @@ from bot.streams import file_attachment
 from bot.texts import t
 from tests.core.conftest import BotFactory, LocalBot, LocalBotFactory, fake_ffmpeg
 from tests.fakes.nemovideo import FakeNemo, adk_text, adk_tool_call, every, heartbeat
+from tests.local.conftest import ffmpeg
 from tests.recording_port import RecordingPort
 
 LOCALES = ["en", "zh"]
@@ -225,3 +226,19 @@ async def test_an_instruction_sent_with_several_videos_is_carried_out_on_each(
         await bot.conversation.wait_idle()
     names = sorted(s.video.filename.rsplit("-", 1)[0] for s in port.of("video") if s.video)
     assert names == ["clip", "second"], names
+
+
+async def test_a_refusal_is_the_last_word_not_done(
+    open_local: LocalBotFactory, tmp_path: Path
+) -> None:
+    lean = tmp_path / "lean.mp4"  # already as small as it can be: "make it smaller" is refused
+    ffmpeg("-f", "lavfi", "-i", "color=c=gray:size=320x240:rate=25:duration=4",
+           "-c:v", "libx264", "-crf", "40", "-pix_fmt", "yuv420p", str(lean))  # fmt: skip
+    async with open_local() as bot:
+        port = bot.port()
+        await bot.send_file(port, lean, caption="make it smaller")
+        await bot.conversation.wait_idle()
+    texts = port.texts()
+    assert any("already compact" in text for text in texts), texts
+    assert not [text for text in texts if text.startswith("✅")], texts
+    assert not port.of("video")

@@ -18,8 +18,9 @@ from bot.backends.local import edits as editing
 from bot.backends.local.destinations import DESTINATIONS
 from bot.backends.local.intent import parse
 from bot.backends.local.job import prepare
-from bot.errors import UnclearRequest
+from bot.errors import EditRefused, UnclearRequest
 from bot.media import probe
+from bot.texts import t
 from tests.local.conftest import FFMPEG, BackendFactory, Clips, ffmpeg
 from tests.local.test_engine import only_result, results, run_turn, session_with
 
@@ -28,8 +29,12 @@ ZH = TurnContext(locale="zh", upload_limit=50_000_000, chat="console:2")
 MIB = 2**20
 
 
-def said(events: list[TurnEvent]) -> str:
-    return "\n".join(e.text for e in events if isinstance(e, Text))
+def said(events: list[TurnEvent], locale: str = "en") -> str:
+    """What the person reads: the turn's texts, and a refusal as its last word."""
+    texts = [e.text for e in events if isinstance(e, Text)]
+    refused = [e.error for e in events if isinstance(e, Failure)]
+    texts += [t(e.key, locale, **e.params) for e in refused if isinstance(e, EditRefused)]
+    return "\n".join(texts)
 
 
 def streams(path: Path) -> dict[str, object]:
@@ -183,7 +188,7 @@ async def test_audio_of_a_silent_video_is_a_clear_sentence(
 ) -> None:
     events, _, _ = await one(backend_factory, clips.silent, "只要音频", ZH)
     assert not results(events)
-    assert "没有声音" in said(events)
+    assert "没有声音" in said(events, "zh")
 
 
 # --- speed ---------------------------------------------------------------------------------------
@@ -304,7 +309,7 @@ async def test_reverse_of_a_long_clip_is_refused_with_how_long_it_can_be(
     text = said(events)
     assert "at most 1 seconds" in text and "this part is 4 seconds" in text
     events, _, _ = await one(backend_factory, clips.main, "倒放", ZH)
-    assert "最多能倒放 1 秒" in said(events)
+    assert "最多能倒放 1 秒" in said(events, "zh")
 
 
 # --- smaller, smallest ---------------------------------------------------------------------------
@@ -335,7 +340,7 @@ async def test_smaller_of_a_compact_video_says_so_with_numbers(
     text = said(events)
     assert "already compact" in text and "kbit/s" in text and "320×240" in text
     events, _, _ = await one(backend_factory, lean, "压缩一下", ZH)
-    assert "已经很紧凑" in said(events)
+    assert "已经很紧凑" in said(events, "zh")
 
 
 @pytest.mark.parametrize(("text", "ctx"), [("as small as possible but watchable", EN),

@@ -301,11 +301,7 @@ class LocalBackend:
         try:
             request = parse(text)
             jobs = await self._plan_jobs(session, request, ctx, platform)
-        except EditRefused as refusal:  # a sentence with this video's numbers, not a failure
-            yield Text(t(refusal.key, locale, **refusal.params))
-            yield TurnEnded(saw_text=True)
-            return
-        except ClipbridgeError as error:
+        except ClipbridgeError as error:  # a refusal (EditRefused) is the last word, not "Done"
             yield Failure(error)
             yield TurnEnded(saw_text=False)
             return
