@@ -33,6 +33,7 @@ into a sentence from `bot.texts` in the person's language, so no class here carr
         ├── ProtocolError          an answer we cannot make sense of; a bug on one side
         ├── TurnFailed             the agent reported an error inside a turn
         ├── RenderFailed           an export ended in `failed`, or a local encode did
+        │   ├── RenderTimedOut     an export not done within NEMO_RENDER_TIMEOUT, stopped by us
         │   └── DiskFull           work files could not be written: the disk is full
         └── Cancelled              the work was cancelled on request
 """
@@ -62,6 +63,7 @@ __all__ = [
     "ProtocolError",
     "RateLimited",
     "RenderFailed",
+    "RenderTimedOut",
     "RetryAfter",
     "SessionNotFound",
     "TargetUnreachable",
@@ -277,6 +279,14 @@ class TurnFailed(BackendError):
 
 class RenderFailed(BackendError):
     """An export ended in `failed`, or a local encode failed (the core says which by backend)."""
+
+
+class RenderTimedOut(RenderFailed):
+    """An export still not done after `seconds` (NEMO_RENDER_TIMEOUT): we stopped it."""
+
+    def __init__(self, detail: str, *, seconds: float) -> None:
+        super().__init__(detail)
+        self.seconds = seconds
 
 
 class DiskFull(RenderFailed):

@@ -33,6 +33,7 @@ from bot.errors import (
     PlanRequired,
     RateLimited,
     RenderFailed,
+    RenderTimedOut,
     SessionNotFound,
     TargetUnreachable,
     TimedOut,
@@ -126,6 +127,10 @@ def _too_short(error: TooShort, asked: _Asked) -> str:
     return t("err_too_short", asked.locale, seconds=f"{error.seconds:.2f}")
 
 
+def _render_timeout(error: RenderTimedOut, asked: _Asked) -> str:
+    return t("err_render_timeout", asked.locale, waited=human_duration(error.seconds))
+
+
 def _unsupported(error: UnsupportedFile, asked: _Asked) -> str:
     return t("err_unsupported", asked.locale, formats=ACCEPTED_FORMATS)
 
@@ -177,6 +182,7 @@ _SENTENCES: dict[type[ClipbridgeError], str | Callable[[Any, _Asked], str]] = {
     EncodeTimeout: _limit,
     DiskFull: "err_disk_full",
     RenderFailed: _render,
+    RenderTimedOut: _render_timeout,
     Cancelled: "err_cancelled",
     UnsupportedFile: _unsupported,
     WorkspaceFull: "err_workspace_full",

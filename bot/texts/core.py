@@ -396,6 +396,11 @@ TEXTS.update(
             "or send /status to see the project.",
             "zh": "⚠️ 视频代理处理时报告了错误。请换个说法再试，或发送 /status 查看项目。",
         },
+        "err_render_timeout": {
+            "en": "⏱ The export still wasn't done after {waited}, so I stopped it. Send /export to "
+            "try again later.",
+            "zh": "⏱ 导出在 {waited} 后仍未完成，我已将它停止。请稍后发送 /export 重试。",
+        },
         "err_render_failed": {
             "en": "⚠️ The export failed on the video service. Send /export to try again.",
             "zh": "⚠️ 视频服务导出失败。发送 /export 重试。",

@@ -114,7 +114,7 @@ async def test_a_render_that_times_out_is_cancelled(
         await bot.send_file(port, tiny_mp4)
         await bot.conversation.wait_idle()
         await bot.say(port, "/export")
-        await port.wait_text(t("err_render_failed", "en"))
+        await port.wait_text(t("err_render_timeout", "en", waited="0:00"))
         await bot.conversation.wait_idle()
     (render,) = fake.renders.values()
     assert [call.path for call in fake.calls("render_cancel")] == [
@@ -135,7 +135,7 @@ async def test_export_during_a_running_render_attaches_and_delivers_once(
         await bot.send_file(port, tiny_mp4)
         await bot.conversation.wait_idle()
         await bot.say(port, "/export")
-        await port.wait_text(t("err_render_failed", "en"))
+        await port.wait_text(t("err_render_timeout", "en", waited="0:00"))
         await bot.conversation.wait_idle()
         (render,) = fake.renders.values()
         render.script = replace(render.script, polls=render.polls + 3)  # it ends soon now
@@ -158,7 +158,7 @@ async def test_a_409_for_a_render_we_know_attaches_to_it(
         await bot.send_file(port, tiny_mp4)
         await bot.conversation.wait_idle()
         await bot.say(port, "/export")
-        await port.wait_text(t("err_render_failed", "en"))
+        await port.wait_text(t("err_render_timeout", "en", waited="0:00"))
         await bot.conversation.wait_idle()
         (render,) = fake.renders.values()
         render.script = replace(render.script, polls=render.polls + 4)

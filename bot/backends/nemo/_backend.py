@@ -28,7 +28,15 @@ from bot.backends.base import (
     UploadedFile,
 )
 from bot.config import Settings
-from bot.errors import Cancelled, ClipbridgeError, NoInput, RateLimited, RenderFailed, Transient
+from bot.errors import (
+    Cancelled,
+    ClipbridgeError,
+    NoInput,
+    RateLimited,
+    RenderFailed,
+    RenderTimedOut,
+    Transient,
+)
 from bot.links import LinkFetcher, LinkPolicy
 from bot.models import Attachment, ByteStream
 from bot.store import Store
@@ -164,9 +172,8 @@ class NemoBackend:
                 yield Progress(percent=max(0.0, min(100.0, job.progress)))
             if loop.time() >= deadline:
                 await self._give_up(job_id)
-                raise RenderFailed(
-                    f"render {job_id} not done after {self._settings.nemo_render_timeout:g}s"
-                )
+                limit = self._settings.nemo_render_timeout
+                raise RenderTimedOut(f"render {job_id} not done after {limit:g}s", seconds=limit)
             await asyncio.sleep(self._settings.nemo_render_poll_interval)
 
     async def cancel_export(self, job_id: str) -> None:
