@@ -197,14 +197,7 @@ async def test_discord_optional_calls_failing_at_start_and_later_never_stop_the_
         assert status == t("discord_no_session_guild", "en")
         assert welcome == t("discord_welcome_guild", "en")
 
-        attachment = discord.add_attachment("a.mp4", video, "video/mp4", channel_id=DM_CHANNEL)
-        message = discord.message(
-            "compress to under 200KB", channel_id=DM_CHANNEL, attachments=(attachment,)
-        )
-        await discord.dispatch("MESSAGE_CREATE", message)
-        await discord.wait_for(
-            lambda: any(m["attachments"] for m in discord.in_channel(DM_CHANNEL)), timeout=60
-        )
+        await _dm_until_a_result(discord, video, "compress to under 200KB")
         assert [c for c in discord.calls if c.path.endswith("/typing")], "typing was refused"
         await _stop(bot)
     assert discord.gateway_closes == [1000], "closed so that Discord shows the bot offline"
@@ -217,14 +210,7 @@ async def test_a_video_sent_the_moment_the_bot_connects_is_not_taken_for_a_lefto
     video = clip("clips/a.mp4", size="1280x720", duration=6, picture_filter="noise=alls=30:allf=t")
     async with clipbridge("run", env={**discord_env(discord), **http_env()}) as bot:
         await discord.identified.wait()  # READY is on its way: the start is not over yet
-        attachment = discord.add_attachment("a.mp4", video, "video/mp4", channel_id=DM_CHANNEL)
-        message = discord.message(
-            "compress to under 2MB", channel_id=DM_CHANNEL, attachments=(attachment,)
-        )
-        await discord.dispatch("MESSAGE_CREATE", message)
-        await discord.wait_for(
-            lambda: any(m["attachments"] for m in discord.in_channel(DM_CHANNEL)), timeout=60
-        )
+        await _dm_until_a_result(discord, video, "compress to under 2MB")
         await _stop(bot)
     texts = [m["content"] for m in discord.in_channel(DM_CHANNEL)]
     assert not [text for text in texts if "restarted" in text], texts
@@ -255,6 +241,16 @@ async def test_discord_refusing_the_token_ends_the_start_with_one_sentence(
     [sentence] = _said(bot)
     assert "DISCORD_BOT_TOKEN" in sentence and "Reset Token" in sentence
     _assert_no_traceback(bot)
+
+
+async def _dm_until_a_result(discord: FakeDiscord, video: Path, instruction: str) -> None:
+    """A DM with `video` and `instruction`, until the bot posts a file there."""
+    attachment = discord.add_attachment("a.mp4", video, "video/mp4", channel_id=DM_CHANNEL)
+    message = discord.message(instruction, channel_id=DM_CHANNEL, attachments=(attachment,))
+    await discord.dispatch("MESSAGE_CREATE", message)
+    await discord.wait_for(
+        lambda: any(m["attachments"] for m in discord.in_channel(DM_CHANNEL)), timeout=60
+    )
 
 
 def _answers(fake: FakeDiscord, channel: int) -> list[str]:

@@ -38,15 +38,21 @@ class Chats:
         return self.ports[chat]
 
 
-async def test_a_restart_after_an_interrupted_turn_starts_and_says_what_happened(
-    fake: FakeNemo, open_bot: BotFactory
-) -> None:
+async def _stopped_mid_turn(fake: FakeNemo, open_bot: BotFactory) -> RecordingPort:
+    """A bot stopped while the agent works on "add a title that says Hello"; its chat's port."""
     fake.script_turn(pause(30), adk_text("too late"))
     async with open_bot() as first:
         port = first.port()
         await first.say(port, "add a title that says Hello")
         await fake.wait_turns(1)
-        await first.conversation.close(grace=0)  # stopped mid-turn
+        await first.conversation.close(grace=0)
+    return port
+
+
+async def test_a_restart_after_an_interrupted_turn_starts_and_says_what_happened(
+    fake: FakeNemo, open_bot: BotFactory
+) -> None:
+    await _stopped_mid_turn(fake, open_bot)
 
     async with open_bot() as second:
         assert len(await second.store.active_jobs()) == 1, "the turn was left in flight"
@@ -63,12 +69,7 @@ async def test_a_restart_after_an_interrupted_turn_starts_and_says_what_happened
 async def test_work_taken_in_the_first_seconds_is_not_taken_for_a_leftover(
     fake: FakeNemo, open_bot: BotFactory
 ) -> None:
-    fake.script_turn(pause(30), adk_text("too late"))
-    async with open_bot() as first:
-        port = first.port()
-        await first.say(port, "add a title that says Hello")
-        await fake.wait_turns(1)
-        await first.conversation.close(grace=0)
+    port = await _stopped_mid_turn(fake, open_bot)
 
     fake.script_turn(pause(0.5), adk_text("Done: the title is on."))
     async with open_bot() as second:
