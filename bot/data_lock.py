@@ -42,7 +42,4 @@ def data_dir_lock(data_dir: Path) -> Iterator[None]:
         file.truncate()
         file.write(f"{os.getpid()}\n")
         file.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(file, fcntl.LOCK_UN)
+        yield  # closing the file lets go of the lock
