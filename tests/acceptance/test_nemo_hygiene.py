@@ -51,7 +51,7 @@ async def test_a_render_past_its_time_is_cancelled_and_export_is_offered_again(
         await bot.send("clips/a.mp4")
         await bot.expect(r"Received a\.mp4")
         await bot.send("/export")
-        await bot.expect(r"export failed on the video service\. Send /export", timeout=30)
+        await bot.expect(r"wasn.t done after 0:01, so I stopped it\. Send /export", timeout=30)
         await nemo.wait_calls("render_cancel", timeout=5)
         await bot.close_stdin()
         assert await bot.wait() == 0
