@@ -94,8 +94,8 @@ def build_want(
     if request.size_fraction is not None:
         fraction = int(info.size * request.size_fraction)
         target = fraction if target is None else min(target, fraction)
-    if request.fit_chat and upload_limit is not None:
-        target = upload_limit if target is None else min(target, upload_limit)
+    if request.fit_chat and target is None:
+        target = upload_limit
     if target is not None and upload_limit is not None and target > upload_limit:
         target = upload_limit  # a bigger result could not be posted here: said by the backend
     asked = target is not None
